@@ -1,0 +1,756 @@
+// The event loop proper: a scheduler core (Wasm or TS) that orders handle ids, a slot
+// table that maps ids to callbacks, and a driver that runs the loop in slices on the
+// host's macrotask queue. `_runOnce` is the only place callbacks are called.
+//
+//   callSoon ─► slot table (fn, arg, state, generation) ─► id ─► core.push (no call into Wasm)
+//   callLater ─► slot ─► core.timerAdd(id, when)
+//   _runOnce: core.tick(now) once ─► batch of ids ─► run each slot's callback
+import { acquireCore, releaseCore, type SchedulerCore } from "./core/index.js";
+import { hostDriver } from "./drivers/index.js";
+import { MAX_SLEEP_MS, type HostDriver } from "./drivers/types.js";
+import type { Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory } from "./events.js";
+import { ensureFuture } from "./ensure-future.js";
+import { Future, _reportUnretrieved, describeError } from "./future.js";
+import { Handle, TimerHandle, type HandleOwner } from "./handles.js";
+import { _WAKES, Task, _forgetTasks } from "./task.js";
+import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
+import { checkFunction, checkMs, repr } from "./util.js";
+
+// Slot states.
+const FREE = 0;
+/** A one-shot callback in the ready ring. */
+const QUEUED = 1;
+/** A one-shot callback in the timer heap. */
+const TIMER = 2;
+/** Cancelled while in the ready ring: skipped and freed when reached. */
+const CANCELLED = 3;
+/** Cancelled while in the heap: freed when the core releases the id. */
+const ZOMBIE = 4;
+/** A task's stable slot, not scheduled. */
+const TASK = 5;
+/** A task's stable slot, in the ready ring. */
+const TASK_QUEUED = 6;
+
+// How a one-shot slot calls its function.
+const CALL0 = 0, CALL1 = 1, CALLN = 2;
+
+/** Longest run of loop iterations before yielding to the host's I/O and promise callbacks. */
+const SLICE_MS = 4;
+/** asyncio's slow_callback_duration, in ms. */
+const SLOW_CALLBACK_MS = 100;
+const FIRST_SLOTS = 1024;
+
+type Callback = (...args: any[]) => unknown;
+
+/** Options of `loop.createTask()`. */
+export interface CreateTaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string;
+  /** Cancels the task when aborted, with the signal's reason as the message. */
+  signal?: AbortSignal;
+}
+
+/**
+ * asyncio's event loop: callbacks, timers, futures and tasks, on a scheduler core in
+ * WebAssembly (or pure TypeScript with `{ core: 'js' }`). It never blocks the thread:
+ * it runs in slices on the host's macrotask queue and sleeps until the next timer.
+ * @example
+ * const loop = new EventLoop()
+ * loop.callLater(100, () => console.log("later"))
+ * loop.callSoon(() => console.log("soon"))
+ * await loop.runUntilComplete(sleep(200))
+ * loop.close()
+ */
+export class EventLoop implements HandleOwner {
+  #core: SchedulerCore;
+  #host: HostDriver;
+  readonly #virtual: boolean;
+  #vnow = 0;
+  // The slot table: one entry per live id; ids are recycled with a new generation.
+  #fns: (Callback | undefined)[] = new Array(FIRST_SLOTS).fill(undefined);
+  #args: unknown[] = new Array(FIRST_SLOTS).fill(undefined);
+  #state = new Uint8Array(FIRST_SLOTS);
+  #kind = new Uint8Array(FIRST_SLOTS);
+  #gen = new Uint32Array(FIRST_SLOTS);
+  #free = new Uint32Array(FIRST_SLOTS);
+  #freeTop = 0;
+  #nextId = 0;
+  // Running state.
+  #running = false;
+  #stopping = false;
+  #closed = false;
+  #waiting = false;
+  #sliceQueued = false;
+  #sleepToken: unknown = undefined;
+  #stopped: (() => void) | null = null;
+  #failed: ((e: unknown) => void) | null = null;
+  #debug: boolean;
+  #slowCallbackMs: number;
+  #handler: ExceptionHandler<EventLoop> | null = null;
+  #taskFactory: TaskFactory<EventLoop> | null = null;
+
+  constructor(options?: LoopOptions) {
+    if (options !== undefined && (typeof options !== "object" || options === null)) {
+      throw new TypeError(`new EventLoop() expected an options object, got ${repr(options)}`);
+    }
+    const clock = options?.clock ?? "real";
+    if (clock !== "real" && clock !== "virtual") {
+      throw new RangeError(`new EventLoop() expected options.clock to be "real" or "virtual", got ${repr(clock)}`);
+    }
+    const core = options?.core;
+    if (core !== undefined && core !== "wasm" && core !== "js") {
+      throw new RangeError(`new EventLoop() expected options.core to be "wasm" or "js", got ${repr(core)}`);
+    }
+    this.#virtual = clock === "virtual";
+    this.#debug = Boolean(options?.debug);
+    this.#slowCallbackMs = options?.slowCallbackMs === undefined ? SLOW_CALLBACK_MS : checkMs("new EventLoop()", "options.slowCallbackMs", options.slowCallbackMs);
+    this.#host = hostDriver();
+    this.#core = acquireCore(core, this.#onRelease);
+  }
+
+  // ---- callbacks ------------------------------------------------------------------
+
+  /**
+   * Schedules `callback(...args)` for the next loop iteration, after the callbacks
+   * already scheduled (FIFO).
+   * @example
+   * loop.callSoon((a, b) => console.log(a + b), 1, 2)
+   */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    checkFunction("callSoon()", callback);
+    this.#checkClosed();
+    const id = this.#allocArgs(callback as Callback, args);
+    this.#state[id] = QUEUED;
+    this.#push(id);
+    // Not kept by the loop: a handle the caller drops dies young, which is most of them.
+    return new Handle(callback as Callback, args.length === 0 ? null : args, this, id, this.#gen[id]);
+  }
+
+  /**
+   * Schedules `callback(...args)` to run `delayMs` milliseconds from now. A negative
+   * delay counts as 0; `Infinity` never fires. Timers never fire early; equal deadlines
+   * fire in scheduling order.
+   * @example
+   * const h = loop.callLater(500, () => console.log("half a second"))
+   */
+  callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkMs("callLater()", "delayMs", delayMs);
+    checkFunction("callLater()", callback);
+    return this.#timer(this.time() + (delayMs > 0 ? delayMs : 0), callback as Callback, args);
+  }
+
+  /**
+   * Schedules `callback(...args)` at `whenMs` on the loop's clock (`loop.time()`).
+   * @example
+   * loop.callAt(loop.time() + 1000, tick)
+   */
+  callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+    checkMs("callAt()", "whenMs", whenMs);
+    checkFunction("callAt()", callback);
+    return this.#timer(whenMs, callback as Callback, args);
+  }
+
+  /**
+   * The loop's clock in milliseconds: monotonic (`performance.now()`) on a real clock,
+   * starting at 0 on the virtual clock.
+   * @example
+   * const t0 = loop.time(); yield* sleep(100); loop.time() - t0 >= 100 // true
+   */
+  time(): number {
+    return this.#virtual ? this.#vnow : this.#host.now();
+  }
+
+  #timer(when: number, callback: Callback, args: unknown[]): TimerHandle {
+    this.#checkClosed();
+    const id = this.#allocArgs(callback, args);
+    this.#state[id] = TIMER;
+    this.#core.timerAdd(id, when);
+    if (this.#waiting) this.#wake();
+    return new TimerHandle(when, callback, args.length === 0 ? null : args, this, id, this.#gen[id]);
+  }
+
+  // ---- futures and tasks ----------------------------------------------------------
+
+  /**
+   * A new Future bound to this loop.
+   * @example
+   * const fut = loop.createFuture<string>(); loop.callSoon(() => fut.setResult("done"))
+   */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /**
+   * Wraps a coroutine in a Task scheduled on this loop (through the task factory, if set).
+   * @example
+   * const task = loop.createTask(fetchAll(), { name: "fetcher", signal: AbortSignal.timeout(5000) })
+   */
+  createTask<T>(coro: Coroutine<T>, options?: CreateTaskOptions): Task<T> {
+    this.#checkClosed();
+    const name = options?.name;
+    let task: Task<T>;
+    if (this.#taskFactory === null) {
+      task = new Task(coro, { loop: this, name });
+    } else {
+      task = this.#taskFactory(this, coro, { name }) as Task<T>;
+      if (name !== undefined && typeof task.setName === "function") task.setName(name);
+    }
+    const signal = options?.signal;
+    if (signal !== undefined) linkSignal(task, signal);
+    return task;
+  }
+
+  /**
+   * Sets the factory `createTask` uses, or `null` for the default (`new Task`).
+   * @example
+   * loop.setTaskFactory((loop, coro, opts) => new TracedTask(coro, { loop, ...opts }))
+   */
+  setTaskFactory(factory: TaskFactory<EventLoop> | null): void {
+    if (factory !== null && typeof factory !== "function") {
+      throw new TypeError(`setTaskFactory() expected a function or null, got ${repr(factory)}`);
+    }
+    this.#taskFactory = factory;
+  }
+
+  /** The task factory, or null. */
+  getTaskFactory(): TaskFactory<EventLoop> | null {
+    return this.#taskFactory;
+  }
+
+  // ---- running ----------------------------------------------------------------------
+
+  /**
+   * Runs the loop until `aw` (a Future, Task, coroutine or Promise) is done; resolves
+   * with its result or rejects with its exception.
+   * @example
+   * const value = await loop.runUntilComplete(main())
+   */
+  runUntilComplete<T>(aw: Awaitable<T>): Promise<T> {
+    let fut: Future<T>;
+    try {
+      this.#checkRunnable();
+      fut = this.#adopt(aw, "runUntilComplete()");
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const stop = () => this.stop();
+    fut.addDoneCallback(stop);
+    return this.runForever().then(() => {
+      fut.removeDoneCallback(stop);
+      if (!fut.done()) throw new Error("Event loop stopped before Future completed.");
+      return fut.result();
+    });
+  }
+
+  /**
+   * Runs the loop until `stop()` is called. Resolves once the loop has stopped.
+   * @example
+   * loop.callLater(1000, () => loop.stop()); await loop.runForever()
+   */
+  runForever(): Promise<void> {
+    try {
+      this.#checkRunnable();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.#running = true;
+    return new Promise<void>((resolve, reject) => {
+      this.#stopped = resolve;
+      this.#failed = reject;
+      this.#queueSlice();
+    });
+  }
+
+  /**
+   * Stops the loop after the current iteration (or the next one, if not running).
+   * @example
+   * loop.callLater(100, () => loop.stop())
+   */
+  stop(): void {
+    this.#stopping = true;
+    if (this.#waiting) this.#wake();
+  }
+
+  /** Whether the loop is running. */
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  /** Whether the loop was closed. */
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Closes the loop: pending callbacks are dropped, the unretrieved exceptions of its
+   * futures and tasks are reported (synchronously). Idempotent; throws while running.
+   * @example
+   * try { await loop.runUntilComplete(main()) } finally { loop.close() }
+   */
+  close(): void {
+    if (this.#running) throw new Error("Cannot close a running event loop");
+    if (this.#closed) return;
+    this.#closed = true;
+    _reportUnretrieved(this);
+    _forgetTasks(this);
+    releaseCore(this.#core);
+    this.#fns.fill(undefined);
+    this.#args.fill(undefined);
+    this.#freeTop = this.#nextId = 0;
+    this.#state.fill(FREE);
+  }
+
+  /**
+   * One iteration of the loop: moves the due timers behind the ready callbacks (one call
+   * into the core) and runs that batch. This is the only place callbacks are called.
+   * Callbacks they schedule run in the next iteration.
+   * @internal
+   */
+  _runOnce(): void {
+    const core = this.#core;
+    const staged = core.pending();
+    const n = core.tick(this.time());
+    // Ids past the staged ones came out of the timer heap: they are in the ring now.
+    const state = this.#state;
+    for (let i = staged; i < n; i++) {
+      const id = core.batchAt(i);
+      if (state[id] === TIMER) state[id] = QUEUED;
+    }
+    if (this.#debug) {
+      for (let i = 0; i < n; i++) this.#runTimed(core.batchAt(i));
+    } else {
+      for (let i = 0; i < n; i++) this.#run(core.batchAt(i));
+    }
+  }
+
+  #run(id: number): void {
+    const st = this.#state[id];
+    if (st === TASK_QUEUED) {
+      this.#state[id] = TASK;
+      const task = this.#args[id] as Task<any>;
+      try {
+        task._run();
+      } catch (e) {
+        this.#reportCallbackError(e, new Handle(task._run, null, null));
+      }
+    } else if (st === QUEUED) {
+      const fn = this.#fns[id]!, arg = this.#args[id], kind = this.#kind[id];
+      this.#release(id);
+      try {
+        if (kind === CALL1) fn(arg);
+        else if (kind === CALL0) fn();
+        else fn(...(arg as unknown[]));
+      } catch (e) {
+        const args = kind === CALLN ? (arg as unknown[]) : kind === CALL1 ? [arg] : null;
+        this.#reportCallbackError(e, new Handle(fn, args, null));
+      }
+    } else if (st === CANCELLED) {
+      this.#release(id);
+    }
+  }
+
+  /** Debug mode: the same, timing each callback and warning about slow ones. */
+  #runTimed(id: number): void {
+    const what = this.#state[id] === TASK_QUEUED ? this.#args[id] : this.#fns[id];
+    const t0 = this.#host.now();
+    this.#run(id);
+    const ms = this.#host.now() - t0;
+    if (ms >= this.#slowCallbackMs) {
+      const where = what instanceof Task ? ` (created at ${what.getStack()[0]?.trim() ?? "an unknown site"})` : "";
+      console.warn(`Executing ${describeCallback(what)}${where} took ${ms.toFixed(3)} ms`);
+    }
+  }
+
+  #reportCallbackError(exception: unknown, handle: Handle): void {
+    this.callExceptionHandler({ message: `Exception in callback ${handle}`, exception, handle });
+  }
+
+  // The driver: slices on the host's macrotask queue.
+  #queueSlice(): void {
+    if (this.#sliceQueued) return;
+    this.#sliceQueued = true;
+    this.#host.immediate(this.#slice);
+  }
+
+  #wake(): void {
+    this.#waiting = false;
+    this.#queueSlice();
+  }
+
+  #slice = (): void => {
+    this.#sliceQueued = false;
+    this.#waiting = false;
+    if (this.#sleepToken !== undefined) {
+      this.#host.cancel(this.#sleepToken);
+      this.#sleepToken = undefined;
+    }
+    if (!this.#running) return;
+    const host = this.#host;
+    const end = host.now() + SLICE_MS;
+    const prev = _setRunningLoop(this);
+    try {
+      for (;;) {
+        if (!this.#stopping && this.#core.pending() === 0) {
+          const delay = this.#idle();
+          if (delay > 0) {
+            // Nothing to do until the next timer, or until something is scheduled from
+            // outside (a promise settling, I/O): callSoon and callLater wake us.
+            this.#waiting = true;
+            if (delay !== Infinity) this.#sleepToken = host.sleep(this.#slice, Math.min(Math.ceil(delay), MAX_SLEEP_MS));
+            return;
+          }
+        }
+        this._runOnce();
+        if (this.#stopping) {
+          this.#finish(null);
+          return;
+        }
+        if (host.now() >= end) {
+          this.#queueSlice();
+          return;
+        }
+      }
+    } catch (e) {
+      this.#finish(e);
+    } finally {
+      _setRunningLoop(prev);
+    }
+  };
+
+  /** Milliseconds until the next timer (Infinity: none). The virtual clock jumps instead. */
+  #idle(): number {
+    const next = this.#core.timerNext();
+    if (next === Infinity) return Infinity;
+    const now = this.time();
+    if (next <= now) return 0;
+    if (!this.#virtual) return next - now;
+    this.#vnow = next;
+    return 0;
+  }
+
+  #finish(error: unknown): void {
+    this.#stopping = false;
+    this.#running = false;
+    const stopped = this.#stopped!, failed = this.#failed!;
+    this.#stopped = this.#failed = null;
+    if (error === null) stopped();
+    else failed(error);
+  }
+
+  /** @internal runSync's engine: runs `aw` to completion synchronously on the virtual clock. */
+  _runUntilCompleteSync<T>(aw: Awaitable<T>): T {
+    this.#checkRunnable();
+    if (!this.#virtual) throw new Error("runSync() needs a loop with the virtual clock");
+    const fut = this.#adopt(aw, "runSync()");
+    const stop = () => this.stop();
+    fut.addDoneCallback(stop);
+    this.#running = true;
+    const prev = _setRunningLoop(this);
+    try {
+      for (;;) {
+        if (!this.#stopping && this.#core.pending() === 0) {
+          const next = this.#core.timerNext();
+          if (next === Infinity) {
+            throw new Error(`runSync(): ${fut} waits on something only a real host can deliver (a Promise or I/O); use run()`);
+          }
+          if (next > this.#vnow) this.#vnow = next;
+        }
+        this._runOnce();
+        if (this.#stopping) break;
+      }
+    } finally {
+      this.#stopping = false;
+      this.#running = false;
+      _setRunningLoop(prev);
+      fut.removeDoneCallback(stop);
+    }
+    if (!fut.done()) throw new Error("Event loop stopped before Future completed.");
+    return fut.result();
+  }
+
+  /** @internal testing.advance: runs everything due within `ms` of virtual time, synchronously. */
+  _advance(ms: number): void {
+    this.#checkRunnable();
+    if (!this.#virtual) throw new Error("advance() needs a loop with the virtual clock");
+    const target = this.#vnow + (ms > 0 ? ms : 0);
+    this.#running = true;
+    const prev = _setRunningLoop(this);
+    try {
+      for (;;) {
+        if (this.#core.pending() === 0) {
+          const next = this.#core.timerNext();
+          if (next > target) break;
+          if (next > this.#vnow) this.#vnow = next;
+        }
+        this._runOnce();
+      }
+      this.#vnow = target;
+    } finally {
+      this.#stopping = false;
+      this.#running = false;
+      _setRunningLoop(prev);
+    }
+  }
+
+  #adopt<T>(aw: Awaitable<T>, call: string): Future<T> {
+    if (aw instanceof Future && aw.getLoop() !== this) {
+      throw new RangeError(`${call}: the future belongs to a different loop than this one`);
+    }
+    return ensureFuture(aw, this);
+  }
+
+  #checkRunnable(): void {
+    this.#checkClosed();
+    if (this.#running) throw new Error("This event loop is already running");
+    const other = _runningLoopOrNull();
+    if (other !== null && other !== this) throw new Error("Cannot run the event loop while another loop is running");
+  }
+
+  #checkClosed(): void {
+    if (this.#closed) throw new Error("Event loop is closed");
+  }
+
+  // ---- errors and debug -------------------------------------------------------------
+
+  /**
+   * Sets `handler(loop, context)` to receive errors nothing else handles (a callback that
+   * threw, an exception never retrieved), or `null` for the default handler.
+   * @example
+   * loop.setExceptionHandler((loop, ctx) => log.error(ctx.message, ctx.exception))
+   */
+  setExceptionHandler(handler: ExceptionHandler<EventLoop> | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(`setExceptionHandler() expected a function or null, got ${repr(handler)}`);
+    }
+    this.#handler = handler;
+  }
+
+  /** The exception handler, or null (the default). */
+  getExceptionHandler(): ExceptionHandler<EventLoop> | null {
+    return this.#handler;
+  }
+
+  /**
+   * Passes `context` to the exception handler (or the default one). Never throws: an
+   * error in the handler is reported by the default handler.
+   * @example
+   * loop.callExceptionHandler({ message: "lost connection", exception: err })
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this.#handler;
+    try {
+      if (handler === null) this.defaultExceptionHandler(context);
+      else handler(this, context);
+    } catch (exception) {
+      try {
+        this.defaultExceptionHandler({ message: "Unhandled error in exception handler", exception, context });
+      } catch {
+        // Nothing is thrown out of the loop.
+      }
+    }
+  }
+
+  /**
+   * The default handler: writes the message, the context and the exception's stack to
+   * `console.error`.
+   * @example
+   * loop.setExceptionHandler((loop, ctx) => { if (!ignorable(ctx)) loop.defaultExceptionHandler(ctx) })
+   */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || "Unhandled exception in event loop"];
+    for (const key of Object.keys(context).sort()) {
+      if (key === "message" || key === "exception") continue;
+      const value = context[key];
+      lines.push(`${key}: ${typeof value === "string" ? value : describeContextValue(value)}`);
+    }
+    const exc = context.exception;
+    if (exc !== undefined) console.error(lines.join("\n"), exc);
+    else console.error(lines.join("\n"));
+  }
+
+  /** Whether debug mode is on. */
+  getDebug(): boolean {
+    return this.#debug;
+  }
+
+  /**
+   * Turns debug mode on or off: slow-callback warnings, creation stacks of tasks.
+   * @example
+   * loop.setDebug(true)
+   */
+  setDebug(enabled: boolean): void {
+    this.#debug = Boolean(enabled);
+  }
+
+  // ---- internals for Future, Task, Handle and the tests -------------------------------
+
+  /** @internal Schedules `fn(arg)` with no Handle object; a task's wakeup schedules the task's own id. */
+  _schedule(fn: (arg: any) => unknown, arg: unknown): void {
+    this.#checkClosed();
+    const task = (fn as { [_WAKES]?: Task<any> })[_WAKES];
+    if (task !== undefined && task._slot >= 0 && this.#state[task._slot] === TASK && task.getLoop() === this) {
+      task._wakeFut = arg as Future<any>;
+      this.#state[task._slot] = TASK_QUEUED;
+      this.#push(task._slot);
+      return;
+    }
+    const id = this.#alloc(fn, CALL1, arg);
+    this.#state[id] = QUEUED;
+    this.#push(id);
+  }
+
+  /** @internal A stable slot for a task's lifetime. */
+  _registerTask(task: Task<any>): number {
+    this.#checkClosed();
+    const id = this.#alloc(task._run, CALL1, task);
+    this.#state[id] = TASK;
+    return id;
+  }
+
+  /** @internal Schedules a step of the task in `slot`. */
+  _scheduleTask(slot: number): void {
+    this.#checkClosed();
+    if (this.#state[slot] !== TASK) throw new Error(`internal error: task slot ${slot} scheduled twice`);
+    this.#state[slot] = TASK_QUEUED;
+    this.#push(slot);
+  }
+
+  /** @internal Frees a finished task's slot. */
+  _releaseTask(slot: number): void {
+    if (!this.#closed) this.#release(slot);
+  }
+
+  /** @internal Handle.cancel(): acts only if the handle's generation is still the slot's. */
+  _cancelSlot(id: number, gen: number): void {
+    if (this.#closed || id < 0 || this.#gen[id] !== gen) return;
+    const st = this.#state[id];
+    if (st === QUEUED) {
+      this.#state[id] = CANCELLED;
+    } else if (st === TIMER) {
+      this.#state[id] = ZOMBIE;
+      this.#core.timerCancel(id);
+    } else {
+      return;
+    }
+    this.#fns[id] = undefined;
+    this.#args[id] = undefined;
+  }
+
+  /** @internal Ids in use: callbacks and timers not yet run or released, and live tasks. */
+  _liveIds(): number {
+    return this.#nextId - this.#freeTop;
+  }
+
+  /** @internal Size of the slot table (it only grows when more ids are live at once). */
+  _slotCapacity(): number {
+    return this.#state.length;
+  }
+
+  /** @internal The scheduler core's kind and timer records held (cancelled included). */
+  _coreInfo(): { kind: "wasm" | "js"; timers: number } {
+    return { kind: this.#core.kind, timers: this.#closed ? 0 : this.#core.timerCount() };
+  }
+
+  /** @internal The core itself, for its tests. */
+  _core(): SchedulerCore {
+    return this.#core;
+  }
+
+  #push(id: number): void {
+    this.#core.push(id);
+    if (this.#waiting) this.#wake();
+  }
+
+  #allocArgs(fn: Callback, args: unknown[]): number {
+    const n = args.length;
+    return n === 0 ? this.#alloc(fn, CALL0, undefined) : n === 1 ? this.#alloc(fn, CALL1, args[0]) : this.#alloc(fn, CALLN, args);
+  }
+
+  #alloc(fn: Callback, kind: number, arg: unknown): number {
+    let id: number;
+    if (this.#freeTop > 0) {
+      id = this.#free[--this.#freeTop];
+    } else {
+      id = this.#nextId++;
+      if (id === this.#state.length) this.#growSlots();
+    }
+    this.#fns[id] = fn;
+    this.#kind[id] = kind;
+    this.#args[id] = arg;
+    return id;
+  }
+
+  #release(id: number): void {
+    this.#fns[id] = undefined;
+    this.#args[id] = undefined;
+    this.#state[id] = FREE;
+    this.#gen[id]++;
+    this.#free[this.#freeTop++] = id;
+  }
+
+  /** The core dropped a cancelled timer's record: its id may be reused now. */
+  #onRelease = (id: number): void => {
+    if (this.#state[id] === ZOMBIE) this.#release(id);
+  };
+
+  #growSlots(): void {
+    const size = this.#state.length, cap = size * 2;
+    const state = new Uint8Array(cap), kind = new Uint8Array(cap), gen = new Uint32Array(cap), free = new Uint32Array(cap);
+    state.set(this.#state);
+    kind.set(this.#kind);
+    gen.set(this.#gen);
+    free.set(this.#free);
+    this.#state = state;
+    this.#kind = kind;
+    this.#gen = gen;
+    this.#free = free;
+    const more = new Array(cap - size).fill(undefined);
+    this.#fns = this.#fns.concat(more);
+    this.#args = this.#args.concat(more);
+  }
+}
+
+function describeCallback(what: unknown): string {
+  if (typeof what === "function") return `${what.name || "anonymous"}()`;
+  return String(what);
+}
+
+function describeContextValue(value: unknown): string {
+  if (value instanceof Error) return describeError(value);
+  try {
+    return String(value);
+  } catch {
+    return repr(value);
+  }
+}
+
+function abortMessage(signal: AbortSignal): string | undefined {
+  const reason: unknown = signal.reason;
+  if (reason === undefined) return undefined;
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/** createTask's `signal`: abort cancels the task; the listener goes when the task ends. */
+function linkSignal(task: Task<any>, signal: AbortSignal): void {
+  if (typeof signal !== "object" || signal === null || typeof signal.addEventListener !== "function" || typeof signal.aborted !== "boolean") {
+    throw new TypeError(`createTask() expected options.signal to be an AbortSignal, got ${repr(signal)}`);
+  }
+  if (signal.aborted) {
+    task.cancel(abortMessage(signal));
+    return;
+  }
+  const onAbort = () => task.cancel(abortMessage(signal));
+  signal.addEventListener("abort", onAbort, { once: true });
+  task.addDoneCallback(() => signal.removeEventListener("abort", onAbort));
+}
+
+/**
+ * A new event loop (asyncio's new_event_loop).
+ * @example
+ * const loop = newEventLoop(); setEventLoop(loop)
+ */
+export function newEventLoop(options?: LoopOptions): EventLoop {
+  return new EventLoop(options);
+}
+
+_setLoopFactory(() => new EventLoop());

@@ -1,0 +1,48 @@
+/**
+ * The scheduler core: a FIFO ready queue and a timer heap of handle ids. Two
+ * implementations (Wasm, pure TypeScript) share this interface and one test suite.
+ * The host owns every callback; a core only orders ids.
+ * @internal
+ */
+export interface SchedulerCore {
+  readonly kind: "wasm" | "js";
+  /** Called with each id the core drops from its heap (a cancelled timer), so the host may reuse it. */
+  release: ReleaseFn;
+  /** Appends `id` to the ready queue (no crossing into Wasm). */
+  push(id: number): void;
+  /** Ids pushed since the last tick. */
+  pending(): number;
+  /**
+   * One crossing per loop iteration: moves the timers due at `now` behind the pushed
+   * ids and returns the size of the batch to run, read with `batchAt(0..n-1)`.
+   */
+  tick(now: number): number;
+  /** The i-th id of the current batch. */
+  batchAt(i: number): number;
+  /** Schedules timer `id` at `when`. */
+  timerAdd(id: number, when: number): void;
+  /** Cancels the scheduled timer `id` (lazily: its record is dropped later). */
+  timerCancel(id: number): void;
+  /** The earliest live deadline, or +Infinity. */
+  timerNext(): number;
+  /** Timer records held, cancelled ones included. */
+  timerCount(): number;
+  /** Test hook: the next timer sequence number. */
+  timerSetSeq(seq: number): void;
+  /** Resets the core to empty, for reuse. */
+  reset(): void;
+}
+
+/** Called with each id a core drops from its heap, so the host may reuse it. */
+export type ReleaseFn = (id: number) => void;
+
+/** First capacity of the ready ring (a power of two). */
+export const RING_CAPACITY = 4096;
+/** First capacity of the timer heap. */
+export const HEAP_CAPACITY = 4096;
+/** First size of the per-id cancelled-flag table. */
+export const ID_CAPACITY = 65536;
+/** asyncio's _MIN_SCHEDULED_TIMER_HANDLES: no rebuild of a smaller heap. */
+export const MIN_SCHEDULED_FOR_REBUILD = 100;
+/** Sequence numbers are u32; the heap is renumbered before one would wrap. */
+export const SEQ_LIMIT = 0xffffffff;

@@ -1,0 +1,137 @@
+// The WebAssembly scheduler core (assembly/), wrapped behind SchedulerCore.
+// Pushes go straight into the ring in linear memory through a view; the only calls
+// into Wasm are one `tick` per loop iteration, one per timer scheduled or cancelled,
+// and the rare `readyGrow`. The module is compiled once, synchronously (it is ~3 KB,
+// under Chrome's 4 KB limit for synchronous compilation), and needs no imports.
+import { WASM_BASE64 } from "./wasm-binary.generated.js";
+import { HEAP_CAPACITY, ID_CAPACITY, RING_CAPACITY, type ReleaseFn, type SchedulerCore } from "./types.js";
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  init(ring: number, heap: number, ids: number): number;
+  tick(tail: number, now: number): number;
+  readyGrow(tail: number): number;
+  timerAdd(id: number, when: number): number;
+  timerCancel(id: number): number;
+  timerNext(): number;
+  timerSetSeq(seq: number): void;
+}
+
+// Header words (see assembly/index.ts).
+const RING_PTR = 0, RING_MASK = 1, BATCH_START = 2, RELEASED_PTR = 3, RELEASED_COUNT = 4, TIMER_COUNT = 5;
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled module, or null where WebAssembly is unavailable. @internal */
+export function wasmModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      const bin = atob(WASM_BASE64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      compiled = new WebAssembly.Module(bytes);
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+function outOfMemory(call: string): never {
+  throw new RangeError(`wasyncio: the Wasm scheduler core cannot grow its memory (${call})`);
+}
+
+/** @internal */
+export class WasmCore implements SchedulerCore {
+  readonly kind = "wasm" as const;
+  #ex: Exports;
+  /** Called with each id dropped from the heap; the host frees it. */
+  release: ReleaseFn;
+  #u32!: Uint32Array;
+  #hdr = 0;
+  #ring = 0;
+  #mask = 0;
+  #tail = 0;
+  #head = 0;
+  #batchStart = 0;
+
+  constructor(module: WebAssembly.Module, release: ReleaseFn) {
+    this.#ex = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
+    this.release = release;
+    this.reset();
+  }
+
+  reset(): void {
+    const hdr = this.#ex.init(RING_CAPACITY, HEAP_CAPACITY, ID_CAPACITY);
+    if (hdr === 0) outOfMemory("init");
+    this.#hdr = hdr >>> 2;
+    this.#tail = this.#head = this.#batchStart = 0;
+    this.#sync();
+  }
+
+  /** Re-reads the header after a call; a grown memory detaches the old view. */
+  #sync(): void {
+    const buffer = this.#ex.memory.buffer;
+    if (this.#u32 === undefined || this.#u32.buffer !== buffer) this.#u32 = new Uint32Array(buffer);
+    const h = this.#u32, hdr = this.#hdr;
+    this.#ring = h[hdr + RING_PTR] >>> 2;
+    this.#mask = h[hdr + RING_MASK];
+    const released = h[hdr + RELEASED_COUNT];
+    if (released !== 0) {
+      const base = h[hdr + RELEASED_PTR] >>> 2;
+      for (let i = 0; i < released; i++) this.release(h[base + i]);
+    }
+  }
+
+  push(id: number): void {
+    if (((this.#tail - this.#batchStart) >>> 0) > this.#mask) {
+      if (this.#ex.readyGrow(this.#tail) < 0) outOfMemory("readyGrow");
+      this.#sync();
+    }
+    this.#u32[this.#ring + (this.#tail & this.#mask)] = id;
+    this.#tail = (this.#tail + 1) >>> 0;
+  }
+
+  pending(): number {
+    return (this.#tail - this.#head) >>> 0;
+  }
+
+  tick(now: number): number {
+    const n = this.#ex.tick(this.#tail, now);
+    if (n < 0) outOfMemory("tick");
+    this.#sync();
+    this.#batchStart = this.#u32[this.#hdr + BATCH_START];
+    this.#tail = this.#head = (this.#batchStart + n) >>> 0;
+    return n;
+  }
+
+  batchAt(i: number): number {
+    return this.#u32[this.#ring + ((this.#batchStart + i) & this.#mask)];
+  }
+
+  timerAdd(id: number, when: number): void {
+    if (this.#ex.timerAdd(id, when) < 0) outOfMemory("timerAdd");
+    if (this.#u32.buffer !== this.#ex.memory.buffer) this.#sync();
+  }
+
+  timerCancel(id: number): void {
+    const released = this.#ex.timerCancel(id);
+    if (released < 0) outOfMemory("timerCancel");
+    if (released > 0 || this.#u32.buffer !== this.#ex.memory.buffer) this.#sync();
+  }
+
+  timerNext(): number {
+    const when = this.#ex.timerNext();
+    if (Number.isNaN(when)) outOfMemory("timerNext");
+    this.#sync();
+    return when;
+  }
+
+  timerCount(): number {
+    return this.#u32[this.#hdr + TIMER_COUNT];
+  }
+
+  timerSetSeq(seq: number): void {
+    this.#ex.timerSetSeq(seq >>> 0);
+  }
+}

@@ -1,0 +1,14 @@
+// Node: setImmediate runs after pending I/O callbacks, with no clamping; setTimeout sleeps.
+import type { HostDriver } from "./types.js";
+
+/** @internal */
+export function nodeDriver(): HostDriver {
+  const perf = globalThis.performance;
+  return {
+    name: "node",
+    now: () => perf.now(),
+    immediate: (fn) => void setImmediate(fn),
+    sleep: (fn, ms) => setTimeout(fn, ms),
+    cancel: (token) => clearTimeout(token as ReturnType<typeof setTimeout>),
+  };
+}

@@ -1,0 +1,294 @@
+// Future: a value that will be set later, asyncio's futures.Future. It depends only on
+// the small LoopLike interface, so a user's own loop class can run it.
+import type { ExceptionContext, LoopLike } from "./events.js";
+import { CancelledError, InvalidStateError } from "./errors.js";
+import { getEventLoop } from "./running.js";
+import { checkFunction, repr } from "./util.js";
+
+const PENDING = 0, CANCELLED = 1, FINISHED = 2;
+const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
+
+type DoneCallback<T> = (future: Future<T>) => unknown;
+
+/** @internal What an EventLoop offers beyond LoopLike: scheduling with no Handle object. */
+interface FastLoop extends LoopLike {
+  _schedule(fn: (arg: any) => unknown, arg: unknown): void;
+}
+
+// Unretrieved exceptions. A future holding an exception nobody retrieved is reported
+// when it is garbage (FinalizationRegistry) or, synchronously, when its loop closes.
+interface Unretrieved {
+  loop: LoopLike;
+  context: ExceptionContext;
+  ref: WeakRef<Future<any>>;
+}
+const unretrievedByLoop = new WeakMap<LoopLike, Set<Unretrieved>>();
+const registry = typeof FinalizationRegistry === "function"
+  ? new FinalizationRegistry<Unretrieved>((entry) => {
+      unretrievedByLoop.get(entry.loop)?.delete(entry);
+      entry.loop.callExceptionHandler(entry.context);
+    })
+  : null;
+
+/** @internal Reports, through the loop's exception handler, every unretrieved exception of its futures. */
+export function _reportUnretrieved(loop: LoopLike): void {
+  const entries = unretrievedByLoop.get(loop);
+  if (entries === undefined) return;
+  unretrievedByLoop.delete(loop);
+  for (const entry of entries) {
+    const fut = entry.ref.deref();
+    if (fut === undefined) continue;
+    registry?.unregister(entry);
+    fut._clearLogTraceback();
+    loop.callExceptionHandler({ ...entry.context, future: fut });
+  }
+}
+
+/**
+ * A value that will be set later: asyncio's Future. Thenable (`await fut`) and
+ * iterable (`const v = yield* fut` inside a task, typed). Subclassable.
+ * @example
+ * const fut = loop.createFuture<number>()
+ * loop.callLater(10, () => fut.setResult(42))
+ * const v: number = yield* fut   // inside a task; or `await fut` anywhere
+ */
+export class Future<T = unknown> implements PromiseLike<T> {
+  #state = PENDING;
+  #result: T | undefined = undefined;
+  #exception: unknown = undefined;
+  #callbacks: DoneCallback<T>[] | null = null;
+  #thenWaiters: [(v: T) => void, (e: unknown) => void][] | null = null;
+  #loop: LoopLike;
+  #unretrieved: Unretrieved | null = null;
+  /** @internal The CancelledError that ended a task, re-thrown by `result()`. */
+  protected _cancelledExc: CancelledError | null = null;
+  /** @internal The message of the CancelledError `result()` throws (Task.cancel sets it too). */
+  protected _cancelMessage: string | undefined = undefined;
+
+  /**
+   * @param options.loop the loop that runs the done callbacks (default: `getEventLoop()`)
+   */
+  constructor(options?: { loop?: LoopLike }) {
+    const loop = options?.loop ?? getEventLoop();
+    if (typeof loop !== "object" || loop === null || typeof loop.callSoon !== "function") {
+      throw new TypeError(`new Future() expected options.loop to be an event loop, got ${repr(loop)}`);
+    }
+    this.#loop = loop;
+  }
+
+  /** The loop this future is bound to. */
+  getLoop(): LoopLike {
+    return this.#loop;
+  }
+
+  /** Whether the future has a result, an exception, or was cancelled. */
+  done(): boolean {
+    return this.#state !== PENDING;
+  }
+
+  /** Whether the future was cancelled. */
+  cancelled(): boolean {
+    return this.#state === CANCELLED;
+  }
+
+  /**
+   * The result. Throws the exception if one was set, `CancelledError` if cancelled,
+   * `InvalidStateError` if not done yet.
+   */
+  result(): T {
+    if (this.#state === FINISHED) {
+      if (this.#exception !== undefined) {
+        this._clearLogTraceback();
+        throw this.#exception;
+      }
+      return this.#result as T;
+    }
+    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError("Result is not ready.");
+  }
+
+  /**
+   * The exception that was set, or `null`. Throws `CancelledError` if cancelled,
+   * `InvalidStateError` if not done yet.
+   */
+  exception(): unknown {
+    if (this.#state === FINISHED) {
+      this._clearLogTraceback();
+      return this.#exception === undefined ? null : this.#exception;
+    }
+    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    throw new InvalidStateError("Exception is not set.");
+  }
+
+  /**
+   * Cancels the future and schedules its callbacks. Returns false if it was already done.
+   * @param msg the message of the `CancelledError` that `result()` throws
+   */
+  cancel(msg?: string): boolean {
+    this._clearLogTraceback();
+    if (this.#state !== PENDING) return false;
+    this.#state = CANCELLED;
+    this._cancelMessage = msg === undefined || msg === null ? undefined : String(msg);
+    this.#scheduleCallbacks();
+    return true;
+  }
+
+  /** Marks the future done with `value` and schedules its callbacks. */
+  setResult(value: T): void {
+    if (this.#state !== PENDING) throw new InvalidStateError(`setResult(): ${STATE_NAMES[this.#state]}: ${this}`);
+    this.#result = value;
+    this.#state = FINISHED;
+    this.#scheduleCallbacks();
+  }
+
+  /** Marks the future done with an exception (an error class is instantiated) and schedules its callbacks. */
+  setException(exception: unknown): void {
+    if (this.#state !== PENDING) throw new InvalidStateError(`setException(): ${STATE_NAMES[this.#state]}: ${this}`);
+    if (typeof exception === "function") exception = new (exception as new () => unknown)();
+    if (exception === undefined || exception === null) {
+      throw new TypeError(`setException() expected an exception, got ${repr(exception)}`);
+    }
+    this.#exception = exception;
+    this.#state = FINISHED;
+    this.#logTraceback();
+    this.#scheduleCallbacks();
+  }
+
+  /**
+   * Calls `callback(future)` through the loop once the future is done (at once, through
+   * the loop, if it already is).
+   */
+  addDoneCallback(callback: DoneCallback<T>): void {
+    checkFunction("addDoneCallback()", callback);
+    if (this.#state !== PENDING) {
+      this.#callSoon(callback);
+    } else if (this.#callbacks === null) {
+      this.#callbacks = [callback];
+    } else {
+      this.#callbacks.push(callback);
+    }
+  }
+
+  /** Removes every registration of `callback`; returns how many were removed. */
+  removeDoneCallback(callback: DoneCallback<T>): number {
+    const cbs = this.#callbacks;
+    if (cbs === null) return 0;
+    const kept = cbs.filter((cb) => cb !== callback);
+    const removed = cbs.length - kept.length;
+    if (removed !== 0) this.#callbacks = kept.length === 0 ? null : kept;
+    return removed;
+  }
+
+  /** Makes the future awaitable from async functions. Retrieves the exception. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    let promise: Promise<T>;
+    if (this.#state === PENDING) {
+      promise = new Promise<T>((resolve, reject) => (this.#thenWaiters ??= []).push([resolve, reject]));
+    } else {
+      try {
+        promise = Promise.resolve(this.result());
+      } catch (e) {
+        promise = Promise.reject(e);
+      }
+    }
+    return promise.then(onFulfilled, onRejected);
+  }
+
+  /** `yield* fut` inside a task: waits (unless already done) and returns the result, typed. */
+  *[Symbol.iterator](): Generator<Future<T>, T, unknown> {
+    if (this.#state === PENDING) yield this;
+    return this.result();
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} ${this._describe()}>`;
+  }
+
+  /** @internal */
+  protected _describe(): string {
+    if (this.#state === PENDING) return "pending";
+    if (this.#state === CANCELLED) return "cancelled";
+    if (this.#exception !== undefined) return `finished exception=${describeError(this.#exception)}`;
+    return `finished result=${repr(this.#result)}`;
+  }
+
+  /** @internal The CancelledError to throw for a cancelled future. */
+  protected _makeCancelledError(): CancelledError {
+    if (this._cancelledExc !== null) {
+      const exc = this._cancelledExc;
+      this._cancelledExc = null;
+      return exc;
+    }
+    return this._cancelMessage === undefined ? new CancelledError() : new CancelledError(this._cancelMessage);
+  }
+
+  /** @internal Stops the unretrieved-exception report. */
+  _clearLogTraceback(): void {
+    const entry = this.#unretrieved;
+    if (entry === null) return;
+    this.#unretrieved = null;
+    registry?.unregister(entry);
+    unretrievedByLoop.get(entry.loop)?.delete(entry);
+  }
+
+  /** @internal Extra context of the unretrieved-exception report (Task adds its creation stack). */
+  protected _unretrievedContext(exception: unknown): ExceptionContext {
+    return { message: `${this.constructor.name} exception was never retrieved`, exception };
+  }
+
+  #logTraceback(): void {
+    if (registry === null) return;
+    const loop = this.#loop;
+    const entry: Unretrieved = { loop, context: this._unretrievedContext(this.#exception), ref: new WeakRef(this) };
+    this.#unretrieved = entry;
+    registry.register(this, entry, entry);
+    let set = unretrievedByLoop.get(loop);
+    if (set === undefined) unretrievedByLoop.set(loop, (set = new Set()));
+    set.add(entry);
+  }
+
+  #scheduleCallbacks(): void {
+    const waiters = this.#thenWaiters;
+    if (waiters !== null) {
+      this.#thenWaiters = null;
+      if (this.#state === FINISHED && this.#exception === undefined) {
+        for (const [resolve] of waiters) resolve(this.#result as T);
+      } else {
+        let exc: unknown;
+        try {
+          this.result();
+        } catch (e) {
+          exc = e;
+        }
+        for (const [, reject] of waiters) reject(exc);
+      }
+    }
+    const cbs = this.#callbacks;
+    if (cbs === null) return;
+    this.#callbacks = null;
+    for (let i = 0; i < cbs.length; i++) this.#callSoon(cbs[i]);
+  }
+
+  #callSoon(callback: DoneCallback<T>): void {
+    const loop = this.#loop as FastLoop;
+    if (loop._schedule !== undefined) loop._schedule(callback, this);
+    else loop.callSoon(callback, this);
+  }
+}
+
+/** `Error("boom")`, for reprs. @internal */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}(${JSON.stringify(e.message)})`;
+  return repr(e);
+}
+
+/**
+ * Sets `value` as the result of `fut` unless it was cancelled meanwhile: the callback
+ * `sleep` schedules. @internal
+ */
+export function _setResultUnlessCancelled<T>(fut: Future<T>, value: T): void {
+  if (!fut.cancelled()) fut.setResult(value);
+}

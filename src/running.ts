@@ -1,0 +1,80 @@
+// Which loop is running and which task is stepping. Single-threaded, so plain module state.
+import type { LoopLike } from "./events.js";
+
+interface Stepping {
+  getLoop(): LoopLike;
+}
+
+let runningLoop: LoopLike | null = null;
+let stepping: Stepping | null = null;
+let currentLoop: LoopLike | null = null;
+let makeLoop: (() => LoopLike) | null = null;
+
+/** @internal Marks `loop` as the loop whose iteration runs; returns the previous one. */
+export function _setRunningLoop(loop: LoopLike | null): LoopLike | null {
+  const prev = runningLoop;
+  runningLoop = loop;
+  return prev;
+}
+
+/** @internal Marks `task` as the task being stepped; returns the previous one. */
+export function _swapCurrentTask<T extends Stepping | null>(task: T): Stepping | null {
+  const prev = stepping;
+  stepping = task;
+  return prev;
+}
+
+/** @internal The task being stepped, if any. */
+export function _steppingTask(): Stepping | null {
+  return stepping;
+}
+
+/** @internal The running loop or null. */
+export function _runningLoopOrNull(): LoopLike | null {
+  return stepping !== null ? stepping.getLoop() : runningLoop;
+}
+
+/** @internal Installs how `getEventLoop()` makes a loop when none is set. */
+export function _setLoopFactory(factory: () => LoopLike): void {
+  makeLoop = factory;
+}
+
+/**
+ * The running loop: the loop of the task being stepped, or else the loop whose iteration
+ * is running. Throws when there is none.
+ * @example
+ * function* main() { const loop = getRunningLoop(); loop.callSoon(() => console.log("hi")) }
+ */
+export function getRunningLoop(): LoopLike {
+  const loop = _runningLoopOrNull();
+  if (loop === null) throw new Error("getRunningLoop(): no running event loop");
+  return loop;
+}
+
+/**
+ * The running loop if there is one, else the current loop (set by `setEventLoop`),
+ * creating one the first time.
+ * @example
+ * const loop = getEventLoop(); await loop.runUntilComplete(loop.createTask(main()))
+ */
+export function getEventLoop(): LoopLike {
+  const loop = _runningLoopOrNull();
+  if (loop !== null) return loop;
+  if (currentLoop === null) {
+    if (makeLoop === null) throw new Error("getEventLoop(): no event loop is set");
+    currentLoop = makeLoop();
+  }
+  return currentLoop;
+}
+
+/**
+ * Sets the current loop, returned by `getEventLoop()` when no loop is running.
+ * @example
+ * const loop = newEventLoop(); setEventLoop(loop)
+ */
+export function setEventLoop(loop: LoopLike | null): void {
+  if (loop !== null && (typeof loop !== "object" || typeof loop.callSoon !== "function")) {
+    throw new TypeError(`setEventLoop() expected an event loop or null, got ${String(loop)}`);
+  }
+  currentLoop = loop;
+}

@@ -1,0 +1,23 @@
+// wasyncio/testing: deterministic tests on the virtual clock.
+import { EventLoop } from "../base-loop.js";
+import { getEventLoop } from "../running.js";
+import { checkMs, repr } from "../util.js";
+
+export { runSync } from "../runners.js";
+
+/**
+ * Runs `loop` (default: the current loop) synchronously through the next `ms`
+ * milliseconds of virtual time: every callback and timer due by then runs, in order,
+ * and the clock ends exactly `ms` later. The loop must use the virtual clock and not be
+ * running.
+ * @example
+ * const loop = new EventLoop({ clock: "virtual" })
+ * loop.callLater(50, () => log.push("fired"))
+ * advance(100, loop)   // log: ["fired"], loop.time() === 100
+ */
+export function advance(ms: number, loop?: EventLoop): void {
+  checkMs("advance()", "ms", ms);
+  const target = loop ?? getEventLoop();
+  if (!(target instanceof EventLoop)) throw new TypeError(`advance() expected an EventLoop, got ${repr(target)}`);
+  target._advance(ms);
+}
