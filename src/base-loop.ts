@@ -351,13 +351,13 @@ export class EventLoop implements HandleOwner {
 
   /** Debug mode: the same, timing each callback and warning about slow ones. */
   #runTimed(id: number): void {
-    const what = this.#state[id] === TASK_QUEUED ? this.#args[id] : this.#fns[id];
+    const what = this.#state[id] === TASK_QUEUED ? this.#args[id] : new Handle(this.#fns[id] ?? (() => {}), null, null);
     const t0 = this.#host.now();
     this.#run(id);
     const ms = this.#host.now() - t0;
     if (ms >= this.#slowCallbackMs) {
       const where = what instanceof Task ? ` (created at ${what.getStack()[0]?.trim() ?? "an unknown site"})` : "";
-      console.warn(`Executing ${describeCallback(what)}${where} took ${ms.toFixed(3)} ms`);
+      console.warn(`Executing ${what}${where} took ${ms.toFixed(3)} ms`);
     }
   }
 
@@ -708,11 +708,6 @@ export class EventLoop implements HandleOwner {
     this.#fns = this.#fns.concat(more);
     this.#args = this.#args.concat(more);
   }
-}
-
-function describeCallback(what: unknown): string {
-  if (typeof what === "function") return `${what.name || "anonymous"}()`;
-  return String(what);
 }
 
 function describeContextValue(value: unknown): string {

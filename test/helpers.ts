@@ -1,6 +1,6 @@
 // Test helpers: every scheduler suite runs once per core (asyncio runs one Future suite
 // against its C and Python futures; uvloop runs one suite against both loops).
-import { suite, type Test } from "uvu";
+import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { EventLoop, type ExceptionContext, type LoopOptions } from "../src/index.js";
 
@@ -20,42 +20,51 @@ export interface Ctx {
   allowLive?: boolean;
 }
 
+/** A test of one core's suite: `test(name, fn)`. */
+export type CoreTest = (name: string, fn: (ctx: Ctx) => void | Promise<void>) => void;
+
 /**
- * Defines a suite once per core. After every test: each loop it made must be closed
- * (closing it if the test did not), hold no live ids, and its exception handler must not
- * have been called unless the test emptied `ctx.errors`.
+ * Defines a suite once per core. After every test that passed: each loop it made must
+ * hold no live ids (unless `ctx.allowLive`), and its exception handler must not have been
+ * called unless the test emptied `ctx.errors`. Every loop is closed after every test.
  */
-export function bothCores(name: string, define: (test: Test<Ctx>, core: CoreKind) => void): void {
+export function bothCores(name: string, define: (test: CoreTest, core: CoreKind) => void): void {
   for (const core of CORES) {
-    const test = suite<Ctx>(`${name} [${core}]`, {} as Ctx);
-    let loops: EventLoop[] = [];
-    test.before.each((ctx) => {
-      loops = [];
-      ctx.core = core;
-      ctx.errors = [];
-      ctx.allowLive = false;
-      ctx.newLoop = (options?: LoopOptions) => {
-        const loop = new EventLoop({ clock: "virtual", ...options, core });
-        loop.setExceptionHandler((_l, c) => void ctx.errors.push(c));
-        loops.push(loop);
-        return loop;
-      };
-      ctx.loop = ctx.newLoop();
-    });
-    test.after.each((ctx) => {
-      for (const loop of loops) {
-        if (loop.isRunning()) continue;
-        const live = loop.isClosed() ? 0 : loop._liveIds();
-        loop.close();
-        if (live !== 0 && !ctx.allowLive) assert.unreachable(`the loop still holds ${live} live ids after the test`);
-      }
-      if (ctx.errors.length > 0) {
-        const first = ctx.errors[0];
-        assert.unreachable(`exception handler called unexpectedly: ${first.message} ${String(first.exception)}`);
-      }
-    });
+    const s = suite(`${name} [${core}]`);
+    const test: CoreTest = (title, fn) =>
+      s(title, async () => {
+        const loops: EventLoop[] = [];
+        const ctx: Ctx = {
+          core,
+          errors: [],
+          allowLive: false,
+          newLoop(options?: LoopOptions) {
+            const loop = new EventLoop({ clock: "virtual", ...options, core });
+            loop.setExceptionHandler((_l, c) => void ctx.errors.push(c));
+            loops.push(loop);
+            return loop;
+          },
+        } as Ctx;
+        ctx.loop = ctx.newLoop();
+        try {
+          await fn(ctx);
+        } catch (e) {
+          for (const loop of loops) if (!loop.isRunning()) loop.close();
+          throw e;
+        }
+        for (const loop of loops) {
+          assert.not.ok(loop.isRunning(), "a loop is still running after the test");
+          const live = loop.isClosed() ? 0 : loop._liveIds();
+          loop.close();
+          if (live !== 0 && !ctx.allowLive) assert.unreachable(`the loop still holds ${live} live ids after the test`);
+        }
+        if (ctx.errors.length > 0) {
+          const first = ctx.errors[0];
+          assert.unreachable(`exception handler called unexpectedly: ${first.message} ${String(first.exception)}`);
+        }
+      });
     define(test, core);
-    test.run();
+    s.run();
   }
 }
 
