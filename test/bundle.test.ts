@@ -1,0 +1,175 @@
+// The built package as a user gets it: dist/ through the package's "exports" map, in fresh
+// Node processes (not through tsx and src/, which the other suites use), ESM and CJS.
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const DIST = join(ROOT, "dist");
+const WASM = join(ROOT, "build", "core.wasm");
+const WASM_LIMIT = 4096;
+const TIMEOUT_MS = 30_000;
+
+interface Output {
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node ...args` with cwd = the package root, so "wasyncio" resolves through the package's self-reference. */
+function node(args: string[], cwd = ROOT): Promise<Output> {
+  // NODE_OPTIONS is dropped so that nothing (a tsx loader, say) stands between the child and dist/.
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { cwd, env, timeout: TIMEOUT_MS }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`node ${args.join(" ").slice(0, 200)} failed: ${error.message}\n${stdout}\n${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+/** The JSON the child printed as its last line. */
+function lastJson(out: Output): any {
+  const lines = out.stdout.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]);
+}
+
+/** Bytes of a file, or -1 when it is missing (the test then fails with the path). */
+function size(path: string): number {
+  return existsSync(path) ? statSync(path).size : -1;
+}
+
+// The same program in both module systems: a real-clock task, and the virtual clock of
+// wasyncio/testing used together with the main entry (they must share one loop state).
+const PROGRAM = `
+  const t0 = Date.now();
+  const answer = await run(function* () { yield* sleep(5); return 42; });
+  const t1 = Date.now();
+  const virtual = runSync(function* () { yield* sleep(60000); return 1; });
+  const virtualMs = Date.now() - t1;
+  const loop = new EventLoop({ clock: "virtual" });
+  const log = [];
+  loop.callLater(50, () => log.push("fired"));
+  advance(100, loop);
+  const advanced = { log, time: loop.time() };
+  loop.close();
+  console.log(JSON.stringify({ answer, realMs: t1 - t0, virtual, virtualMs, advanced, coreKind: new EventLoop()._coreInfo().kind }));
+`;
+
+function checkProgram(result: any): void {
+  assert.is(result.answer, 42, "run() returns main's result");
+  assert.ok(result.realMs >= 5, `sleep(5) on the real clock took ${result.realMs} ms`);
+  assert.is(result.virtual, 1, "runSync() returns main's result");
+  // A correctness bound, not a benchmark: a virtual minute must not be waited for.
+  assert.ok(result.virtualMs < 10_000, `runSync(sleep(60000)) took ${result.virtualMs} ms of real time`);
+  assert.equal(result.advanced, { log: ["fired"], time: 100 }, "advance(100, loop) runs the timer due at 50");
+  assert.is(result.coreKind, "wasm", "Node has WebAssembly, so the loop uses the Wasm core");
+}
+
+test("ESM: import from 'wasyncio' and 'wasyncio/testing' through the exports map", async () => {
+  const program = `
+    import { run, sleep, EventLoop } from "wasyncio";
+    import { runSync, advance } from "wasyncio/testing";
+    import { createRequire } from "node:module";
+    // The resolution must land in dist/, the file a user gets.
+    if (!import.meta.resolve("wasyncio").endsWith("/dist/index.js")) throw new Error("resolved " + import.meta.resolve("wasyncio"));
+    ${PROGRAM}
+  `;
+  checkProgram(lastJson(await node(["--input-type=module", "-e", program])));
+});
+
+test("CJS: require('wasyncio') and require('wasyncio/testing')", async () => {
+  const program = `
+    const { run, sleep, EventLoop } = require("wasyncio");
+    const { runSync, advance } = require("wasyncio/testing");
+    if (!require.resolve("wasyncio").endsWith("/dist/index.cjs")) throw new Error("resolved " + require.resolve("wasyncio"));
+    (async () => { ${PROGRAM} })().catch((e) => { console.error(e); process.exit(1); });
+  `;
+  checkProgram(lastJson(await node(["--input-type=commonjs", "-e", program])));
+});
+
+test("wasyncio/testing exports runSync and advance, and nothing the main entry lacks", async () => {
+  const out = await node(["--input-type=module", "-e", `
+    import * as main from "wasyncio";
+    import * as testing from "wasyncio/testing";
+    console.log(JSON.stringify({ testing: Object.keys(testing).sort(), same: testing.runSync === main.runSync }));
+  `]);
+  const { testing, same } = lastJson(out);
+  assert.ok(testing.includes("runSync") && testing.includes("advance"), `wasyncio/testing exports ${testing.join(", ")}`);
+  assert.ok(same, "wasyncio/testing's runSync is the main entry's (one shared chunk, not a copy)");
+});
+
+test("Node's ESM loader sees the CJS entry's named exports (import { run } from a .cjs)", async () => {
+  const out = await node(["--input-type=module", "-e", `
+    import * as cjs from ${JSON.stringify(join(DIST, "index.cjs"))};
+    console.log(JSON.stringify(Object.keys(cjs)));
+  `]);
+  const names: string[] = lastJson(out);
+  for (const name of ["run", "runSync", "sleep", "EventLoop", "Future", "Task"]) assert.ok(names.includes(name), `missing ${name} in ${names.join(", ")}`);
+});
+
+test("dist/types: the declarations declare EventLoop and run, and a consumer typechecks against them", async () => {
+  const index = join(DIST, "types", "index.d.ts");
+  assert.ok(existsSync(index), `${index} is missing: did build:types run?`);
+  const indexText = readFileSync(index, "utf8");
+  assert.match(indexText, /\bEventLoop\b/);
+  assert.match(indexText, /\brun\b/);
+  assert.match(readFileSync(join(DIST, "types", "base-loop.d.ts"), "utf8"), /export declare class EventLoop\b/);
+  assert.match(readFileSync(join(DIST, "types", "runners.d.ts"), "utf8"), /export declare function run</);
+  // stripInternal: the internal hooks are not part of the published types.
+  assert.not.match(readFileSync(join(DIST, "types", "base-loop.d.ts"), "utf8"), /_coreInfo/);
+
+  // A user's project: node_modules/wasyncio links to this package, and a strict tsc run
+  // over a file using the public API (through the "types" conditions) must pass.
+  const dir = mkdtempSync(join(tmpdir(), "wasyncio-types-"));
+  try {
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(ROOT, join(dir, "node_modules", "wasyncio"), "dir");
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(join(dir, "use.ts"), [
+      `import { run, sleep, EventLoop, Future, type Coroutine } from "wasyncio";`,
+      `import { runSync, advance } from "wasyncio/testing";`,
+      `function* main(): Coroutine<number> { yield* sleep(5); return 42; }`,
+      `const answer: Promise<number> = run(main);`,
+      `const one: number = runSync(function* () { yield* sleep(60_000); return 1; });`,
+      `const loop = new EventLoop({ clock: "virtual" });`,
+      `const fut: Future<string> = loop.createFuture<string>();`,
+      `advance(10, loop);`,
+      `export { answer, one, fut };`,
+    ].join("\n"));
+    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+    await node([tsc, "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022",
+      "--lib", "es2022,dom", "--types", "", "use.ts"], dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const wasmBytes = size(WASM);
+const esmFiles = existsSync(DIST)
+  ? ["index.js", "testing.js", ...(existsSync(join(DIST, "chunks")) ? readdirSync(join(DIST, "chunks")).filter((f) => f.endsWith(".js")).map((f) => `chunks/${f}`) : [])]
+  : [];
+const esmBytes = esmFiles.reduce((sum, f) => sum + size(join(DIST, f)), 0);
+
+test(`the ESM bundle has no node: imports (${esmBytes} bytes of JS in ${esmFiles.length} files), the Wasm core is under ${WASM_LIMIT} bytes (${wasmBytes})`, () => {
+  console.log(`  bundle: ${esmBytes} bytes of ESM JavaScript (${esmFiles.join(", ")}); build/core.wasm: ${wasmBytes} bytes`);
+  assert.ok(esmFiles.length >= 2, "dist/index.js is missing: run the build");
+  for (const file of esmFiles) {
+    const text = readFileSync(join(DIST, file), "utf8");
+    // A browser (and a bundler targeting one) cannot load Node's built-in modules.
+    for (const pattern of [/from\s*["']node:/, /import\s*\(\s*["']node:/, /require\s*\(\s*["']node:/]) {
+      assert.not.match(text, pattern, `dist/${file} imports a node: module`);
+    }
+  }
+  assert.ok(wasmBytes > 0, `${WASM} is missing: run the build`);
+  // Chrome compiles a module synchronously on the main thread only up to 4 KB; the loop
+  // instantiates its core synchronously, so the core must stay below that.
+  assert.ok(wasmBytes < WASM_LIMIT, `build/core.wasm is ${wasmBytes} bytes, the limit is ${WASM_LIMIT}`);
+});
+
+test.run();
