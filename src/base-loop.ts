@@ -188,6 +188,8 @@ export class EventLoop implements HandleOwner {
   createTask<T>(coro: Coroutine<T>, options?: CreateTaskOptions): Task<T> {
     this.#checkClosed();
     const name = options?.name;
+    const signal = options?.signal;
+    if (signal !== undefined) checkSignal(signal);
     let task: Task<T>;
     if (this.#taskFactory === null) {
       task = new Task(coro, { loop: this, name });
@@ -195,7 +197,6 @@ export class EventLoop implements HandleOwner {
       task = this.#taskFactory(this, coro, { name }) as Task<T>;
       if (name !== undefined && typeof task.setName === "function") task.setName(name);
     }
-    const signal = options?.signal;
     if (signal !== undefined) linkSignal(task, signal);
     return task;
   }
@@ -726,10 +727,13 @@ function abortMessage(signal: AbortSignal): string | undefined {
 }
 
 /** createTask's `signal`: abort cancels the task; the listener goes when the task ends. */
-function linkSignal(task: Task<any>, signal: AbortSignal): void {
+function checkSignal(signal: AbortSignal): void {
   if (typeof signal !== "object" || signal === null || typeof signal.addEventListener !== "function" || typeof signal.aborted !== "boolean") {
     throw new TypeError(`createTask() expected options.signal to be an AbortSignal, got ${repr(signal)}`);
   }
+}
+
+function linkSignal(task: Task<any>, signal: AbortSignal): void {
   if (signal.aborted) {
     task.cancel(abortMessage(signal));
     return;

@@ -1,0 +1,164 @@
+// Future: asyncio's futures.Future semantics, on both cores.
+import * as assert from "uvu/assert";
+import { CancelledError, Future, InvalidStateError, sleep } from "../src/index.js";
+import { bothCores } from "./helpers.js";
+
+bothCores("Future", (test) => {
+  test("new Future({ loop }) - pending; result()/exception() throw InvalidStateError", ({ loop }) => {
+    const fut = new Future<number>({ loop });
+    assert.is(fut.getLoop(), loop);
+    assert.not.ok(fut.done());
+    assert.not.ok(fut.cancelled());
+    assert.throws(() => fut.result(), (e: Error) => e instanceof InvalidStateError && e.message === "Result is not ready.");
+    assert.throws(() => fut.exception(), (e: Error) => e instanceof InvalidStateError && e.message === "Exception is not set.");
+    assert.is(String(fut), "<Future pending>");
+  });
+
+  test(".setResult() - done, result(), exception() is null; setting twice is InvalidStateError", ({ loop }) => {
+    const fut = loop.createFuture<number>();
+    fut.setResult(42);
+    assert.ok(fut.done());
+    assert.is(fut.result(), 42);
+    assert.is(fut.exception(), null);
+    assert.is(String(fut), "<Future finished result=42>");
+    assert.throws(() => fut.setResult(1), (e: unknown) => e instanceof InvalidStateError);
+    assert.throws(() => fut.setException(new Error()), (e: unknown) => e instanceof InvalidStateError);
+    assert.not.ok(fut.cancel());
+  });
+
+  test(".setException() - result() throws it; an error class is instantiated", ({ loop }) => {
+    const fut = loop.createFuture();
+    const err = new TypeError("bad");
+    fut.setException(err);
+    assert.throws(() => fut.result(), (e: unknown) => e === err);
+    assert.is(fut.exception(), err);
+    const f2 = loop.createFuture();
+    f2.setException(RangeError);
+    assert.instance(f2.exception(), RangeError);
+    assert.throws(() => loop.createFuture().setException(undefined), (e: unknown) => e instanceof TypeError);
+  });
+
+  test(".cancel(msg) - cancelled; result() throws CancelledError with the message", ({ loop }) => {
+    const fut = loop.createFuture();
+    assert.ok(fut.cancel("stop it"));
+    assert.ok(fut.cancelled());
+    assert.ok(fut.done());
+    assert.not.ok(fut.cancel());
+    assert.throws(() => fut.result(), (e: Error) => e instanceof CancelledError && e.message === "stop it" && e.name === "CancelledError");
+    assert.throws(() => fut.exception(), (e: unknown) => e instanceof CancelledError);
+  });
+
+  test(".addDoneCallback() - called through the loop in order with the future; after done too", ({ loop }) => {
+    const fut = loop.createFuture<string>();
+    const log: string[] = [];
+    fut.addDoneCallback((f) => log.push(`1:${f.result()}`));
+    fut.addDoneCallback((f) => log.push(`2:${f.result()}`));
+    fut.setResult("x");
+    assert.equal(log, []); // not called synchronously
+    loop._runOnce();
+    assert.equal(log, ["1:x", "2:x"]);
+    fut.addDoneCallback(() => log.push("late"));
+    assert.equal(log, ["1:x", "2:x"]);
+    loop._runOnce();
+    assert.equal(log, ["1:x", "2:x", "late"]);
+    assert.throws(() => fut.addDoneCallback(5 as never), (e: Error) => /addDoneCallback\(\) expected a function, got 5/.test(e.message));
+  });
+
+  test(".removeDoneCallback() - removes every registration, returns the count", ({ loop }) => {
+    const fut = loop.createFuture();
+    const log: string[] = [];
+    const a = () => log.push("a");
+    fut.addDoneCallback(a);
+    fut.addDoneCallback(() => log.push("b"));
+    fut.addDoneCallback(a);
+    assert.is(fut.removeDoneCallback(a), 2);
+    assert.is(fut.removeDoneCallback(a), 0);
+    fut.setResult(1);
+    loop._runOnce();
+    assert.equal(log, ["b"]);
+  });
+
+  test("then() - await works, with results and exceptions", async ({ loop }) => {
+    const ok = loop.createFuture<number>();
+    const bad = loop.createFuture<number>();
+    ok.setResult(5);
+    bad.setException(new Error("no"));
+    assert.is(await ok, 5);
+    await bad.then(() => assert.unreachable(), (e: Error) => assert.is(e.message, "no"));
+    const later = loop.createFuture<string>();
+    const p = later.then((v) => v + "!");
+    later.setResult("hi");
+    assert.is(await p, "hi!");
+    const cancelled = loop.createFuture();
+    const pc = cancelled.then(() => "no", (e) => e);
+    cancelled.cancel("gone");
+    const e = await pc;
+    assert.instance(e, CancelledError);
+  });
+
+  test("yield* fut - typed result inside a task; a done future does not suspend", ({ loop }) => {
+    const fut = loop.createFuture<number>();
+    loop.callLater(10, () => fut.setResult(7));
+    const log: string[] = [];
+    const result = loop._runUntilCompleteSync(
+      (function* () {
+        const v: number = yield* fut;
+        log.push(`got ${v} at ${loop.time()}`);
+        const again: number = yield* fut; // already done: no suspension
+        log.push(`again ${again}`);
+        return v + again;
+      })(),
+    );
+    assert.is(result, 14);
+    assert.equal(log, ["got 7 at 10", "again 7"]);
+  });
+
+  test("subclassable: a subclass keeps its own methods and the Future protocol", ({ loop }) => {
+    class Tagged<T> extends Future<T> {
+      tag = "t";
+    }
+    const fut = new Tagged<number>({ loop });
+    loop.callSoon(() => fut.setResult(3));
+    const v = loop._runUntilCompleteSync(fut);
+    assert.is(v, 3);
+    assert.is(fut.tag, "t");
+    assert.is(String(fut), "<Tagged finished result=3>");
+  });
+
+  test("an exception nobody retrieved is reported when the loop closes", ({ loop, errors }) => {
+    const fut = loop.createFuture();
+    fut.setException(new Error("lost"));
+    const seen = loop.createFuture();
+    seen.setException(new Error("seen"));
+    seen.exception();
+    loop.close();
+    assert.is(errors.length, 1);
+    assert.is(errors[0].message, "Future exception was never retrieved");
+    assert.is((errors[0].exception as Error).message, "lost");
+    assert.is(errors[0].future, fut);
+    errors.length = 0;
+  });
+
+  test("an exception nobody retrieved is reported when the future is garbage", async ({ loop, errors }) => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc === undefined) return; // npm test runs with --expose-gc
+    (() => {
+      loop.createFuture().setException(new Error("garbage"));
+    })();
+    for (let i = 0; i < 20 && errors.length === 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    assert.is(errors.length, 1);
+    assert.is(errors[0].message, "Future exception was never retrieved");
+    errors.length = 0;
+  });
+
+  test("sleep(ms, value) returns value; sleep rejects bad delays by name", ({ loop }) => {
+    const v = loop._runUntilCompleteSync(sleep(5, "v"));
+    assert.is(v, "v");
+    assert.is(loop.time(), 5);
+    assert.throws(() => loop._runUntilCompleteSync(sleep("x" as never)), (e: Error) => e instanceof TypeError && /sleep\(\) expected ms/.test(e.message));
+    assert.throws(() => loop._runUntilCompleteSync(sleep(NaN)), (e: unknown) => e instanceof RangeError);
+  });
+});
