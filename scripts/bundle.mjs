@@ -1,9 +1,47 @@
 // Bundles src/ with esbuild: ESM and CJS for Node and browsers, Wasm bytes inline.
 import { build } from "esbuild";
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 
 const entries = { index: "src/index.ts", testing: "src/testing/index.ts" };
 const common = { bundle: true, platform: "neutral", target: "es2022", sourcemap: true, logLevel: "warning" };
 
-await build({ ...common, entryPoints: entries, outdir: "dist", format: "esm", splitting: true, chunkNames: "chunks/[name]-[hash]" });
-await build({ ...common, entryPoints: entries, outdir: "dist", format: "cjs", outExtension: { ".js": ".cjs" } });
-console.log("dist/: ESM and CJS bundles written");
+// Chunk names are content hashes: clear the previous bundles so stale chunks do not pile up
+// in dist/ (and get published). dist/types is tsc's, written after this step.
+rmSync("dist/chunks", { recursive: true, force: true });
+if (existsSync("dist")) {
+  for (const file of readdirSync("dist", { withFileTypes: true }).filter((e) => e.isFile())) rmSync(`dist/${file.name}`);
+}
+
+const esm = await build({
+  ...common, entryPoints: entries, outdir: "dist", format: "esm", splitting: true, chunkNames: "chunks/[name]-[hash]",
+  metafile: true,
+});
+
+// esbuild cannot split CJS, and one CJS bundle per entry would give each entry its own copy
+// of the loop state (the running loop, the EventLoop class): require("wasyncio/testing")'s
+// runSync could not see require("wasyncio")'s sleep, and advance() would reject the
+// package's own EventLoop. So one shared CJS bundle holds every entry as a namespace, and
+// each dist/<entry>.cjs hands out its namespace.
+await build({
+  ...common,
+  stdin: {
+    contents: Object.entries(entries).map(([name, path]) => `export * as ${name} from "./${path}";`).join("\n"),
+    resolveDir: ".",
+    sourcefile: "cjs-entries.ts",
+    loader: "ts",
+  },
+  outfile: "dist/chunks/entries.cjs",
+  format: "cjs",
+});
+for (const name of Object.keys(entries)) {
+  const names = esm.metafile.outputs[`dist/${name}.js`].exports;
+  writeFileSync(
+    `dist/${name}.cjs`,
+    `"use strict";\n` +
+      `const entries = require("./chunks/entries.cjs");\n` +
+      `module.exports = entries.${name};\n` +
+      // Never runs: names the exports for Node's cjs-module-lexer (`import { run } from` a .cjs).
+      `0 && (module.exports = { ${names.join(", ")} });\n`,
+  );
+}
+console.log(`dist/: ESM and CJS bundles written (${statSync("dist/chunks/entries.cjs").size} bytes of CJS)`);
