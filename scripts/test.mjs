@@ -3,15 +3,16 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 
 if (!existsSync("src/core/wasm-binary.generated.ts") || !existsSync("dist/index.js")) {
   console.error("The build is missing: run `npm install` (or `npm run build`) first.");
   process.exit(1);
 }
 const require = createRequire(import.meta.url);
-const uvu = require.resolve("uvu/bin.js");
+const uvu = join(dirname(require.resolve("uvu")), "..", "bin.js");
 const pattern = process.argv[2] ?? "\\.test\\.ts$";
-const child = spawn(process.execPath, ["--import", "tsx", "--expose-gc", uvu, "test", pattern, "-b"], { stdio: ["ignore", "pipe", "inherit"] });
+const child = spawn(process.execPath, ["--import", "tsx", "--expose-gc", uvu, "test", pattern], { stdio: ["ignore", "pipe", "inherit"] });
 let out = "";
 child.stdout.on("data", (chunk) => {
   out += chunk;

@@ -11,7 +11,7 @@ import { MAX_SLEEP_MS, type HostDriver } from "./drivers/types.js";
 import type { Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory } from "./events.js";
 import { ensureFuture } from "./ensure-future.js";
 import { Future, _reportUnretrieved, describeError } from "./future.js";
-import { Handle, TimerHandle, type HandleOwner } from "./handles.js";
+import { Handle, TimerHandle } from "./handles.js";
 import { _WAKES, Task, _forgetTasks } from "./task.js";
 import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
 import { checkFunction, checkMs, repr } from "./util.js";
@@ -61,7 +61,7 @@ export interface CreateTaskOptions {
  * await loop.runUntilComplete(sleep(200))
  * loop.close()
  */
-export class EventLoop implements HandleOwner {
+export class EventLoop {
   #core: SchedulerCore;
   #host: HostDriver;
   readonly #virtual: boolean;

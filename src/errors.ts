@@ -2,10 +2,7 @@
 // RuntimeError is Error (or InvalidStateError where a state is wrong); those are thrown
 // as the built-in classes, with a message that names the call and the argument.
 
-/**
- * Base of wasyncio's own error classes: sets `.name` to the class name.
- * @internal
- */
+/** Base of wasyncio's own error classes: sets `.name` to the class name. */
 class WasyncioError extends Error {
   constructor(message?: string, options?: ErrorOptions) {
     super(message, options);

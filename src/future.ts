@@ -54,10 +54,11 @@ export function _reportUnretrieved(loop: LoopLike): void {
  */
 export class Future<T = unknown> implements PromiseLike<T> {
   #state = PENDING;
-  #result: T | undefined = undefined;
+  #result: any = undefined;
   #exception: unknown = undefined;
-  #callbacks: DoneCallback<T>[] | null = null;
-  #thenWaiters: [(v: T) => void, (e: unknown) => void][] | null = null;
+  // `any`, not T: a Future<number> must be usable as a Future<unknown>.
+  #callbacks: DoneCallback<any>[] | null = null;
+  #thenWaiters: [(v: any) => void, (e: unknown) => void][] | null = null;
   #loop: LoopLike;
   #unretrieved: Unretrieved | null = null;
   /** @internal The CancelledError that ended a task, re-thrown by `result()`. */

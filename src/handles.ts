@@ -2,7 +2,7 @@
 // loop's table by (id, generation), so a handle kept after its callback ran can never
 // cancel the callback that later reuses the id.
 
-/** @internal The loop side of a handle. */
+/** @internal The loop side of a handle: what `Handle.cancel()` calls. */
 export interface HandleOwner {
   _cancelSlot(id: number, gen: number): void;
 }

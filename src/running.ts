@@ -1,5 +1,6 @@
 // Which loop is running and which task is stepping. Single-threaded, so plain module state.
 import type { LoopLike } from "./events.js";
+import type { EventLoop } from "./base-loop.js";
 
 interface Stepping {
   getLoop(): LoopLike;
@@ -45,10 +46,11 @@ export function _setLoopFactory(factory: () => LoopLike): void {
  * @example
  * function* main() { const loop = getRunningLoop(); loop.callSoon(() => console.log("hi")) }
  */
-export function getRunningLoop(): LoopLike {
+export function getRunningLoop(): EventLoop {
   const loop = _runningLoopOrNull();
   if (loop === null) throw new Error("getRunningLoop(): no running event loop");
-  return loop;
+  // Typed as EventLoop for convenience; on a user's own loop class it is that loop.
+  return loop as EventLoop;
 }
 
 /**
@@ -57,14 +59,14 @@ export function getRunningLoop(): LoopLike {
  * @example
  * const loop = getEventLoop(); await loop.runUntilComplete(loop.createTask(main()))
  */
-export function getEventLoop(): LoopLike {
+export function getEventLoop(): EventLoop {
   const loop = _runningLoopOrNull();
-  if (loop !== null) return loop;
+  if (loop !== null) return loop as EventLoop;
   if (currentLoop === null) {
     if (makeLoop === null) throw new Error("getEventLoop(): no event loop is set");
     currentLoop = makeLoop();
   }
-  return currentLoop;
+  return currentLoop as EventLoop;
 }
 
 /**

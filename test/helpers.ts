@@ -44,7 +44,7 @@ export function bothCores(name: string, define: (test: CoreTest, core: CoreKind)
             loops.push(loop);
             return loop;
           },
-        } as Ctx;
+        } as unknown as Ctx;
         ctx.loop = ctx.newLoop();
         try {
           await fn(ctx);

@@ -174,10 +174,10 @@ bothCores("Task", (test) => {
     const other = newLoop();
     const foreign = other.createFuture();
     const messages: string[] = [];
-    let self: Task<void>;
-    self = loop.createTask((function* () {
+    const holder: { self?: Task<void> } = {};
+    const self = (holder.self = loop.createTask((function* () {
       try {
-        yield* self;
+        yield* holder.self!;
       } catch (e) {
         messages.push((e as Error).message);
       }
@@ -186,7 +186,7 @@ bothCores("Task", (test) => {
       } catch (e) {
         messages.push((e as Error).message);
       }
-    })());
+    })()));
     loop._runUntilCompleteSync(self);
     assert.match(messages[0], /^Task cannot await on itself/);
     assert.match(messages[1], /attached to a different loop$/);
@@ -201,13 +201,14 @@ bothCores("Task", (test) => {
   });
 
   test("getCoro(), getStack(), currentTask(), allTasks(), getRunningLoop() inside a task", ({ loop }) => {
+    const ref: { task?: Task<void> } = {};
     const coro = (function* () {
       assert.is(getRunningLoop(), loop);
-      assert.is(currentTask(), task);
-      assert.ok(allTasks().has(task));
+      assert.is(currentTask(), ref.task);
+      assert.ok(allTasks().has(ref.task!));
       yield* sleep(1);
     })();
-    const task = loop.createTask(coro);
+    const task = (ref.task = loop.createTask(coro));
     assert.is(task.getCoro(), coro);
     const waiter = loop.createTask((function* () {
       yield* task;
@@ -354,7 +355,7 @@ bothCores("Task on a user's own loop", (test) => {
       getDebug() {
         return false;
       }
-      createFuture<T>() {
+      createFuture<T>(): Future<T> {
         return new Future<T>({ loop: this });
       }
       runOnce() {

@@ -1,5 +1,5 @@
 // Node: setImmediate runs after pending I/O callbacks, with no clamping; setTimeout sleeps.
-import type { HostDriver } from "./types.js";
+import { hostSetImmediate, type HostDriver } from "./types.js";
 
 /** @internal */
 export function nodeDriver(): HostDriver {
@@ -7,7 +7,7 @@ export function nodeDriver(): HostDriver {
   return {
     name: "node",
     now: () => perf.now(),
-    immediate: (fn) => void setImmediate(fn),
+    immediate: (fn) => void hostSetImmediate!(fn),
     sleep: (fn, ms) => setTimeout(fn, ms),
     cancel: (token) => clearTimeout(token as ReturnType<typeof setTimeout>),
   };

@@ -16,3 +16,6 @@ export interface HostDriver {
 
 /** setTimeout's largest delay (2^31 - 1 ms); longer sleeps wake early and sleep again. */
 export const MAX_SLEEP_MS = 2147483647;
+
+/** Node's setImmediate, looked up on globalThis so the browser build needs no Node types. @internal */
+export const hostSetImmediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate;

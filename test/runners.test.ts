@@ -1,0 +1,216 @@
+// run(), runSync(), the current-loop functions, ensureFuture, wrapPromise, testing.advance.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as wasyncio from "../src/index.js";
+import {
+  CancelledError, EventLoop, Future, Task, allTasks, ensureFuture, getEventLoop, getRunningLoop,
+  newEventLoop, run, runSync, setEventLoop, sleep, wrapPromise, type Coroutine,
+} from "../src/index.js";
+import { advance } from "../src/testing/index.js";
+import { CORES } from "./helpers.js";
+
+for (const core of CORES) {
+  test(`run() - runs main to completion on a new loop and closes it [${core}]`, async () => {
+    let seen: EventLoop | undefined;
+    const v = await run(function* () {
+      seen = getRunningLoop() as EventLoop;
+      yield* sleep(5);
+      return "main";
+    }, { core });
+    assert.is(v, "main");
+    assert.ok(seen!.isClosed());
+    assert.is(seen!._coreInfo().kind, core);
+  });
+
+  test(`run() - cancels and drains leftover tasks; their finally blocks run [${core}]`, async () => {
+    const log: string[] = [];
+    await run(function* () {
+      const loop = getRunningLoop() as EventLoop;
+      loop.createTask((function* () {
+        try {
+          yield* sleep(10_000);
+        } finally {
+          log.push("leftover cleaned up");
+        }
+      })());
+      yield;
+      return 1;
+    }, { core, clock: "virtual" });
+    assert.equal(log, ["leftover cleaned up"]);
+  });
+
+  test(`run() - rejects with main's exception; reports leftovers that failed on cancel [${core}]`, async () => {
+    const reports: string[] = [];
+    try {
+      await run(function* (): Coroutine<never> {
+        const loop = getRunningLoop() as EventLoop;
+        loop.setExceptionHandler((_l, ctx) => void reports.push(ctx.message));
+        loop.createTask((function* () {
+          try {
+            yield* sleep(1000);
+          } catch {
+            throw new Error("failed while cancelled");
+          }
+        })());
+        yield;
+        throw new RangeError("main failed");
+      }, { core, clock: "virtual" });
+      assert.unreachable();
+    } catch (e) {
+      assert.instance(e, RangeError);
+    }
+    assert.equal(reports, ["unhandled exception during run() shutdown"]);
+  });
+
+  test(`runSync() - synchronous on the virtual clock; 10 minutes take no time [${core}]`, () => {
+    const t0 = performance.now();
+    const result = runSync(function* () {
+      yield* sleep(10 * 60_000);
+      return getRunningLoop().constructor.name + " " + (getRunningLoop() as EventLoop).time();
+    }, { core });
+    assert.is(result, "EventLoop 600000");
+    assert.ok(performance.now() - t0 < 1000);
+  });
+
+  test(`runSync() - waiting on a Promise is an error that says to use run() [${core}]`, () => {
+    assert.throws(
+      () => runSync(function* () {
+        yield new Promise(() => {});
+      }, { core }),
+      /use run\(\)/,
+    );
+    assert.throws(() => runSync(sleep(1), { clock: "real" } as never), (e: unknown) => e instanceof RangeError);
+  });
+
+  test(`run()/runSync() cannot nest inside a running loop [${core}]`, async () => {
+    let nested: Promise<unknown> | undefined;
+    runSync(function* () {
+      assert.throws(() => runSync(sleep(0)), /runSync\(\) cannot be called from a running event loop/);
+      nested = run(sleep(0));
+      yield;
+    }, { core });
+    await nested!.then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /^run\(\) cannot be called from a running event loop/));
+  });
+
+  test(`run() accepts a generator object or a function returning one; rejects others [${core}]`, async () => {
+    assert.is(await run(sleep(1, "obj"), { core }), "obj");
+    assert.is(await run(() => sleep(1, "fn"), { core }), "fn");
+    await run(42 as never).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /^run\(\) expected a generator/));
+  });
+
+  test(`advance(ms, loop) - runs what is due within ms, synchronously, and moves the clock [${core}]`, () => {
+    const loop = new EventLoop({ clock: "virtual", core });
+    const log: number[] = [];
+    loop.callLater(50, () => log.push(loop.time()));
+    loop.callLater(150, () => log.push(loop.time()));
+    loop.callSoon(() => log.push(-1));
+    advance(100, loop);
+    assert.equal(log, [-1, 50]);
+    assert.is(loop.time(), 100);
+    advance(50, loop);
+    assert.equal(log, [-1, 50, 150]);
+    assert.is(loop.time(), 150);
+    assert.throws(() => advance(1, new EventLoop()), /virtual clock/);
+    assert.throws(() => advance(NaN, loop), (e: unknown) => e instanceof RangeError);
+    loop.close();
+  });
+}
+
+test("getRunningLoop() outside a loop throws; getEventLoop()/setEventLoop()/newEventLoop()", () => {
+  assert.throws(() => getRunningLoop(), /no running event loop/);
+  const mine = newEventLoop({ clock: "virtual" });
+  setEventLoop(mine);
+  assert.is(getEventLoop(), mine);
+  runSync(function* () {
+    assert.is.not(getEventLoop(), mine); // the running loop wins
+    yield;
+  });
+  setEventLoop(mine);
+  const made = (() => {
+    setEventLoop(null);
+    return getEventLoop();
+  })();
+  assert.instance(made, EventLoop);
+  assert.is(getEventLoop(), made);
+  setEventLoop(null);
+  (made as EventLoop).close();
+  mine.close();
+  assert.throws(() => setEventLoop(5 as never), (e: unknown) => e instanceof TypeError);
+});
+
+test("ensureFuture() - Future as is, coroutine to Task, Promise adopted, others rejected", () => {
+  const loop = new EventLoop({ clock: "virtual" });
+  const fut = loop.createFuture();
+  assert.is(ensureFuture(fut, loop), fut);
+  const task = ensureFuture(sleep(1, 3), loop);
+  assert.instance(task, Task);
+  const adopted = ensureFuture(Promise.resolve(1), loop);
+  assert.instance(adopted, Future);
+  assert.throws(() => ensureFuture(5 as never, loop), /ensureFuture\(\) expected a Future, a generator \(coroutine\) or a Promise, got 5/);
+  assert.throws(() => ensureFuture(fut, new EventLoop()), (e: unknown) => e instanceof RangeError);
+  assert.is(loop._runUntilCompleteSync(task), 3);
+  fut.cancel();
+  adopted.cancel();
+  loop.close();
+});
+
+test("wrapPromise() - settles with the promise; cancelling the future ignores it later", async () => {
+  const v = await run(function* () {
+    const a = yield* wrapPromise(Promise.resolve("a"));
+    const cancelled = wrapPromise(new Promise((r) => setTimeout(() => r("late"), 5)));
+    cancelled.cancel();
+    try {
+      yield* wrapPromise(Promise.reject(new Error("b")));
+    } catch (e) {
+      return a + (e as Error).message + cancelled.cancelled();
+    }
+  });
+  assert.is(v, "abtrue");
+  await new Promise((r) => setTimeout(r, 10));
+  assert.throws(() => wrapPromise(5 as never), /wrapPromise\(\) expected a Promise/);
+});
+
+test("an async function can await tasks and futures (thenables)", async () => {
+  const loop = new EventLoop();
+  const task = loop.createTask(sleep(5, "awaited"));
+  const running = loop.runUntilComplete(task);
+  assert.is(await task, "awaited");
+  await running;
+  loop.close();
+});
+
+test("allTasks() of a closed loop is empty; a cancelled main is a CancelledError", async () => {
+  const loop = new EventLoop({ clock: "virtual" });
+  const t = loop.createTask(sleep(100));
+  loop.callLater(1, () => t.cancel());
+  await loop.runUntilComplete(t).then(() => assert.unreachable(), (e) => assert.instance(e, CancelledError));
+  loop.close();
+  assert.is(allTasks(loop).size, 0);
+});
+
+test("every error class has its name and is exported", () => {
+  const names = [
+    "CancelledError", "InvalidStateError", "TimeoutError", "QueueEmpty", "QueueFull", "QueueShutDown",
+    "LimitOverrunError", "BrokenBarrierError", "BlockingIOError", "SendfileNotAvailableError",
+  ] as const;
+  for (const name of names) {
+    const Cls = wasyncio[name] as unknown as new (m: string, n?: number) => Error;
+    const e = new Cls("m", 1);
+    assert.instance(e, Error);
+    assert.is(e.name, name);
+  }
+  const inc = new wasyncio.IncompleteReadError(new Uint8Array(2), 5);
+  assert.is(inc.name, "IncompleteReadError");
+  assert.is(inc.expected, 5);
+  assert.is(inc.partial.length, 2);
+  assert.is(inc.message, "2 bytes read on a total of 5 expected bytes");
+  const over = new wasyncio.LimitOverrunError("too long", 7);
+  assert.is(over.consumed, 7);
+  const group = new wasyncio.ExceptionGroup("several", [new Error("a"), new Error("b")]);
+  assert.instance(group, AggregateError);
+  assert.is(group.name, "ExceptionGroup");
+  assert.is(group.exceptions.length, 2);
+  assert.is(group.errors, group.exceptions);
+});
+
+test.run();
