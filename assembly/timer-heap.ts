@@ -48,8 +48,11 @@ let releasedCap: u32 = 0;
   store<u32>(p, id, 12);
 }
 
+// Two 8-byte moves: memory.copy of 16 bytes compiles to a call in V8, this to four instructions.
 @inline function copy(to: u32, from: u32): void {
-  memory.copy(heapPtr + <usize>to * RECORD, heapPtr + <usize>from * RECORD, RECORD);
+  const d = heapPtr + <usize>to * RECORD, s = heapPtr + <usize>from * RECORD;
+  store<u64>(d, load<u64>(s));
+  store<u64>(d, load<u64>(s, 8), 8);
 }
 
 export function timerInit(capacity: u32, ids: u32): bool {
@@ -81,9 +84,17 @@ function siftDown(i: u32, when: f64, seq: u32, id: u32, size: u32): void {
   for (;;) {
     let child = (i << 1) + 1;
     if (child >= size) break;
+    let cWhen = whenAt(child), cSeq = seqAt(child);
     const right = child + 1;
-    if (right < size && before(whenAt(right), seqAt(right), whenAt(child), seqAt(child))) child = right;
-    if (!before(whenAt(child), seqAt(child), when, seq)) break;
+    if (right < size) {
+      const rWhen = whenAt(right), rSeq = seqAt(right);
+      if (before(rWhen, rSeq, cWhen, cSeq)) {
+        child = right;
+        cWhen = rWhen;
+        cSeq = rSeq;
+      }
+    }
+    if (!before(cWhen, cSeq, when, seq)) break;
     copy(i, child);
     i = child;
   }

@@ -69,10 +69,12 @@ export class WasmCore implements SchedulerCore {
     this.#sync();
   }
 
-  /** Re-reads the header after a call; a grown memory detaches the old view. */
+  /**
+   * Re-reads the header after a call. A grown memory detaches the old view (its length
+   * drops to 0); checking that is much cheaper than the `memory.buffer` getter.
+   */
   #sync(): void {
-    const buffer = this.#ex.memory.buffer;
-    if (this.#u32 === undefined || this.#u32.buffer !== buffer) this.#u32 = new Uint32Array(buffer);
+    if (this.#u32 === undefined || this.#u32.length === 0) this.#u32 = new Uint32Array(this.#ex.memory.buffer);
     const h = this.#u32, hdr = this.#hdr;
     this.#ring = h[hdr + RING_PTR] >>> 2;
     this.#mask = h[hdr + RING_MASK];
@@ -111,13 +113,13 @@ export class WasmCore implements SchedulerCore {
 
   timerAdd(id: number, when: number): void {
     if (this.#ex.timerAdd(id, when) < 0) outOfMemory("timerAdd");
-    if (this.#u32.buffer !== this.#ex.memory.buffer) this.#sync();
+    if (this.#u32.length === 0) this.#sync();
   }
 
   timerCancel(id: number): void {
     const released = this.#ex.timerCancel(id);
     if (released < 0) outOfMemory("timerCancel");
-    if (released > 0 || this.#u32.buffer !== this.#ex.memory.buffer) this.#sync();
+    if (released > 0 || this.#u32.length === 0) this.#sync();
   }
 
   timerNext(): number {
