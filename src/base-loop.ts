@@ -357,7 +357,8 @@ export class EventLoop {
     this.#run(id);
     const ms = this.#host.now() - t0;
     if (ms >= this.#slowCallbackMs) {
-      const where = what instanceof Task ? ` (created at ${what.getStack()[0]?.trim() ?? "an unknown site"})` : "";
+      const site = what instanceof Task ? what.getStack()[0]?.trim().replace(/^at /, "") : undefined;
+      const where = what instanceof Task ? ` (created at ${site ?? "an unknown site"})` : "";
       console.warn(`Executing ${what}${where} took ${ms.toFixed(3)} ms`);
     }
   }

@@ -296,9 +296,15 @@ function isFutureLike(value: unknown): value is Future<unknown> {
     typeof (value as Future).getLoop === "function";
 }
 
+/** The stack where a task was made, starting at the caller of `createTask`/`new Task`. */
 function creationStack(): string | undefined {
   const stack = new Error().stack;
-  return stack === undefined ? undefined : stack.split("\n").slice(3).join("\n");
+  if (stack === undefined) return undefined;
+  const frames = stack.split("\n").slice(1);
+  const inside = /\b(creationStack|new Task|EventLoop\.createTask|ensureFuture|ensureMain)\b/;
+  let first = 0;
+  while (first < frames.length - 1 && inside.test(frames[first])) first++;
+  return frames.slice(first).join("\n");
 }
 
 /**
