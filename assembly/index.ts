@@ -8,21 +8,23 @@
 //   header (u32 words)
 //   [0] RING_PTR         byte address of the ready ring
 //   [1] RING_MASK        ring capacity - 1 (a power of two)
-//   [2] BATCH_START      ring position of the batch returned by the last tick
+//   [2] BATCH_START      the batch start the host passed last
 //   [3] RELEASED_PTR     byte address of the released ids (u32 each)
 //   [4] RELEASED_COUNT   ids the last call released (cancelled timers dropped from the heap);
 //                        every call resets it, so the host reads it once after each call
 //   [5] TIMER_COUNT      records in the heap, cancelled ones included
 //   [6] TIMER_CANCELLED  cancelled records still in the heap
+//   [8..9] TOP_WHEN      f64: the top record's deadline, +Infinity if none. No timer is
+//                        due before it, so the host skips `tick` while now < TOP_WHEN.
 //
 // Calls that can run out of memory return a negative number; the host turns it into an error.
 
 import { memoryInit, alloc } from "./memory";
-import { ringPtr, ringMask, head, batchStart, readyInit, readyGrow as grow, readyPush } from "./ready-queue";
+import { ringPtr, ringMask, batchStart, readyInit, readyGrow as grow, readyPush } from "./ready-queue";
 import * as ready from "./ready-queue";
 import {
   heapSize, heapCancelled, releasedPtr, releasedCount,
-  timerInit, timerAdd as add, timerCancel as cancel, timerNext as next, timerPopDue,
+  timerInit, timerAdd as add, timerCancel as cancel, timerNext as next, timerPopDue, timerTopWhen,
 } from "./timer-heap";
 import * as timers from "./timer-heap";
 
@@ -39,6 +41,7 @@ function publish(): void {
   store<u32>(header, releasedCount, 16);
   store<u32>(header, heapSize, 20);
   store<u32>(header, heapCancelled, 24);
+  store<f64>(header, timerTopWhen(), 32);
 }
 
 /**
@@ -48,19 +51,19 @@ function publish(): void {
  */
 export function init(ringCapacity: u32, heapCapacity: u32, idCapacity: u32): usize {
   memoryInit();
-  header = alloc(32);
+  header = alloc(48);
   if (header == 0 || !readyInit(ringCapacity) || !timerInit(heapCapacity, idCapacity)) return 0;
   publish();
   return header;
 }
 
 /**
- * One loop iteration's crossing. The host has written ids up to ring position `tail`;
- * the core appends every timer due at `now` (ties in scheduling order), hands the host
- * all of [head, tail') as this iteration's batch (BATCH_START, and the returned count),
- * and counts it consumed. Ids pushed while the batch runs form the next batch.
+ * One loop iteration's crossing, made only when a timer may be due (now >= TOP_WHEN). The
+ * host has written ids at ring positions [head, tail); the core appends every timer due
+ * at `now` (ties in scheduling order) and returns the size of the batch that starts at
+ * `head`. Ids pushed while the batch runs form the next batch.
  */
-export function tick(tail: u32, now: f64): i32 {
+export function tick(head: u32, tail: u32, now: f64): i32 {
   timers.releasedCount = 0;
   ready.batchStart = head;
   for (;;) {
@@ -69,14 +72,14 @@ export function tick(tail: u32, now: f64): i32 {
     if (id < 0 || !readyPush(tail, <u32>id)) { publish(); return OUT_OF_MEMORY; }
     tail++;
   }
-  ready.head = tail;
   publish();
-  return <i32>(tail - batchStart);
+  return <i32>(tail - head);
 }
 
-/** Doubles the ready ring when the host's `tail` has caught up with the batch being run. */
-export function readyGrow(tail: u32): i32 {
+/** Doubles the ready ring when `tail` has caught up with `batchStart`, the batch being run. */
+export function readyGrow(batchStart: u32, tail: u32): i32 {
   timers.releasedCount = 0;
+  ready.batchStart = batchStart;
   const ok = grow(tail);
   publish();
   return ok ? 0 : OUT_OF_MEMORY;

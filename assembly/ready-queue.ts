@@ -1,25 +1,22 @@
 // The ready queue: a FIFO ring of u32 handle ids in linear memory.
 //
 //   ringPtr ──► [ id | id | id | ... ]   capacity = ringMask + 1 (a power of two)
-//                     ▲batchStart   ▲head        ▲tail (the host's)
+//                     ▲batchStart        ▲tail
 //
-// Positions are u32 counters that only go up; slot = position & ringMask. The host
-// writes ids at `tail` itself, through an Int32Array view, with no call, and tells the
-// core the tail once per loop iteration (`tick`). Positions [batchStart, head) are the
-// batch the host is running now; they are kept until the next tick, so a push made by
-// a running callback can never overwrite an id the host has yet to read.
+// Positions are u32 counters that only go up; slot = position & ringMask. The host owns
+// the positions: it writes ids at `tail` itself, through a view, with no call, and passes
+// batchStart and tail in when it calls. Positions from batchStart on are the batch the host
+// is running and the ids pushed since; the ring grows rather than overwrite any of them.
 
 import { alloc } from "./memory";
 
 export let ringPtr: usize = 0;
 export let ringMask: u32 = 0;
-export let head: u32 = 0;
 export let batchStart: u32 = 0;
 
 export function readyInit(capacity: u32): bool {
   ringPtr = alloc(<usize>capacity << 2);
   ringMask = capacity - 1;
-  head = 0;
   batchStart = 0;
   return ringPtr != 0;
 }

@@ -226,6 +226,11 @@ export function timerPopDue(now: f64): i64 {
   return -1;
 }
 
+/** The top record's deadline (cancelled or not), +Infinity if the heap is empty: a lower bound of the next live one. */
+export function timerTopWhen(): f64 {
+  return heapSize > 0 ? whenAt(0) : Infinity;
+}
+
 /** Test hook: sets the next sequence number, to exercise the renumbering at wrap. */
 export function timerSetSeq(seq: u32): void {
   nextSeq = seq;

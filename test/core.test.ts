@@ -76,6 +76,21 @@ for (const kind of CORES) {
     assert.is(core.timerNext(), Infinity);
   });
 
+  test(".tick() - a timer added after a tick with an earlier deadline than the heap's top still fires on time", () => {
+    const core = makeCore(kind);
+    core.timerAdd(1, 100);
+    assert.equal(batch(core, 0), []);
+    core.timerAdd(2, 5); // earlier than the top the core last reported
+    core.push(7);
+    assert.equal(batch(core, 4), [7]);
+    assert.equal(batch(core, 5), [2]);
+    core.timerCancel(1);
+    core.timerAdd(3, 50);
+    assert.equal(batch(core, 49.5), []);
+    assert.equal(batch(core, 1000), [3]);
+    assert.is(core.timerNext(), Infinity);
+  });
+
   test(".timerCancel() - a cancelled timer never fires and its id is released once", () => {
     const released: number[] = [];
     const core = makeCore(kind, released);

@@ -9,8 +9,8 @@ import { HEAP_CAPACITY, ID_CAPACITY, RING_CAPACITY, type ReleaseFn, type Schedul
 interface Exports {
   memory: WebAssembly.Memory;
   init(ring: number, heap: number, ids: number): number;
-  tick(tail: number, now: number): number;
-  readyGrow(tail: number): number;
+  tick(head: number, tail: number, now: number): number;
+  readyGrow(batchStart: number, tail: number): number;
   timerAdd(id: number, when: number): number;
   timerCancel(id: number): number;
   timerNext(): number;
@@ -18,7 +18,7 @@ interface Exports {
 }
 
 // Header words (see assembly/index.ts).
-const RING_PTR = 0, RING_MASK = 1, BATCH_START = 2, RELEASED_PTR = 3, RELEASED_COUNT = 4, TIMER_COUNT = 5;
+const RING_PTR = 0, RING_MASK = 1, RELEASED_PTR = 3, RELEASED_COUNT = 4, TIMER_COUNT = 5, TOP_WHEN_F64 = 4;
 
 let compiled: WebAssembly.Module | null | undefined;
 
@@ -48,7 +48,10 @@ export class WasmCore implements SchedulerCore {
   /** Called with each id dropped from the heap; the host frees it. */
   release: ReleaseFn;
   #u32!: Uint32Array;
+  #f64!: Float64Array;
   #hdr = 0;
+  /** No timer is due before this (the heap top's deadline, or a smaller one added since). */
+  #topWhen = Infinity;
   #ring = 0;
   #mask = 0;
   #tail = 0;
@@ -66,6 +69,7 @@ export class WasmCore implements SchedulerCore {
     if (hdr === 0) outOfMemory("init");
     this.#hdr = hdr >>> 2;
     this.#tail = this.#head = this.#batchStart = 0;
+    this.#topWhen = Infinity;
     this.#sync();
   }
 
@@ -74,8 +78,12 @@ export class WasmCore implements SchedulerCore {
    * drops to 0); checking that is much cheaper than the `memory.buffer` getter.
    */
   #sync(): void {
-    if (this.#u32 === undefined || this.#u32.length === 0) this.#u32 = new Uint32Array(this.#ex.memory.buffer);
+    if (this.#u32 === undefined || this.#u32.length === 0) {
+      this.#u32 = new Uint32Array(this.#ex.memory.buffer);
+      this.#f64 = new Float64Array(this.#ex.memory.buffer);
+    }
     const h = this.#u32, hdr = this.#hdr;
+    this.#topWhen = this.#f64[(hdr >>> 1) + TOP_WHEN_F64];
     this.#ring = h[hdr + RING_PTR] >>> 2;
     this.#mask = h[hdr + RING_MASK];
     const released = h[hdr + RELEASED_COUNT];
@@ -87,7 +95,7 @@ export class WasmCore implements SchedulerCore {
 
   push(id: number): void {
     if (((this.#tail - this.#batchStart) >>> 0) > this.#mask) {
-      if (this.#ex.readyGrow(this.#tail) < 0) outOfMemory("readyGrow");
+      if (this.#ex.readyGrow(this.#batchStart, this.#tail) < 0) outOfMemory("readyGrow");
       this.#sync();
     }
     this.#u32[this.#ring + (this.#tail & this.#mask)] = id;
@@ -99,11 +107,17 @@ export class WasmCore implements SchedulerCore {
   }
 
   tick(now: number): number {
-    const n = this.#ex.tick(this.#tail, now);
+    const start = this.#head;
+    this.#batchStart = start;
+    if (now < this.#topWhen) {
+      // No timer can be due: the batch is what the host pushed, and no call is needed.
+      this.#head = this.#tail;
+      return (this.#tail - start) >>> 0;
+    }
+    const n = this.#ex.tick(start, this.#tail, now);
     if (n < 0) outOfMemory("tick");
     this.#sync();
-    this.#batchStart = this.#u32[this.#hdr + BATCH_START];
-    this.#tail = this.#head = (this.#batchStart + n) >>> 0;
+    this.#tail = this.#head = (start + n) >>> 0;
     return n;
   }
 
@@ -114,6 +128,7 @@ export class WasmCore implements SchedulerCore {
   timerAdd(id: number, when: number): void {
     if (this.#ex.timerAdd(id, when) < 0) outOfMemory("timerAdd");
     if (this.#u32.length === 0) this.#sync();
+    if (when < this.#topWhen) this.#topWhen = when;
   }
 
   timerCancel(id: number): void {
