@@ -10,9 +10,9 @@ import { hostDriver } from "./drivers/index.js";
 import { MAX_SLEEP_MS, type HostDriver } from "./drivers/types.js";
 import type { Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory } from "./events.js";
 import { ensureFuture } from "./ensure-future.js";
-import { Future, _reportUnretrieved, describeError } from "./future.js";
+import { Future, _reportUnretrieved, describeError, type Waiter } from "./future.js";
 import { Handle, TimerHandle } from "./handles.js";
-import { _WAKES, Task, _forgetTasks } from "./task.js";
+import { Task, _forgetTasks } from "./task.js";
 import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
 import { checkFunction, checkMs, repr } from "./util.js";
 
@@ -586,19 +586,43 @@ export class EventLoop {
 
   // ---- internals for Future, Task, Handle and the tests -------------------------------
 
-  /** @internal Schedules `fn(arg)` with no Handle object; a task's wakeup schedules the task's own id. */
+  /** @internal Schedules `fn(arg)` with no Handle object (a future's done callbacks). */
   _schedule(fn: (arg: any) => unknown, arg: unknown): void {
     this.#checkClosed();
-    const task = (fn as { [_WAKES]?: Task<any> })[_WAKES];
-    if (task !== undefined && task._slot >= 0 && this.#state[task._slot] === TASK && task.getLoop() === this) {
-      task._wakeFut = arg as Future<any>;
-      this.#state[task._slot] = TASK_QUEUED;
-      this.#push(task._slot);
-      return;
-    }
     const id = this.#alloc(fn, CALL1, arg);
     this.#state[id] = QUEUED;
     this.#push(id);
+  }
+
+  /** @internal Wakes a task waiting on `fut`: a task of this loop is scheduled by its own id. */
+  _scheduleWake(waiter: Waiter, fut: Future<any>): void {
+    this.#checkClosed();
+    const task = waiter as Task<any>;
+    if (task._slot >= 0 && this.#state[task._slot] === TASK && task.getLoop() === this) {
+      task._wakeFut = fut;
+      this.#state[task._slot] = TASK_QUEUED;
+      this.#push(task._slot);
+    } else {
+      this._schedule(waiter._wakeupCallback(), fut);
+    }
+  }
+
+  /**
+   * @internal `sleep`'s timer: `fn(arg)` at `when`, with no Handle object. Returns the id;
+   * `_slotGeneration(id)` read at once, with the id, cancels it through `_cancelSlot`.
+   */
+  _timer(when: number, fn: (arg: any) => unknown, arg: unknown): number {
+    this.#checkClosed();
+    const id = this.#alloc(fn, CALL1, arg);
+    this.#state[id] = TIMER;
+    this.#core.timerAdd(id, when);
+    if (this.#waiting) this.#wake();
+    return id;
+  }
+
+  /** @internal The generation of slot `id`. */
+  _slotGeneration(id: number): number {
+    return this.#gen[id];
   }
 
   /** @internal A stable slot for a task's lifetime. */

@@ -10,9 +10,17 @@ const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
 
 type DoneCallback<T> = (future: Future<T>) => unknown;
 
+/** @internal A task waiting on a future: woken without a callback closure of its own. */
+export interface Waiter {
+  _wakeup(fut: Future<any>): void;
+  /** A callback for loops that only offer callSoon (made on first use). */
+  _wakeupCallback(): (fut: Future<any>) => void;
+}
+
 /** @internal What an EventLoop offers beyond LoopLike: scheduling with no Handle object. */
 interface FastLoop extends LoopLike {
   _schedule(fn: (arg: any) => unknown, arg: unknown): void;
+  _scheduleWake(waiter: Waiter, fut: Future<any>): void;
 }
 
 // Unretrieved exceptions. A future holding an exception nobody retrieved is reported
@@ -57,7 +65,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #result: any = undefined;
   #exception: unknown = undefined;
   // `any`, not T: a Future<number> must be usable as a Future<unknown>.
-  #callbacks: DoneCallback<any>[] | null = null;
+  #callbacks: (DoneCallback<any> | Waiter)[] | null = null;
   #thenWaiters: [(v: any) => void, (e: unknown) => void][] | null = null;
   #loop: LoopLike;
   #unretrieved: Unretrieved | null = null;
@@ -170,6 +178,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  /** @internal A task's wakeup: like addDoneCallback, without a closure per task. */
+  _addWaiter(waiter: Waiter): void {
+    if (this.#state !== PENDING) this.#callSoon(waiter);
+    else if (this.#callbacks === null) this.#callbacks = [waiter];
+    else this.#callbacks.push(waiter);
+  }
+
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<T>): number {
     const cbs = this.#callbacks;
@@ -199,9 +214,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /** `yield* fut` inside a task: waits (unless already done) and returns the result, typed. */
-  *[Symbol.iterator](): Generator<Future<T>, T, unknown> {
-    if (this.#state === PENDING) yield this;
-    return this.result();
+  [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
+    return new FutureIterator(this);
   }
 
   toString(): string {
@@ -273,10 +287,47 @@ export class Future<T = unknown> implements PromiseLike<T> {
     for (let i = 0; i < cbs.length; i++) this.#callSoon(cbs[i]);
   }
 
-  #callSoon(callback: DoneCallback<T>): void {
+  #callSoon(callback: DoneCallback<T> | Waiter): void {
     const loop = this.#loop as FastLoop;
-    if (loop._schedule !== undefined) loop._schedule(callback, this);
-    else loop.callSoon(callback, this);
+    if (typeof callback === "function") {
+      if (loop._schedule !== undefined) loop._schedule(callback, this);
+      else loop.callSoon(callback, this);
+    } else if (loop._scheduleWake !== undefined) {
+      loop._scheduleWake(callback, this);
+    } else {
+      loop.callSoon(callback._wakeupCallback(), this);
+    }
+  }
+}
+
+/**
+ * What `yield* fut` iterates: yields the future once if it is pending, then returns its
+ * result. A small object rather than a generator: cheaper to make and to delegate to.
+ */
+class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
+  #fut: Future<T>;
+  #yielded = false;
+  constructor(fut: Future<T>) {
+    this.#fut = fut;
+  }
+  next(): IteratorResult<Future<T>, T> {
+    if (!this.#yielded && !this.#fut.done()) {
+      this.#yielded = true;
+      return { value: this.#fut, done: false };
+    }
+    this.#yielded = true;
+    return { value: this.#fut.result(), done: true };
+  }
+  throw(error: unknown): IteratorResult<Future<T>, T> {
+    this.#yielded = true;
+    throw error;
+  }
+  return(value?: T): IteratorResult<Future<T>, T> {
+    this.#yielded = true;
+    return { value: value as T, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
   }
 }
 

@@ -9,17 +9,12 @@ import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getR
 import { isGenerator, isThenable, repr } from "./util.js";
 import { wrapPromise } from "./promises.js";
 
-/** @internal Marks a task's wakeup callback, so an EventLoop can schedule the task's own id. */
-export const _WAKES: unique symbol = Symbol("wasyncio.wakes");
-
 /** @internal What an EventLoop offers a Task: one stable slot id for the task's lifetime. */
 interface TaskLoop extends LoopLike {
   _registerTask(task: Task<any>): number;
   _scheduleTask(slot: number): void;
   _releaseTask(slot: number): void;
 }
-
-type Wakeup = ((fut: Future<any>) => void) & { [_WAKES]?: Task<any> };
 
 let taskCounter = 0;
 const liveTasks = new WeakMap<LoopLike, Set<Task<any>>>();
@@ -43,13 +38,14 @@ export interface TaskOptions {
  */
 export class Task<T = unknown> extends Future<T> {
   #coro: Coroutine<T>;
-  #name: string;
+  /** The name, or the number N of the default name `Task-N` (made into a string on demand). */
+  #name: string | number;
   #futWaiter: Future<any> | null = null;
   #mustCancel = false;
   #numCancelsRequested = 0;
   #stepExc: unknown = undefined;
   #sendValue: unknown = undefined;
-  #wakeupFn: Wakeup;
+  #wakeupFn: ((fut: Future<any>) => void) | null = null;
   #stepFn: (() => void) | null = null;
   #sourceTraceback: string | undefined = undefined;
   /** @internal Slot id in the loop's table, or -1 on a loop without one. */
@@ -69,10 +65,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     this.#coro = coro;
     const name = options?.name;
-    this.#name = name === undefined || name === null ? `Task-${++taskCounter}` : String(name);
-    const wakeup: Wakeup = (fut) => this.#wakeup(fut);
-    wakeup[_WAKES] = this;
-    this.#wakeupFn = wakeup;
+    this.#name = name === undefined || name === null ? ++taskCounter : String(name);
     if (loop.getDebug()) this.#sourceTraceback = creationStack();
     const fast = loop as TaskLoop;
     if (fast._registerTask !== undefined) this._slot = fast._registerTask(this);
@@ -84,7 +77,8 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The task's name. */
   getName(): string {
-    return this.#name;
+    const name = this.#name;
+    return typeof name === "number" ? `Task-${name}` : name;
   }
 
   /** Renames the task. */
@@ -174,7 +168,7 @@ export class Task<T = unknown> extends Future<T> {
   protected override _describe(): string {
     const state = this.done() ? super._describe() : this.#mustCancel ? "cancelling" : "pending";
     const [head, ...rest] = state.split(" ");
-    return [head, `name=${JSON.stringify(this.#name)}`, ...rest].join(" ");
+    return [head, `name=${JSON.stringify(this.getName())}`, ...rest].join(" ");
   }
 
   /** @internal */
@@ -189,6 +183,16 @@ export class Task<T = unknown> extends Future<T> {
     const loop = this.getLoop() as TaskLoop;
     if (this._slot >= 0) loop._scheduleTask(this._slot);
     else loop.callSoon((this.#stepFn ??= () => this._run()));
+  }
+
+  /** @internal The loop woke the task: `fut` is done. */
+  _wakeup(fut: Future<any>): void {
+    this.#wakeup(fut);
+  }
+
+  /** @internal The wakeup as a callback, for loops without `_scheduleWake` (made once). */
+  _wakeupCallback(): (fut: Future<any>) => void {
+    return (this.#wakeupFn ??= (fut) => this.#wakeup(fut));
   }
 
   #wakeup(fut: Future<any>): void {
@@ -266,7 +270,8 @@ export class Task<T = unknown> extends Future<T> {
       } else if (fut === this) {
         this.#schedule(new Error(`Task cannot await on itself: ${this}`));
       } else {
-        fut.addDoneCallback(this.#wakeupFn);
+        if (fut instanceof Future) fut._addWaiter(this);
+        else (fut as Future<unknown>).addDoneCallback(this._wakeupCallback());
         this.#futWaiter = fut;
         if (this.#mustCancel && fut.cancel(this._cancelMessage)) this.#mustCancel = false;
       }
