@@ -39,6 +39,15 @@ const SLICE_MS = 4;
 /** asyncio's slow_callback_duration, in ms. */
 const SLOW_CALLBACK_MS = 100;
 const FIRST_SLOTS = 1024;
+// Callbacks and arguments live in chunks of 4,096 slots: growing adds a chunk instead of
+// copying one large array, and chunks sit in V8's ordinary pages, which it reuses, where a
+// large array takes fresh memory on every growth (page faults dominated a burst of 1M).
+const CHUNK_BITS = 12;
+const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
+
+function newChunk<T>(): (T | undefined)[] {
+  return new Array<T | undefined>(CHUNK_MASK + 1).fill(undefined);
+}
 
 type Callback = (...args: any[]) => unknown;
 
@@ -67,8 +76,8 @@ export class EventLoop {
   readonly #virtual: boolean;
   #vnow = 0;
   // The slot table: one entry per live id; ids are recycled with a new generation.
-  #fns: (Callback | undefined)[] = new Array(FIRST_SLOTS).fill(undefined);
-  #args: unknown[] = new Array(FIRST_SLOTS).fill(undefined);
+  #fns: (Callback | undefined)[][] = [newChunk()];
+  #args: unknown[][] = [newChunk()];
   #state = new Uint8Array(FIRST_SLOTS);
   #kind = new Uint8Array(FIRST_SLOTS);
   #gen = new Uint32Array(FIRST_SLOTS);
@@ -295,8 +304,8 @@ export class EventLoop {
     _reportUnretrieved(this);
     _forgetTasks(this);
     releaseCore(this.#core);
-    this.#fns.fill(undefined);
-    this.#args.fill(undefined);
+    this.#fns = [newChunk()];
+    this.#args = [newChunk()];
     this.#freeTop = this.#nextId = 0;
     this.#state.fill(FREE);
   }
@@ -328,14 +337,15 @@ export class EventLoop {
     const st = this.#state[id];
     if (st === TASK_QUEUED) {
       this.#state[id] = TASK;
-      const task = this.#args[id] as Task<any>;
+      const task = this.#args[id >>> CHUNK_BITS][id & CHUNK_MASK] as Task<any>;
       try {
         task._run();
       } catch (e) {
         this.#reportCallbackError(e, new Handle(task._run, null, null));
       }
     } else if (st === QUEUED) {
-      const fn = this.#fns[id]!, arg = this.#args[id], kind = this.#kind[id];
+      const c = id >>> CHUNK_BITS, i = id & CHUNK_MASK;
+      const fn = this.#fns[c][i]!, arg = this.#args[c][i], kind = this.#kind[id];
       this.#release(id);
       try {
         if (kind === CALL1) fn(arg);
@@ -352,7 +362,8 @@ export class EventLoop {
 
   /** Debug mode: the same, timing each callback and warning about slow ones. */
   #runTimed(id: number): void {
-    const what = this.#state[id] === TASK_QUEUED ? this.#args[id] : new Handle(this.#fns[id] ?? (() => {}), null, null);
+    const c = id >>> CHUNK_BITS, i = id & CHUNK_MASK;
+    const what = this.#state[id] === TASK_QUEUED ? this.#args[c][i] : new Handle(this.#fns[c][i] ?? (() => {}), null, null);
     const t0 = this.#host.now();
     this.#run(id);
     const ms = this.#host.now() - t0;
@@ -658,8 +669,8 @@ export class EventLoop {
     } else {
       return;
     }
-    this.#fns[id] = undefined;
-    this.#args[id] = undefined;
+    this.#fns[id >>> CHUNK_BITS][id & CHUNK_MASK] = undefined;
+    this.#args[id >>> CHUNK_BITS][id & CHUNK_MASK] = undefined;
   }
 
   /** @internal Ids in use: callbacks and timers not yet run or released, and live tasks. */
@@ -700,15 +711,20 @@ export class EventLoop {
       id = this.#nextId++;
       if (id === this.#state.length) this.#growSlots();
     }
-    this.#fns[id] = fn;
+    const c = id >>> CHUNK_BITS, i = id & CHUNK_MASK;
+    if (c === this.#fns.length) {
+      this.#fns.push(newChunk());
+      this.#args.push(newChunk());
+    }
+    this.#fns[c][i] = fn;
     this.#kind[id] = kind;
-    this.#args[id] = arg;
+    this.#args[c][i] = arg;
     return id;
   }
 
   #release(id: number): void {
-    this.#fns[id] = undefined;
-    this.#args[id] = undefined;
+    this.#fns[id >>> CHUNK_BITS][id & CHUNK_MASK] = undefined;
+    this.#args[id >>> CHUNK_BITS][id & CHUNK_MASK] = undefined;
     this.#state[id] = FREE;
     this.#gen[id]++;
     this.#free[this.#freeTop++] = id;
@@ -730,9 +746,6 @@ export class EventLoop {
     this.#kind = kind;
     this.#gen = gen;
     this.#free = free;
-    const more = new Array(cap - size).fill(undefined);
-    this.#fns = this.#fns.concat(more);
-    this.#args = this.#args.concat(more);
   }
 }
 
