@@ -16,10 +16,10 @@ const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const onlyAt = argv.findIndex((a) => a === "--only" || a.startsWith("--only="));
 const only = onlyAt < 0 ? undefined : argv[onlyAt].includes("=") ? argv[onlyAt].split("=")[1] : argv[onlyAt + 1];
-const RUNS = quick ? 3 : 5;
+const RUNS = quick ? 2 : 5;
 const N = quick ? 100_000 : 1_000_000;
 const W5_TASKS = quick ? 10_000 : 100_000;
-const W6 = quick ? { seconds: 2, warmupSeconds: 0.5, runs: 1 } : { seconds: 5, warmupSeconds: 1, runs: 3 };
+const W6 = quick ? { seconds: 1, warmupSeconds: 0.3, runs: 1 } : { seconds: 5, warmupSeconds: 1, runs: 3 };
 const PYTHON = "/usr/bin/python3";
 const REFERENCE = "wasyncio";
 
