@@ -210,6 +210,7 @@ if (w6) {
     lines.push(`| ${name} | ${f1(m("serverCpuPerRoundTripUs"))} | ${ratioText(m("serverCpuPerRoundTripUs") / refCpu)} | ${f1(m("rps"))} | ${f1(m("p50Ms"))} | ${f1(m("p99Ms"))} |`);
   }
   lines.push("", "wasyncio's protocol, streams and `sock*` servers: not yet measured (they arrive with the networking issue).", "");
+  lines.push("CPython asyncio runs as shipped. On this VM its `recv(262144)` per read makes glibc `mmap`/`munmap` a 256 KiB buffer every time (~130 µs of CPU per read); any glibc malloc tunable (e.g. `MALLOC_TOP_PAD_=1048576`) removes that and brings it to about uvloop's figure.", "");
 }
 
 // Targets: each marked met or missed with its ratio; a miss is a finding, not a reason to change the workload.
