@@ -154,11 +154,36 @@ bothCores("Future", (test) => {
     errors.length = 0;
   });
 
+  test("sleep() is lazy: nothing is scheduled until a task runs it; sleep(0) yields exactly once", ({ loop }) => {
+    const coro = sleep(1000, "x");
+    assert.is(loop._liveIds(), 0);
+    assert.is(loop._coreInfo().timers, 0);
+    const steps: string[] = [];
+    const result = loop._runUntilCompleteSync((function* () {
+      const zero = sleep(0, "zero");
+      steps.push(String(zero.next().done), String(zero.next().value));
+      const v = yield* coro;
+      return v;
+    })());
+    assert.is(result, "x");
+    assert.equal(steps, ["false", "zero"]);
+    assert.is(loop.time(), 1000);
+  });
+
+  test("sleep() - cancelling the sleeping task removes its timer", ({ loop }) => {
+    const task = loop.createTask(sleep(5000));
+    loop.callLater(10, () => task.cancel());
+    loop._runUntilCompleteSync(sleep(20));
+    assert.ok(task.cancelled());
+    loop._core().timerNext();
+    assert.is(loop._liveIds(), 0);
+  });
+
   test("sleep(ms, value) returns value; sleep rejects bad delays by name", ({ loop }) => {
     const v = loop._runUntilCompleteSync(sleep(5, "v"));
     assert.is(v, "v");
     assert.is(loop.time(), 5);
-    assert.throws(() => loop._runUntilCompleteSync(sleep("x" as never)), (e: Error) => e instanceof TypeError && /sleep\(\) expected ms/.test(e.message));
-    assert.throws(() => loop._runUntilCompleteSync(sleep(NaN)), (e: unknown) => e instanceof RangeError);
+    assert.throws(() => sleep("x" as never), (e: Error) => e instanceof TypeError && /sleep\(\) expected ms/.test(e.message));
+    assert.throws(() => sleep(NaN), (e: unknown) => e instanceof RangeError);
   });
 });
