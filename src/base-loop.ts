@@ -45,6 +45,20 @@ const FIRST_SLOTS = 1024;
 const CHUNK_BITS = 12;
 const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 
+/**
+ * The typed arrays of the last closed loop's slot table, for the next loop: growing them
+ * again would take fresh memory, which is costly on VMs (the Wasm cores are pooled alike).
+ */
+interface SlotArrays {
+  state: Uint8Array<ArrayBuffer>;
+  kind: Uint8Array<ArrayBuffer>;
+  gen: Uint32Array<ArrayBuffer>;
+  free: Uint32Array<ArrayBuffer>;
+}
+let spareSlots: SlotArrays | null = null;
+/** Slot tables up to this size are kept for reuse (10 bytes a slot). */
+const MAX_SPARE_SLOTS = 1 << 21;
+
 function newChunk<T>(): (T | undefined)[] {
   return new Array<T | undefined>(CHUNK_MASK + 1).fill(undefined);
 }
@@ -115,6 +129,10 @@ export class EventLoop {
     this.#slowCallbackMs = options?.slowCallbackMs === undefined ? SLOW_CALLBACK_MS : checkMs("new EventLoop()", "options.slowCallbackMs", options.slowCallbackMs);
     this.#host = hostDriver();
     this.#core = acquireCore(core, this.#onRelease);
+    if (spareSlots !== null) {
+      ({ state: this.#state, kind: this.#kind, gen: this.#gen, free: this.#free } = spareSlots);
+      spareSlots = null;
+    }
   }
 
   // ---- callbacks ------------------------------------------------------------------
@@ -132,7 +150,7 @@ export class EventLoop {
     this.#state[id] = QUEUED;
     this.#push(id);
     // Not kept by the loop: a handle the caller drops dies young, which is most of them.
-    return new Handle(callback as Callback, args.length === 0 ? null : args, this, id, this.#gen[id]);
+    return new Handle(callback as Callback, this, id, this.#gen[id]);
   }
 
   /**
@@ -175,7 +193,7 @@ export class EventLoop {
     this.#state[id] = TIMER;
     this.#core.timerAdd(id, when);
     if (this.#waiting) this.#wake();
-    return new TimerHandle(when, callback, args.length === 0 ? null : args, this, id, this.#gen[id]);
+    return new TimerHandle(when, callback, this, id, this.#gen[id]);
   }
 
   // ---- futures and tasks ----------------------------------------------------------
@@ -306,8 +324,16 @@ export class EventLoop {
     releaseCore(this.#core);
     this.#fns = [newChunk()];
     this.#args = [newChunk()];
+    this.#state.fill(FREE, 0, this.#nextId);
+    if (this.#state.length <= MAX_SPARE_SLOTS && (spareSlots === null || spareSlots.state.length < this.#state.length)) {
+      spareSlots = { state: this.#state, kind: this.#kind, gen: this.#gen, free: this.#free };
+      // The closed loop keeps none of them: the next loop owns them now.
+      this.#state = new Uint8Array(0);
+      this.#kind = new Uint8Array(0);
+      this.#gen = new Uint32Array(0);
+      this.#free = new Uint32Array(0);
+    }
     this.#freeTop = this.#nextId = 0;
-    this.#state.fill(FREE);
   }
 
   /**
@@ -341,7 +367,7 @@ export class EventLoop {
       try {
         task._run();
       } catch (e) {
-        this.#reportCallbackError(e, new Handle(task._run, null, null));
+        this.#reportCallbackError(e, new Handle(task._run, null));
       }
     } else if (st === QUEUED) {
       const c = id >>> CHUNK_BITS, i = id & CHUNK_MASK;
@@ -352,8 +378,7 @@ export class EventLoop {
         else if (kind === CALL0) fn();
         else fn(...(arg as unknown[]));
       } catch (e) {
-        const args = kind === CALLN ? (arg as unknown[]) : kind === CALL1 ? [arg] : null;
-        this.#reportCallbackError(e, new Handle(fn, args, null));
+        this.#reportCallbackError(e, new Handle(fn, null));
       }
     } else if (st === CANCELLED) {
       this.#release(id);
@@ -363,7 +388,7 @@ export class EventLoop {
   /** Debug mode: the same, timing each callback and warning about slow ones. */
   #runTimed(id: number): void {
     const c = id >>> CHUNK_BITS, i = id & CHUNK_MASK;
-    const what = this.#state[id] === TASK_QUEUED ? this.#args[c][i] : new Handle(this.#fns[c][i] ?? (() => {}), null, null);
+    const what = this.#state[id] === TASK_QUEUED ? this.#args[c][i] : new Handle(this.#fns[c][i] ?? (() => {}), null);
     const t0 = this.#host.now();
     this.#run(id);
     const ms = this.#host.now() - t0;

@@ -16,16 +16,14 @@ export interface HandleOwner {
  */
 export class Handle {
   /** @internal */ _callback: ((...args: any[]) => unknown) | null;
-  /** @internal */ _args: readonly unknown[] | null;
   /** @internal */ readonly _owner: HandleOwner | null;
   /** @internal */ readonly _id: number;
   /** @internal */ readonly _gen: number;
   #cancelled = false;
 
   /** @internal */
-  constructor(callback: (...args: any[]) => unknown, args: readonly unknown[] | null, owner: HandleOwner | null, id = -1, gen = 0) {
+  constructor(callback: (...args: any[]) => unknown, owner: HandleOwner | null, id = -1, gen = 0) {
     this._callback = callback;
-    this._args = args;
     this._owner = owner;
     this._id = id;
     this._gen = gen;
@@ -37,7 +35,6 @@ export class Handle {
     this.#cancelled = true;
     this._owner?._cancelSlot(this._id, this._gen);
     this._callback = null;
-    this._args = null;
   }
 
   /** Whether `cancel()` was called. */
@@ -67,8 +64,8 @@ export class TimerHandle extends Handle {
   readonly #when: number;
 
   /** @internal */
-  constructor(when: number, callback: (...args: any[]) => unknown, args: readonly unknown[] | null, owner: HandleOwner | null, id = -1, gen = 0) {
-    super(callback, args, owner, id, gen);
+  constructor(when: number, callback: (...args: any[]) => unknown, owner: HandleOwner | null, id = -1, gen = 0) {
+    super(callback, owner, id, gen);
     this.#when = when;
   }
 
