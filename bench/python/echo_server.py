@@ -19,10 +19,10 @@ import asyncio
 import signal
 import socket
 import sys
-from collections.abc import Callable
 from typing import cast
 
-EXIT_SYSTEM_UNAVAILABLE = 3
+# The same choice of loop as the workloads (this folder is on sys.path when run as a script).
+from workloads import loop_factory  # noqa: E402
 HOST = "127.0.0.1"
 READ_SIZE = 65536
 
@@ -92,17 +92,6 @@ async def serve(api: str, port: int) -> None:
         transport.close()
     await server.wait_closed()
     # streams: handler tasks still reading are cancelled by the Runner on exit.
-
-
-def loop_factory(system: str) -> Callable[[], asyncio.AbstractEventLoop]:
-    if system == "asyncio":
-        return asyncio.new_event_loop
-    try:
-        import uvloop
-    except ImportError:
-        print("uvloop is not installed: run npm run bench:setup", file=sys.stderr)
-        raise SystemExit(EXIT_SYSTEM_UNAVAILABLE)
-    return uvloop.new_event_loop
 
 
 def main(argv: list[str] | None = None) -> int:
