@@ -13,6 +13,12 @@ export { ensureFuture } from "./ensure-future.js";
 export { wrapPromise } from "./promises.js";
 export { sleep } from "./sleep.js";
 
+// Combinators and timeouts (added by the concurrency issue)
+
+// Synchronisation (src/sync/)
+
+// Queues (src/queues.ts)
+
 // Errors
 export {
   CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown,
