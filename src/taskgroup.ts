@@ -1,0 +1,155 @@
+// TaskGroup: structured concurrency, asyncio 3.12's taskgroups.TaskGroup. The group waits
+// for all its children; the first failure cancels the rest and the body, and the group
+// throws an ExceptionGroup of every failure.
+import type { Coroutine } from "./events.js";
+import { CancelledError, ExceptionGroup } from "./errors.js";
+import type { Future } from "./future.js";
+import { _steppingTask, getRunningLoop } from "./running.js";
+import type { Task } from "./task.js";
+import { isGenerator, repr } from "./util.js";
+
+/**
+ * A group of tasks that end together; made by `taskGroup()`, which passes it to its body.
+ * @example
+ * yield* taskGroup(function* (tg) {
+ *   tg.createTask(fetchUser(1), { name: "user-1" })
+ *   tg.createTask(fetchUser(2))
+ * }) // returns when both are done; throws an ExceptionGroup if any failed
+ */
+export class TaskGroup {
+  #entered = false;
+  #exiting = false;
+  #aborting = false;
+  #parent: Task<any> | null = null;
+  #parentCancelRequested = false;
+  #tasks = new Set<Task<any>>();
+  #errors: unknown[] = [];
+  #onCompleted: Future<true> | null = null;
+  #onTaskDone = (task: Task<any>): void => this.#taskDone(task);
+
+  /**
+   * Starts `coro` as a task of the group. Throws once the group is finished or aborting.
+   */
+  createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T> {
+    if (!this.#entered) throw new Error(`TaskGroup ${this} has not been entered`);
+    if (this.#exiting && this.#tasks.size === 0) throw new Error(`TaskGroup ${this} is finished`);
+    if (this.#aborting) throw new Error(`TaskGroup ${this} is shutting down`);
+    if (!isGenerator(coro)) throw new TypeError(`TaskGroup.createTask() expected a generator (coroutine), got ${repr(coro)}`);
+    const task = getRunningLoop().createTask(coro, { name: options?.name });
+    if (task.done()) {
+      this.#taskDone(task);
+    } else {
+      this.#tasks.add(task);
+      task.addDoneCallback(this.#onTaskDone as (f: Future<T>) => void);
+    }
+    return task;
+  }
+
+  toString(): string {
+    const info = [this.#tasks.size ? `tasks=${this.#tasks.size}` : "", this.#errors.length ? `errors=${this.#errors.length}` : "",
+      this.#aborting ? "cancelling" : this.#entered ? "entered" : ""].filter(Boolean).join(" ");
+    return `<TaskGroup${info ? " " + info : ""}>`;
+  }
+
+  /** @internal asyncio's __aenter__. */
+  _enter(): void {
+    if (this.#entered) throw new Error(`TaskGroup ${this} has already been entered`);
+    const parent = _steppingTask() as Task<any> | null;
+    if (parent === null) throw new Error(`TaskGroup ${this} cannot determine the parent task: use it inside a task`);
+    this.#parent = parent;
+    this.#entered = true;
+  }
+
+  /** @internal asyncio's __aexit__: waits for the children, then raises what must be raised. */
+  *_exit(failed: boolean, error: unknown): Coroutine<void> {
+    this.#exiting = true;
+    const parent = this.#parent!;
+    let propagate: CancelledError | null = failed && error instanceof CancelledError ? error : null;
+    if (this.#parentCancelRequested && parent.uncancel() === 0) {
+      // The cancellation was ours: it does not leave the group.
+      propagate = null;
+    }
+    if (failed && !this.#aborting) this.#abort();
+    const loop = getRunningLoop();
+    while (this.#tasks.size > 0) {
+      this.#onCompleted ??= loop.createFuture<true>();
+      try {
+        yield* this.#onCompleted;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        // The parent is being cancelled while children still run.
+        if (!this.#aborting) {
+          propagate = e;
+          this.#abort();
+        }
+      }
+      this.#onCompleted = null;
+    }
+    // Other errors take priority over a cancellation.
+    if (propagate !== null && this.#errors.length === 0) throw propagate;
+    if (failed && !(error instanceof CancelledError)) this.#errors.push(error);
+    if (this.#errors.length > 0) {
+      const errors = this.#errors;
+      this.#errors = [];
+      throw new ExceptionGroup("unhandled errors in a TaskGroup", errors);
+    }
+  }
+
+  #abort(): void {
+    this.#aborting = true;
+    for (const t of this.#tasks) if (!t.done()) t.cancel();
+  }
+
+  #taskDone(task: Task<any>): void {
+    this.#tasks.delete(task);
+    if (this.#onCompleted !== null && this.#tasks.size === 0 && !this.#onCompleted.done()) this.#onCompleted.setResult(true);
+    if (task.cancelled()) return;
+    const exc = task.exception();
+    if (exc === null) return;
+    this.#errors.push(exc);
+    const parent = this.#parent!;
+    if (parent.done()) {
+      task.getLoop().callExceptionHandler({
+        message: `Task ${task} has errored out but its parent task ${parent} is already completed`,
+        exception: exc,
+        task,
+      });
+      return;
+    }
+    if (!this.#aborting && !this.#parentCancelRequested) {
+      // Cancel the parent to interrupt whatever the body awaits; __aexit__ uncancels it.
+      this.#abort();
+      this.#parentCancelRequested = true;
+      parent.cancel();
+    }
+  }
+}
+
+/**
+ * Structured concurrency (asyncio's `async with TaskGroup() as tg`): runs `body(tg)`,
+ * then waits for every task it started with `tg.createTask`. The first failure cancels
+ * the other tasks and the body; the group then throws an `ExceptionGroup` holding every
+ * failure. Cancelling the task running the group cancels its children. Returns the
+ * body's value.
+ * @example
+ * const [a, b] = yield* taskGroup(function* (tg) {
+ *   const a = tg.createTask(work(1)), b = tg.createTask(work(2))
+ *   return [a, b] as const
+ * })
+ * console.log(a.result(), b.result())
+ */
+export function* taskGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<T> {
+  if (typeof body !== "function") throw new TypeError(`taskGroup() expected a generator function, got ${repr(body)}`);
+  const tg = new TaskGroup();
+  tg._enter();
+  let result: T | undefined;
+  let failed = false, error: unknown;
+  try {
+    result = yield* body(tg);
+  } catch (e) {
+    failed = true;
+    error = e;
+  }
+  yield* tg._exit(failed, error);
+  return result as T;
+}
