@@ -1,0 +1,147 @@
+// asCompleted(): asyncio.as_completed as of 3.12: an iterator (lazy, like asyncio's
+// generator: nothing starts before the first next()) of as many futures as there are
+// distinct awaitables, the k-th of which gives the outcome of the k-th to finish.
+import type { Awaitable, LoopLike } from "./events.js";
+import { CancelledError, TimeoutError } from "./errors.js";
+import { ensureFuture } from "./ensure-future.js";
+import { Future } from "./future.js";
+import { getEventLoop } from "./running.js";
+import { checkMs, isGenerator, isThenable, repr } from "./util.js";
+import { _newFuture } from "./wait.js";
+
+/** Options of `asCompleted()`. */
+export interface AsCompletedOptions {
+  /** After this many ms, the futures not yet given an outcome throw `TimeoutError`. */
+  timeout?: number | null;
+}
+
+/** The marker queued for each awaitable still pending at the timeout. */
+const TIMED_OUT = Symbol("timed out");
+
+/** The iterator `asCompleted()` returns. */
+class AsCompleted<T> implements IterableIterator<Future<T>> {
+  #aws: Awaitable<T>[];
+  #timeout: number | null;
+  #loop: LoopLike | null = null;
+  #todo = new Set<Future<T>>();
+  #total = -1;
+  #yielded = 0;
+  /** Finished futures (or the timeout marker) not yet handed to a waiter. */
+  #done: (Future<T> | typeof TIMED_OUT)[] = [];
+  /** Futures handed out that wait for the next one to finish, in order. */
+  #waiters: Future<T>[] = [];
+  #timeoutHandle: { cancel(): void } | null = null;
+  #onCompletion = (f: Future<T>): void => {
+    // The timeout came first: its markers are queued already.
+    if (this.#todo.size === 0) return;
+    this.#todo.delete(f);
+    this.#put(f);
+    if (this.#todo.size === 0 && this.#timeoutHandle !== null) {
+      this.#timeoutHandle.cancel();
+      this.#timeoutHandle = null;
+    }
+  };
+
+  constructor(aws: Awaitable<T>[], timeout: number | null) {
+    this.#aws = aws;
+    this.#timeout = timeout;
+  }
+
+  next(): IteratorResult<Future<T>, undefined> {
+    if (this.#total < 0) this.#start();
+    if (this.#yielded >= this.#total) return { value: undefined, done: true };
+    this.#yielded++;
+    const fut = _newFuture<T>(this.#loop!);
+    const item = this.#done.shift();
+    if (item === undefined) this.#waiters.push(fut);
+    else this.#settle(fut, item);
+    return { value: fut, done: false };
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  #start(): void {
+    if (this.#aws.length === 0) {
+      this.#total = 0;
+      return;
+    }
+    const loop = (this.#loop = getEventLoop() as LoopLike);
+    for (const aw of new Set(this.#aws)) this.#todo.add(ensureFuture(aw, loop));
+    this.#aws = [];
+    this.#total = this.#todo.size;
+    for (const f of this.#todo) f.addDoneCallback(this.#onCompletion);
+    if (this.#todo.size > 0 && this.#timeout !== null) {
+      const timerLoop = loop as { callLater?(ms: number, cb: () => unknown): { cancel(): void } };
+      if (typeof timerLoop.callLater !== "function") throw new TypeError("asCompleted() needs a loop with callLater() for a timeout");
+      this.#timeoutHandle = timerLoop.callLater(this.#timeout, () => this.#onTimeout());
+    }
+  }
+
+  #onTimeout(): void {
+    this.#timeoutHandle = null;
+    for (const f of this.#todo) {
+      f.removeDoneCallback(this.#onCompletion);
+      this.#put(TIMED_OUT);
+    }
+    this.#todo.clear();
+  }
+
+  #put(item: Future<T> | typeof TIMED_OUT): void {
+    // A handed-out future that was cancelled (its task was cancelled while waiting on it)
+    // takes nothing: the outcome goes to the next one, as asyncio's queue getters do.
+    let waiter = this.#waiters.shift();
+    while (waiter !== undefined && waiter.done()) waiter = this.#waiters.shift();
+    if (waiter === undefined) this.#done.push(item);
+    else this.#settle(waiter, item);
+  }
+
+  /** Gives `fut` the outcome of `item`: what `await f` of asyncio's item coroutine does. */
+  #settle(fut: Future<T>, item: Future<T> | typeof TIMED_OUT): void {
+    if (item === TIMED_OUT) {
+      fut.setException(new TimeoutError(`asCompleted(): timed out after ${this.#timeout} ms`));
+    } else if (item.cancelled()) {
+      let exc: unknown;
+      try {
+        item.result();
+      } catch (e) {
+        exc = e;
+      }
+      fut.cancel(exc instanceof CancelledError ? exc.message || undefined : undefined);
+    } else {
+      const exc = item.exception();
+      if (exc !== null) fut.setException(exc);
+      else fut.setResult(item.result());
+    }
+  }
+}
+
+/**
+ * Iterates over futures in completion order: the first future gives the outcome of the
+ * first awaitable to finish, and so on (coroutines are wrapped in tasks, promises
+ * adopted). With `timeout` (ms), the futures still waiting at the deadline throw
+ * `TimeoutError`. Nothing is cancelled. Nothing starts before the first iteration.
+ * @example
+ * for (const next of asCompleted(downloads, { timeout: 10_000 })) {
+ *   const file = yield* next       // the earliest download to finish first
+ *   console.log(file.name)
+ * }
+ */
+export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options?: AsCompletedOptions): IterableIterator<Future<T>> {
+  if (aws instanceof Future || isGenerator(aws) || isThenable(aws)) {
+    throw new TypeError(`asCompleted() expected an iterable of futures, got ${repr(aws)}`);
+  }
+  if (typeof aws !== "object" || aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    throw new TypeError(`asCompleted() expected an iterable of futures, got ${repr(aws)}`);
+  }
+  const timeout = options?.timeout ?? null;
+  if (timeout !== null) checkMs("asCompleted()", "options.timeout", timeout);
+  const list = [...aws];
+  list.forEach((aw, i) => {
+    if (!(aw instanceof Future) && !isGenerator(aw) && !isThenable(aw)) {
+      throw new TypeError(`asCompleted() expected element ${i} to be a Future, a coroutine or a Promise, got ${repr(aw)}`);
+    }
+  });
+  return new AsCompleted(list, timeout);
+}

@@ -1,0 +1,207 @@
+// gather(): asyncio.gather. Returns a Future at once (a _GatheringFuture), so it works
+// with `yield*` inside a task and with `await` anywhere.
+import type { Awaitable, Coroutine, LoopLike } from "./events.js";
+import { CancelledError } from "./errors.js";
+import { ensureFuture } from "./ensure-future.js";
+import { Future } from "./future.js";
+import { getEventLoop } from "./running.js";
+import { isGenerator, isThenable, repr } from "./util.js";
+
+/** Options of `gather()`, passed as its last argument. */
+export interface GatherOptions {
+  /**
+   * Return every outcome as a value (an exception, or a `CancelledError` for a cancelled
+   * child) instead of failing with the first exception.
+   */
+  returnExceptions?: boolean;
+}
+
+/** What waiting for `A` gives: `number` for a `Future<number>`, a coroutine returning `number`, or a `Promise<number>`. */
+export type AwaitedOf<A> = A extends Future<infer T>
+  ? T
+  : A extends Coroutine<infer T>
+    ? T
+    : A extends PromiseLike<infer T>
+      ? T
+      : never;
+
+/** The result tuple of `gather(...aws)`. */
+export type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
+
+/**
+ * The result tuple of `gather(...aws, { returnExceptions: true })`: each element is the
+ * value or what the child threw (usually an `Error`; a cancelled child gives a `CancelledError`).
+ */
+export type GatherSettled<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | Error };
+
+/** Child futures: `_cancelMessage` is a protected field of Future, read here as asyncio's gather does. */
+interface WithCancelMessage {
+  _cancelMessage?: string;
+}
+
+/**
+ * The future `gather()` returns: cancelling it cancels every child that is not done yet.
+ * @internal Not exported by the package: users see it as a `Future`.
+ */
+export class GatheringFuture<T> extends Future<T> {
+  /** @internal */
+  _children: Future<unknown>[];
+  /** @internal Set when cancel() reached a child: the gather then ends with CancelledError. */
+  _cancelRequested = false;
+
+  constructor(children: Future<unknown>[], loop: LoopLike) {
+    super({ loop });
+    this._children = children;
+  }
+
+  /**
+   * Cancels every child; returns whether any child was cancelled. The gather itself ends
+   * (with `CancelledError`) once the children's cancellation has propagated.
+   */
+  override cancel(msg?: string): boolean {
+    if (this.done()) return false;
+    let ret = false;
+    for (const child of this._children) {
+      if (child.cancel(msg)) ret = true;
+    }
+    // A child that was really cancelled means the cancellation must propagate, even with
+    // returnExceptions (asyncio's issue 32684).
+    if (ret) this._cancelRequested = true;
+    return ret;
+  }
+}
+
+/** A plain object last argument: `gather()`'s options. */
+function isOptions(value: unknown): value is GatherOptions {
+  return typeof value === "object" && value !== null && !(value instanceof Future) &&
+    !isGenerator(value) && !isThenable(value) && typeof (value as Future).addDoneCallback !== "function";
+}
+
+/**
+ * asyncio's `fut._make_cancelled_error()`: a cancelled future's own CancelledError (what
+ * `result()` throws); for any other future, a new one with its cancel message.
+ */
+function cancelledErrorOf(fut: Future<unknown>): unknown {
+  if (fut.cancelled()) {
+    try {
+      fut.result();
+    } catch (e) {
+      return e;
+    }
+  }
+  const msg = (fut as unknown as WithCancelMessage)._cancelMessage;
+  return msg === undefined ? new CancelledError() : new CancelledError(msg);
+}
+
+/**
+ * Runs awaitables concurrently; a Future of their results in argument order. Coroutines
+ * are wrapped in tasks, promises adopted; the same awaitable passed twice is one child.
+ * The first child exception fails the gather (the other children keep running); with
+ * `{ returnExceptions: true }` (a plain object as the last argument) every outcome is a
+ * value. Cancelling the gather cancels its children. `gather()` with nothing gives a
+ * done future of `[]`.
+ * @example
+ * const [user, posts] = yield* gather(fetchUser(id), fetchPosts(id))   // [User, Post[]]
+ * const outcomes = yield* gather(a, b, { returnExceptions: true })
+ * for (const r of outcomes) if (r instanceof Error) console.warn(r)
+ */
+export function gather(): Future<[]>;
+export function gather<A extends readonly Awaitable<any>[]>(...aws: A): Future<GatherResults<A>>;
+export function gather<A extends readonly Awaitable<any>[]>(
+  ...args: [...A, GatherOptions & { returnExceptions: true }]
+): Future<GatherSettled<A>>;
+export function gather<A extends readonly Awaitable<any>[]>(
+  ...args: [...A, GatherOptions]
+): Future<GatherResults<A> | GatherSettled<A>>;
+export function gather(...args: unknown[]): Future<unknown[]> {
+  let returnExceptions = false;
+  if (args.length > 0 && isOptions(args[args.length - 1])) {
+    const options = args.pop() as Record<string, unknown>;
+    for (const key of Object.keys(options)) {
+      if (key !== "returnExceptions") throw new TypeError(`gather() got an unknown option ${repr(key)}`);
+    }
+    returnExceptions = Boolean(options.returnExceptions);
+  }
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!(arg instanceof Future) && !isGenerator(arg) && !isThenable(arg) &&
+      !(typeof arg === "object" && arg !== null && typeof (arg as Future).addDoneCallback === "function")) {
+      const hint = typeof arg === "function" ? " (did you mean to call the generator function?)" : "";
+      throw new TypeError(`gather() expected argument ${i + 1} to be a Future, a coroutine or a Promise, got ${repr(arg)}${hint}`);
+    }
+  }
+
+  if (args.length === 0) {
+    const loop = getEventLoop();
+    const outer = typeof loop.createFuture === "function" ? loop.createFuture<unknown[]>() : new Future<unknown[]>({ loop });
+    outer.setResult([]);
+    return outer;
+  }
+
+  const children: Future<unknown>[] = [];
+  const argToFut = new Map<unknown, Future<unknown>>();
+  const doneFuts: Future<unknown>[] = [];
+  let nfuts = 0;
+  let nfinished = 0;
+  let loop: LoopLike | undefined;
+  let outer: GatheringFuture<unknown[]> | null = null;
+
+  const onChildDone = (fut: Future<unknown>): void => {
+    nfinished++;
+    if (outer === null || outer.done()) {
+      // Mark the exception retrieved: the gather already reported its outcome.
+      if (!fut.cancelled()) fut.exception();
+      return;
+    }
+    if (!returnExceptions) {
+      if (fut.cancelled()) {
+        // Checked first: exception() of a cancelled future throws rather than returns.
+        outer.setException(cancelledErrorOf(fut));
+        return;
+      }
+      const exc = fut.exception();
+      if (exc !== null) {
+        outer.setException(exc);
+        return;
+      }
+    }
+    if (nfinished === nfuts) {
+      const results: unknown[] = [];
+      for (const child of children) {
+        if (child.cancelled()) {
+          // A fresh error with the child's message: the child keeps its own for result().
+          const msg = (child as unknown as WithCancelMessage)._cancelMessage;
+          results.push(new CancelledError(msg ?? ""));
+        } else {
+          const exc = child.exception();
+          results.push(exc !== null ? exc : child.result());
+        }
+      }
+      if (outer._cancelRequested) {
+        // The gather was cancelled: that propagates whatever returnExceptions says.
+        outer.setException(cancelledErrorOf(children[children.length - 1]));
+      } else {
+        outer.setResult(results);
+      }
+    }
+  };
+
+  for (const arg of args) {
+    let fut = argToFut.get(arg);
+    if (fut === undefined) {
+      fut = ensureFuture(arg as Awaitable<unknown>, loop);
+      loop ??= fut.getLoop();
+      nfuts++;
+      argToFut.set(arg, fut);
+      if (fut.done()) doneFuts.push(fut);
+      else fut.addDoneCallback(onChildDone);
+    }
+    children.push(fut);
+  }
+
+  outer = new GatheringFuture<unknown[]>(children, loop!);
+  // Children already done are counted now that the outer future exists: if all are,
+  // the gather is done before it is returned.
+  for (const fut of doneFuts) onChildDone(fut);
+  return outer;
+}

@@ -1,0 +1,48 @@
+// shield(): asyncio.shield. Returns a Future at once.
+import type { Awaitable } from "./events.js";
+import { ensureFuture } from "./ensure-future.js";
+import { Future } from "./future.js";
+import { isGenerator, isThenable, repr } from "./util.js";
+
+/**
+ * Protects `aw` from cancellation: cancelling the returned future (or the task waiting
+ * on it) does not cancel the inner future or task, which keeps running. The inner
+ * outcome goes to the outer future if it is still pending. A coroutine is wrapped in a
+ * task; an inner future that is already done is returned as is.
+ * @example
+ * const save = loop.createTask(saveToDisk(doc))
+ * try { yield* shield(save) }           // cancelling this task leaves `save` running
+ * catch (e) { if (e instanceof CancelledError) log("saving in the background"); throw e }
+ */
+export function shield<T>(aw: Awaitable<T>): Future<T> {
+  if (!(aw instanceof Future) && !isGenerator(aw) && !isThenable(aw)) {
+    const hint = typeof aw === "function" ? " (did you mean to call the generator function?)" : "";
+    throw new TypeError(`shield() expected a Future, a coroutine or a Promise, got ${repr(aw)}${hint}`);
+  }
+  const inner = ensureFuture(aw);
+  if (inner.done()) return inner;
+  const loop = inner.getLoop();
+  const outer = typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
+
+  const onInnerDone = (inner: Future<T>): void => {
+    if (outer.cancelled()) {
+      // Nobody waits for the outcome any more: mark an exception retrieved.
+      if (!inner.cancelled()) inner.exception();
+      return;
+    }
+    if (inner.cancelled()) {
+      outer.cancel();
+      return;
+    }
+    const exc = inner.exception();
+    if (exc !== null) outer.setException(exc);
+    else outer.setResult(inner.result());
+  };
+  const onOuterDone = (): void => {
+    if (!inner.done()) inner.removeDoneCallback(onInnerDone);
+  };
+
+  inner.addDoneCallback(onInnerDone);
+  outer.addDoneCallback(onOuterDone);
+  return outer;
+}

@@ -1,0 +1,194 @@
+// timeout() and timeoutAt(): asyncio.timeout / asyncio.timeout_at. JavaScript has no
+// `async with`, so the block is a body generator function run inline in the current
+// task (`yield*`), under a scope that cancels that task at the deadline and turns the
+// resulting CancelledError into TimeoutError. cancelling()/uncancel() keep count, so a
+// cancellation from outside is never mistaken for the timeout (asyncio 3.12).
+import type { Coroutine, LoopLike } from "./events.js";
+import { CancelledError, InvalidStateError, TimeoutError } from "./errors.js";
+import { getRunningLoop } from "./running.js";
+import { currentTask, type Task } from "./task.js";
+import { checkMs, isGenerator, repr } from "./util.js";
+
+/** The body of `timeout()`: a generator function that receives the scope (or a coroutine). */
+export type TimeoutBody<T> = ((scope: Timeout) => Coroutine<T>) | Coroutine<T>;
+
+type State = "created" | "active" | "expiring" | "expired" | "finished";
+
+interface TimerLoop extends LoopLike {
+  time?(): number;
+  callAt?(when: number, cb: () => unknown): { cancel(): void };
+  callLater?(delay: number, cb: () => unknown): { cancel(): void };
+}
+
+/**
+ * The scope of a `timeout()`/`timeoutAt()` body (asyncio's `Timeout`): read or move its
+ * deadline while the body runs. Times are the loop's (`loop.time()`, ms).
+ * @example
+ * yield* timeout(1000, function* (scope) {
+ *   const header = yield* readHeader()
+ *   scope.reschedule(scope.when()! + 5000)   // more time for the body
+ *   return yield* readBody(header)
+ * })
+ */
+export class Timeout {
+  #state: State = "created";
+  #when: number | null;
+  #handle: { cancel(): void } | null = null;
+  #task: Task<unknown> | null = null;
+  #cancelling = 0;
+  #message: string;
+
+  /**
+   * A scope with deadline `when` (loop time in ms; `null`: none). Made by `timeout()` and
+   * `timeoutAt()`; it takes effect when entered by them.
+   * @param message the message of the TimeoutError raised at the deadline
+   */
+  constructor(when: number | null, message = "the timeout expired") {
+    if (when !== null) checkMs("new Timeout()", "when", when);
+    this.#when = when;
+    this.#message = message;
+  }
+
+  /** The deadline (loop time, ms), or `null` for none. */
+  when(): number | null {
+    return this.#when;
+  }
+
+  /**
+   * Moves the deadline to `when` (loop time, ms; `null`: no deadline). A time already
+   * past expires the scope in the next loop iteration. Only while the body runs.
+   */
+  reschedule(when: number | null): void {
+    if (when !== null) checkMs("Timeout.reschedule()", "when", when);
+    if (this.#state !== "active") {
+      if (this.#state === "created") throw new InvalidStateError("Timeout.reschedule(): the timeout has not been entered");
+      throw new InvalidStateError(`Timeout.reschedule(): cannot change the state of an ${this.#state} timeout`);
+    }
+    this.#when = when;
+    if (this.#handle !== null) this.#handle.cancel();
+    this.#handle = null;
+    // An infinite deadline never fires: no timer at all.
+    if (when === null || when === Infinity) return;
+    const loop = this.#task!.getLoop() as TimerLoop;
+    const now = typeof loop.time === "function" ? loop.time() : undefined;
+    const onTimeout = (): void => this.#onTimeout();
+    if (now !== undefined && when <= now) {
+      this.#handle = loop.callSoon(onTimeout) as { cancel(): void };
+    } else if (typeof loop.callAt === "function") {
+      this.#handle = loop.callAt(when, onTimeout);
+    } else if (typeof loop.callLater === "function" && now !== undefined) {
+      this.#handle = loop.callLater(when - now, onTimeout);
+    } else {
+      throw new TypeError("timeout() needs a loop with time() and callAt() for a deadline");
+    }
+  }
+
+  /** Whether the deadline passed while the body ran (the body was cancelled). */
+  expired(): boolean {
+    return this.#state === "expiring" || this.#state === "expired";
+  }
+
+  toString(): string {
+    const when = this.#state === "active" ? ` when=${this.#when === null ? "null" : Math.round(this.#when * 1000) / 1000}` : "";
+    return `<Timeout [${this.#state}]${when}>`;
+  }
+
+  /** @internal Enters the scope in the current task (asyncio's `__aenter__`). */
+  _enter(call: string): void {
+    if (this.#state !== "created") throw new InvalidStateError(`${call}: the timeout has already been entered`);
+    const task = currentTask();
+    if (task === null) throw new Error(`${call} should be used inside a task`);
+    this.#state = "active";
+    this.#task = task;
+    this.#cancelling = task.cancelling();
+    this.reschedule(this.#when);
+  }
+
+  /**
+   * @internal Leaves the scope (asyncio's `__aexit__`): throws TimeoutError when the body
+   * ended with the CancelledError of this scope's own expiry.
+   */
+  _exit(raised: boolean, exc: unknown): void {
+    if (this.#handle !== null) {
+      this.#handle.cancel();
+      this.#handle = null;
+    }
+    if (this.#state === "expiring") {
+      this.#state = "expired";
+      // Only when no other cancellation was requested meanwhile is the CancelledError ours.
+      if (this.#task!.uncancel() <= this.#cancelling && raised && exc instanceof CancelledError) {
+        throw new TimeoutError(this.#message, { cause: exc });
+      }
+    } else if (this.#state === "active") {
+      this.#state = "finished";
+    }
+  }
+
+  #onTimeout(): void {
+    if (this.#state !== "active") return;
+    this.#task!.cancel();
+    this.#state = "expiring";
+    this.#handle = null;
+  }
+}
+
+/** @internal Runs `body` under `scope` in the current task: the shared core of timeout(), timeoutAt() and waitFor(). */
+export function* _runScope<T>(call: string, makeScope: () => Timeout, body: TimeoutBody<T>): Coroutine<T> {
+  const scope = makeScope();
+  scope._enter(call);
+  let result: T;
+  try {
+    const coro = typeof body === "function" ? body(scope) : body;
+    if (!isGenerator(coro)) {
+      throw new TypeError(`${call} expected the body to return a generator (a coroutine), got ${repr(coro)}`);
+    }
+    result = yield* coro;
+  } catch (e) {
+    scope._exit(true, e);
+    throw e;
+  }
+  scope._exit(false, undefined);
+  return result;
+}
+
+function checkBody(call: string, body: unknown): void {
+  if (typeof body !== "function" && !isGenerator(body)) {
+    throw new TypeError(`${call} expected the body to be a generator function, got ${repr(body)}`);
+  }
+}
+
+/**
+ * Runs `body` (a generator function receiving the scope) in the current task with a
+ * deadline `ms` from now: at the deadline the task is cancelled where it waits, and the
+ * CancelledError becomes a `TimeoutError` here. Returns the body's value. `ms` `null`
+ * (or undefined): no deadline, until `scope.reschedule()` sets one. A cancellation of the
+ * task from outside stays a CancelledError.
+ * @example
+ * try {
+ *   const page = yield* timeout(5000, function* () { return yield* fetchPage(url) })
+ * } catch (e) {
+ *   if (e instanceof TimeoutError) console.log("too slow")
+ * }
+ */
+export function timeout<T>(ms: number | null | undefined, body: TimeoutBody<T>): Coroutine<T> {
+  if (ms !== null && ms !== undefined) checkMs("timeout()", "ms", ms);
+  checkBody("timeout()", body);
+  return _runScope("timeout()", () => {
+    const when = ms === null || ms === undefined ? null : getRunningLoop().time() + ms;
+    return new Timeout(when, "timeout(): the deadline passed");
+  }, body);
+}
+
+/**
+ * `timeout()` with an absolute deadline `when` in the loop's time (`loop.time()`, ms);
+ * `null`: no deadline.
+ * @example
+ * const deadline = loop.time() + 10_000
+ * yield* timeoutAt(deadline, function* () { yield* step1() })
+ * yield* timeoutAt(deadline, function* () { yield* step2() })  // the same overall budget
+ */
+export function timeoutAt<T>(when: number | null | undefined, body: TimeoutBody<T>): Coroutine<T> {
+  if (when !== null && when !== undefined) checkMs("timeoutAt()", "when", when);
+  checkBody("timeoutAt()", body);
+  return _runScope("timeoutAt()", () => new Timeout(when ?? null, "timeoutAt(): the deadline passed"), body);
+}
