@@ -9,7 +9,11 @@ import { getEventLoop } from "./running.js";
 import { checkMs, isGenerator, isThenable, repr } from "./util.js";
 import { _newFuture } from "./wait.js";
 
-/** Options of `asCompleted()`. */
+/**
+ * Options of `asCompleted()`.
+ * @example
+ * for (const next of asCompleted(tasks, { timeout: 1000 })) console.log(yield* next)
+ */
 export interface AsCompletedOptions {
   /** After this many ms, the futures not yet given an outcome throw `TimeoutError`. */
   timeout?: number | null;

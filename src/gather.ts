@@ -7,7 +7,11 @@ import { Future } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { isGenerator, isThenable, repr } from "./util.js";
 
-/** Options of `gather()`, passed as its last argument. */
+/**
+ * Options of `gather()`, passed as its last argument.
+ * @example
+ * const outcomes = yield* gather(a, b, { returnExceptions: true })
+ */
 export interface GatherOptions {
   /**
    * Return every outcome as a value (an exception, or a `CancelledError` for a cancelled
@@ -16,7 +20,11 @@ export interface GatherOptions {
   returnExceptions?: boolean;
 }
 
-/** What waiting for `A` gives: `number` for a `Future<number>`, a coroutine returning `number`, or a `Promise<number>`. */
+/**
+ * What waiting for `A` gives: `number` for a `Future<number>`, a coroutine returning `number`, or a `Promise<number>`.
+ * @example
+ * type N = AwaitedOf<Task<number>>   // number
+ */
 export type AwaitedOf<A> = A extends Future<infer T>
   ? T
   : A extends Coroutine<infer T>
@@ -25,12 +33,18 @@ export type AwaitedOf<A> = A extends Future<infer T>
       ? T
       : never;
 
-/** The result tuple of `gather(...aws)`. */
+/**
+ * The result tuple of `gather(...aws)`.
+ * @example
+ * type R = GatherResults<[Future<number>, Promise<string>]>   // [number, string]
+ */
 export type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> };
 
 /**
  * The result tuple of `gather(...aws, { returnExceptions: true })`: each element is the
  * value or what the child threw (usually an `Error`; a cancelled child gives a `CancelledError`).
+ * @example
+ * type R = GatherSettled<[Future<number>]>   // [number | Error]
  */
 export type GatherSettled<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | Error };
 

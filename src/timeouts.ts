@@ -9,7 +9,11 @@ import { getRunningLoop } from "./running.js";
 import { currentTask, type Task } from "./task.js";
 import { checkMs, isGenerator, repr } from "./util.js";
 
-/** The body of `timeout()`: a generator function that receives the scope (or a coroutine). */
+/**
+ * The body of `timeout()`: a generator function that receives the scope (or a coroutine).
+ * @example
+ * const body: TimeoutBody<string> = function* (scope) { return yield* fetchText(url) }
+ */
 export type TimeoutBody<T> = ((scope: Timeout) => Coroutine<T>) | Coroutine<T>;
 
 type State = "created" | "active" | "expiring" | "expired" | "finished";

@@ -6,17 +6,37 @@ import { Future } from "./future.js";
 import { getRunningLoop } from "./running.js";
 import { checkMs, isGenerator, repr } from "./util.js";
 
-/** `wait()` returns when any future finishes or is cancelled. */
+/**
+ * `wait()` returns when any future finishes or is cancelled.
+ * @example
+ * const [done, pending] = yield* wait(tasks, { returnWhen: FIRST_COMPLETED })
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
-/** `wait()` returns when any future finishes with an exception, or all are done. */
+/**
+ * `wait()` returns when any future finishes with an exception, or all are done.
+ * @example
+ * const [done, pending] = yield* wait(tasks, { returnWhen: FIRST_EXCEPTION })
+ */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
-/** `wait()` returns when all futures are done (the default). */
+/**
+ * `wait()` returns when all futures are done (the default).
+ * @example
+ * const [done] = yield* wait(tasks, { returnWhen: ALL_COMPLETED })
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
-/** One of `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`. */
+/**
+ * One of `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`.
+ * @example
+ * const when: ReturnWhen = fast ? FIRST_COMPLETED : ALL_COMPLETED
+ */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
-/** Options of `wait()`. */
+/**
+ * Options of `wait()`.
+ * @example
+ * yield* wait(tasks, { timeout: 1000, returnWhen: FIRST_COMPLETED })
+ */
 export interface WaitOptions {
   /** Return after this many ms at most (`null`/`undefined`: no limit). Nothing is cancelled. */
   timeout?: number | null;

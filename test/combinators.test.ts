@@ -3,7 +3,7 @@
 import * as assert from "uvu/assert";
 import {
   CancelledError, Future, Task, TimeoutError, InvalidStateError, currentTask, sleep,
-  type Coroutine, type ExceptionContext, type LoopLike,
+  type Coroutine, type EventLoop as EventLoopLike, type ExceptionContext, type LoopLike,
 } from "../src/index.js";
 import { gather } from "../src/gather.js";
 import { ALL_COMPLETED, FIRST_COMPLETED, FIRST_EXCEPTION, wait, type ReturnWhen } from "../src/wait.js";
@@ -1105,4 +1105,235 @@ bothCores("asCompleted", (test) => {
     assert.equal(r, ["x"]);
     loop._runUntilCompleteSync(sleep(20));
   });
+});
+
+// Loop-iteration-exact interleavings: a ticker task logs once per iteration while the
+// combinator runs. Each expected line is what CPython 3.12.1 printed for the same program.
+bothCores("iteration order as CPython 3.12", (test) => {
+  const log: string[] = [];
+  function* ticker(n = 12): Coroutine<void> {
+    for (let i = 0; i < n; i++) {
+      log.push(`t${i}`);
+      yield* sleep(0);
+    }
+  }
+  function* work(name: string, k: number, fail = false): Coroutine<string> {
+    log.push(`${name} start`);
+    try {
+      for (let i = 0; i < k; i++) yield* sleep(0);
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        log.push(`${name} cancelled`);
+        yield* sleep(0);
+        log.push(`${name} cleanup`);
+      }
+      throw e;
+    }
+    log.push(`${name} end`);
+    if (fail) throw new RangeError(name);
+    return name;
+  }
+  const cases: [string, (loop: EventLoopLike) => Coroutine<void>, string][] = [
+    ["gather", function* (L) {
+      const t = L.createTask(ticker());
+      yield* sleep(0);
+      const r = yield* gather(work("a", 2), work("b", 1));
+      log.push(`gather ${r}`);
+      yield* t;
+    }, "t0 t1 a start b start t2 b end t3 a end t4 t5 gather a,b t6 t7 t8 t9 t10 t11"],
+    ["gather, a child fails", function* (L) {
+      const t = L.createTask(ticker());
+      yield* sleep(0);
+      try {
+        yield* gather(work("a", 3), work("b", 1, true));
+      } catch (e) {
+        log.push(`caught ${(e as Error).message}`);
+      }
+      yield* t;
+    }, "t0 t1 a start b start t2 b end t3 t4 a end caught b t5 t6 t7 t8 t9 t10 t11"],
+    ["gather cancelled", function* (L) {
+      const t = L.createTask(ticker());
+      const g = gather(work("a", 5), work("b", 5));
+      yield* sleep(0);
+      g.cancel();
+      try {
+        yield* g;
+      } catch {
+        log.push("gather cancelled");
+      }
+      yield* t;
+    }, "t0 a start b start t1 a cancelled b cancelled t2 a cleanup b cleanup t3 t4 gather cancelled t5 t6 t7 t8 t9 t10 t11"],
+    ["gather cancelled with returnExceptions", function* (L) {
+      const t = L.createTask(ticker());
+      const g = gather(work("a", 5), work("b", 1), { returnExceptions: true });
+      yield* sleep(0);
+      g.cancel();
+      try {
+        yield* g;
+      } catch (e) {
+        if (e instanceof CancelledError) log.push("gather cancelled");
+      }
+      yield* t;
+    }, "t0 a start b start t1 a cancelled b cancelled t2 a cleanup b cleanup t3 t4 gather cancelled t5 t6 t7 t8 t9 t10 t11"],
+    ["gather of done futures", function* (L) {
+      const t = L.createTask(ticker());
+      const f = L.createFuture<number>();
+      f.setResult(1);
+      const g = gather(f, f);
+      log.push(`done ${g.done()}`);
+      log.push(`r ${yield* g}`);
+      yield* t;
+    }, "done true r 1,1 t0 t1 t2 t3 t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["wait FIRST_COMPLETED", function* (L) {
+      const t = L.createTask(ticker());
+      const a = L.createTask(work("a", 3));
+      const b = L.createTask(work("b", 1));
+      const [d, p] = yield* wait([a, b], { returnWhen: FIRST_COMPLETED });
+      log.push(`wait ${d.size} ${p.size}`);
+      yield* t;
+    }, "t0 a start b start t1 b end t2 t3 a end wait 2 0 t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["wait on a done future", function* (L) {
+      const t = L.createTask(ticker());
+      const f = L.createFuture();
+      f.setResult(1);
+      yield* sleep(0);
+      log.push("before wait");
+      yield* wait([f]);
+      log.push("after wait");
+      yield* t;
+    }, "t0 before wait t1 t2 after wait t3 t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["wait with timeout 0", function* (L) {
+      const t = L.createTask(ticker());
+      const a = L.createTask(work("a", 3));
+      const [d, p] = yield* wait([a], { timeout: 0 });
+      log.push(`wait ${d.size} ${p.size}`);
+      yield* a;
+      yield* t;
+    }, "t0 a start t1 wait 0 1 t2 t3 a end t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["shield", function* (L) {
+      const t = L.createTask(ticker());
+      log.push(`shield ${yield* shield(work("a", 2))}`);
+      yield* t;
+    }, "t0 a start t1 t2 a end t3 t4 shield a t5 t6 t7 t8 t9 t10 t11"],
+    ["shield, the outer cancelled", function* (L) {
+      const t = L.createTask(ticker());
+      const a = L.createTask(work("a", 4));
+      const m = L.createTask((function* () {
+        try {
+          yield* shield(a);
+        } catch (e) {
+          log.push("outer cancelled");
+          throw e;
+        }
+      })());
+      yield* sleep(0);
+      m.cancel();
+      try {
+        yield* m;
+      } catch {
+        log.push("m cancelled");
+      }
+      log.push(`a ${yield* a}`);
+      yield* t;
+    }, "t0 a start t1 outer cancelled t2 m cancelled t3 t4 a end t5 a a t6 t7 t8 t9 t10 t11"],
+    ["asCompleted", function* (L) {
+      const t = L.createTask(ticker());
+      for (const f of asCompleted([work("a", 3), work("b", 1)])) log.push(`ac ${yield* f}`);
+      yield* t;
+    }, "t0 a start b start t1 b end t2 t3 a end ac b t4 t5 ac a t6 t7 t8 t9 t10 t11"],
+    ["asCompleted with timeout 0", function* (L) {
+      const t = L.createTask(ticker());
+      const a = L.createTask(work("a", 3));
+      try {
+        for (const f of asCompleted([a], { timeout: 0 })) {
+          log.push("got");
+          yield* f;
+        }
+      } catch (e) {
+        if (e instanceof TimeoutError) log.push("ac timeout");
+      }
+      yield* a;
+      yield* t;
+    }, "got t0 a start t1 ac timeout t2 t3 a end t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["waitFor of a coroutine runs it inline", function* (L) {
+      const t = L.createTask(ticker());
+      log.push(`wf ${yield* waitFor(work("a", 2), 100)}`);
+      yield* t;
+    }, "a start t0 t1 a end wf a t2 t3 t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["waitFor of a task", function* (L) {
+      const t = L.createTask(ticker());
+      const a = L.createTask(work("a", 2));
+      log.push(`wf ${yield* waitFor(a, 100)}`);
+      yield* t;
+    }, "t0 a start t1 t2 a end t3 wf a t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["waitFor(task, 0)", function* (L) {
+      const t = L.createTask(ticker());
+      const a = L.createTask(work("a", 5));
+      yield* sleep(0);
+      try {
+        yield* waitFor(a, 0);
+      } catch (e) {
+        if (e instanceof TimeoutError) log.push("wf timeout");
+      }
+      yield* t;
+    }, "t0 a start t1 a cancelled t2 a cleanup t3 t4 wf timeout t5 t6 t7 t8 t9 t10 t11"],
+    ["waitFor(coroutine, 0)", function* (L) {
+      const t = L.createTask(ticker());
+      try {
+        yield* waitFor(work("a", 5), 0);
+      } catch (e) {
+        if (e instanceof TimeoutError) log.push("wf timeout");
+      }
+      yield* t;
+    }, "t0 t1 t2 wf timeout t3 t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["timeout(0) around a coroutine", function* (L) {
+      const t = L.createTask(ticker());
+      yield* sleep(0);
+      try {
+        yield* timeout(0, function* () {
+          yield* work("a", 5);
+        });
+      } catch (e) {
+        if (e instanceof TimeoutError) log.push("timeout");
+      }
+      yield* t;
+    }, "t0 a start t1 a cancelled t2 a cleanup timeout t3 t4 t5 t6 t7 t8 t9 t10 t11"],
+    ["timeout(0) around a task", function* (L) {
+      const t = L.createTask(ticker());
+      const a = L.createTask(work("a", 5));
+      yield* sleep(0);
+      try {
+        yield* timeout(0, function* () {
+          yield* a;
+        });
+      } catch (e) {
+        if (e instanceof TimeoutError) log.push("timeout");
+      }
+      yield* t;
+    }, "t0 a start t1 t2 a cancelled t3 a cleanup t4 timeout t5 t6 t7 t8 t9 t10 t11"],
+    ["timeout rescheduled to the past", function* (L) {
+      const t = L.createTask(ticker());
+      yield* sleep(0);
+      try {
+        yield* timeout(10_000, function* (cm) {
+          cm.reschedule(L.time() - 1);
+          log.push("rescheduled");
+          for (let i = 0; i < 5; i++) {
+            yield* sleep(0);
+            log.push(`body ${i}`);
+          }
+        });
+      } catch {
+        log.push("timeout");
+      }
+      yield* t;
+    }, "t0 rescheduled t1 timeout t2 t3 t4 t5 t6 t7 t8 t9 t10 t11"],
+  ];
+  for (const [name, body, expected] of cases) {
+    test(name, ({ loop }) => {
+      log.length = 0;
+      loop._runUntilCompleteSync(body(loop));
+      assert.is(log.join(" "), expected);
+    });
+  }
 });
