@@ -6,7 +6,9 @@ import { isThenable, repr } from "./util.js";
 
 /**
  * A Future of `loop` (default: the running or current loop) settled by `promise`.
- * Cancelling the future does not stop the promise's work: promises cannot be interrupted.
+ * Cancelling the future (or the task waiting on it) stops the waiting at once, but not the
+ * promise's work: a promise cannot be interrupted, and its later outcome is ignored. Pass
+ * an AbortSignal (`toAbortSignal(task)`) to APIs that accept one to stop the work too.
  * @example
  * const body = yield* wrapPromise(fetch(url).then((r) => r.text()))
  */
@@ -25,4 +27,29 @@ export function wrapPromise<T>(promise: PromiseLike<T>, loop?: LoopLike): Future
     },
   );
   return fut;
+}
+
+/**
+ * An AbortSignal that aborts when `fut` is cancelled (its reason is the `CancelledError`),
+ * for handing a task's cancellation to promise-based APIs such as `fetch`.
+ * @example
+ * function* download(url: string) {
+ *   const signal = toAbortSignal(currentTask()!)
+ *   return yield* wrapPromise(fetch(url, { signal }).then((r) => r.text()))
+ * }
+ */
+export function toAbortSignal(fut: Future<unknown>): AbortSignal {
+  if (!(fut instanceof Future)) throw new TypeError(`toAbortSignal() expected a Future, got ${repr(fut)}`);
+  const controller = new AbortController();
+  const abortIfCancelled = (f: Future<unknown>) => {
+    if (!f.cancelled()) return;
+    try {
+      f.result();
+    } catch (e) {
+      controller.abort(e);
+    }
+  };
+  if (fut.done()) abortIfCancelled(fut);
+  else fut.addDoneCallback(abortIfCancelled);
+  return controller.signal;
 }

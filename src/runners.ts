@@ -9,10 +9,20 @@ import { isGenerator, isThenable, repr } from "./util.js";
 /** What `run` and `runSync` accept: a coroutine, or a function returning one. */
 export type Main<T> = Coroutine<T> | (() => Coroutine<T> | PromiseLike<T>);
 
-function mainCoroutine<T>(call: string, main: Main<T>): Coroutine<T> | PromiseLike<T> {
-  const coro = typeof main === "function" ? main() : main;
-  if (isGenerator(coro) || isThenable(coro)) return coro as Coroutine<T> | PromiseLike<T>;
-  throw new TypeError(`${call} expected a generator (coroutine) or a function returning one, got ${repr(main)}`);
+/**
+ * Main as a coroutine. A function is called inside the main task's first step, so the
+ * loop is running while it starts (an async function's code before its first await).
+ */
+function mainCoroutine<T>(call: string, main: Main<T>): Coroutine<T> {
+  const bad = () => new TypeError(`${call} expected a generator (coroutine) or a function returning one or a Promise, got ${repr(main)}`);
+  if (isGenerator(main)) return main as Coroutine<T>;
+  if (typeof main !== "function") throw bad();
+  return (function* () {
+    const coro = main();
+    if (isGenerator(coro)) return yield* coro as Coroutine<T>;
+    if (isThenable(coro)) return (yield coro) as T;
+    throw bad();
+  })();
 }
 
 function checkNotNested(call: string): void {
@@ -57,7 +67,7 @@ export async function run<T>(main: Main<T>, options?: LoopOptions): Promise<T> {
   const loop = new EventLoop(options);
   setEventLoop(loop);
   try {
-    const task = ensureMain(loop, mainCoroutine("run()", main));
+    const task = loop.createTask(mainCoroutine("run()", main));
     return await loop.runUntilComplete(task);
   } finally {
     try {
@@ -89,7 +99,7 @@ export function runSync<T>(main: Main<T>, options?: LoopOptions): T {
   const loop = new EventLoop({ ...options, clock: "virtual" });
   setEventLoop(loop);
   try {
-    const task = ensureMain(loop, mainCoroutine("runSync()", main));
+    const task = loop.createTask(mainCoroutine("runSync()", main));
     return loop._runUntilCompleteSync(task);
   } finally {
     try {
@@ -104,11 +114,4 @@ export function runSync<T>(main: Main<T>, options?: LoopOptions): T {
       loop.close();
     }
   }
-}
-
-function ensureMain<T>(loop: EventLoop, coro: Coroutine<T> | PromiseLike<T>): Future<T> {
-  if (isGenerator(coro)) return loop.createTask(coro as Coroutine<T>);
-  return loop.createTask((function* () {
-    return (yield coro) as T;
-  })());
 }
