@@ -104,6 +104,8 @@ export class EventLoop {
   #closed = false;
   #waiting = false;
   #sliceQueued = false;
+  /** Virtual clock: the host has had a turn since the loop last ran anything. */
+  #hostTurnSinceWork = false;
   #sleepToken: unknown = undefined;
   #stopped: (() => void) | null = null;
   #failed: ((e: unknown) => void) | null = null;
@@ -430,6 +432,10 @@ export class EventLoop {
       for (;;) {
         if (!this.#stopping && this.#core.pending() === 0) {
           const delay = this.#idle();
+          if (delay < 0) {
+            this.#queueSlice();
+            return;
+          }
           if (delay > 0) {
             // Nothing to do until the next timer, or until something is scheduled from
             // outside (a promise settling, I/O): callSoon and callLater wake us.
@@ -439,6 +445,7 @@ export class EventLoop {
           }
         }
         this._runOnce();
+        this.#hostTurnSinceWork = false;
         if (this.#stopping) {
           this.#finish(null);
           return;
@@ -455,13 +462,21 @@ export class EventLoop {
     }
   };
 
-  /** Milliseconds until the next timer (Infinity: none). The virtual clock jumps instead. */
+  /**
+   * Milliseconds until the next timer (Infinity: none). The virtual clock jumps instead,
+   * but only after one turn of the host with nothing to do (-1: yield first), so promises
+   * that are already settling are not overtaken by a jump of time.
+   */
   #idle(): number {
     const next = this.#core.timerNext();
     if (next === Infinity) return Infinity;
     const now = this.time();
     if (next <= now) return 0;
     if (!this.#virtual) return next - now;
+    if (!this.#hostTurnSinceWork) {
+      this.#hostTurnSinceWork = true;
+      return -1;
+    }
     this.#vnow = next;
     return 0;
   }

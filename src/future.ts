@@ -72,7 +72,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal The CancelledError that ended a task, re-thrown by `result()`. */
   protected _cancelledExc: CancelledError | null = null;
   /** @internal The message of the CancelledError `result()` throws (Task.cancel sets it too). */
-  protected _cancelMessage: string | undefined = undefined;
+  _cancelMessage: string | undefined = undefined;
 
   /**
    * @param options.loop the loop that runs the done callbacks (default: `getEventLoop()`)

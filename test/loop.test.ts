@@ -332,6 +332,17 @@ bothCores("EventLoop running", (test) => {
     await loop.runUntilComplete(fut).then(() => assert.unreachable(), (e: Error) => assert.instance(e, RangeError));
   });
 
+  test("virtual clock under runUntilComplete: a settled promise is not overtaken by a jump of time", async ({ loop }) => {
+    const log: string[] = [];
+    loop.callLater(100, () => log.push(`timer at ${loop.time()}`));
+    await loop.runUntilComplete((function* () {
+      yield Promise.resolve("p");
+      log.push(`promise at ${loop.time()}`);
+      yield* sleep(200);
+    })());
+    assert.equal(log, ["promise at 0", "timer at 100"]);
+  });
+
   test("real clock: timers wait for real time and never fire early", async ({ newLoop }) => {
     const loop = newLoop({ clock: "real" });
     const start = loop.time();
