@@ -192,7 +192,11 @@ class QueueOpIterator<R> implements Iterator<Future<unknown>, R, unknown> {
   }
 }
 
-/** Options of `new Queue()` and its subclasses. */
+/**
+ * Options of `new Queue()` and its subclasses (the second argument, after `maxsize`).
+ * @example
+ * const q = new PriorityQueue<Job>(100, { compare: (a, b) => a.deadline - b.deadline })
+ */
 export interface QueueOptions<T> {
   /**
    * PriorityQueue only: orders items like `Array.prototype.sort`'s comparator (negative:

@@ -182,6 +182,14 @@ bothCores("Queue", (test) => {
     assert.throws(() => q.putNowait({}), (err: unknown) => err instanceof TypeError);
     assert.throws(() => q.putNowait(null), (err: unknown) => err instanceof TypeError);
     assert.equal([q.getNowait(), q.getNowait(), q.getNowait()], [1, 2, 3]);
+    // A failure high up the heap: the moves made so far are undone.
+    const deep = new PriorityQueue<unknown[]>();
+    for (const x of [[1, "a"], [2, "b"], [3, "c"], [4, "d"]]) deep.putNowait(x);
+    const before = String(deep);
+    assert.throws(() => deep.putNowait([1, 5]), (err: unknown) => err instanceof TypeError);
+    assert.is(String(deep), before);
+    deep.putNowait([0, 0]);
+    assert.equal(Array.from({ length: 5 }, () => deep.getNowait()), [[0, 0], [1, "a"], [2, "b"], [3, "c"], [4, "d"]]);
     const pairs = new PriorityQueue<[number, object]>();
     pairs.putNowait([1, {}]);
     assert.throws(() => pairs.putNowait([1, {}]), (err: unknown) => err instanceof TypeError);
@@ -903,14 +911,21 @@ bothCores("Queue", (test) => {
     })());
     assert.is(result, "ended");
     assert.equal(got, [0, 1, 2, 3, 4]);
-    // break ends the loop; nothing is left waiting.
+    // break ends the loop after the item it got; nothing is left waiting.
     const q2 = new Queue<number>();
-    q2.putNowait(1);
-    q2.putNowait(2);
-    for await (const x of q2) {
-      assert.is(x, 1);
-      break;
-    }
+    const first = await loop.runUntilComplete((function* () {
+      const consumer = (async () => {
+        for await (const x of q2) return x;
+        return -1;
+      })();
+      loop.callLater(1, () => {
+        q2.putNowait(1);
+        q2.putNowait(2);
+      });
+      return (yield consumer) as number;
+    })());
+    assert.is(first, 1);
     assert.is(q2.qsize(), 1);
+    assert.equal(String(q2), "<Queue maxsize=0 _queue=[2] tasks=2>");
   });
 });
