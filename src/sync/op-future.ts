@@ -1,0 +1,207 @@
+// The Future that a coroutine-shaped method of a primitive returns (`lock.acquire()`,
+// `cond.wait()`, `barrier.wait()` ...). asyncio writes those methods as coroutines; the
+// public rule here is that a method returns a Future at once. The logic stays a
+// generator, written like asyncio's coroutine, and runs two ways:
+//
+// - inline: `yield* op` inside a task runs the generator inside that task's steps, as
+//   `await coro()` inlines a coroutine in asyncio. The task waits on exactly the futures
+//   asyncio's task would wait on, so wake-ups take the same number of loop iterations as
+//   in asyncio, and a cancellation is thrown into the generator where asyncio throws it
+//   (this is what makes "woken, then cancelled before running" races come out as asyncio).
+// - driven: otherwise (`await op`, `op.then`, `yield op`, `gather(op)`), done callbacks
+//   step the generator as each future it waits on completes; cancelling the future
+//   throws CancelledError into the generator, as cancelling a Task does.
+//
+// The generator starts at the call and runs to its first wait, so the method's effects
+// (taking a free lock, queueing as a waiter) happen at once, whoever consumes the future.
+import type { Coroutine, LoopLike } from "../events.js";
+import { CancelledError } from "../errors.js";
+import { Future } from "../future.js";
+
+/** @internal A Future whose outcome is that of a generator (see the file comment). */
+export class _OpFuture<T> extends Future<T> {
+  #gen: Coroutine<T>;
+  /** The future the generator waits on, or null while it runs or once it is done. */
+  #waiting: Future<any> | null = null;
+  /** A task drives the generator through `yield*` (set once, never cleared). */
+  #inline = false;
+  #mustCancel = false;
+  #cancelMsg: string | undefined = undefined;
+  #onWake = (fut: Future<any>): void => {
+    if (this.#inline || fut !== this.#waiting) return;
+    this.#waiting = null;
+    let exc: unknown;
+    let value: unknown;
+    try {
+      value = fut.result();
+    } catch (e) {
+      exc = e ?? new Error(String(e));
+    }
+    this.#drive(exc !== undefined, exc !== undefined ? exc : value);
+  };
+
+  constructor(loop: LoopLike, gen: Coroutine<T>) {
+    super({ loop });
+    this.#gen = gen;
+    this.#drive(false, undefined);
+  }
+
+  /**
+   * Cancels the operation as cancelling a Task would: `CancelledError` is thrown into its
+   * generator at its current wait, which may clean up (a Condition re-acquires its lock)
+   * before the future ends cancelled. Returns false if already done.
+   */
+  override cancel(msg?: string): boolean {
+    this._clearLogTraceback();
+    if (this.done()) return false;
+    const waiting = this.#waiting;
+    if (waiting !== null && waiting.cancel(msg)) return true;
+    this.#mustCancel = true;
+    this.#cancelMsg = msg === undefined || msg === null ? undefined : String(msg);
+    return true;
+  }
+
+  override toString(): string {
+    return `<Future ${this._describe()}>`;
+  }
+
+  /** `yield* op`: runs the operation inside the calling task (see the file comment). */
+  override [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
+    if (this.done() || this.#inline) return super[Symbol.iterator]();
+    this.#inline = true;
+    return new InlineIterator(this) as unknown as Iterator<Future<T>, T, unknown>;
+  }
+
+  /** @internal The first step of an inline run: wait on the pending future, if any. */
+  _inlineFirst(): IteratorResult<unknown, T> {
+    const waiting = this.#waiting;
+    if (waiting !== null && !waiting.done()) return { value: waiting, done: false };
+    this.#waiting = null;
+    if (waiting === null) return this._inlineStep(false, undefined);
+    try {
+      return this._inlineStep(false, waiting.result());
+    } catch (e) {
+      return this._inlineStep(true, e);
+    }
+  }
+
+  /** @internal One inline step: resumes the generator; returns what the task waits on next. */
+  _inlineStep(throwing: boolean, arg: unknown): IteratorResult<unknown, T> {
+    this.#waiting = null;
+    if (this.#mustCancel) {
+      this.#mustCancel = false;
+      if (!(arg instanceof CancelledError)) {
+        throwing = true;
+        arg = this.#cancelMsg === undefined ? new CancelledError() : new CancelledError(this.#cancelMsg);
+      }
+    }
+    let r: IteratorResult<unknown, T>;
+    try {
+      r = throwing ? this.#gen.throw(arg) : this.#gen.next(arg);
+    } catch (e) {
+      this.#settleError(e);
+      // The exception reaches the task through the throw: not an unretrieved one.
+      this._clearLogTraceback();
+      throw e;
+    }
+    if (r.done === true) {
+      super.setResult(r.value);
+      return r;
+    }
+    const value = r.value;
+    if (value instanceof Future) {
+      this.#waiting = value;
+      if (this.#mustCancel && value.cancel(this.#cancelMsg)) this.#mustCancel = false;
+    }
+    return r;
+  }
+
+  /** @internal `return()` of an inline run: the generator is abandoned, the future cancelled. */
+  _inlineReturn(value: T): IteratorResult<unknown, T> {
+    this.#waiting = null;
+    const r = this.#gen.return(value);
+    if (r.done === true && !this.done()) super.cancel();
+    return r;
+  }
+
+  #drive(throwing: boolean, arg: unknown): void {
+    const gen = this.#gen;
+    for (;;) {
+      if (this.#mustCancel) {
+        this.#mustCancel = false;
+        if (!(arg instanceof CancelledError)) {
+          throwing = true;
+          arg = this.#cancelMsg === undefined ? new CancelledError() : new CancelledError(this.#cancelMsg);
+        }
+      }
+      let r: IteratorResult<unknown, T>;
+      try {
+        r = throwing ? gen.throw(arg) : gen.next(arg);
+      } catch (e) {
+        this.#settleError(e);
+        return;
+      }
+      if (r.done === true) {
+        super.setResult(r.value);
+        return;
+      }
+      const fut = r.value;
+      if (!(fut instanceof Future)) {
+        // The generators of this package only wait on futures.
+        throwing = true;
+        arg = new TypeError(`internal: an operation yielded ${String(fut)} instead of a Future`);
+        continue;
+      }
+      if (fut.done()) {
+        try {
+          arg = fut.result();
+          throwing = false;
+        } catch (e) {
+          arg = e;
+          throwing = true;
+        }
+        continue;
+      }
+      this.#waiting = fut;
+      if (this.#mustCancel && fut.cancel(this.#cancelMsg)) this.#mustCancel = false;
+      fut.addDoneCallback(this.#onWake);
+      return;
+    }
+  }
+
+  #settleError(e: unknown): void {
+    if (e instanceof CancelledError) {
+      this._cancelledExc = e;
+      super.cancel(e.message === "" ? undefined : e.message);
+    } else {
+      super.setException(e === undefined || e === null ? new Error(String(e)) : e);
+    }
+  }
+}
+
+/** What `yield* op` iterates: the operation's generator, stepped by the calling task. */
+class InlineIterator<T> {
+  #op: _OpFuture<T>;
+  #started = false;
+  constructor(op: _OpFuture<T>) {
+    this.#op = op;
+  }
+  next(value?: unknown): IteratorResult<unknown, T> {
+    if (!this.#started) {
+      this.#started = true;
+      return this.#op._inlineFirst();
+    }
+    return this.#op._inlineStep(false, value);
+  }
+  throw(error: unknown): IteratorResult<unknown, T> {
+    this.#started = true;
+    return this.#op._inlineStep(true, error);
+  }
+  return(value?: T): IteratorResult<unknown, T> {
+    this.#started = true;
+    return this.#op._inlineReturn(value as T);
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
