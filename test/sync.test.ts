@@ -809,3 +809,147 @@ bothCores("WaitQueue", (test) => {
     assert.equal(log, ["a cancelled", "b got x", "c got y", "d got y"]);
   });
 });
+
+bothCores("more traces from CPython", (test) => {
+  test("trace: Semaphore - releases while waiters are woken; newcomers queue behind (FIFO)", ({ loop }) => {
+    const log: string[] = [];
+    const sem = new Semaphore(0);
+    run(loop, function* () {
+      function* w(name: string): Coroutine<void> {
+        yield* sem.acquire();
+        log.push(`${name} got ${sem._value} ${sem.locked()}`);
+      }
+      const a = loop.createTask(w("a"));
+      const b = loop.createTask(w("b"));
+      const tk = loop.createTask(ticker(log, 8));
+      yield* sleep(0);
+      sem.release();
+      sem.release();
+      sem.release();
+      log.push(`released3 ${sem._value} ${sem.locked()}`);
+      const c = loop.createTask(w("c"));
+      const d = loop.createTask(w("d"));
+      yield* sleep(0);
+      log.push(`after ${sem._value} ${sem.locked()}`);
+      yield* sleep(0);
+      sem.release();
+      yield* settle(a, b, c, d, tk);
+      log.push(`end ${sem._value}`);
+    });
+    assert.equal(log, [
+      "t0", "released3 1 true", "t1", "a got 1 true", "b got 1 false", "c got 0 true", "after 0 true", "t2", "t3",
+      "d got 0 true", "t4", "t5", "t6", "t7", "end 0",
+    ]);
+  });
+
+  test("trace: Barrier - a cancelled party leaves the count; the next round fills", ({ loop }) => {
+    const log: string[] = [];
+    const b = new Barrier(3);
+    run(loop, function* () {
+      function* w(name: string): Coroutine<void> {
+        try {
+          const i = yield* b.wait();
+          log.push(`${name} idx=${i}`);
+        } catch (e) {
+          log.push(`${name} cancelled n=${b.nWaiting}`);
+          throw e;
+        }
+      }
+      const a = loop.createTask(w("a"));
+      const c = loop.createTask(w("c"));
+      const tk = loop.createTask(ticker(log, 10));
+      yield* sleep(0);
+      log.push(`n=${b.nWaiting}`);
+      a.cancel();
+      yield* sleep(0);
+      yield* sleep(0);
+      log.push(`n=${b.nWaiting}`);
+      const d = loop.createTask(w("d"));
+      const e = loop.createTask(w("e"));
+      yield* settle(a, c, d, e, tk);
+      log.push(`end n=${b.nWaiting} ${b}`);
+    });
+    assert.equal(log, [
+      "t0", "n=2", "t1", "a cancelled n=1", "t2", "n=1", "t3", "e idx=2", "t4", "c idx=1", "d idx=1", "t5", "t6", "t7",
+      "t8", "t9", "end n=0 <Barrier [filling, waiters:0/3]>",
+    ]);
+  });
+
+  test("trace: Condition.waitFor - cancelled after notifyAll, re-acquires before raising", ({ loop }) => {
+    const log: string[] = [];
+    const cond = new Condition();
+    const st = { v: false };
+    run(loop, function* () {
+      function* w(name: string): Coroutine<void> {
+        yield* withLock(cond, function* () {
+          try {
+            const r = yield* cond.waitFor(() => st.v);
+            log.push(`${name} ${r}`);
+          } catch (e) {
+            log.push(`${name} cancelled ${cond.locked()}`);
+            throw e;
+          }
+        });
+      }
+      const a = loop.createTask(w("a"));
+      const b = loop.createTask(w("b"));
+      const tk = loop.createTask(ticker(log, 10));
+      yield* sleep(0);
+      yield* withLock(cond, function* () {
+        st.v = true;
+        cond.notifyAll();
+        a.cancel();
+        log.push("set, notified all, cancelled a");
+        yield* sleep(0);
+        log.push("main still holds");
+      });
+      yield* settle(a, b, tk);
+    });
+    assert.equal(log, [
+      "t0", "set, notified all, cancelled a", "t1", "main still holds", "t2", "a cancelled true", "t3", "b true", "t4",
+      "t5", "t6", "t7", "t8", "t9",
+    ]);
+  });
+
+  test("trace: Lock - three tasks taking turns with async-with in loops", ({ loop }) => {
+    const log: string[] = [];
+    const lock = new Lock();
+    run(loop, function* () {
+      function* w(name: string, n: number): Coroutine<void> {
+        for (let i = 0; i < n; i++) {
+          yield* withLock(lock, function* () {
+            log.push(`${name}${i}`);
+            yield* sleep(0);
+          });
+        }
+      }
+      yield* settle(loop.createTask(w("a", 3)), loop.createTask(w("b", 2)), loop.createTask(w("c", 3)));
+    });
+    assert.equal(log, ["a0", "b0", "c0", "a1", "b1", "c1", "a2", "c2"]);
+  });
+
+  test("trace: Event - a waiter cancelled right after set() raises; the others wake", ({ loop }) => {
+    const log: string[] = [];
+    const ev = new Event();
+    run(loop, function* () {
+      function* w(name: string): Coroutine<void> {
+        try {
+          yield* ev.wait();
+          log.push(`${name} woke`);
+        } catch (e) {
+          log.push(`${name} cancelled`);
+          throw e;
+        }
+      }
+      const a = loop.createTask(w("a"));
+      const b = loop.createTask(w("b"));
+      const tk = loop.createTask(ticker(log, 5));
+      yield* sleep(0);
+      ev.set();
+      a.cancel();
+      log.push("set+cancel a");
+      yield* settle(a, b, tk);
+    });
+    assert.equal(log, ["t0", "set+cancel a", "t1", "a cancelled", "b woke", "t2", "t3", "t4"]);
+  });
+});

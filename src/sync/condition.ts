@@ -11,7 +11,11 @@ import { _LoopBound } from "./loop-bound.js";
 import { _OpFuture } from "./op-future.js";
 import { WaitQueue } from "./wait-queue.js";
 
-/** What a Condition needs of its lock: a `Lock` or anything with its three methods. */
+/**
+ * What a Condition needs of its lock: a `Lock` or anything with its three methods.
+ * @example
+ * const lock: LockLike = new Lock(); const cond = new Condition(lock)
+ */
 export interface LockLike {
   acquire(): Future<unknown>;
   release(): void;

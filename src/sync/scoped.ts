@@ -5,7 +5,11 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { checkFunction, repr } from "../util.js";
 
-/** Anything with `acquire()` (a Future) and `release()`: Lock, Condition, Semaphore, BoundedSemaphore. */
+/**
+ * Anything with `acquire()` (a Future) and `release()`: Lock, Condition, Semaphore, BoundedSemaphore.
+ * @example
+ * const guard: Acquirable = new Semaphore(2); yield* withSemaphore(guard, function* () {})
+ */
 export interface Acquirable {
   acquire(): Future<unknown>;
   release(): void;
