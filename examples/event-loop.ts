@@ -7,8 +7,7 @@
 //
 // Run it: npx tsx examples/event-loop.ts
 import { pathToFileURL } from "node:url";
-import { Future, Task, ensureFuture, type Awaitable, type Coroutine, type ExceptionContext } from "../src/index.js";
-import { wait } from "./wait.js";
+import { Future, Task, ensureFuture, wait, type Awaitable, type Coroutine, type ExceptionContext } from "../src/index.js";
 
 type Callback = (...args: any[]) => unknown;
 

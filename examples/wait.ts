@@ -4,7 +4,7 @@
 //
 // Run it: npx tsx examples/wait.ts
 import { pathToFileURL } from "node:url";
-import { EventLoop, Future, ensureFuture, getEventLoop, sleep, type Awaitable, type Coroutine, type LoopLike } from "../src/index.js";
+import { EventLoop, Future, ensureFuture, getEventLoop, sleep, wait as libraryWait, type Awaitable, type Coroutine, type LoopLike } from "../src/index.js";
 
 /** What `wait` needs of a loop: `getEventLoop()` is typed as the small LoopLike, whose `createFuture` is optional. */
 type LoopWithFutures = LoopLike & { createFuture<T>(): Future<T> };
@@ -64,10 +64,10 @@ export async function main(options: { clock?: "real" | "virtual"; print?: (line:
     await loop.runUntilComplete(
       wait([1, 2].map((n) => slowTask(n))));
     print("---> asyncio.wait");
-    // The seed calls asyncio.wait here. The library's own `wait` is not there yet, so this
-    // is the hand-written one again; the library's will replace this call when it lands.
+    // The library's own wait. Like asyncio's since 3.11 it takes futures and tasks, not
+    // bare coroutines, so each coroutine is made a task first.
     await loop.runUntilComplete(
-      wait([1, 2].map((n) => slowTask(n))));
+      libraryWait([1, 2].map((n) => loop.createTask(slowTask(n)))));
   } finally {
     loop.close();
   }

@@ -5,8 +5,7 @@
 //
 // Run it: npx tsx examples/what-is-a-task.ts
 import { pathToFileURL } from "node:url";
-import { EventLoop, Future, sleep, type Coroutine, type LoopLike } from "../src/index.js";
-import { wait } from "./wait.js";
+import { EventLoop, Future, sleep, type Coroutine, type LoopLike, wait } from "../src/index.js";
 
 /** Simple prototype of Task */
 class MyTask<T = unknown> extends Future<T> {
@@ -77,7 +76,7 @@ export async function main(options: { clock?: "real" | "virtual"; print?: (line:
   const loop = new EventLoop({ clock: options.clock ?? "real" });
   const tasks = [new MyTask(foo(), { loop }),
     loop.createTask(bar())];
-  // The seed's asyncio.wait: the hand-written one of examples/wait.ts.
+  // The seed's asyncio.wait: the library's own.
   await loop.runUntilComplete(
     wait(tasks));
   loop.close();

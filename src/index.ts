@@ -13,11 +13,26 @@ export { ensureFuture } from "./ensure-future.js";
 export { wrapPromise } from "./promises.js";
 export { sleep } from "./sleep.js";
 
-// Combinators and timeouts (added by the concurrency issue)
+// Combinators, timeouts, structured concurrency
+export { gather, type GatherOptions, type GatherResults, type GatherSettled } from "./gather.js";
+export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitOptions } from "./wait.js";
+export { waitFor } from "./wait-for.js";
+export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
+export { shield } from "./shield.js";
+export { asCompleted, type AsCompletedOptions } from "./as-completed.js";
+export { TaskGroup, taskGroup } from "./taskgroup.js";
+export { toAbortSignal } from "./promises.js";
 
 // Synchronisation (src/sync/)
+export { Lock } from "./sync/lock.js";
+export { Event } from "./sync/event.js";
+export { Condition } from "./sync/condition.js";
+export { Semaphore, BoundedSemaphore } from "./sync/semaphore.js";
+export { Barrier } from "./sync/barrier.js";
+export { withLock, withSemaphore } from "./sync/scoped.js";
 
-// Queues (src/queues.ts)
+// Queues
+export { Queue, PriorityQueue, LifoQueue, type QueueOptions } from "./queues.js";
 
 // Errors
 export {

@@ -32,7 +32,8 @@ const now = () => performance.now();
 
 // ---- wasyncio -----------------------------------------------------------------------
 async function wasyncio(core) {
-  const { run, getRunningLoop, sleep } = await import("../../dist/index.js");
+  const wasyncioModule = await import("../../dist/index.js");
+  const { run, getRunningLoop, sleep, gather } = wasyncioModule;
   const opts = { core };
   return {
     w1a: () => run(function* () {
@@ -73,8 +74,25 @@ async function wasyncio(core) {
       const t0 = now();
       const tasks = [];
       for (let i = 0; i < TASKS; i++) tasks.push(loop.createTask(worker()));
-      for (const t of tasks) yield* t;
+      yield* gather(...tasks);
       return { ms: now() - t0, count: check(count, N) };
+    }, opts),
+    w3: () => run(function* () {
+      const { Queue } = wasyncioModule;
+      const loop = getRunningLoop();
+      const q = new Queue(100);
+      let total = 0;
+      function* producer() {
+        for (let i = 0; i < N; i++) yield* q.put(i);
+      }
+      function* consumer() {
+        for (let i = 0; i < N; i++) total += yield* q.get();
+      }
+      const t0 = now();
+      yield* gather(producer(), consumer());
+      const ms = now() - t0;
+      check(total, (N * (N - 1)) / 2);
+      return { ms, count: N };
     }, opts),
     w4: () => run(function* () {
       const loop = getRunningLoop();
@@ -100,8 +118,9 @@ async function wasyncio(core) {
       const t0 = now();
       const tasks = [];
       for (let i = 0; i < TASKS; i++) tasks.push(loop.createTask(sleep(d[i], i)));
+      const results = yield* gather(...tasks);
       let sum = 0;
-      for (let i = 0; i < TASKS; i++) if ((yield* tasks[i]) === i) sum++;
+      for (let i = 0; i < TASKS; i++) if (results[i] === i) sum++;
       return { ms: now() - t0, count: check(sum, TASKS), rssMB: rss() };
     }, opts),
   };
@@ -174,6 +193,29 @@ const nodeSystems = {
       for (let i = 0; i < N; i += 2) clearTimeout(handles[i]);
       t2 = now();
     }),
+  },
+  // Node's bounded queue of objects: an objectMode stream with highWaterMark 100, written
+  // with backpressure ('drain') and read with for await.
+  "node-stream": {
+    w3: async () => {
+      const { PassThrough } = await import("node:stream");
+      const stream = new PassThrough({ objectMode: true, highWaterMark: 100 });
+      const t0 = now();
+      const producer = (async () => {
+        for (let i = 0; i < N; i++) {
+          if (!stream.write(i)) await new Promise((r) => stream.once("drain", r));
+        }
+        stream.end();
+      })();
+      let total = 0, count = 0;
+      for await (const v of stream) {
+        total += v;
+        count++;
+      }
+      await producer;
+      check(total, (N * (N - 1)) / 2);
+      return { ms: now() - t0, count };
+    },
   },
   "node-promises": {
     w5: async () => {

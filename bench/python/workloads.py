@@ -125,6 +125,31 @@ def w2(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
     return {"ms": ms, "count": count}
 
 
+def w3(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
+    """A producer and a consumer pass N integers through an asyncio.Queue(maxsize=100)."""
+    total = 0
+
+    async def producer(q: asyncio.Queue[int]) -> None:
+        for i in range(n):
+            await q.put(i)
+
+    async def consumer(q: asyncio.Queue[int]) -> None:
+        nonlocal total
+        for _ in range(n):
+            total += await q.get()
+
+    async def main() -> None:
+        q: asyncio.Queue[int] = asyncio.Queue(100)
+        await asyncio.gather(producer(q), consumer(q))
+
+    coro = main()
+    start = time.perf_counter()
+    loop.run_until_complete(coro)
+    ms = ms_since(start)
+    check("w3", total, n * (n - 1) // 2)
+    return {"ms": ms, "count": n}
+
+
 def w4(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
     """N call_later timers, every second one cancelled, the rest fired on the real clock."""
     delays = lcg_delays_seconds(1, n)
@@ -190,6 +215,7 @@ WORKLOADS: dict[str, Callable[[asyncio.AbstractEventLoop, int, int], Result]] = 
     "w1a": w1a,
     "w1b": w1b,
     "w2": w2,
+    "w3": w3,
     "w4": w4,
     "w5": w5,
 }

@@ -6,7 +6,7 @@ import type { LoopLike } from "../events.js";
 import { Future } from "../future.js";
 import { _runningLoopOrNull, getEventLoop, getRunningLoop } from "../running.js";
 
-/** @internal Base of the primitives: lazy binding to the running loop. */
+/** Base of the synchronisation primitives: binds each to the running loop on first use (asyncio's _LoopBoundMixin). */
 export class _LoopBound {
   #loop: EventLoop | null = null;
   #done: Future<true> | null = null;
