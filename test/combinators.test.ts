@@ -11,7 +11,7 @@ import { waitFor } from "../src/wait-for.js";
 import { Timeout, timeout, timeoutAt } from "../src/timeouts.js";
 import { shield } from "../src/shield.js";
 import { asCompleted } from "../src/as-completed.js";
-import { bothCores } from "./helpers.js";
+import { bothCores, caught } from "./helpers.js";
 
 /** A user's own minimal loop (the seed's "How does event loop work?"): a ready list, nothing else. */
 class MiniLoop implements LoopLike {
@@ -41,15 +41,6 @@ class MiniLoop implements LoopLike {
   }
 }
 
-/** The error `fn` throws, or undefined. */
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 bothCores("gather", (test) => {
   test("results in argument order, whatever the completion order", ({ loop }) => {

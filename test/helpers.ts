@@ -74,3 +74,13 @@ export function bothCores(name: string, define: (test: CoreTest, core: CoreKind)
 export function runIn<T>(loop: EventLoop, aw: Parameters<EventLoop["runUntilComplete"]>[0]): T {
   return loop._runUntilCompleteSync(aw) as T;
 }
+
+/** The error `fn` throws, or undefined. */
+export function caught(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}

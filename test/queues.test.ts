@@ -7,16 +7,8 @@ import {
   type Coroutine,
 } from "../src/index.js";
 import { LifoQueue, PriorityQueue, Queue } from "../src/queues.js";
-import { bothCores } from "./helpers.js";
+import { bothCores, caught } from "./helpers.js";
 
-function caught(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 bothCores("Queue", (test) => {
   // ---- basics --------------------------------------------------------------------------

@@ -88,13 +88,11 @@ export class _OpFuture<T> extends Future<T> {
   /** @internal One inline step: resumes the generator; returns what the task waits on next. */
   _inlineStep(throwing: boolean, arg: unknown): IteratorResult<unknown, T> {
     this.#waiting = null;
-    if (this.#mustCancel) {
-      this.#mustCancel = false;
-      if (!(arg instanceof CancelledError)) {
-        throwing = true;
-        arg = this.#cancelMsg === undefined ? new CancelledError() : new CancelledError(this.#cancelMsg);
-      }
+    if (this.#mustCancel && !(arg instanceof CancelledError)) {
+      throwing = true;
+      arg = this.#takeCancel();
     }
+    this.#mustCancel = false;
     let r: IteratorResult<unknown, T>;
     try {
       r = throwing ? this.#gen.throw(arg) : this.#gen.next(arg);
@@ -124,16 +122,19 @@ export class _OpFuture<T> extends Future<T> {
     return r;
   }
 
+  /** The CancelledError a requested cancellation throws into the generator. */
+  #takeCancel(): CancelledError {
+    return this.#cancelMsg === undefined ? new CancelledError() : new CancelledError(this.#cancelMsg);
+  }
+
   #drive(throwing: boolean, arg: unknown): void {
     const gen = this.#gen;
     for (;;) {
-      if (this.#mustCancel) {
-        this.#mustCancel = false;
-        if (!(arg instanceof CancelledError)) {
-          throwing = true;
-          arg = this.#cancelMsg === undefined ? new CancelledError() : new CancelledError(this.#cancelMsg);
-        }
+      if (this.#mustCancel && !(arg instanceof CancelledError)) {
+        throwing = true;
+        arg = this.#takeCancel();
       }
+      this.#mustCancel = false;
       let r: IteratorResult<unknown, T>;
       try {
         r = throwing ? gen.throw(arg) : gen.next(arg);
