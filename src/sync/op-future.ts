@@ -88,14 +88,9 @@ export class _OpFuture<T> extends Future<T> {
   /** @internal One inline step: resumes the generator; returns what the task waits on next. */
   _inlineStep(throwing: boolean, arg: unknown): IteratorResult<unknown, T> {
     this.#waiting = null;
-    if (this.#mustCancel && !(arg instanceof CancelledError)) {
-      throwing = true;
-      arg = this.#takeCancel();
-    }
-    this.#mustCancel = false;
     let r: IteratorResult<unknown, T>;
     try {
-      r = throwing ? this.#gen.throw(arg) : this.#gen.next(arg);
+      r = this.#resume(throwing, arg);
     } catch (e) {
       this.#settleError(e);
       // The exception reaches the task through the throw: not an unretrieved one.
@@ -122,22 +117,24 @@ export class _OpFuture<T> extends Future<T> {
     return r;
   }
 
-  /** The CancelledError a requested cancellation throws into the generator. */
-  #takeCancel(): CancelledError {
-    return this.#cancelMsg === undefined ? new CancelledError() : new CancelledError(this.#cancelMsg);
+  /**
+   * Resumes the generator with `arg` (thrown in if `throwing`); a requested cancellation
+   * replaces it with a CancelledError. Both drivers (inline and by callbacks) step through here.
+   */
+  #resume(throwing: boolean, arg: unknown): IteratorResult<unknown, T> {
+    if (this.#mustCancel && !(arg instanceof CancelledError)) {
+      throwing = true;
+      arg = this.#cancelMsg === undefined ? new CancelledError() : new CancelledError(this.#cancelMsg);
+    }
+    this.#mustCancel = false;
+    return throwing ? this.#gen.throw(arg) : this.#gen.next(arg);
   }
 
   #drive(throwing: boolean, arg: unknown): void {
-    const gen = this.#gen;
     for (;;) {
-      if (this.#mustCancel && !(arg instanceof CancelledError)) {
-        throwing = true;
-        arg = this.#takeCancel();
-      }
-      this.#mustCancel = false;
       let r: IteratorResult<unknown, T>;
       try {
-        r = throwing ? gen.throw(arg) : gen.next(arg);
+        r = this.#resume(throwing, arg);
       } catch (e) {
         this.#settleError(e);
         return;
