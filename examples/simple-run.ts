@@ -2,29 +2,25 @@
 // loop, made the current one, running main until it completes. The library's run() does
 // that and then cleans up: it cancels the tasks main left behind and closes the loop.
 //
-// Run it: npx tsx examples/simple-run.ts
+// Run it: npx tsx examples/simple-run.ts [host]   (the seed asks for google.com)
 import { pathToFileURL } from "node:url";
-import * as wasyncio from "../src/index.js";
-import type { Coroutine } from "../src/index.js";
+import * as wasyncio from "../src/node/index.js";
+import type { AddrInfo, Coroutine } from "../src/node/index.js";
 
-type Address = [host: string, port: number];
-
-// The seed awaits loop.getaddrinfo(host, port), which needs the network and the loop's
-// Node networking methods; those arrive with the networking entry point (wasyncio/node).
-// Meanwhile this stand-in takes a moment, as a lookup would, and answers the same every
-// time, so the example runs offline and its output can be tested.
-function* getaddrinfo(host: string, port: number): Coroutine<Address[]> {
-  yield* wasyncio.sleep(10);
-  return [[host, port]];
+function* getaddrinfo(host: string, port: number): Coroutine<AddrInfo[]> {
+  const loop = wasyncio.getEventLoop();
+  return yield* loop.getaddrinfo(host, port);
 }
 
 /**
- * The seed's script. `clock: "virtual"` jumps to the next timer instead of sleeping, so a
- * test runs it in microseconds; `print` receives the lines (default console.log).
+ * The seed's script, printing what each run returns. `clock: "virtual"` is the test's
+ * clock (the lookup is real I/O either way); `print` receives the lines (default
+ * console.log); `host` is the name to resolve (default the seed's google.com).
  */
-export async function main(options: { clock?: "real" | "virtual"; print?: (line: string) => void } = {}): Promise<void> {
+export async function main(options: { clock?: "real" | "virtual"; print?: (line: string) => void; host?: string } = {}): Promise<void> {
   const print = options.print ?? console.log;
   const clock = options.clock ?? "real";
+  const host = options.host ?? "google.com";
 
   // The seed's new_event_loop() takes no options; ours takes the clock.
   function run<T>(main: Coroutine<T>): Promise<T> {
@@ -33,11 +29,11 @@ export async function main(options: { clock?: "real" | "virtual"; print?: (line:
     return loop.runUntilComplete(main);
   }
 
-  let ret = await run(getaddrinfo("google.com", 443));
+  let ret = await run(getaddrinfo(host, 443));
   print(JSON.stringify(ret));
-  ret = await wasyncio.run(getaddrinfo("google.com", 443), { clock });
+  ret = await wasyncio.run(getaddrinfo(host, 443), { clock });
   print(JSON.stringify(ret));
 }
 
 // Run main() only when this file is the program, not when a test imports it.
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await main({ host: process.argv[2] });

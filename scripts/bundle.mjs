@@ -2,8 +2,9 @@
 import { build } from "esbuild";
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 
-const entries = { index: "src/index.ts", testing: "src/testing/index.ts" };
-const common = { bundle: true, platform: "neutral", target: "es2022", sourcemap: true, logLevel: "warning" };
+const entries = { index: "src/index.ts", testing: "src/testing/index.ts", node: "src/node/index.ts" };
+// Node's built-ins stay imports; only the node entry (src/node/) uses them.
+const common = { bundle: true, platform: "neutral", target: "es2022", sourcemap: true, logLevel: "warning", external: ["node:*"] };
 
 // Chunk names are content hashes: clear the previous bundles so stale chunks do not pile up
 // in dist/ (and get published). dist/types is tsc's, written after this step.
@@ -21,14 +22,16 @@ const esm = await build({
 // of the loop state (the running loop, the EventLoop class): require("wasyncio/testing")'s
 // runSync could not see require("wasyncio")'s sleep, and advance() would reject the
 // package's own EventLoop. So one shared CJS bundle holds every entry as a namespace, and
-// each dist/<entry>.cjs hands out its namespace.
+// each dist/<entry>.cjs hands out its namespace. The namespaces are getters over require(),
+// which esbuild turns into lazy module initialisers: require("wasyncio") does not load
+// node:net and friends, nor install the Node methods, until wasyncio/node is required.
 await build({
   ...common,
   stdin: {
-    contents: Object.entries(entries).map(([name, path]) => `export * as ${name} from "./${path}";`).join("\n"),
+    contents: `module.exports = {\n${Object.entries(entries).map(([name, path]) => `  get ${name}() { return require("./${path}"); },`).join("\n")}\n};\n`,
     resolveDir: ".",
-    sourcefile: "cjs-entries.ts",
-    loader: "ts",
+    sourcefile: "cjs-entries.js",
+    loader: "js",
   },
   outfile: "dist/chunks/entries.cjs",
   format: "cjs",

@@ -93,6 +93,45 @@ test("CJS: require('wasyncio') and require('wasyncio/testing')", async () => {
   checkProgram(lastJson(await node(["--input-type=commonjs", "-e", program])));
 });
 
+test("wasyncio/node: ESM and CJS, one EventLoop class with the main entry, Node methods installed on load", async () => {
+  const check = `
+    const loop = new main.EventLoop();
+    const result = {
+      same: node.EventLoop === main.EventLoop && node.run === main.run,
+      exports: ["socket", "Socket", "Protocol", "createServer" in loop, "sockRecv" in loop, "addReader" in loop].map(String),
+      echo: await loop.runUntilComplete((function* () {
+        const srv = node.socket(); srv.bind(["127.0.0.1", 0]); srv.listen(1);
+        const cli = node.socket();
+        yield* loop.sockConnect(cli, srv.getsockname());
+        const [conn] = yield* loop.sockAccept(srv);
+        yield* loop.sockSendall(cli, "ping");
+        const got = yield* loop.sockRecv(conn, 10);
+        cli.close(); conn.close(); srv.close();
+        return new TextDecoder().decode(got);
+      })()),
+    };
+    loop.close();
+    console.log(JSON.stringify(result));
+  `;
+  const esm = lastJson(await node(["--input-type=module", "-e", `
+    import * as main from "wasyncio";
+    import * as node from "wasyncio/node";
+    ${check}
+  `]));
+  const cjs = lastJson(await node(["--input-type=commonjs", "-e", `
+    const main = require("wasyncio");
+    const before = "sockRecv" in main.EventLoop.prototype;
+    const node = require("wasyncio/node");
+    if (before) throw new Error("require('wasyncio') installed the Node methods without wasyncio/node");
+    (async () => { ${check} })().catch((e) => { console.error(e); process.exit(1); });
+  `]));
+  for (const result of [esm, cjs]) {
+    assert.ok(result.same, "wasyncio/node re-exports the main entry's EventLoop (one class, one loop state)");
+    assert.equal(result.exports, ["socket", "Socket", "Protocol", "true", "true", "true"]);
+    assert.is(result.echo, "ping");
+  }
+});
+
 test("wasyncio/testing exports runSync and advance, and nothing the main entry lacks", async () => {
   const out = await node(["--input-type=module", "-e", `
     import * as main from "wasyncio";
@@ -168,9 +207,23 @@ async function typecheckConsumer(options: { skipLibCheck: boolean }): Promise<vo
 }
 
 const wasmBytes = size(WASM);
-const esmFiles = existsSync(DIST)
-  ? ["index.js", "testing.js", ...(existsSync(join(DIST, "chunks")) ? readdirSync(join(DIST, "chunks")).filter((f) => f.endsWith(".js")).map((f) => `chunks/${f}`) : [])]
-  : [];
+/** The ESM files an entry loads: itself and the chunks it imports, transitively. */
+function reachable(entries: string[]): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file) || !existsSync(join(DIST, file))) return;
+    seen.add(file);
+    const dir = file.includes("/") ? file.slice(0, file.lastIndexOf("/") + 1) : "";
+    for (const m of readFileSync(join(DIST, file), "utf8").matchAll(/(?:from|import)\s*["'](\.\.?\/[^"']+)["']/g)) {
+      visit(join(dir, m[1]).replace(/\\/g, "/"));
+    }
+  };
+  for (const entry of entries) visit(entry);
+  return [...seen];
+}
+
+// What a browser loads: the main and testing entries (wasyncio/node is Node's alone).
+const esmFiles = reachable(["index.js", "testing.js"]);
 const esmBytes = esmFiles.reduce((sum, f) => sum + size(join(DIST, f)), 0);
 
 test(`the ESM bundle has no node: imports (${esmBytes} bytes of JS in ${esmFiles.length} files), the Wasm core is under ${WASM_LIMIT} bytes (${wasmBytes})`, () => {

@@ -1,0 +1,18 @@
+/// <reference types="node" preserve="true" />
+// wasyncio/node: the whole library plus Node networking. Loading it installs the loop's
+// Node methods (addReader, sock*, getaddrinfo, createServer, ...) on EventLoop.prototype.
+
+export * from "../index.js";
+
+// The loop methods each module installs when it loads.
+import "./selector.js";
+import "./sock.js";
+
+// Sockets and the readiness bridge
+export * from "./constants.js";
+export { Socket, socket } from "./socket.js";
+export { type FileDescriptor } from "./selector.js";
+export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./sock.js";
+
+// Protocols (transports, servers and streams follow)
+export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, type Address, type ProtocolFactory } from "./protocols.js";

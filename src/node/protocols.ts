@@ -1,0 +1,106 @@
+// The protocol base classes: asyncio's callback interfaces, as classes with no-op
+// callbacks to extend. A transport calls them in asyncio's order:
+// connectionMade -> dataReceived* -> eofReceived? -> connectionLost (exactly once).
+import { repr } from "../util.js";
+
+/** Address of a peer or a socket: `[host, port]` for IP, a path for Unix sockets. */
+export type Address = [host: string, port: number] | string;
+
+/** What every transport offers (the shape `connectionMade` receives). */
+export interface BaseTransportLike {
+  close(): void;
+  isClosing(): boolean;
+  getExtraInfo(name: string, defaultValue?: unknown): any;
+}
+
+/**
+ * A protocol factory: a function returning a protocol, or a class with a no-argument
+ * constructor (asyncio passes the class itself).
+ */
+export type ProtocolFactory<P> = (() => P) | (new () => P);
+
+/**
+ * Base of every protocol: connection events and write flow control.
+ * @example
+ * class Quiet extends BaseProtocol { connectionLost(exc) { if (exc) console.error(exc) } }
+ */
+export class BaseProtocol {
+  /** The connection is set up; `transport` is how to write to it and close it. */
+  connectionMade(transport: any): void {}
+  /** The connection is gone: `exc` is the error, or null for a clean close or EOF. Called once. */
+  connectionLost(exc: Error | null): void {}
+  /** The transport's write buffer went over its high-water mark: stop writing for now. */
+  pauseWriting(): void {}
+  /** The write buffer drained to its low-water mark: writing may go on. */
+  resumeWriting(): void {}
+}
+
+/**
+ * A stream protocol (TCP, Unix sockets, TLS): extend it and override what you need.
+ * @example
+ * class Echo extends Protocol {
+ *   transport!: Transport
+ *   connectionMade(t: Transport) { this.transport = t }
+ *   dataReceived(data: Uint8Array) { this.transport.write(data) }
+ * }
+ * const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 8888)
+ */
+export class Protocol extends BaseProtocol {
+  /** Bytes arrived (a chunk of any size; message boundaries are not kept). */
+  dataReceived(data: Uint8Array): void {}
+  /**
+   * The peer sent EOF (it will send no more). Return true to keep the transport open
+   * for writing (half-close); otherwise the transport closes itself.
+   */
+  eofReceived(): boolean | void {}
+}
+
+/**
+ * A stream protocol that receives into its own buffers (asyncio's BufferedProtocol):
+ * the transport copies each chunk into `getBuffer(sizeHint)` and calls `bufferUpdated(n)`.
+ * @example
+ * class Counter extends BufferedProtocol {
+ *   buf = new Uint8Array(65536); total = 0
+ *   getBuffer() { return this.buf }
+ *   bufferUpdated(n: number) { this.total += n }
+ * }
+ */
+export class BufferedProtocol extends BaseProtocol {
+  /** A buffer to receive into; `sizeHint` is how many bytes are waiting (-1: unknown). */
+  getBuffer(sizeHint: number): Uint8Array {
+    throw new Error(`${this.constructor.name}.getBuffer() is not implemented`);
+  }
+  /** `nbytes` bytes were written at the start of the buffer `getBuffer` returned. */
+  bufferUpdated(nbytes: number): void {}
+  /** As `Protocol.eofReceived`. */
+  eofReceived(): boolean | void {}
+}
+
+/**
+ * A datagram protocol (UDP), for `loop.createDatagramEndpoint`.
+ * @example
+ * class EchoUdp extends DatagramProtocol {
+ *   transport!: DatagramTransport
+ *   connectionMade(t: DatagramTransport) { this.transport = t }
+ *   datagramReceived(data: Uint8Array, addr: Address) { this.transport.sendto(data, addr) }
+ * }
+ */
+export class DatagramProtocol extends BaseProtocol {
+  /** A datagram arrived from `addr`. */
+  datagramReceived(data: Uint8Array, addr: Address): void {}
+  /** A send or receive failed (for example ICMP port unreachable on a connected socket). */
+  errorReceived(exc: Error): void {}
+}
+
+/** Calls a protocol factory (a function or a class), checking it made an object. @internal */
+export function makeProtocol<P>(call: string, factory: ProtocolFactory<P>): P {
+  let protocol: P;
+  if (typeof factory !== "function") throw new TypeError(`${call} expected a protocol factory (a function or a class), got ${repr(factory)}`);
+  // A class cannot be called without new; a plain function or arrow is called.
+  if (/^class[\s{]/.test(Function.prototype.toString.call(factory))) protocol = new (factory as new () => P)();
+  else protocol = (factory as () => P)();
+  if (typeof protocol !== "object" || protocol === null) {
+    throw new TypeError(`${call}: the protocol factory returned ${repr(protocol)}, not a protocol object`);
+  }
+  return protocol;
+}

@@ -1,0 +1,170 @@
+/// <reference types="node" preserve="true" />
+// The readiness bridge: addReader/addWriter, level-triggered like asyncio's selector loop.
+// A registration lives on its socket (one reader and one writer per socket, as per fd in a
+// selector). When Node brings something (data, a connection, EOF, an error, drain) the
+// socket calls _notify(), which puts the registration's callback on the loop's ready queue
+// (one slot id on the Wasm ring) and wakes the loop. After the callback has run, if the
+// socket is still ready, it is queued again for the next iteration: while a socket is
+// readable its reader runs once per iteration; when nothing is ready nothing runs.
+import { EventLoop } from "../base-loop.js";
+import { checkFunction, repr } from "../util.js";
+import { installLoopMethods } from "./install.js";
+import { Socket, type Registration } from "./socket.js";
+
+/** A socket or its `fileno()`. */
+export type FileDescriptor = Socket | number;
+
+class Reader implements Registration {
+  queued = false;
+  constructor(
+    readonly loop: EventLoop,
+    readonly sock: Socket,
+    readonly callback: (...args: any[]) => unknown,
+    readonly args: unknown[],
+  ) {}
+
+  schedule(): boolean {
+    if (this.loop.isClosed()) return false;
+    this.queued = true;
+    this.loop._schedule(runReader, this);
+    return true;
+  }
+}
+
+class Writer extends Reader {
+  override schedule(): boolean {
+    if (this.loop.isClosed()) return false;
+    this.queued = true;
+    this.loop._schedule(runWriter, this);
+    return true;
+  }
+}
+
+function runReader(reg: Reader): void {
+  reg.queued = false;
+  const sock = reg.sock;
+  if (sock._reader !== reg) return;
+  try {
+    reg.callback(...reg.args);
+  } finally {
+    // Level-triggered: still readable and still registered, so run again next iteration.
+    if (sock._reader === reg && !reg.queued && sock._readable() && !reg.schedule()) sock._reader = null;
+  }
+}
+
+function runWriter(reg: Writer): void {
+  reg.queued = false;
+  const sock = reg.sock;
+  if (sock._writer !== reg) return;
+  try {
+    reg.callback(...reg.args);
+  } finally {
+    if (sock._writer === reg && !reg.queued && sock._writable() && !reg.schedule()) sock._writer = null;
+  }
+}
+
+/** The open socket `fd` names. @internal */
+export function socketOf(call: string, fd: unknown): Socket {
+  if (fd instanceof Socket) {
+    if (fd._closed()) throw new RangeError(`${call}: the socket is closed`);
+    return fd;
+  }
+  if (typeof fd === "number") {
+    const sock = Socket._byFd(fd);
+    if (sock === undefined) throw new RangeError(`${call}: no open wasyncio socket has file descriptor ${fd}`);
+    return sock;
+  }
+  throw new TypeError(`${call} expected a wasyncio socket or its fileno(), got ${repr(fd)}`);
+}
+
+/** The socket `fd` names for a removal: undefined (nothing to remove) if none is open. */
+function registered(call: string, fd: unknown): Socket | undefined {
+  if (fd instanceof Socket) return fd;
+  if (typeof fd === "number") return Socket._byFd(fd);
+  throw new TypeError(`${call} expected a wasyncio socket or its fileno(), got ${repr(fd)}`);
+}
+
+function addReader(this: EventLoop, fd: FileDescriptor, callback: (...args: any[]) => unknown, ...args: unknown[]): void {
+  const sock = socketOf("addReader()", fd);
+  checkFunction("addReader()", callback);
+  _watch(this, sock, false, callback, args);
+}
+
+/**
+ * @internal Registers `callback(...args)` as `sock`'s reader (or writer) and returns the
+ * registration, for the sock* methods to remove exactly theirs with `_unwatch`.
+ */
+export function _watch(loop: EventLoop, sock: Socket, writer: boolean, callback: (...args: any[]) => unknown, args: unknown[]): Registration {
+  if (loop.isClosed()) throw new Error("Event loop is closed");
+  if (writer) {
+    const reg = new Writer(loop, sock, callback, args);
+    sock._writer = reg;
+    if (sock._writable()) reg.schedule();
+    return reg;
+  }
+  const reg = new Reader(loop, sock, callback, args);
+  sock._reader = reg;
+  if (sock._readable()) reg.schedule();
+  return reg;
+}
+
+/** @internal Removes `reg` if it is still its socket's reader or writer. */
+export function _unwatch(reg: Registration): void {
+  const sock = reg.sock;
+  if (sock._reader === reg) sock._reader = null;
+  if (sock._writer === reg) sock._writer = null;
+}
+
+function removeReader(this: EventLoop, fd: FileDescriptor): boolean {
+  const sock = registered("removeReader()", fd);
+  if (sock === undefined || sock._reader === null) return false;
+  sock._reader = null;
+  return true;
+}
+
+function addWriter(this: EventLoop, fd: FileDescriptor, callback: (...args: any[]) => unknown, ...args: unknown[]): void {
+  const sock = socketOf("addWriter()", fd);
+  checkFunction("addWriter()", callback);
+  _watch(this, sock, true, callback, args);
+}
+
+function removeWriter(this: EventLoop, fd: FileDescriptor): boolean {
+  const sock = registered("removeWriter()", fd);
+  if (sock === undefined || sock._writer === null) return false;
+  sock._writer = null;
+  return true;
+}
+
+installLoopMethods({ addReader, removeReader, addWriter, removeWriter });
+
+declare module "../base-loop.js" {
+  interface EventLoop {
+    /**
+     * Runs `callback(...args)` while `fd` is readable (data, a connection, EOF or an error
+     * waiting): once per loop iteration, level-triggered like asyncio's selector loop.
+     * Replaces the socket's previous reader. Node only (`wasyncio/node`).
+     * @example
+     * loop.addReader(sock, () => { const [conn] = sock.accept(); serve(conn) })
+     */
+    addReader<A extends unknown[]>(fd: FileDescriptor, callback: (...args: A) => unknown, ...args: A): void;
+    /**
+     * Stops watching `fd` for reading; returns whether a reader was registered.
+     * @example
+     * loop.removeReader(sock)
+     */
+    removeReader(fd: FileDescriptor): boolean;
+    /**
+     * Runs `callback(...args)` while `fd` is writable (its send buffer has room, or a
+     * connect finished), once per loop iteration. Node only.
+     * @example
+     * loop.addWriter(sock, () => { sent += sock.send(data.subarray(sent)); if (sent === data.length) loop.removeWriter(sock) })
+     */
+    addWriter<A extends unknown[]>(fd: FileDescriptor, callback: (...args: A) => unknown, ...args: A): void;
+    /**
+     * Stops watching `fd` for writing; returns whether a writer was registered.
+     * @example
+     * loop.removeWriter(sock)
+     */
+    removeWriter(fd: FileDescriptor): boolean;
+  }
+}
