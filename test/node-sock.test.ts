@@ -1,0 +1,435 @@
+// The socket facade, the readiness bridge (addReader/addWriter) and the sock* methods,
+// with real sockets on 127.0.0.1 and real-clock loops, on both cores.
+import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
+import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as assert from "uvu/assert";
+import {
+  AF_INET, AF_INET6, AF_UNIX, BlockingIOError, EventLoop, SendfileNotAvailableError, SHUT_WR, SOCK_DGRAM, SOCK_STREAM,
+  SOL_SOCKET, SO_ERROR, SO_REUSEADDR, gather, sleep, socket, type Coroutine, type Socket,
+} from "../src/node/index.js";
+import { bothCores, caught } from "./helpers.js";
+
+type Port = [string, number];
+
+/** A listening socket on 127.0.0.1 and its port. */
+function listener(): [Socket, number] {
+  const sock = socket(AF_INET, SOCK_STREAM);
+  sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+  sock.setblocking(false);
+  sock.bind(["127.0.0.1", 0]);
+  sock.listen(100);
+  return [sock, (sock.getsockname() as Port)[1]];
+}
+
+/** A connected pair: [client, server side]. */
+function* pair(loop: EventLoop): Coroutine<[Socket, Socket, Socket]> {
+  const [srv, port] = listener();
+  const cli = socket();
+  yield* loop.sockConnect(cli, ["127.0.0.1", port]);
+  const [conn] = yield* loop.sockAccept(srv);
+  return [cli, conn, srv];
+}
+
+/** Reads until EOF. */
+function* readAll(loop: EventLoop, sock: Socket): Coroutine<Buffer> {
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const data = yield* loop.sockRecv(sock, 65536);
+    if (data.length === 0) return Buffer.concat(parts);
+    parts.push(data);
+  }
+}
+
+function pattern(size: number, seed: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  let x = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    buf[i] = x >>> 24;
+  }
+  return buf;
+}
+
+const code = (e: unknown) => (e as { code?: string }).code;
+
+bothCores("socket facade", (test) => {
+  test("bind + listen are synchronous: getsockname() gives the ephemeral port at once", () => {
+    const [sock, port] = listener();
+    assert.ok(port > 0);
+    assert.equal(sock.getsockname(), ["127.0.0.1", port]);
+    assert.ok(sock.fileno() >= 0);
+    assert.match(String(sock), /AF_INET listening/);
+    sock.close();
+    assert.is(sock.fileno(), -1);
+    sock.close();
+  });
+
+  test("bind on an address in use throws EADDRINUSE at the call; 'localhost' and '' are accepted", () => {
+    const [sock, port] = listener();
+    const other = socket();
+    const err = caught(() => other.bind(["127.0.0.1", port]));
+    assert.is(code(err), "EADDRINUSE");
+    other.close();
+    const local = socket();
+    local.bind(["localhost", 0]);
+    assert.is((local.getsockname() as Port)[0], "127.0.0.1");
+    local.close();
+    sock.close();
+  });
+
+  test("bad arguments and states: clear errors naming the call", () => {
+    const sock = socket();
+    assert.throws(() => sock.bind(["example.com", 0]), (e: unknown) => e instanceof TypeError && /bind\(\).*getaddrinfo/.test(String(e)));
+    assert.throws(() => sock.bind(["127.0.0.1", 70000]), (e: unknown) => e instanceof RangeError && /port/.test(String(e)));
+    assert.throws(() => sock.bind(["::1", 0]), (e: unknown) => e instanceof RangeError && /IPv4/.test(String(e)));
+    assert.throws(() => sock.accept(), (e: unknown) => code(e) === "EINVAL");
+    assert.throws(() => sock.recv(10), (e: unknown) => code(e) === "ENOTCONN");
+    assert.throws(() => sock.send("x"), (e: unknown) => code(e) === "ENOTCONN");
+    assert.throws(() => sock.recv(-1), (e: unknown) => e instanceof RangeError && /recv\(\)/.test(String(e)));
+    assert.throws(() => sock.send(42 as never), (e: unknown) => e instanceof TypeError && /send\(\) expected data/.test(String(e)));
+    assert.throws(() => sock.setblocking(true), (e: unknown) => /setblocking\(true\)/.test(String(e)));
+    assert.throws(() => socket(AF_INET, SOCK_DGRAM), (e: unknown) => e instanceof RangeError && /createDatagramEndpoint/.test(String(e)));
+    assert.throws(() => socket(99), (e: unknown) => e instanceof RangeError && /family/.test(String(e)));
+    sock.close();
+    assert.throws(() => sock.recv(1), (e: unknown) => code(e) === "EBADF");
+  });
+
+  test("accept() with nothing waiting throws BlockingIOError; recv() with nothing buffered too", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const [srv] = listener();
+    assert.throws(() => srv.accept(), (e: unknown) => e instanceof BlockingIOError && code(e) === "EAGAIN");
+    const [cli, conn, listening] = await loop.runUntilComplete(pair(loop));
+    assert.throws(() => conn.recv(10), (e: unknown) => e instanceof BlockingIOError);
+    assert.equal(conn.getpeername(), cli.getsockname());
+    for (const s of [cli, conn, listening, srv]) s.close();
+  });
+
+  test("an AF_INET6 socket binds ::1; an AF_UNIX socket binds a path", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const six = socket(AF_INET6);
+    six.bind(["::1", 0]);
+    six.listen(1);
+    assert.is((six.getsockname() as Port)[0], "::1");
+    const dir = mkdtempSync(join(tmpdir(), "wasyncio-"));
+    const path = join(dir, "s.sock");
+    const unix = socket(AF_UNIX);
+    unix.bind(path);
+    unix.listen(1);
+    assert.is(unix.getsockname(), path);
+    const got = await loop.runUntilComplete(function* () {
+      const cli = socket(AF_UNIX);
+      yield* loop.sockConnect(cli, path);
+      const [conn, addr] = yield* loop.sockAccept(unix);
+      yield* loop.sockSendall(cli, "over unix");
+      cli.shutdown(SHUT_WR);
+      const data = yield* readAll(loop, conn);
+      cli.close();
+      conn.close();
+      return [addr, data.toString()];
+    }());
+    assert.equal(got, ["", "over unix"]);
+    six.close();
+    unix.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+bothCores("readiness bridge", (test) => {
+  test("addReader is level-triggered: it runs once per iteration while data is buffered, then stops", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const log = await loop.runUntilComplete(function* () {
+      const [cli, conn, srv] = yield* pair(loop);
+      const log: string[] = [];
+      const gotAll = loop.createFuture<void>();
+      yield* loop.sockSendall(cli, "abc");
+      // A ticker that logs every iteration, to show the reader runs once per iteration.
+      let ticking = true;
+      const ticker = loop.createTask(function* () {
+        while (ticking) {
+          log.push("tick");
+          yield* sleep(0);
+        }
+      }());
+      loop.addReader(conn, () => {
+        let byte: Uint8Array;
+        try {
+          byte = conn.recv(1);
+        } catch (e) {
+          if (e instanceof BlockingIOError) return void log.push("spurious");
+          throw e;
+        }
+        log.push(Buffer.from(byte).toString());
+        if (log.filter((x) => x.length === 1).length === 3) gotAll.setResult();
+      });
+      yield* gotAll;
+      // Nothing is buffered: the reader must not run again until more data comes.
+      for (let i = 0; i < 5; i++) yield* sleep(0);
+      ticking = false;
+      yield* ticker;
+      assert.ok(loop.removeReader(conn));
+      assert.not.ok(loop.removeReader(conn));
+      for (const s of [cli, conn, srv]) s.close();
+      return log;
+    }());
+    const letters = log.filter((x) => x !== "tick");
+    assert.equal(letters, ["a", "b", "c"]);
+    // Between two letters there is exactly one tick (one iteration each), and after "c" only ticks.
+    const i = log.indexOf("a");
+    assert.equal(log.slice(i, i + 5), ["a", "tick", "b", "tick", "c"]);
+  });
+
+  test("addReader on a listening socket runs when a connection waits; a new addReader replaces the old", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const log = await loop.runUntilComplete(function* () {
+      const [srv, port] = listener();
+      const log: string[] = [];
+      const accepted = loop.createFuture<Socket>();
+      loop.addReader(srv.fileno(), () => log.push("old"));
+      loop.addReader(srv, (tag: string) => {
+        log.push(tag);
+        const [conn] = srv.accept();
+        loop.removeReader(srv);
+        accepted.setResult(conn);
+      }, "new");
+      const client = net.connect(port, "127.0.0.1");
+      const conn = yield* accepted;
+      client.destroy();
+      conn.close();
+      srv.close();
+      return log;
+    }());
+    assert.equal(log, ["new"]);
+  });
+
+  test("addWriter runs while the socket is writable, each iteration, until removed; errors name the call", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const calls = await loop.runUntilComplete(function* () {
+      const [cli, conn, srv] = yield* pair(loop);
+      let calls = 0;
+      const done = loop.createFuture<void>();
+      loop.addWriter(cli, () => {
+        if (++calls === 3) {
+          loop.removeWriter(cli);
+          done.setResult();
+        }
+      });
+      yield* done;
+      yield* sleep(0);
+      assert.throws(() => loop.addWriter(cli, 42 as never), (e: unknown) => e instanceof TypeError && /addWriter\(\) expected a function, got 42/.test(String(e)));
+      assert.throws(() => loop.addReader(123456, () => {}), (e: unknown) => e instanceof RangeError && /123456/.test(String(e)));
+      assert.throws(() => loop.addReader("x" as never, () => {}), (e: unknown) => e instanceof TypeError);
+      for (const s of [cli, conn, srv]) s.close();
+      assert.throws(() => loop.addReader(cli, () => {}), (e: unknown) => e instanceof RangeError && /closed/.test(String(e)));
+      assert.not.ok(loop.removeWriter(cli));
+      return calls;
+    }());
+    assert.is(calls, 3);
+  });
+
+  test("a reader callback that throws goes to the exception handler; the loop keeps running", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    await loop.runUntilComplete(function* () {
+      const [cli, conn, srv] = yield* pair(loop);
+      yield* loop.sockSendall(cli, "x");
+      const ran = loop.createFuture<void>();
+      loop.addReader(conn, () => {
+        loop.removeReader(conn);
+        ran.setResult();
+        throw new Error("boom in reader");
+      });
+      yield* ran;
+      yield* sleep(0);
+      for (const s of [cli, conn, srv]) s.close();
+    }());
+    assert.is(ctx.errors.length, 1);
+    assert.match(String(ctx.errors[0].exception), /boom in reader/);
+    ctx.errors.length = 0;
+  });
+});
+
+bothCores("sock* methods", (test) => {
+  test("echo: 100 concurrent clients, payloads from 1 byte to 4 MiB, every byte back in order", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const sizes = Array.from({ length: 100 }, (_, i) => [1, 7, 100, 1024, 4096, 65_536, 65_537, 200_000][i % 8]);
+    sizes[0] = 4 << 20;
+    sizes[1] = 1 << 20;
+    const results = await loop.runUntilComplete(function* () {
+      const [srv, port] = listener();
+      function* handler(conn: Socket): Coroutine<void> {
+        for (;;) {
+          const msg = yield* loop.sockRecv(conn, 65536);
+          if (msg.length === 0) break;
+          yield* loop.sockSendall(conn, msg);
+        }
+        conn.close();
+      }
+      const handlers: ReturnType<EventLoop["createTask"]>[] = [];
+      const acceptor = loop.createTask(function* () {
+        for (let i = 0; i < sizes.length; i++) {
+          const [conn] = yield* loop.sockAccept(srv);
+          handlers.push(loop.createTask(handler(conn)));
+        }
+      }());
+      function* client(size: number, seed: number): Coroutine<boolean> {
+        const sock = socket();
+        yield* loop.sockConnect(sock, ["127.0.0.1", port]);
+        const payload = pattern(size, seed);
+        const reader = loop.createTask(readAll(loop, sock));
+        yield* loop.sockSendall(sock, payload);
+        sock.shutdown(SHUT_WR);
+        const echoed = yield* reader;
+        sock.close();
+        return echoed.equals(payload);
+      }
+      const ok = yield* gather(...sizes.map((size, i) => client(size, i + 1)));
+      yield* acceptor;
+      yield* gather(...handlers);
+      srv.close();
+      return ok;
+    }());
+    assert.equal(results, sizes.map(() => true));
+  });
+
+  test("sockConnect to a closed port rejects with ECONNREFUSED; getsockopt(SO_ERROR) had the errno", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const [srv, port] = listener();
+    srv.close();
+    const err = await loop.runUntilComplete(function* () {
+      const sock = socket();
+      try {
+        yield* loop.sockConnect(sock, ["127.0.0.1", port]);
+      } catch (e) {
+        return e;
+      } finally {
+        sock.close();
+      }
+      return null;
+    }());
+    assert.is(code(err), "ECONNREFUSED");
+    // The raw protocol: connect throws BlockingIOError, then SO_ERROR tells the outcome.
+    const errno = await loop.runUntilComplete(function* () {
+      const sock = socket();
+      assert.throws(() => sock.connect(["127.0.0.1", port]), (e: unknown) => e instanceof BlockingIOError);
+      const writable = loop.createFuture<number>();
+      loop.addWriter(sock, () => {
+        loop.removeWriter(sock);
+        writable.setResult(sock.getsockopt(SOL_SOCKET, SO_ERROR));
+      });
+      const n = yield* writable;
+      sock.close();
+      return n;
+    }());
+    assert.is(errno, 111);
+  });
+
+  test("a cancelled sockRecv leaves the bytes for the next one and no reader behind", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const got = await loop.runUntilComplete(function* () {
+      const [cli, conn, srv] = yield* pair(loop);
+      const first = loop.sockRecv(conn, 10);
+      first.cancel();
+      yield* sleep(0);
+      assert.is(conn._reader, null);
+      yield* loop.sockSendall(cli, "kept");
+      const data = yield* loop.sockRecv(conn, 10);
+      for (const s of [cli, conn, srv]) s.close();
+      return Buffer.from(data).toString();
+    }());
+    assert.is(got, "kept");
+  });
+
+  test("the peer resets: sockRecv rejects with ECONNRESET, then reads see EOF", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const [err, after] = await loop.runUntilComplete(function* () {
+      const [srv, port] = listener();
+      const peer = net.connect(port, "127.0.0.1");
+      const [conn] = yield* loop.sockAccept(srv);
+      peer.resetAndDestroy();
+      let err: unknown = null;
+      try {
+        yield* loop.sockRecv(conn, 10);
+      } catch (e) {
+        err = e;
+      }
+      const after = yield* loop.sockRecv(conn, 10);
+      conn.close();
+      srv.close();
+      return [err, after.length];
+    }());
+    assert.is(code(err), "ECONNRESET");
+    assert.is(after, 0);
+  });
+
+  test("sockRecvInto fills the caller's buffer; bad arguments name the call", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      const [cli, conn, srv] = yield* pair(loop);
+      const buf = new Uint8Array(16);
+      const pending = loop.sockRecvInto(conn, buf);
+      yield* loop.sockSendall(cli, "hello");
+      const n = yield* pending;
+      assert.throws(() => loop.sockRecv(42 as never, 1), (e: unknown) => e instanceof TypeError && /sockRecv\(\) expected a wasyncio socket.*got 42/.test(String(e)));
+      assert.throws(() => loop.sockRecv(conn, -1), (e: unknown) => e instanceof RangeError && /sockRecv\(\)/.test(String(e)));
+      assert.throws(() => loop.sockRecvInto(conn, "x" as never), (e: unknown) => e instanceof TypeError);
+      for (const s of [cli, conn, srv]) s.close();
+      return Buffer.from(buf.subarray(0, n)).toString();
+    }());
+    assert.is(out, "hello");
+  });
+
+  test("sockSendfile sends a file (the read-and-send fallback); { fallback: false } is SendfileNotAvailableError", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const dir = mkdtempSync(join(tmpdir(), "wasyncio-"));
+    const path = join(dir, "f.bin");
+    const content = pattern(700_000, 9);
+    writeFileSync(path, content);
+    const fd = openSync(path, "r");
+    try {
+      const [sent, received, part, refused] = await loop.runUntilComplete(function* () {
+        const [cli, conn, srv] = yield* pair(loop);
+        const reader = loop.createTask(readAll(loop, conn));
+        const sent = yield* loop.sockSendfile(cli, fd);
+        const partSent = yield* loop.sockSendfile(cli, fd, 10, 5);
+        cli.shutdown(SHUT_WR);
+        const received = yield* reader;
+        let refused: unknown = null;
+        try {
+          yield* loop.sockSendfile(cli, fd, 0, null, { fallback: false });
+        } catch (e) {
+          refused = e;
+        }
+        for (const s of [cli, conn, srv]) s.close();
+        return [sent, received, partSent, refused] as const;
+      }());
+      assert.is(sent, content.length);
+      assert.is(part, 5);
+      assert.ok(received.equals(Buffer.concat([content, content.subarray(10, 15)])));
+      assert.ok(refused instanceof SendfileNotAvailableError);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("getaddrinfo resolves localhost as getaddrinfo(3) does; getnameinfo reverses it", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const [all, tcp, literal, name] = await loop.runUntilComplete(function* () {
+      return yield* gather(
+        loop.getaddrinfo("localhost", 443),
+        loop.getaddrinfo("localhost", "80", { family: AF_INET, type: SOCK_STREAM }),
+        loop.getaddrinfo("127.0.0.1", null),
+        loop.getnameinfo(["127.0.0.1", 80]),
+      );
+    }());
+    assert.ok(all.some((info) => JSON.stringify(info) === JSON.stringify([AF_INET, SOCK_STREAM, 6, "", ["127.0.0.1", 443]])));
+    assert.ok(all.some((info) => info[1] === SOCK_DGRAM && info[2] === 17));
+    assert.equal(tcp, [[AF_INET, SOCK_STREAM, 6, "", ["127.0.0.1", 80]]]);
+    assert.is(literal.length, 3);
+    assert.is(name[0], "localhost");
+    assert.is(typeof name[1], "string");
+    assert.throws(() => loop.getaddrinfo("localhost", "http"), (e: unknown) => e instanceof RangeError && /getaddrinfo\(\)/.test(String(e)));
+    assert.throws(() => loop.getnameinfo(["localhost", 80]), (e: unknown) => e instanceof RangeError && /getnameinfo\(\)/.test(String(e)));
+  });
+});
