@@ -7,7 +7,7 @@ import dns from "node:dns";
 import fs from "node:fs";
 import net from "node:net";
 import type { EventLoop } from "../base-loop.js";
-import { BlockingIOError, SendfileNotAvailableError } from "../errors.js";
+import { SendfileNotAvailableError } from "../errors.js";
 import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { repr } from "../util.js";
@@ -50,46 +50,53 @@ function checkSocket(call: string, sock: unknown): Socket {
 function sockRecv(this: EventLoop, sock: Socket, n: number): Future<Uint8Array> {
   checkSocket("sockRecv()", sock);
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`sockRecv() expected n to be a non-negative integer, got ${repr(n)}`);
-  return readOp(this, sock, () => sock.recv(n));
+  return readOp(this, sock, () => sock._tryRecv(n));
 }
 
 function sockRecvInto(this: EventLoop, sock: Socket, buf: Uint8Array): Future<number> {
   checkSocket("sockRecvInto()", sock);
   if (!(buf instanceof Uint8Array)) throw new TypeError(`sockRecvInto() expected buf to be a Uint8Array, got ${repr(buf)}`);
-  return readOp(this, sock, () => sock.recvInto(buf));
+  return readOp(this, sock, () => {
+    const got = sock._tryRecvInto(buf);
+    return got < 0 ? null : got;
+  });
 }
 
 function sockAccept(this: EventLoop, sock: Socket): Future<[Socket, Address]> {
   checkSocket("sockAccept()", sock);
-  return readOp(this, sock, () => sock.accept());
+  return readOp(this, sock, () => sock._tryAccept());
 }
 
 /**
- * asyncio's pattern for a read: try now; if it would block, retry each time the socket is
- * readable until it answers; the reader goes when the future is done (or cancelled).
+ * asyncio's pattern for a read: try now; if it would block (`attempt` answers null), retry
+ * each time the socket is readable until it answers; the reader goes when the future is
+ * done (or cancelled).
  */
-function readOp<T>(loop: EventLoop, sock: Socket, attempt: () => T): Future<T> {
+function readOp<T>(loop: EventLoop, sock: Socket, attempt: () => T | null): Future<T> {
   const fut = loop.createFuture<T>();
+  let value: T | null;
   try {
-    fut.setResult(attempt());
-    return fut;
+    value = attempt();
   } catch (e) {
-    if (!(e instanceof BlockingIOError)) {
-      fut.setException(e);
-      return fut;
-    }
+    fut.setException(e);
+    return fut;
+  }
+  if (value !== null) {
+    fut.setResult(value);
+    return fut;
   }
   const reg = _watch(loop, sock, false, retryRead, [fut, attempt]);
   fut.addDoneCallback(() => _unwatch(reg));
   return fut;
 }
 
-function retryRead<T>(fut: Future<T>, attempt: () => T): void {
+function retryRead<T>(fut: Future<T>, attempt: () => T | null): void {
   if (fut.done()) return;
   try {
-    fut.setResult(attempt());
+    const value = attempt();
+    if (value !== null) fut.setResult(value);
   } catch (e) {
-    if (!(e instanceof BlockingIOError)) fut.setException(e);
+    fut.setException(e);
   }
 }
 
@@ -125,13 +132,8 @@ interface SendState {
 function sendSome(state: SendState, s: Socket): boolean {
   for (;;) {
     if (state.offset === state.bytes.length) return true;
-    let n: number;
-    try {
-      n = s.send(state.offset === 0 ? state.bytes : state.bytes.subarray(state.offset));
-    } catch (e) {
-      if (e instanceof BlockingIOError) return false;
-      throw e;
-    }
+    const n = s._trySend(state.offset === 0 ? state.bytes : state.bytes.subarray(state.offset));
+    if (n < 0) return false;
     state.offset += n;
   }
 }

@@ -144,12 +144,19 @@ export class Socket {
    * try { const [conn, addr] = sock.accept() } catch (e) { if (e instanceof BlockingIOError) wait() }
    */
   accept(): [Socket, Address] {
+    const accepted = this._tryAccept();
+    if (accepted === null) throw new BlockingIOError("accept() would block: no connection is waiting");
+    return accepted;
+  }
+
+  /** @internal accept() that answers null instead of throwing BlockingIOError (no exception on the hot path). */
+  _tryAccept(): [Socket, Address] | null {
     this.#checkOpen("accept()");
     if (this.#state !== LISTENING) throw osError("accept()", "EINVAL", "the socket is not listening");
     const error = this.#takeError();
     if (error !== null) throw error;
     const conn = this.#accepted.shift();
-    if (conn === undefined) throw new BlockingIOError("accept() would block: no connection is waiting");
+    if (conn === undefined) return null;
     conn.removeListener("error", ignoreError);
     const sock = Socket._fromConnection(conn, this.family);
     return [sock, this.family === AF_UNIX ? "" : [conn.remoteAddress ?? "", conn.remotePort ?? 0]];
@@ -202,10 +209,17 @@ export class Socket {
    * const data = conn.recv(1024)
    */
   recv(bufsize: number): Uint8Array {
+    const data = this._tryRecv(bufsize);
+    if (data === null) throw new BlockingIOError("recv() would block: no data has arrived");
+    return data;
+  }
+
+  /** @internal recv() that answers null instead of throwing BlockingIOError. */
+  _tryRecv(bufsize: number): Uint8Array | null {
     if (!Number.isInteger(bufsize) || bufsize < 0) throw new RangeError(`recv() expected bufsize to be a non-negative integer, got ${repr(bufsize)}`);
     this.#checkReadable("recv()");
     if (this.#buffered > 0) return this.#take(bufsize);
-    return this.#nothingBuffered("recv()");
+    return this.#nothingBuffered();
   }
 
   /**
@@ -214,11 +228,21 @@ export class Socket {
    * const n = conn.recvInto(buf)
    */
   recvInto(buffer: Uint8Array, nbytes = 0): number {
+    const n = this._tryRecvInto(buffer, nbytes);
+    if (n < 0) throw new BlockingIOError("recvInto() would block: no data has arrived");
+    return n;
+  }
+
+  /** @internal recvInto() that answers -1 instead of throwing BlockingIOError. */
+  _tryRecvInto(buffer: Uint8Array, nbytes = 0): number {
     if (!(buffer instanceof Uint8Array)) throw new TypeError(`recvInto() expected a Uint8Array, got ${repr(buffer)}`);
     if (!Number.isInteger(nbytes) || nbytes < 0) throw new RangeError(`recvInto() expected nbytes to be a non-negative integer, got ${repr(nbytes)}`);
     const want = nbytes === 0 ? buffer.length : Math.min(nbytes, buffer.length);
     this.#checkReadable("recvInto()");
-    if (this.#buffered === 0) return this.#nothingBuffered("recvInto()").length;
+    if (this.#buffered === 0) {
+      const eof = this.#nothingBuffered();
+      return eof === null ? -1 : 0;
+    }
     let n = 0;
     while (n < want && this.#buffered > 0) {
       const chunk = this.#take(want - n);
@@ -236,18 +260,24 @@ export class Socket {
    * const n = conn.send(data); data = data.subarray(n)
    */
   send(data: Uint8Array | string): number {
-    const bytes = toBytes("send()", data);
+    const n = this._trySend(toBytes("send()", data));
+    if (n < 0) throw new BlockingIOError("send() would block: the send buffer is full");
+    return n;
+  }
+
+  /** @internal send() that answers -1 instead of throwing BlockingIOError. */
+  _trySend(bytes: Uint8Array): number {
     this.#checkOpen("send()");
     const error = this.#takeError();
     if (error !== null) throw error;
-    if (this.#state === CONNECTING) throw new BlockingIOError("send() would block: the connection is in progress");
+    if (this.#state === CONNECTING) return -1;
     if (this.#state !== CONNECTED) throw osError("send()", "ENOTCONN", "the socket is not connected");
     if (this.#shutWr) throw osError("send()", "EPIPE", "the socket was shut down for writing");
     if (bytes.length === 0) return 0;
     const conn = this.#conn!;
     // The send buffer is Node's writable buffer up to its high-water mark.
     const room = conn.writableHighWaterMark - conn.writableLength;
-    if (room <= 0 || conn.writableNeedDrain) throw new BlockingIOError("send() would block: the send buffer is full");
+    if (room <= 0 || conn.writableNeedDrain) return -1;
     const n = Math.min(room, bytes.length);
     conn.write(Buffer.from(bytes.subarray(0, n)));
     return n;
@@ -600,15 +630,14 @@ export class Socket {
     return out;
   }
 
-  /** recv() with nothing buffered: the pending error, EOF (empty), or BlockingIOError. */
-  #nothingBuffered(call: string): Uint8Array {
+  /** recv() with nothing buffered: throws the pending error, else EOF (empty) or null (would block). */
+  #nothingBuffered(): Uint8Array | null {
     const error = this.#takeError();
     if (error !== null) {
       this.#eof = true;
       throw error;
     }
-    if (this.#eof || this.#shutRd) return new Uint8Array(0);
-    throw new BlockingIOError(`${call} would block: no data has arrived`);
+    return this.#eof || this.#shutRd ? new Uint8Array(0) : null;
   }
 
   #checkReadable(call: string): void {
