@@ -7,7 +7,7 @@ import dns from "node:dns";
 import fs from "node:fs";
 import net from "node:net";
 import type { EventLoop } from "../base-loop.js";
-import { SendfileNotAvailableError } from "../errors.js";
+import { BlockingIOError, SendfileNotAvailableError } from "../errors.js";
 import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { repr } from "../util.js";
