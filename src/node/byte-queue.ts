@@ -1,0 +1,188 @@
+/// <reference types="node" />
+// The StreamReader's buffer. Chunks are kept as received (views, no copy), so the common
+// read of a whole chunk hands that chunk back untouched. A separator search over several
+// chunks first copies them into one growable store (capacity doubles), so a line that
+// arrives in many small chunks is copied once in all, not once per arrival.
+import { Buffer } from "node:buffer";
+
+const EMPTY = new Uint8Array(0);
+/** A store bigger than this is dropped once emptied rather than kept for reuse. */
+const KEEP_STORE = 65536;
+
+function asBuffer(u8: Uint8Array): Buffer {
+  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+}
+
+/** @internal A FIFO of bytes: append chunks, take from the front, search. */
+export class ByteQueue {
+  /** Bytes buffered. */
+  size = 0;
+  // The store holds the oldest bytes, [#start, #end); the chunk queue follows it.
+  #store: Buffer | null = null;
+  #start = 0;
+  #end = 0;
+  #chunks: Uint8Array[] = [];
+  #head = 0;
+  /** Offset of the first unread byte in #chunks[#head]. */
+  #off = 0;
+
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  /** Removes and returns the first `n` bytes (0 < n <= size): the chunk itself or a view when it can. */
+  take(n: number): Uint8Array {
+    if (this.#end === this.#start) {
+      const first = this.#chunks[this.#head];
+      const off = this.#off;
+      const avail = first.length - off;
+      if (n === avail) {
+        this.#dropHead();
+        this.size -= n;
+        return off === 0 ? first : first.subarray(off);
+      }
+      if (n < avail) {
+        this.#off = off + n;
+        this.size -= n;
+        return first.subarray(off, off + n);
+      }
+    }
+    const out = Buffer.allocUnsafe(n);
+    this.#copyOut(out, n);
+    return out;
+  }
+
+  /** Moves every buffered byte into `out` as chunks (views where possible); returns how many. */
+  takeAllInto(out: Uint8Array[]): number {
+    const n = this.size;
+    if (this.#end > this.#start) out.push(this.take(this.#end - this.#start));
+    while (this.size > 0) {
+      const first = this.#chunks[this.#head];
+      out.push(this.take(first.length - this.#off));
+    }
+    return n;
+  }
+
+  /** Removes and returns everything buffered (a copy when it spans chunks). */
+  takeAll(): Uint8Array {
+    return this.size === 0 ? EMPTY : this.take(this.size);
+  }
+
+  /** Drops the first `n` bytes (n <= size). */
+  discard(n: number): void {
+    if (n <= 0) return;
+    this.#copyOut(null, n);
+  }
+
+  clear(): void {
+    this.#chunks.length = 0;
+    this.#head = 0;
+    this.#off = 0;
+    this.size = 0;
+    this.#emptyStore();
+  }
+
+  /** Index (from the front) of the first `sep` at or after `from`, or -1. */
+  indexOf(sep: Uint8Array, from: number): number {
+    const [buf, base, end] = this.#contiguous();
+    const i = buf.subarray(base, end).indexOf(sep, from);
+    return i;
+  }
+
+  /** Whether the bytes at `at` are `sep`. */
+  startsWith(sep: Uint8Array, at: number): boolean {
+    if (at < 0 || at + sep.length > this.size) return false;
+    const [buf, base] = this.#contiguous();
+    for (let i = 0; i < sep.length; i++) if (buf[base + at + i] !== sep[i]) return false;
+    return true;
+  }
+
+  /** The buffered bytes as one Buffer region [base, end): a single chunk as is, else the store. */
+  #contiguous(): [Buffer, number, number] {
+    const pending = this.#chunks.length - this.#head;
+    if (this.#end === this.#start) {
+      if (pending === 0) return [Buffer.alloc(0), 0, 0];
+      if (pending === 1) {
+        const chunk = this.#chunks[this.#head];
+        return [asBuffer(chunk), this.#off, chunk.length];
+      }
+    }
+    if (pending > 0) this.#gather();
+    return [this.#store!, this.#start, this.#end];
+  }
+
+  /** Copies every queued chunk to the end of the store. */
+  #gather(): void {
+    const queued = this.size - (this.#end - this.#start);
+    let store = this.#store;
+    const held = this.#end - this.#start;
+    if (store === null || store.length - this.#end < queued) {
+      const need = held + queued;
+      if (store !== null && store.length >= need && this.#start > 0) {
+        store.copyWithin(0, this.#start, this.#end);
+      } else {
+        const grown = Buffer.allocUnsafeSlow(Math.max(need * 2, 4096, store === null ? 0 : store.length * 2));
+        if (store !== null) store.copy(grown, 0, this.#start, this.#end);
+        this.#store = store = grown;
+      }
+      this.#start = 0;
+      this.#end = held;
+    }
+    const chunks = this.#chunks;
+    let end = this.#end;
+    for (let i = this.#head; i < chunks.length; i++) {
+      const c = i === this.#head && this.#off > 0 ? chunks[i].subarray(this.#off) : chunks[i];
+      store.set(c, end);
+      end += c.length;
+    }
+    this.#end = end;
+    chunks.length = 0;
+    this.#head = 0;
+    this.#off = 0;
+  }
+
+  /** Removes the first `n` bytes, copying them into `out` unless it is null. */
+  #copyOut(out: Uint8Array | null, n: number): void {
+    let pos = 0;
+    const held = this.#end - this.#start;
+    if (held > 0) {
+      const k = Math.min(held, n);
+      if (out !== null) out.set(this.#store!.subarray(this.#start, this.#start + k), 0);
+      this.#start += k;
+      pos = k;
+      if (this.#start === this.#end) this.#emptyStore();
+    }
+    while (pos < n) {
+      const first = this.#chunks[this.#head];
+      const off = this.#off;
+      const k = Math.min(first.length - off, n - pos);
+      if (out !== null) out.set(off === 0 && k === first.length ? first : first.subarray(off, off + k), pos);
+      pos += k;
+      if (off + k === first.length) this.#dropHead();
+      else this.#off = off + k;
+    }
+    this.size -= n;
+  }
+
+  #dropHead(): void {
+    const chunks = this.#chunks;
+    this.#off = 0;
+    if (++this.#head === chunks.length) {
+      chunks.length = 0;
+      this.#head = 0;
+    } else {
+      (chunks as (Uint8Array | undefined)[])[this.#head - 1] = undefined;
+      // Many small chunks read one by one: compact now and then rather than shift each.
+      if (this.#head >= 1024 && this.#head * 2 >= chunks.length) {
+        chunks.splice(0, this.#head);
+        this.#head = 0;
+      }
+    }
+  }
+
+  #emptyStore(): void {
+    this.#start = this.#end = 0;
+    if (this.#store !== null && this.#store.length > KEEP_STORE) this.#store = null;
+  }
+}

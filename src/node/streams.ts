@@ -1,0 +1,262 @@
+/// <reference types="node" />
+// Streams: asyncio's streams module (CPython 3.12): openConnection / startServer and
+// their Unix variants over the loop's createConnection / createServer, and the
+// StreamReaderProtocol that connects a transport to a StreamReader and a StreamWriter.
+import type { EventLoop } from "../base-loop.js";
+import type { Coroutine } from "../events.js";
+import type { Future } from "../future.js";
+import { wrapPromise } from "../promises.js";
+import { getRunningLoop } from "../running.js";
+import { isGenerator, isThenable, repr } from "../util.js";
+import type { Protocol } from "./protocols.js";
+import { DEFAULT_LIMIT, StreamReader, checkLimit, type ReadingTransport } from "./stream-reader.js";
+import { FlowControlProtocol, StreamWriter, type WritingTransport } from "./stream-writer.js";
+
+export { DEFAULT_LIMIT, StreamReader, type StreamReaderOptions, type ReadingTransport } from "./stream-reader.js";
+export { FlowControlProtocol, StreamWriter, type WritingTransport } from "./stream-writer.js";
+
+/** The transport a stream protocol is given: reading flow control and the writer's calls. */
+export interface StreamTransport extends ReadingTransport, WritingTransport {}
+
+/**
+ * What `startServer` calls for each connection: a plain function, a generator function
+ * (its generator runs as a Task) or an async function.
+ */
+export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => unknown;
+
+/** The stream option: `limit` (default 64 KiB), the reader's buffer limit. */
+export interface StreamOptions {
+  /** The StreamReader's limit: the longest line, and half the most it buffers before pausing. */
+  limit?: number;
+}
+
+// The loop's high-level networking methods, installed by high-level.ts; typed here by
+// what streams use of them.
+interface NetLoop {
+  createConnection(factory: () => Protocol, host?: string | null, port?: number | null, opts?: object): Future<[unknown, unknown]>;
+  createServer(factory: () => Protocol, host?: string | string[] | null, port?: number | null, opts?: object): Future<unknown>;
+  createUnixConnection(factory: () => Protocol, path?: string | null, opts?: object): Future<[unknown, unknown]>;
+  createUnixServer(factory: () => Protocol, path?: string | null, opts?: object): Future<unknown>;
+}
+
+/**
+ * The protocol between a transport and a StreamReader/StreamWriter pair (asyncio's
+ * StreamReaderProtocol): bytes and EOF go to the reader, write flow control to the
+ * writer's `drain()`. With `clientConnected` (a server's), each connection makes a
+ * writer and calls `clientConnected(reader, writer)`; a generator it returns runs as a
+ * Task, a Promise is followed; if either fails, the error goes to the loop's exception
+ * handler and the connection is closed.
+ * @example
+ * const reader = new StreamReader({ loop })
+ * const protocol = new StreamReaderProtocol(reader, null, loop)
+ * const [transport] = yield* loop.createConnection(() => protocol, "127.0.0.1", 8888)
+ * const writer = new StreamWriter(transport, protocol, reader, loop)
+ */
+export class StreamReaderProtocol extends FlowControlProtocol {
+  #reader: StreamReader | null;
+  #clientConnected: ClientConnectedCallback | null;
+  #writer: StreamWriter | null = null;
+  #task: Future<unknown> | null = null;
+  #transport: StreamTransport | null = null;
+  #overSsl = false;
+  #closed: Future<void>;
+
+  /**
+   * @param streamReader the reader fed by this protocol (or null)
+   * @param clientConnected for servers: called with the reader and a new writer on connection
+   * @param loop the loop (default: the running loop)
+   */
+  constructor(streamReader: StreamReader | null, clientConnected?: ClientConnectedCallback | null, loop?: EventLoop) {
+    super(loop);
+    if (streamReader !== null && !(streamReader instanceof StreamReader)) {
+      throw new TypeError(`new StreamReaderProtocol() expected a StreamReader or null, got ${repr(streamReader)}`);
+    }
+    if (clientConnected !== undefined && clientConnected !== null && typeof clientConnected !== "function") {
+      throw new TypeError(`new StreamReaderProtocol() expected clientConnected to be a function, got ${repr(clientConnected)}`);
+    }
+    this.#reader = streamReader;
+    this.#clientConnected = clientConnected ?? null;
+    this.#closed = this._loop.createFuture<void>();
+  }
+
+  override connectionMade(transport: StreamTransport): void {
+    this.#transport = transport;
+    const reader = this.#reader;
+    if (reader !== null) reader.setTransport(transport);
+    const ssl = transport.getExtraInfo("sslcontext");
+    this.#overSsl = ssl !== undefined && ssl !== null;
+    const cb = this.#clientConnected;
+    if (cb === null) return;
+    const writer = new StreamWriter(transport, this, reader, this._loop);
+    this.#writer = writer;
+    const res = cb(reader!, writer);
+    let fut: Future<unknown> | null = null;
+    if (isGenerator(res)) fut = this._loop.createTask(res as Coroutine<unknown>);
+    else if (isThenable(res)) fut = wrapPromise(res, this._loop);
+    if (fut === null) return;
+    this.#task = fut;
+    fut.addDoneCallback((done) => {
+      if (done.cancelled()) {
+        transport.close();
+        return;
+      }
+      const exc = done.exception();
+      if (exc !== null) {
+        this._loop.callExceptionHandler({
+          message: "Unhandled exception in client_connected_cb",
+          exception: exc,
+          protocol: this,
+          transport,
+        });
+        transport.close();
+      }
+    });
+  }
+
+  override connectionLost(exc: Error | null): void {
+    const reader = this.#reader;
+    if (reader !== null) {
+      if (exc === null || exc === undefined) reader.feedEof();
+      else reader.setException(exc);
+    }
+    const closed = this.#closed;
+    if (!closed.done()) {
+      if (exc === null || exc === undefined) {
+        closed.setResult(undefined);
+      } else {
+        closed.setException(exc);
+        // Only waitClosed() reports it (asyncio's __del__ retrieves it likewise).
+        closed.exception();
+      }
+    }
+    super.connectionLost(exc);
+    this.#reader = null;
+    this.#writer = null;
+    this.#task = null;
+    this.#transport = null;
+  }
+
+  override dataReceived(data: Uint8Array): void {
+    const reader = this.#reader;
+    if (reader !== null) reader.feedData(data);
+  }
+
+  override eofReceived(): boolean {
+    const reader = this.#reader;
+    if (reader !== null) reader.feedEof();
+    // Over TLS a half-close is not possible: let the transport close.
+    return !this.#overSsl;
+  }
+
+  /** @internal */
+  override _getCloseWaiter(_stream: StreamWriter): Future<void> {
+    return this.#closed;
+  }
+}
+
+function splitOptions<O extends StreamOptions>(call: string, opts: O | undefined): [number, Omit<O, "limit">] {
+  if (opts === undefined || opts === null) return [DEFAULT_LIMIT, {} as Omit<O, "limit">];
+  if (typeof opts !== "object") throw new TypeError(`${call} expected an options object, got ${repr(opts)}`);
+  const { limit, ...rest } = opts;
+  return [limit === undefined ? DEFAULT_LIMIT : checkLimit(call, limit), rest];
+}
+
+function checkCallback(call: string, cb: unknown): void {
+  if (typeof cb !== "function") throw new TypeError(`${call} expected clientConnected to be a function, got ${repr(cb)}`);
+}
+
+/**
+ * Connects to `host`:`port` and returns `[reader, writer]` (asyncio.open_connection): a
+ * generator function, used with `yield*`. `opts` are `createConnection`'s (`ssl`,
+ * `sock`, ...) plus `limit`.
+ * @example
+ * function* client() {
+ *   const [reader, writer] = yield* openConnection("127.0.0.1", 8888)
+ *   writer.write(new TextEncoder().encode("hello\n"))
+ *   const reply = yield* reader.readline()
+ *   writer.close()
+ *   yield* writer.waitClosed()
+ * }
+ */
+export function openConnection(host?: string | null, port?: number | null, opts?: StreamOptions & Record<string, unknown>): Coroutine<[StreamReader, StreamWriter]> {
+  const [limit, rest] = splitOptions("openConnection()", opts);
+  return connect(limit, (loop, factory) => (loop as unknown as NetLoop).createConnection(factory, host, port, rest));
+}
+
+/**
+ * Connects to the Unix socket at `path` and returns `[reader, writer]`
+ * (asyncio.open_unix_connection).
+ * @example
+ * const [reader, writer] = yield* openUnixConnection("/tmp/app.sock")
+ */
+export function openUnixConnection(path?: string | null, opts?: StreamOptions & Record<string, unknown>): Coroutine<[StreamReader, StreamWriter]> {
+  const [limit, rest] = splitOptions("openUnixConnection()", opts);
+  return connect(limit, (loop, factory) => (loop as unknown as NetLoop).createUnixConnection(factory, path, rest));
+}
+
+function* connect(
+  limit: number,
+  open: (loop: EventLoop, factory: () => Protocol) => Future<[unknown, unknown]>,
+): Coroutine<[StreamReader, StreamWriter]> {
+  const loop = getRunningLoop();
+  const reader = new StreamReader({ limit, loop });
+  const protocol = new StreamReaderProtocol(reader, null, loop);
+  const [transport] = yield* open(loop, () => protocol);
+  const writer = new StreamWriter(transport as StreamTransport, protocol, reader, loop);
+  return [reader, writer];
+}
+
+/**
+ * Starts a server on `host`:`port` calling `clientConnected(reader, writer)` for each
+ * connection, and returns the Server (asyncio.start_server): a generator function.
+ * `clientConnected` may be a plain function, a generator function (run as a Task) or an
+ * async function; an error it throws or returns goes to the loop's exception handler and
+ * closes that connection. `opts` are `createServer`'s plus `limit`.
+ * @example
+ * function* handle(reader: StreamReader, writer: StreamWriter) {
+ *   for (;;) {
+ *     const data = yield* reader.read(65536)
+ *     if (data.length === 0) break
+ *     writer.write(data)
+ *     yield* writer.drain()
+ *   }
+ *   writer.close()
+ * }
+ * const server = yield* startServer(handle, "127.0.0.1", 8888)
+ * yield* server.serveForever()
+ */
+export function startServer<S = any>(
+  clientConnected: ClientConnectedCallback,
+  host?: string | string[] | null,
+  port?: number | null,
+  opts?: StreamOptions & Record<string, unknown>,
+): Coroutine<S> {
+  checkCallback("startServer()", clientConnected);
+  const [limit, rest] = splitOptions("startServer()", opts);
+  return serve<S>(limit, clientConnected, (loop, factory) => (loop as unknown as NetLoop).createServer(factory, host, port, rest));
+}
+
+/**
+ * As `startServer`, on the Unix socket at `path` (asyncio.start_unix_server).
+ * @example
+ * const server = yield* startUnixServer(handle, "/tmp/app.sock")
+ */
+export function startUnixServer<S = any>(
+  clientConnected: ClientConnectedCallback,
+  path?: string | null,
+  opts?: StreamOptions & Record<string, unknown>,
+): Coroutine<S> {
+  checkCallback("startUnixServer()", clientConnected);
+  const [limit, rest] = splitOptions("startUnixServer()", opts);
+  return serve<S>(limit, clientConnected, (loop, factory) => (loop as unknown as NetLoop).createUnixServer(factory, path, rest));
+}
+
+function* serve<S>(
+  limit: number,
+  clientConnected: ClientConnectedCallback,
+  create: (loop: EventLoop, factory: () => Protocol) => Future<unknown>,
+): Coroutine<S> {
+  const loop = getRunningLoop();
+  const factory = () => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop);
+  return (yield* create(loop, factory)) as S;
+}
