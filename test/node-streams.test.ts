@@ -3,11 +3,19 @@
 // openConnection, on both cores.
 import * as assert from "uvu/assert";
 import { Buffer } from "node:buffer";
+import { mkdtempSync } from "node:fs";
+import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
-  CancelledError, IncompleteReadError, LimitOverrunError, gather, sleep, waitFor, TimeoutError,
-  type Coroutine, type EventLoop,
+  CancelledError, IncompleteReadError, LimitOverrunError, gather, sleep, waitFor, TimeoutError, wrapPromise,
+  type Coroutine, type EventLoop, type Future,
 } from "../src/index.js";
-import { StreamReader, StreamReaderProtocol, StreamWriter, openConnection, startServer } from "../src/node/streams.js";
+import {
+  StreamReader, StreamReaderProtocol, StreamWriter, openConnection, openUnixConnection, startServer, startUnixServer,
+} from "../src/node/streams.js";
+import type { Server } from "../src/node/server.js";
+import type { Transport } from "../src/node/transports.js";
 import { bothCores, caught } from "./helpers.js";
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
@@ -260,6 +268,59 @@ bothCores("StreamReader", (test) => {
     assert.ok(performance.now() - started < 2000);
   });
 
+  test("fuzz: mixed reads over random chunkings return every byte in order; readuntil stops at the first separator", ({ loop }) => {
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const reader = new StreamReader({ loop, limit: 1 << 20 });
+      const input = Buffer.from(Array.from({ length: 3000 }, () => "ab\n"[rand(3)]).join(""));
+      for (let i = 0, t = 0; i < input.length; t++) {
+        const n = 1 + rand(rand(2) === 0 ? 4 : 200);
+        const piece = input.subarray(i, i + n);
+        loop.callLater(t, () => reader.feedData(piece));
+        i += n;
+      }
+      loop.callLater(10_000, () => reader.feedEof());
+      const seps = ["\n", "ab", "aab", "b\na", "abab"];
+      const out = run(loop, function* () {
+        const parts: Buffer[] = [];
+        for (;;) {
+          const kind = rand(3);
+          if (kind === 0) {
+            const sep = seps[rand(seps.length)];
+            try {
+              const got = Buffer.from(yield* reader.readuntil(sep));
+              assert.ok(got.subarray(got.length - sep.length).toString() === sep);
+              assert.is(got.indexOf(sep), got.length - sep.length);
+              parts.push(got);
+            } catch (e) {
+              if (!(e instanceof IncompleteReadError)) throw e;
+              parts.push(Buffer.from(e.partial));
+              break;
+            }
+          } else if (kind === 1) {
+            try {
+              parts.push(Buffer.from(yield* reader.readexactly(1 + rand(50))));
+            } catch (e) {
+              if (!(e instanceof IncompleteReadError)) throw e;
+              parts.push(Buffer.from(e.partial));
+              break;
+            }
+          } else {
+            const got = yield* reader.read(1 + rand(100));
+            if (got.length === 0) break;
+            parts.push(Buffer.from(got));
+          }
+        }
+        return Buffer.concat(parts);
+      });
+      assert.ok(out.equals(input), `round ${round}`);
+    }
+  });
+
   test("readexactly: waits for n bytes over several chunks; n = 0 is empty; IncompleteReadError at EOF", ({ loop }) => {
     const reader = new StreamReader({ loop });
     loop.callLater(1, () => reader.feedData(enc("12")));
@@ -455,7 +516,7 @@ function fakeStreamTransport(loop: EventLoop) {
       t.reading = true;
     },
   };
-  return t;
+  return t as typeof t & Transport;
 }
 
 /** A connected reader/protocol/writer triple over a fake transport. */
@@ -691,5 +752,342 @@ bothCores("StreamWriter and StreamReaderProtocol (fake transport)", (test) => {
     assert.match(e4.message, /^openConnection\(\) expected limit to be a positive integer, got -1/);
     protocol.connectionLost(null);
     loop._runUntilCompleteSync(sleep(0));
+  });
+});
+
+// ---- over real sockets -------------------------------------------------------------
+
+/** The port of a server's first listening socket. */
+function portOf(server: Server): number {
+  return (server.sockets[0].getsockname() as [string, number])[1];
+}
+
+/** `n` bytes of a pattern that shifts with `seed` (so misordered or lost bytes show). */
+function payload(n: number, seed = 0): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >>> 8)) & 0xff;
+  return b;
+}
+
+/** The echo handler: read, write back, drain, until EOF; then close. */
+function* echo(reader: StreamReader, writer: StreamWriter): Coroutine<void> {
+  for (;;) {
+    const data = yield* reader.read(65536);
+    if (data.length === 0) break;
+    writer.write(data);
+    yield* writer.drain();
+  }
+  writer.close();
+}
+
+/** Writes `data` in 64 KiB pieces, draining after each, then half-closes. */
+function* send(writer: StreamWriter, data: Uint8Array): Coroutine<void> {
+  for (let i = 0; i < data.length; i += 65536) {
+    writer.write(data.subarray(i, i + 65536));
+    yield* writer.drain();
+  }
+  writer.writeEof();
+}
+
+/** A future of a Node event (or of the first 'error'). */
+function once<T = unknown>(loop: EventLoop, emitter: NodeJS.EventEmitter, event: string): Future<T> {
+  return wrapPromise(new Promise<T>((resolve, reject) => {
+    emitter.once(event, (v: T) => resolve(v));
+    if (event !== "error") emitter.once("error", reject);
+  }), loop);
+}
+
+function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "wasyncio-"));
+}
+
+bothCores("Streams over sockets", (test) => {
+  test("echo through startServer/openConnection: 100 concurrent clients, 1 byte to 4 MiB, every byte back in order", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const sizes: number[] = [];
+    for (let i = 0; i < 95; i++) sizes.push(Math.round(2 ** ((16 * i) / 94))); // 1 B .. 64 KiB
+    sizes.push(256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20);
+    const bad = await loop.runUntilComplete(function* () {
+      const server = yield* startServer(echo, "127.0.0.1", 0);
+      const port = portOf(server);
+      function* client(i: number): Coroutine<boolean> {
+        const data = payload(sizes[i], i);
+        const [reader, writer] = yield* openConnection("127.0.0.1", port);
+        const [, back] = yield* gather(loop.createTask(send(writer, data)), reader.read());
+        writer.close();
+        yield* writer.waitClosed();
+        return Buffer.from(back as Uint8Array).equals(data);
+      }
+      const ok = yield* gather(...sizes.map((_, i) => loop.createTask(client(i))));
+      server.close();
+      yield* server.waitClosed();
+      return ok.map((v, i) => (v ? -1 : i)).filter((i) => i >= 0);
+    }());
+    assert.equal(bad, []);
+  });
+
+  test("drain honours the water marks against a peer that does not read: bounded buffer, drain waits, then resumes", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      // A plain node:net peer that reads nothing until told to.
+      let peer!: net.Socket;
+      let received = 0;
+      const accepted = loop.createFuture<void>();
+      const raw = net.createServer((s) => {
+        peer = s;
+        s.pause();
+        accepted.setResult(undefined);
+      });
+      yield* once(loop, raw.listen(0, "127.0.0.1"), "listening");
+      const port = (raw.address() as net.AddressInfo).port;
+      const [reader, writer] = yield* openConnection("127.0.0.1", port);
+      yield* accepted;
+      const transport = writer.transport;
+      transport.setWriteBufferLimits(64 * 1024, 16 * 1024);
+      const chunk = Buffer.alloc(16 * 1024, 7);
+      let written = 0;
+      let maxBuffered = 0;
+      let blockedAt = -1;
+      for (let i = 0; i < 64 * 64; i++) { // at most 64 MiB: the kernel's buffers fill long before
+        writer.write(chunk);
+        written += chunk.length;
+        maxBuffered = Math.max(maxBuffered, transport.getWriteBufferSize());
+        const d = writer.drain();
+        if (!d.done()) {
+          blockedAt = written;
+          // The peer starts reading: the drain completes once the buffer is at the low mark.
+          peer.on("data", (b: Buffer) => void (received += b.length));
+          peer.resume();
+          yield* d;
+          break;
+        }
+        yield* d;
+      }
+      const atResume = transport.getWriteBufferSize();
+      // Writing goes on after the drain.
+      for (let i = 0; i < 8; i++) {
+        writer.write(chunk);
+        written += chunk.length;
+        yield* writer.drain();
+      }
+      writer.writeEof();
+      yield* once(loop, peer, "end");
+      const total = received;
+      writer.close();
+      yield* writer.waitClosed();
+      peer.destroy();
+      raw.close();
+      yield* once(loop, raw, "close");
+      return { blocked: blockedAt > 0, maxBuffered, atResume, total, written, eof: reader.atEof() || true };
+    }());
+    assert.ok(out.blocked, "drain never had to wait");
+    // The transport's buffer stays within the high-water mark plus one write.
+    assert.ok(out.maxBuffered <= 64 * 1024 + 16 * 1024, `buffered ${out.maxBuffered}`);
+    assert.ok(out.atResume <= 16 * 1024, `resumed at ${out.atResume}`);
+    assert.is(out.total, out.written);
+  });
+
+  test("readexactly hits EOF: IncompleteReadError with the partial bytes", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const e = await loop.runUntilComplete(function* () {
+      const server = yield* startServer(function* (_r: StreamReader, w: StreamWriter) {
+        w.write(enc("12345"));
+        w.close();
+      }, "127.0.0.1", 0);
+      const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server));
+      const err = yield* caughtIn(reader.readexactly(10));
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return err as IncompleteReadError;
+    }());
+    assert.instance(e, IncompleteReadError);
+    assert.is(dec(e.partial), "12345");
+    assert.is(e.expected, 10);
+  });
+
+  test("readuntil over the limit: LimitOverrunError, the bytes stay readable (the paused transport resumes)", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const long = payload(5000).map((b) => (b === 10 ? 11 : b));
+    const out = await loop.runUntilComplete(function* () {
+      const server = yield* startServer(function* (_r: StreamReader, w: StreamWriter) {
+        w.write(long);
+        w.write(enc("\nok\n"));
+        w.close();
+      }, "127.0.0.1", 0);
+      const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server), { limit: 1024 });
+      const e = (yield* caughtIn(reader.readuntil("\n"))) as LimitOverrunError;
+      const all = Buffer.from(yield* reader.read());
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return { e, all };
+    }());
+    assert.instance(out.e, LimitOverrunError);
+    assert.ok(out.e.consumed > 1024);
+    assert.ok(out.all.equals(Buffer.concat([long, enc("\nok\n")])));
+  });
+
+  test("readline over the limit on a socket: RangeError, the long line is dropped, the next line reads", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      const server = yield* startServer(function* (r: StreamReader, w: StreamWriter) {
+        // One write: the long line and the next arrive together (well under a socket buffer).
+        w.write(Buffer.concat([Buffer.alloc(300, 120), enc("\nnext\n")]));
+        yield* r.read();
+        w.close();
+      }, "127.0.0.1", 0);
+      const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server), { limit: 100 });
+      // Wait until the bytes are all buffered, so the whole long line is in the buffer.
+      const head = yield* reader.readexactly(1);
+      const e = (yield* caughtIn(reader.readline())) as Error;
+      const next = dec(yield* reader.readline());
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return [dec(head), e.name, next];
+    }());
+    // Either the line's end was buffered (dropped through it) or the buffer was cleared and
+    // the rest of the long line read as a line of its own: the next line is "next" either way
+    // when the single write arrived in one piece, which loopback does for 306 bytes.
+    assert.equal(out, ["x", "RangeError", "next\n"]);
+  });
+
+  test("writeEof half-closes: the server reads to EOF, then answers on the still-open connection", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      const server = yield* startServer(function* (r: StreamReader, w: StreamWriter) {
+        const all = dec(yield* r.read());
+        w.write(enc(`got ${all}`));
+        yield* w.drain();
+        w.close();
+      }, "127.0.0.1", 0);
+      const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server));
+      const can = writer.canWriteEof();
+      writer.write(enc("hello "));
+      writer.write(enc("world"));
+      writer.writeEof();
+      const reply = dec(yield* reader.read());
+      const atEof = reader.atEof();
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return [can, reply, atEof];
+    }());
+    assert.equal(out, [true, "got hello world", true]);
+  });
+
+  test("waitClosed: resolves after close(); throws the error of a reset connection (and read and drain throw it too)", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      const raw = net.createServer((s) => {
+        s.once("data", () => s.resetAndDestroy());
+      });
+      yield* once(loop, raw.listen(0, "127.0.0.1"), "listening");
+      const port = (raw.address() as net.AddressInfo).port;
+      const [r1, w1] = yield* openConnection("127.0.0.1", port);
+      const [r2, w2] = yield* openConnection("127.0.0.1", port);
+      // A clean close.
+      w1.close();
+      const closing = w1.isClosing();
+      yield* w1.waitClosed();
+      const atEof = r1.atEof();
+      // A reset.
+      w2.write(enc("x"));
+      const e1 = (yield* caughtIn(r2.read())) as Error & { code: string };
+      const e2 = yield* caughtIn(w2.waitClosed());
+      const e3 = yield* caughtIn(w2.drain());
+      raw.close();
+      yield* once(loop, raw, "close");
+      return [closing, atEof, e1.code, e2 === e1, e3 === e1];
+    }());
+    assert.equal(out, [true, true, "ECONNRESET", true, true]);
+  });
+
+  test("openConnection to a closed port: ECONNREFUSED", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const code = await loop.runUntilComplete(function* () {
+      const raw = net.createServer();
+      yield* once(loop, raw.listen(0, "127.0.0.1"), "listening");
+      const port = (raw.address() as net.AddressInfo).port;
+      raw.close();
+      yield* once(loop, raw, "close");
+      const e = (yield* caughtIn(openConnection("127.0.0.1", port))) as Error & { code: string };
+      return e.code;
+    }());
+    assert.is(code, "ECONNREFUSED");
+  });
+
+  test("a failing client handler: the exception handler gets it, the connection closes (the client sees EOF)", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      const server = yield* startServer(function* (r: StreamReader) {
+        yield* r.readline();
+        throw new Error("handler failed");
+      }, "127.0.0.1", 0);
+      const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server));
+      writer.write(enc("hi\n"));
+      const rest = yield* reader.read();
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return rest.length;
+    }());
+    assert.is(out, 0);
+    const reports = ctx.errors.splice(0);
+    assert.is(reports.length, 1);
+    assert.is(reports[0].message, "Unhandled exception in client_connected_cb");
+    assert.is((reports[0].exception as Error).message, "handler failed");
+  });
+
+  test("an async function handler and for-await over lines from a socket", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const lines = await loop.runUntilComplete(function* () {
+      const server = yield* startServer(async (r: StreamReader, w: StreamWriter) => {
+        for await (const line of r) w.write(Buffer.from(dec(line).toUpperCase()));
+        w.close();
+      }, "127.0.0.1", 0);
+      const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server));
+      writer.write(enc("one\ntwo\nthree"));
+      writer.writeEof();
+      const got: string[] = [];
+      for (;;) {
+        const line = yield* reader.readline();
+        if (line.length === 0) break;
+        got.push(dec(line));
+      }
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return got;
+    }());
+    assert.equal(lines, ["ONE\n", "TWO\n", "THREE"]);
+  });
+
+  test("Unix socket echo through startUnixServer/openUnixConnection", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const path = join(tempDir(), "echo.sock");
+    const ok = await loop.runUntilComplete(function* () {
+      const server = yield* startUnixServer(echo, path);
+      const results: boolean[] = [];
+      for (const size of [1, 1000, 300_000]) {
+        const data = payload(size, size);
+        const [reader, writer] = yield* openUnixConnection(path);
+        const [, back] = yield* gather(loop.createTask(send(writer, data)), reader.read());
+        writer.close();
+        yield* writer.waitClosed();
+        results.push(Buffer.from(back as Uint8Array).equals(data));
+      }
+      server.close();
+      yield* server.waitClosed();
+      return results;
+    }());
+    assert.equal(ok, [true, true, true]);
   });
 });

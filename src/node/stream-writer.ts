@@ -10,17 +10,7 @@ import { _OpFuture } from "../sync/op-future.js";
 import { repr } from "../util.js";
 import { Protocol } from "./protocols.js";
 import type { StreamReader } from "./stream-reader.js";
-
-/** What a StreamWriter uses of its transport (a stream Transport). */
-export interface WritingTransport {
-  write(data: Uint8Array | string): void;
-  writelines(list: Iterable<Uint8Array | string>): void;
-  writeEof(): void;
-  canWriteEof(): boolean;
-  close(): void;
-  isClosing(): boolean;
-  getExtraInfo(name: string, defaultValue?: unknown): any;
-}
+import type { Transport } from "./transports.js";
 
 /** The error drain() throws once the connection is gone (asyncio's ConnectionResetError). */
 function connectionLost(): Error {
@@ -103,7 +93,7 @@ export class FlowControlProtocol extends Protocol {
  * yield* writer.waitClosed()
  */
 export class StreamWriter {
-  #transport: WritingTransport;
+  #transport: Transport;
   #protocol: FlowControlProtocol;
   #reader: StreamReader | null;
   #loop: EventLoop;
@@ -119,7 +109,7 @@ export class StreamWriter {
    * @example
    * const writer = new StreamWriter(transport, protocol, reader, loop)
    */
-  constructor(transport: WritingTransport, protocol: FlowControlProtocol, reader: StreamReader | null, loop: EventLoop) {
+  constructor(transport: Transport, protocol: FlowControlProtocol, reader: StreamReader | null, loop: EventLoop) {
     if (typeof transport !== "object" || transport === null || typeof transport.write !== "function") {
       throw new TypeError(`new StreamWriter() expected a transport, got ${repr(transport)}`);
     }
@@ -133,7 +123,7 @@ export class StreamWriter {
   }
 
   /** The transport the writer writes to. */
-  get transport(): WritingTransport {
+  get transport(): Transport {
     return this.#transport;
   }
 

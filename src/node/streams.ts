@@ -8,15 +8,16 @@ import type { Future } from "../future.js";
 import { wrapPromise } from "../promises.js";
 import { getRunningLoop } from "../running.js";
 import { isGenerator, isThenable, repr } from "../util.js";
-import type { Protocol } from "./protocols.js";
-import { DEFAULT_LIMIT, StreamReader, checkLimit, type ReadingTransport } from "./stream-reader.js";
-import { FlowControlProtocol, StreamWriter, type WritingTransport } from "./stream-writer.js";
+// Streams are made over the loop's createConnection/createServer: make sure they are installed.
+import "./high-level.js";
+import type { CreateConnectionOptions, CreateServerOptions } from "./high-level.js";
+import type { Server } from "./server.js";
+import { DEFAULT_LIMIT, StreamReader, checkLimit } from "./stream-reader.js";
+import { FlowControlProtocol, StreamWriter } from "./stream-writer.js";
+import type { Transport } from "./transports.js";
 
 export { DEFAULT_LIMIT, StreamReader, type StreamReaderOptions, type ReadingTransport } from "./stream-reader.js";
-export { FlowControlProtocol, StreamWriter, type WritingTransport } from "./stream-writer.js";
-
-/** The transport a stream protocol is given: reading flow control and the writer's calls. */
-export interface StreamTransport extends ReadingTransport, WritingTransport {}
+export { FlowControlProtocol, StreamWriter } from "./stream-writer.js";
 
 /**
  * What `startServer` calls for each connection: a plain function, a generator function
@@ -28,15 +29,6 @@ export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWrite
 export interface StreamOptions {
   /** The StreamReader's limit: the longest line, and half the most it buffers before pausing. */
   limit?: number;
-}
-
-// The loop's high-level networking methods, installed by high-level.ts; typed here by
-// what streams use of them.
-interface NetLoop {
-  createConnection(factory: () => Protocol, host?: string | null, port?: number | null, opts?: object): Future<[unknown, unknown]>;
-  createServer(factory: () => Protocol, host?: string | string[] | null, port?: number | null, opts?: object): Future<unknown>;
-  createUnixConnection(factory: () => Protocol, path?: string | null, opts?: object): Future<[unknown, unknown]>;
-  createUnixServer(factory: () => Protocol, path?: string | null, opts?: object): Future<unknown>;
 }
 
 /**
@@ -57,7 +49,7 @@ export class StreamReaderProtocol extends FlowControlProtocol {
   #clientConnected: ClientConnectedCallback | null;
   #writer: StreamWriter | null = null;
   #task: Future<unknown> | null = null;
-  #transport: StreamTransport | null = null;
+  #transport: Transport | null = null;
   #overSsl = false;
   #closed: Future<void>;
 
@@ -79,7 +71,7 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     this.#closed = this._loop.createFuture<void>();
   }
 
-  override connectionMade(transport: StreamTransport): void {
+  override connectionMade(transport: Transport): void {
     this.#transport = transport;
     const reader = this.#reader;
     if (reader !== null) reader.setTransport(transport);
@@ -178,9 +170,9 @@ function checkCallback(call: string, cb: unknown): void {
  *   yield* writer.waitClosed()
  * }
  */
-export function openConnection(host?: string | null, port?: number | null, opts?: StreamOptions & Record<string, unknown>): Coroutine<[StreamReader, StreamWriter]> {
+export function openConnection(host?: string | null, port?: number | null, opts?: StreamOptions & CreateConnectionOptions): Coroutine<[StreamReader, StreamWriter]> {
   const [limit, rest] = splitOptions("openConnection()", opts);
-  return connect(limit, (loop, factory) => (loop as unknown as NetLoop).createConnection(factory, host, port, rest));
+  return connect(limit, (loop, factory) => loop.createConnection(factory, host, port, rest));
 }
 
 /**
@@ -189,20 +181,20 @@ export function openConnection(host?: string | null, port?: number | null, opts?
  * @example
  * const [reader, writer] = yield* openUnixConnection("/tmp/app.sock")
  */
-export function openUnixConnection(path?: string | null, opts?: StreamOptions & Record<string, unknown>): Coroutine<[StreamReader, StreamWriter]> {
+export function openUnixConnection(path?: string | null, opts?: StreamOptions & Omit<CreateConnectionOptions, "path">): Coroutine<[StreamReader, StreamWriter]> {
   const [limit, rest] = splitOptions("openUnixConnection()", opts);
-  return connect(limit, (loop, factory) => (loop as unknown as NetLoop).createUnixConnection(factory, path, rest));
+  return connect(limit, (loop, factory) => loop.createUnixConnection(factory, path, rest));
 }
 
 function* connect(
   limit: number,
-  open: (loop: EventLoop, factory: () => Protocol) => Future<[unknown, unknown]>,
+  open: (loop: EventLoop, factory: () => StreamReaderProtocol) => Future<[Transport, StreamReaderProtocol]>,
 ): Coroutine<[StreamReader, StreamWriter]> {
   const loop = getRunningLoop();
   const reader = new StreamReader({ limit, loop });
   const protocol = new StreamReaderProtocol(reader, null, loop);
   const [transport] = yield* open(loop, () => protocol);
-  const writer = new StreamWriter(transport as StreamTransport, protocol, reader, loop);
+  const writer = new StreamWriter(transport, protocol, reader, loop);
   return [reader, writer];
 }
 
@@ -225,15 +217,15 @@ function* connect(
  * const server = yield* startServer(handle, "127.0.0.1", 8888)
  * yield* server.serveForever()
  */
-export function startServer<S = any>(
+export function startServer(
   clientConnected: ClientConnectedCallback,
-  host?: string | string[] | null,
+  host?: string | readonly string[] | null,
   port?: number | null,
-  opts?: StreamOptions & Record<string, unknown>,
-): Coroutine<S> {
+  opts?: StreamOptions & CreateServerOptions,
+): Coroutine<Server> {
   checkCallback("startServer()", clientConnected);
   const [limit, rest] = splitOptions("startServer()", opts);
-  return serve<S>(limit, clientConnected, (loop, factory) => (loop as unknown as NetLoop).createServer(factory, host, port, rest));
+  return serve(limit, clientConnected, (loop, factory) => loop.createServer(factory, host, port, rest));
 }
 
 /**
@@ -241,22 +233,22 @@ export function startServer<S = any>(
  * @example
  * const server = yield* startUnixServer(handle, "/tmp/app.sock")
  */
-export function startUnixServer<S = any>(
+export function startUnixServer(
   clientConnected: ClientConnectedCallback,
   path?: string | null,
-  opts?: StreamOptions & Record<string, unknown>,
-): Coroutine<S> {
+  opts?: StreamOptions & Omit<CreateServerOptions, "path">,
+): Coroutine<Server> {
   checkCallback("startUnixServer()", clientConnected);
   const [limit, rest] = splitOptions("startUnixServer()", opts);
-  return serve<S>(limit, clientConnected, (loop, factory) => (loop as unknown as NetLoop).createUnixServer(factory, path, rest));
+  return serve(limit, clientConnected, (loop, factory) => loop.createUnixServer(factory, path, rest));
 }
 
-function* serve<S>(
+function* serve(
   limit: number,
   clientConnected: ClientConnectedCallback,
-  create: (loop: EventLoop, factory: () => Protocol) => Future<unknown>,
-): Coroutine<S> {
+  create: (loop: EventLoop, factory: () => StreamReaderProtocol) => Future<Server>,
+): Coroutine<Server> {
   const loop = getRunningLoop();
   const factory = () => new StreamReaderProtocol(new StreamReader({ limit, loop }), clientConnected, loop);
-  return (yield* create(loop, factory)) as S;
+  return yield* create(loop, factory);
 }
