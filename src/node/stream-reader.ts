@@ -18,20 +18,32 @@ import { _runningLoopOrNull, getEventLoop, getRunningLoop } from "../running.js"
 import { repr } from "../util.js";
 import { ByteQueue } from "./byte-queue.js";
 
-/** The default `limit` of stream readers: 64 KiB. */
+/**
+ * The default `limit` of stream readers: 64 KiB.
+ * @example
+ * const [reader, writer] = yield* openConnection(host, port, { limit: 4 * DEFAULT_LIMIT })
+ */
 export const DEFAULT_LIMIT = 65536;
 
 const EMPTY: Uint8Array = Buffer.alloc(0);
 const NL: Uint8Array = Buffer.from("\n");
 const encoder = new TextEncoder();
 
-/** What a StreamReader needs of its transport: to pause and resume reading. */
+/**
+ * What a StreamReader needs of its transport: to pause and resume reading.
+ * @example
+ * reader.setTransport({ pauseReading: () => sock.pause(), resumeReading: () => sock.resume() })
+ */
 export interface ReadingTransport {
   pauseReading(): void;
   resumeReading(): void;
 }
 
-/** Options of `new StreamReader()`. */
+/**
+ * Options of `new StreamReader()`.
+ * @example
+ * const reader = new StreamReader({ limit: 1024, loop })
+ */
 export interface StreamReaderOptions {
   /**
    * The longest line (or `readuntil` chunk) accepted, and half the most the reader buffers

@@ -22,10 +22,18 @@ export { FlowControlProtocol, StreamWriter } from "./stream-writer.js";
 /**
  * What `startServer` calls for each connection: a plain function, a generator function
  * (its generator runs as a Task) or an async function.
+ * @example
+ * const handle: ClientConnectedCallback = function* (reader, writer) {
+ *   writer.write(yield* reader.readline()); writer.close()
+ * }
  */
 export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => unknown;
 
-/** The stream option: `limit` (default 64 KiB), the reader's buffer limit. */
+/**
+ * The stream option: `limit` (default 64 KiB), the reader's buffer limit.
+ * @example
+ * yield* startServer(handle, "127.0.0.1", 8888, { limit: 1 << 20 })
+ */
 export interface StreamOptions {
   /** The StreamReader's limit: the longest line, and half the most it buffers before pausing. */
   limit?: number;
