@@ -1,6 +1,6 @@
 // The benchmark harness works: every workload of every installed system runs at a tiny
 // size and reports its correctness count; the chart renders. No timing is asserted here.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -54,6 +54,51 @@ test(`bench/python/workloads.py: asyncio and uvloop report their counts${hasUvlo
     }
   }
 });
+
+// W6: wasyncio's echo servers (on the built package) answer the load client correctly and
+// exit 0 on SIGTERM. Timing is not asserted.
+// @ts-expect-error: plain ESM JavaScript without declarations
+const { load } = await import("../bench/w6/client.mjs");
+const nodeEntry: Record<string, unknown> = await import("wasyncio/node");
+const built = {
+  sock: typeof nodeEntry.socket === "function",
+  protocol: typeof (nodeEntry.EventLoop as { prototype: Record<string, unknown> }).prototype.createServer === "function",
+  streams: typeof nodeEntry.startServer === "function",
+};
+
+async function echoRun(args: string[]): Promise<{ roundTrips: number; errors: number; exit: number | null }> {
+  const child = spawn(process.execPath, ["bench/w6/wasyncio-server.mjs", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      child.stdout.setEncoding("utf8").on("data", (d: string) => {
+        out += d;
+        const m = /^listening (\d+)$/m.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      void exited.then((code) => reject(new Error(`server exited (${code}) before listening: ${stderr}`)));
+    });
+    const r = await load({ port, connections: 4, size: 1024, seconds: 0.2, warmupSeconds: 0.05 });
+    child.kill("SIGTERM");
+    return { roundTrips: r.roundTrips, errors: r.errors, exit: await exited };
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
+for (const [mode, core] of [["protocol", "wasm"], ["protocol", "js"], ["streams", "wasm"], ["sock", "wasm"], ["sock", "js"]] as const) {
+  const ready = built[mode];
+  test(`bench/w6/wasyncio-server.mjs --mode ${mode} --core ${core}: echoes every byte, exits 0 on SIGTERM${ready ? "" : " (skipped: not in the built wasyncio/node yet)"}`, async () => {
+    if (!ready) return;
+    const r = await echoRun(["--mode", mode, "--core", core]);
+    assert.ok(r.roundTrips > 0, `${r.roundTrips} round trips`);
+    assert.is(r.errors, 0);
+    assert.is(r.exit, 0);
+  });
+}
 
 test("the chart: an SVG with a bar and a label per system, on a log scale", () => {
   const svg: string = renderChart(
