@@ -454,6 +454,37 @@ bothCores("StreamReader", (test) => {
     assert.equal(lines, ["one\n", "two\n", "three"]);
   });
 
+  test("a read wakes in the iteration after feedData, as asyncio's (waiter -> task wakeup)", ({ loop }) => {
+    const reader = new StreamReader({ loop });
+    const log: string[] = [];
+    run(loop, function* () {
+      const reading = loop.createTask((function* () {
+        const line = yield* reader.readline();
+        log.push(`read ${dec(line).trim()}`);
+      })());
+      const ticker = loop.createTask((function* () {
+        for (let i = 0; i < 4; i++) {
+          log.push(`t${i}`);
+          if (i === 1) reader.feedData(enc("x\n"));
+          yield* sleep(0);
+        }
+      })());
+      yield* gather(reading, ticker);
+    });
+    // asyncio: feed_data in the ticker's step queues the reader's wakeup ahead of the ticker's next step.
+    assert.equal(log, ["t0", "t1", "read x", "t2", "t3"]);
+  });
+
+  test("setTransport once; toString describes the state", ({ loop }) => {
+    const reader = new StreamReader({ loop, limit: 10 });
+    const t = fakeTransport();
+    reader.setTransport(t);
+    assert.match((caught(() => reader.setTransport(t)) as Error).message, /^setTransport\(\): transport already set/);
+    reader.feedData(enc("abc"));
+    reader.feedEof();
+    assert.match(String(reader), /^<StreamReader 3 bytes eof limit=10 transport=/);
+  });
+
   test("bad arguments throw at the call, naming the call", ({ loop }) => {
     const reader = new StreamReader({ loop });
     const checks: [() => unknown, Function, RegExp][] = [
