@@ -8,6 +8,7 @@ import { promisify } from "node:util";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { main as eventLoop } from "../examples/event-loop.js";
+import { main as createServer } from "../examples/create-server.js";
 import { main as simpleRun } from "../examples/simple-run.js";
 import { main as sockMethods } from "../examples/sock-methods.js";
 import { main as wait } from "../examples/wait.js";
@@ -96,6 +97,24 @@ test("sock-methods - the hand-written sockAccept/sockRecv/sockSendall serve thre
   assert.is(EventLoop.prototype.sockRecv.name, "sockRecv");
   assert.not.ok(EventLoop.prototype.sockRecv.toString().includes("registed"));
 });
+
+for (const builtin of [false, true]) {
+  const how = builtin ? "loop.createServer(EchoProtocol, \"localhost\", port)" : "the hand-built server on a listening socket";
+  test(`create-server - ${how} echoes two nc-like clients and logs each connection`, async () => {
+    const stop = new AbortController();
+    const lines: string[] = [];
+    let ready!: (port: number) => void;
+    const listening = new Promise<number>((resolve) => (ready = resolve));
+    const served = createServer({ port: 0, builtin, ready, print: (line) => void lines.push(line), signal: stop.signal });
+    const port = await listening;
+    const replies = await Promise.all([talk(port, ["Hello\n"]), talk(port, ["asyncio\n", "more\n"])]);
+    assert.equal(replies, ["Hello\n", "asyncio\nmore\n"]);
+    stop.abort();
+    await served;
+    assert.is(lines.length, 2);
+    for (const line of lines) assert.match(line, /^Connection from \["127\.0\.0\.1",\d+\]$/);
+  });
+}
 
 /** An nc-like client: sends each line, waiting for its echo before the next; returns all it got. */
 function talk(port: number, lines: string[]): Promise<string> {

@@ -7,6 +7,7 @@ export * from "../index.js";
 // The loop methods each module installs when it loads.
 import "./selector.js";
 import "./sock.js";
+import "./high-level.js";
 
 // Sockets and the readiness bridge
 export * from "./constants.js";
@@ -14,5 +15,15 @@ export { Socket, socket } from "./socket.js";
 export { type FileDescriptor } from "./selector.js";
 export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./sock.js";
 
-// Protocols (transports, servers and streams follow)
+// Transports, protocols and servers
 export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, type Address, type ProtocolFactory } from "./protocols.js";
+export { Transport } from "./transports.js";
+export { DatagramTransport } from "./datagram.js";
+export { Server } from "./server.js";
+export { type CreateServerOptions, type CreateConnectionOptions, type DatagramEndpointOptions } from "./high-level.js";
+
+// Streams
+export {
+  StreamReader, StreamWriter, StreamReaderProtocol, openConnection, startServer, openUnixConnection, startUnixServer,
+  DEFAULT_LIMIT, type StreamOptions, type StreamReaderOptions, type ClientConnectedCallback,
+} from "./streams.js";
