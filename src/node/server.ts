@@ -1,0 +1,373 @@
+/// <reference types="node" />
+// Server: asyncio's base_events.Server over one or more listening node:net servers.
+// Node accepts every connection paused (pauseOnConnect); the server turns each into a
+// protocol and a Transport inside the loop, or holds it until serving starts. waitClosed
+// has 3.12.1+ semantics: done once the server is closed AND its connections are gone.
+import type * as net from "node:net";
+import * as tls from "node:tls";
+import type { Coroutine } from "../events.js";
+import type { EventLoop } from "../base-loop.js";
+import { CancelledError } from "../errors.js";
+import type { Future } from "../future.js";
+import { _OpFuture } from "../sync/op-future.js";
+import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
+import { makeProtocol, type Address, type ProtocolFactory } from "./protocols.js";
+import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
+
+/** A connection the server counts until it is gone: a transport, or a TLS handshake. */
+interface Client {
+  close(): void;
+  abort(): void;
+}
+
+/** TLS settings of a server: the context, and the per-connection options. @internal */
+export interface _ServerTls {
+  context: tls.SecureContext;
+  options: tls.TLSSocketOptions;
+}
+
+/**
+ * A listening socket of a server, as `server.sockets` lists it.
+ * @example
+ * const [host, port] = server.sockets[0].getsockname() as [string, number]
+ */
+export interface ServerSocket {
+  /** The address it listens on: `[host, port]`, or a path for Unix sockets. */
+  getsockname(): Address;
+  /** `AF_INET`, `AF_INET6` or `AF_UNIX`. */
+  readonly family: number;
+  /** The file descriptor (-1 where Node does not expose one). */
+  fileno(): number;
+}
+
+/** The listening socket behind a server: a small read-only view of a net.Server. */
+class ListeningSocket implements ServerSocket {
+  readonly #server: net.Server;
+  readonly family: number;
+  readonly #name: Address;
+  constructor(server: net.Server) {
+    this.#server = server;
+    const a = server.address();
+    if (typeof a === "string" || a === null) {
+      this.family = AF_UNIX;
+      this.#name = a ?? "";
+    } else {
+      this.family = a.family === "IPv6" ? AF_INET6 : AF_INET;
+      this.#name = [a.address, a.port];
+    }
+  }
+  getsockname(): Address {
+    return this.#name;
+  }
+  fileno(): number {
+    const fd = (this.#server as unknown as { _handle?: { fd?: number } })._handle?.fd;
+    return typeof fd === "number" ? fd : -1;
+  }
+  toString(): string {
+    const n = this.#name;
+    return `<socket ${typeof n === "string" ? n : `${n[0]}:${n[1]}`}>`;
+  }
+}
+
+/**
+ * A listening server made by `loop.createServer` / `loop.createUnixServer` (or the streams'
+ * `startServer`): asyncio's Server. `close()` stops listening and leaves the connections
+ * be; `waitClosed()` waits until it is closed and every connection is gone.
+ * @example
+ * const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0)
+ * const [, port] = server.sockets[0].getsockname() as [string, number]
+ * // ... later
+ * server.close()
+ * yield* server.waitClosed()
+ */
+export class Server {
+  readonly #loop: EventLoop;
+  readonly #factory: ProtocolFactory<StreamProtocolLike>;
+  readonly #tls: _ServerTls | null;
+  readonly #unixPath: string | undefined;
+  /** The listening servers; null once closed (asyncio's `_sockets = None`). */
+  #listeners: net.Server[] | null;
+  readonly #sockets: ServerSocket[];
+  #serving = false;
+  /** Connections accepted by Node before serving started, paused. */
+  #held: net.Socket[];
+  #clients = new Set<Client>();
+  /** Futures of waitClosed(); null once the server is closed and its connections gone. */
+  #waiters: Future<void>[] | null = [];
+  #servingForever: Future<void> | null = null;
+
+  /** @internal Made by `loop.createServer`; `listeners` are listening (pauseOnConnect). */
+  constructor(
+    loop: EventLoop,
+    listeners: net.Server[],
+    factory: ProtocolFactory<StreamProtocolLike>,
+    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string; sockets?: ServerSocket[] } = {},
+  ) {
+    this.#loop = loop;
+    this.#factory = factory;
+    this.#tls = options.tls ?? null;
+    this.#unixPath = options.unixPath;
+    this.#listeners = listeners;
+    this.#sockets = options.sockets ?? listeners.map((s) => new ListeningSocket(s));
+    this.#held = options.pending ?? [];
+    for (const conn of this.#held) conn.on("error", _ignoreError);
+    for (const s of listeners) {
+      s.on("connection", this.#onConnection);
+      s.on("error", this.#onServerError);
+    }
+  }
+
+  // Node's events (outside the loop).
+  #onConnection = (conn: net.Socket): void => {
+    conn.on("error", _ignoreError);
+    if (this.#loop.isClosed() || this.#listeners === null) conn.destroy();
+    else if (!this.#serving) this.#held.push(conn);
+    else this.#loop._schedule(this.#accept, conn);
+  };
+
+  #onServerError = (err: Error): void => {
+    if (this.#loop.isClosed()) return;
+    this.#loop.callExceptionHandler({ message: "Error on a listening socket", exception: err, server: this });
+  };
+
+  /** In the loop: a connection becomes a protocol and a transport. */
+  #accept = (conn: net.Socket): void => {
+    if (this.#listeners === null) {
+      conn.destroy();
+      return;
+    }
+    if (this.#tls !== null) this.#handshake(conn, this.#tls);
+    else this.#serve(conn, null);
+  };
+
+  #serve(conn: net.Socket, context: tls.SecureContext | null): void {
+    let protocol: StreamProtocolLike;
+    try {
+      protocol = makeProtocol("createServer()", this.#factory);
+    } catch (exception) {
+      this.#loop.callExceptionHandler({ message: "Error on transport creation for incoming connection", exception, server: this });
+      conn.destroy();
+      return;
+    }
+    const transport = new Transport(this.#loop, conn, protocol, {
+      owner: this, tls: context, unixPath: this.#unixPath, serverSide: true,
+    });
+    this.#clients.add(transport);
+  }
+
+  /** TLS: the handshake runs on Node's side; the connection counts as a client meanwhile. */
+  #handshake(conn: net.Socket, config: _ServerTls): void {
+    if (this.#unixPath === undefined) conn.setNoDelay(true);
+    const socket = new tls.TLSSocket(conn, { ...config.options, isServer: true, secureContext: config.context });
+    socket.on("error", _ignoreError);
+    const pending: Client = { close: () => socket.destroy(), abort: () => socket.destroy() };
+    this.#clients.add(pending);
+    const onSecure = (): void => {
+      socket.removeListener("close", onClose);
+      const o = config.options;
+      if (o.requestCert && o.rejectUnauthorized !== false && !socket.authorized) {
+        socket.destroy();
+        onClose();
+        return;
+      }
+      if (this.#loop.isClosed()) socket.destroy();
+      else this.#loop._schedule(this.#secured, [socket, pending]);
+    };
+    const onClose = (): void => {
+      socket.removeListener("secure", onSecure);
+      if (!this.#loop.isClosed()) this.#loop._schedule(this.#handshakeFailed, pending);
+    };
+    socket.once("secure", onSecure);
+    socket.once("close", onClose);
+  }
+
+  #secured = ([socket, pending]: [tls.TLSSocket, Client]): void => {
+    this.#serve(socket, this.#tls!.context);
+    this.#forget(pending);
+  };
+
+  #handshakeFailed = (pending: Client): void => {
+    this.#forget(pending);
+  };
+
+  #forget(client: Client): void {
+    if (this.#clients.delete(client) && this.#clients.size === 0 && this.#listeners === null) this.#wakeup();
+  }
+
+  /** @internal A transport of this server is gone (asyncio's Server._detach). */
+  _detach(transport: Transport): void {
+    this.#forget(transport);
+  }
+
+  #wakeup(): void {
+    const waiters = this.#waiters;
+    this.#waiters = null;
+    if (waiters === null) return;
+    for (const w of waiters) if (!w.done()) w.setResult(undefined);
+  }
+
+  /** @internal Starts serving: held connections first, in the order Node accepted them. */
+  _startServing(): void {
+    if (this.#serving || this.#listeners === null) return;
+    this.#serving = true;
+    const held = this.#held;
+    this.#held = [];
+    for (const conn of held) this.#loop._schedule(this.#accept, conn);
+  }
+
+  /**
+   * The loop the server runs on.
+   * @example
+   * server.getLoop() === loop // true
+   */
+  getLoop(): EventLoop {
+    return this.#loop;
+  }
+
+  /**
+   * Whether the server accepts connections.
+   * @example
+   * if (!server.isServing()) yield* server.startServing()
+   */
+  isServing(): boolean {
+    return this.#serving;
+  }
+
+  /**
+   * The listening sockets (empty once closed).
+   * @example
+   * for (const s of server.sockets) console.log("listening on", s.getsockname())
+   */
+  get sockets(): readonly ServerSocket[] {
+    return this.#listeners === null ? [] : this.#sockets;
+  }
+
+  /**
+   * Stops listening. Existing connections stay open (see `closeClients`, `abortClients`);
+   * a pending `serveForever()` is cancelled. Idempotent.
+   * @example
+   * server.close(); yield* server.waitClosed()
+   */
+  close(): void {
+    const listeners = this.#listeners;
+    if (listeners === null) return;
+    this.#listeners = null;
+    for (const s of listeners) {
+      s.removeListener("connection", this.#onConnection);
+      s.close();
+    }
+    // Connections Node accepted but nobody served are refused, as a closed backlog would be.
+    for (const conn of this.#held) conn.destroy();
+    this.#held = [];
+    this.#serving = false;
+    const forever = this.#servingForever;
+    if (forever !== null && !forever.done()) {
+      forever.cancel();
+      this.#servingForever = null;
+    }
+    if (this.#clients.size === 0) this.#wakeup();
+  }
+
+  /**
+   * Closes every connection of the server gracefully (`transport.close()`). asyncio 3.13.
+   * @example
+   * server.close(); server.closeClients(); yield* server.waitClosed()
+   */
+  closeClients(): void {
+    for (const client of [...this.#clients]) client.close();
+  }
+
+  /**
+   * Aborts every connection of the server (`transport.abort()`). asyncio 3.13.
+   * @example
+   * server.close(); server.abortClients(); yield* server.waitClosed()
+   */
+  abortClients(): void {
+    for (const client of [...this.#clients]) client.abort();
+  }
+
+  /**
+   * Starts accepting connections (if `startServing: false` was given). Returns a Future
+   * done on the next loop iteration.
+   * @example
+   * const server = yield* loop.createServer(factory, "127.0.0.1", 0, { startServing: false })
+   * yield* server.startServing()
+   */
+  startServing(): Future<void> {
+    const fut = this.#loop.createFuture<void>();
+    if (this.#listeners === null) {
+      fut.setException(new Error(`startServing(): ${this} is closed`));
+      return fut;
+    }
+    this._startServing();
+    this.#loop._schedule(resolveVoid, fut);
+    return fut;
+  }
+
+  /**
+   * Serves until cancelled: cancelling it (or `close()`) closes the server, waits until
+   * it is closed, and ends with `CancelledError`. Errors if already serving forever or closed.
+   * @example
+   * const task = loop.createTask(function* () { yield* server.serveForever() }())
+   * // ... task.cancel() shuts the server down
+   */
+  serveForever(): Future<void> {
+    return new _OpFuture(this.#loop, this.#serveForever());
+  }
+
+  *#serveForever(): Coroutine<void> {
+    if (this.#servingForever !== null) throw new Error(`serveForever(): ${this} is already being awaited on serveForever()`);
+    if (this.#listeners === null) throw new Error(`serveForever(): ${this} is closed`);
+    this._startServing();
+    const forever = (this.#servingForever = this.#loop.createFuture<void>());
+    try {
+      yield* forever;
+    } catch (e) {
+      if (e instanceof CancelledError) {
+        try {
+          this.close();
+          yield* this.waitClosed();
+        } finally {
+          // The cancellation goes on, whatever happened while waiting (as asyncio's `raise`).
+          // eslint-disable-next-line no-unsafe-finally
+          throw e;
+        }
+      }
+      throw e;
+    } finally {
+      if (this.#servingForever === forever) this.#servingForever = null;
+    }
+  }
+
+  /**
+   * A Future done once the server is closed and all its connections are gone (asyncio
+   * 3.12.1+); done at once if that is already so.
+   * @example
+   * server.close()
+   * yield* server.waitClosed()   // or: await server.waitClosed()
+   */
+  waitClosed(): Future<void> {
+    const fut = this.#loop.createFuture<void>();
+    if (this.#waiters === null) fut.setResult(undefined);
+    else this.#waiters.push(fut);
+    return fut;
+  }
+
+  /**
+   * `await using server = ...`: closes the server and waits until it is closed.
+   * @example
+   * await using server = await loop.createServer(factory, "127.0.0.1", 0)
+   */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+    await this.waitClosed();
+  }
+
+  toString(): string {
+    return `<Server sockets=[${this.sockets.map(String).join(", ")}]>`;
+  }
+}
+
+function resolveVoid(fut: Future<void>): void {
+  if (!fut.done()) fut.setResult(undefined);
+}

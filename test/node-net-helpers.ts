@@ -1,0 +1,177 @@
+// Helpers of the networking tests: a protocol that records its events, plain node:net
+// peers whose events are futures, payloads whose every byte is checkable.
+import * as net from "node:net";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sleep, wrapPromise, type Coroutine, type EventLoop, type Future } from "../src/index.js";
+import { Protocol } from "../src/node/protocols.js";
+import type { Server } from "../src/node/server.js";
+import type { Transport } from "../src/node/transports.js";
+import "../src/node/high-level.js";
+
+/** The port of a server's first listening socket. */
+export function portOf(server: Server): number {
+  return (server.sockets[0].getsockname() as [string, number])[1];
+}
+
+/** A fresh temp directory for Unix socket paths. */
+export function tempDir(): string {
+  return mkdtempSync(join(tmpdir(), "wasyncio-"));
+}
+
+/** `n` bytes of a pattern that shifts with `seed` (so misordered or lost bytes show). */
+export function payload(n: number, seed = 0): Buffer {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed * 7 + (i >>> 8)) & 0xff;
+  return b;
+}
+
+/** Runs consecutive equal entries together: ["data", "data", "eof"] -> ["data", "eof"]. */
+export function compact(events: string[]): string[] {
+  return events.filter((e, i) => i === 0 || e !== events[i - 1]);
+}
+
+/** Waits (yielding loop iterations) until `cond()` holds; fails after `ms` of real time. */
+export function* until(loop: EventLoop, cond: () => boolean, what: string, ms = 5000): Coroutine<void> {
+  const deadline = loop.time() + ms;
+  while (!cond()) {
+    if (loop.time() > deadline) throw new Error(`timed out waiting until ${what}`);
+    yield* sleep(0);
+  }
+}
+
+/** A protocol recording every callback, with futures for connectionMade, EOF and connectionLost. */
+export class Recorder extends Protocol {
+  events: string[] = [];
+  chunks: Buffer[] = [];
+  bytes = 0;
+  transport!: Transport;
+  made: Future<Transport>;
+  eof: Future<void>;
+  lost: Future<Error | null>;
+  /** What eofReceived returns. */
+  keepOpen = false;
+  /** Called from dataReceived (after recording). */
+  onData: ((data: Buffer) => void) | null = null;
+  #waits: [number, Future<void>][] = [];
+
+  constructor(readonly loop: EventLoop) {
+    super();
+    this.made = loop.createFuture();
+    this.eof = loop.createFuture();
+    this.lost = loop.createFuture();
+  }
+  override connectionMade(t: Transport): void {
+    this.events.push("made");
+    this.transport = t;
+    this.made.setResult(t);
+  }
+  override dataReceived(data: Uint8Array): void {
+    this.events.push("data");
+    this.chunks.push(data as Buffer);
+    this.bytes += data.length;
+    this.onData?.(data as Buffer);
+    this.#waits = this.#waits.filter(([n, f]) => {
+      if (this.bytes < n) return true;
+      if (!f.done()) f.setResult(undefined);
+      return false;
+    });
+  }
+  override eofReceived(): boolean {
+    this.events.push("eof");
+    this.eof.setResult(undefined);
+    return this.keepOpen;
+  }
+  override connectionLost(exc: Error | null): void {
+    this.events.push(exc === null ? "lost null" : `lost ${(exc as NodeJS.ErrnoException).code ?? exc.message}`);
+    this.lost.setResult(exc);
+  }
+  override pauseWriting(): void {
+    this.events.push("pauseWriting");
+  }
+  override resumeWriting(): void {
+    this.events.push("resumeWriting");
+  }
+  /** A future done once `n` bytes have arrived in all. */
+  waitBytes(n: number): Future<void> {
+    const f = this.loop.createFuture<void>();
+    if (this.bytes >= n) f.setResult(undefined);
+    else this.#waits.push([n, f]);
+    return f;
+  }
+  received(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+/** An echo protocol: writes back what it receives, closes on EOF. */
+export class Echo extends Protocol {
+  transport!: Transport;
+  override connectionMade(t: Transport): void {
+    this.transport = t;
+  }
+  override dataReceived(data: Uint8Array): void {
+    this.transport.write(data);
+  }
+}
+
+/** A node:net peer whose events are Promises. */
+export interface NodePeer {
+  sock: net.Socket;
+  connected: Promise<void>;
+  ended: Promise<void>;
+  closed: Promise<boolean>;
+  error: Error | null;
+  received(): Buffer;
+  bytes(): number;
+  /** Resolves once `n` bytes have arrived in all. */
+  waitBytes(n: number): Promise<void>;
+}
+
+/** Wraps a node:net socket (connected or connecting) as a NodePeer. */
+export function nodePeer(sock: net.Socket, { read = true }: { read?: boolean } = {}): NodePeer {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let waits: [number, () => void][] = [];
+  const peer: NodePeer = {
+    sock,
+    connected: new Promise((resolve) => (sock.connecting ? sock.once("connect", () => resolve()) : resolve())),
+    ended: new Promise((resolve) => sock.once("end", () => resolve())),
+    closed: new Promise((resolve) => sock.once("close", (hadError) => resolve(hadError))),
+    error: null,
+    received: () => Buffer.concat(chunks),
+    bytes: () => total,
+    waitBytes: (n) => new Promise((resolve) => (total >= n ? resolve() : waits.push([n, resolve]))),
+  };
+  sock.on("error", (e) => {
+    peer.error ??= e;
+  });
+  sock.on("data", (d: Buffer) => {
+    chunks.push(d);
+    total += d.length;
+    waits = waits.filter(([n, resolve]) => (total >= n ? (resolve(), false) : true));
+  });
+  if (!read) sock.pause();
+  return peer;
+}
+
+/** A node:net client of 127.0.0.1:`port` (or a Unix path); it closes when the server does. */
+export function nodeClient(where: number | string, options: { read?: boolean } = {}): NodePeer {
+  const sock = typeof where === "number" ? net.connect({ host: "127.0.0.1", port: where }) : net.connect({ path: where });
+  return nodePeer(sock, options);
+}
+
+/** `yield* wait(promise)`: a Promise as a future of the running loop, typed. */
+export function wait<T>(promise: Promise<T>): Future<T> {
+  return wrapPromise(promise);
+}
+
+/** A port nothing listens on (bound, then released). */
+export function* freePort(): Coroutine<number> {
+  const srv = net.createServer();
+  yield* wait(new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve)));
+  const port = (srv.address() as net.AddressInfo).port;
+  yield* wait(new Promise<void>((resolve) => srv.close(() => resolve())));
+  return port;
+}
