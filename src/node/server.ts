@@ -11,7 +11,8 @@ import { CancelledError } from "../errors.js";
 import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
-import { makeProtocol, type Address, type ProtocolFactory } from "./protocols.js";
+import { makeProtocol, type ProtocolFactory } from "./protocols.js";
+import { Socket } from "./socket.js";
 import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
 
 /** A connection the server counts until it is gone: a transport, or a TLS handshake. */
@@ -26,47 +27,11 @@ export interface _ServerTls {
   options: tls.TLSSocketOptions;
 }
 
-/**
- * A listening socket of a server, as `server.sockets` lists it.
- * @example
- * const [host, port] = server.sockets[0].getsockname() as [string, number]
- */
-export interface ServerSocket {
-  /** The address it listens on: `[host, port]`, or a path for Unix sockets. */
-  getsockname(): Address;
-  /** `AF_INET`, `AF_INET6` or `AF_UNIX`. */
-  readonly family: number;
-  /** The file descriptor (-1 where Node does not expose one). */
-  fileno(): number;
-}
-
-/** The listening socket behind a server: a small read-only view of a net.Server. */
-class ListeningSocket implements ServerSocket {
-  readonly #server: net.Server;
-  readonly family: number;
-  readonly #name: Address;
-  constructor(server: net.Server) {
-    this.#server = server;
-    const a = server.address();
-    if (typeof a === "string" || a === null) {
-      this.family = AF_UNIX;
-      this.#name = a ?? "";
-    } else {
-      this.family = a.family === "IPv6" ? AF_INET6 : AF_INET;
-      this.#name = [a.address, a.port];
-    }
-  }
-  getsockname(): Address {
-    return this.#name;
-  }
-  fileno(): number {
-    const fd = (this.#server as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    return typeof fd === "number" ? fd : -1;
-  }
-  toString(): string {
-    const n = this.#name;
-    return `<socket ${typeof n === "string" ? n : `${n[0]}:${n[1]}`}>`;
-  }
+/** The facade `server.sockets` lists for a listening net.Server. */
+function listeningSocket(server: net.Server): Socket {
+  const a = server.address();
+  const family = typeof a === "string" || a === null ? AF_UNIX : a.family === "IPv6" ? AF_INET6 : AF_INET;
+  return Socket._listening(server, family);
 }
 
 /**
@@ -87,7 +52,7 @@ export class Server {
   readonly #unixPath: string | undefined;
   /** The listening servers; null once closed (asyncio's `_sockets = None`). */
   #listeners: net.Server[] | null;
-  readonly #sockets: ServerSocket[];
+  readonly #sockets: Socket[];
   #serving = false;
   /** Connections accepted by Node before serving started, paused. */
   #held: net.Socket[];
@@ -101,14 +66,14 @@ export class Server {
     loop: EventLoop,
     listeners: net.Server[],
     factory: ProtocolFactory<StreamProtocolLike>,
-    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string; sockets?: ServerSocket[] } = {},
+    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string } = {},
   ) {
     this.#loop = loop;
     this.#factory = factory;
     this.#tls = options.tls ?? null;
     this.#unixPath = options.unixPath;
     this.#listeners = listeners;
-    this.#sockets = options.sockets ?? listeners.map((s) => new ListeningSocket(s));
+    this.#sockets = listeners.map(listeningSocket);
     this.#held = options.pending ?? [];
     for (const conn of this.#held) conn.on("error", _ignoreError);
     for (const s of listeners) {
@@ -234,11 +199,12 @@ export class Server {
   }
 
   /**
-   * The listening sockets (empty once closed).
+   * The listening sockets (read-only socket facades: `getsockname()`, `fileno()`,
+   * `family`), empty once closed.
    * @example
    * for (const s of server.sockets) console.log("listening on", s.getsockname())
    */
-  get sockets(): readonly ServerSocket[] {
+  get sockets(): readonly Socket[] {
     return this.#listeners === null ? [] : this.#sockets;
   }
 
@@ -256,6 +222,7 @@ export class Server {
       s.removeListener("connection", this.#onConnection);
       s.close();
     }
+    for (const sock of this.#sockets) sock.close(); // the facades only: it leaves the server be
     // Connections Node accepted but nobody served are refused, as a closed backlog would be.
     for (const conn of this.#held) conn.destroy();
     this.#held = [];
