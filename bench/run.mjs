@@ -19,7 +19,7 @@ const only = onlyAt < 0 ? undefined : argv[onlyAt].includes("=") ? argv[onlyAt].
 const RUNS = quick ? 2 : 5;
 const N = quick ? 100_000 : 1_000_000;
 const W5_TASKS = quick ? 10_000 : 100_000;
-const W6 = quick ? { seconds: 1, warmupSeconds: 0.3, runs: 1 } : { seconds: 5, warmupSeconds: 1, runs: 3 };
+const W6 = quick ? { seconds: 1, warmupSeconds: 1, runs: 1 } : { seconds: 5, warmupSeconds: 1, runs: 3 };
 const PYTHON = "/usr/bin/python3";
 const REFERENCE = "wasyncio";
 
@@ -243,7 +243,7 @@ if (w6) {
     lines.push(`| ${shown} | ${cpuText} | ${ratioText(median(row.ratio))} | ${f1(m("rps"))} | ${f1(m("p50Ms"))} | ${f1(m("p99Ms"))} |`);
   }
   lines.push("");
-  lines.push("Where wasyncio's time goes per round trip (a CPU profile of each server under this load) and what would close the gap: `bench/w6/README.md`.", "");
+  lines.push("Where a wasyncio server's CPU per round trip goes (profiles under this load, and with one connection, where nothing amortises the loop's wake-up): `bench/w6/README.md`.", "");
   lines.push("CPython asyncio runs as shipped. On this VM its `recv(262144)` per read makes glibc `mmap`/`munmap` a 256 KiB buffer every time (~130 µs of CPU per read); any glibc malloc tunable (e.g. `MALLOC_TOP_PAD_=1048576`) removes that and brings it to about uvloop's figure.", "");
 }
 
@@ -275,7 +275,10 @@ for (const w of ["w4", "w5"]) {
 for (const { name, within } of W6_TARGETS) {
   const row = w6?.[name];
   const r = row && row.ratio.length ? median(row.ratio) : NaN;
-  target(`W6: ${name} echo within ${Math.round((within - 1) * 100)}% of raw node:net in server CPU per round trip`, r, (x) => x <= within, `${name}/raw ${ratioText(r)}`);
+  const what = `W6: ${name} echo within ${Math.round((within - 1) * 100)}% of raw node:net in server CPU per round trip`;
+  // One 1 s run on a shared 2-core machine moves by ±30%: a quick run shows the trend only.
+  if (quick && Number.isFinite(r)) targets.push(`| ${what} | ${name}/raw ${ratioText(r)} | not judged (\`--quick\`: one 1 s run) |`);
+  else target(what, r, (x) => x <= within, `${name}/raw ${ratioText(r)}`);
 }
 lines.push("## Targets", "", "| target | ratio | result |", "|---|---|---|", ...targets, "");
 if (skipped.length) {
