@@ -4,11 +4,7 @@ import * as net from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sleep, wrapPromise, type Coroutine, type EventLoop, type Future } from "../src/index.js";
-import { Protocol } from "../src/node/protocols.js";
-import type { Server } from "../src/node/server.js";
-import type { Transport } from "../src/node/transports.js";
-import "../src/node/high-level.js";
+import { Protocol, sleep, wrapPromise, type Coroutine, type EventLoop, type Future, type Server, type Transport } from "../src/node/index.js";
 
 /** The port of a server's first listening socket. */
 export function portOf(server: Server): number {

@@ -1,10 +1,7 @@
 // Stream transports over real sockets on 127.0.0.1 (and Unix sockets), real-clock loops,
 // both scheduler cores: asyncio's _SelectorSocketTransport semantics.
 import * as assert from "uvu/assert";
-import { CancelledError, gather, sleep, type Coroutine } from "../src/index.js";
-import { BufferedProtocol, Protocol } from "../src/node/protocols.js";
-import type { Server } from "../src/node/server.js";
-import type { Transport } from "../src/node/transports.js";
+import { BufferedProtocol, CancelledError, Protocol, gather, sleep, type Coroutine, type Transport } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
 import { Echo, Recorder, compact, freePort, nodeClient, payload, portOf, tempDir, until, wait } from "./node-net-helpers.js";
 import { join } from "node:path";
