@@ -8,7 +8,7 @@ export { run, runSync, type Main } from "./runners.js";
 
 // Futures and tasks
 export { Future } from "./future.js";
-export { Task, currentTask, allTasks, type TaskOptions } from "./task.js";
+export { Task, createTask, currentTask, allTasks, type TaskOptions } from "./task.js";
 export { ensureFuture } from "./ensure-future.js";
 export { wrapPromise } from "./promises.js";
 export { sleep } from "./sleep.js";

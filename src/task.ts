@@ -306,10 +306,22 @@ function creationStack(): string | undefined {
   const stack = new Error().stack;
   if (stack === undefined) return undefined;
   const frames = stack.split("\n").slice(1);
-  const inside = /\b(creationStack|new Task|EventLoop\.createTask|ensureFuture|ensureMain)\b/;
+  const inside = /\b(creationStack|new Task|EventLoop\.createTask|createTask|ensureFuture|ensureMain)\b/;
   let first = 0;
   while (first < frames.length - 1 && inside.test(frames[first])) first++;
   return frames.slice(first).join("\n");
+}
+
+/**
+ * Wraps `coro` in a Task scheduled on the running loop (asyncio's `create_task`): the
+ * same as `getRunningLoop().createTask(coro, options)`.
+ * @example
+ * function* main() { const t = createTask(worker(), { name: "worker" }); yield* t }
+ */
+export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignal }): Task<T> {
+  const loop = getRunningLoop();
+  if (typeof loop.createTask !== "function") throw new Error("createTask(): the running loop has no createTask method");
+  return loop.createTask(coro, options) as Task<T>;
 }
 
 /**

@@ -1,13 +1,29 @@
 // Task: driving generator coroutines, cancellation, the yield protocol, on both cores.
 import * as assert from "uvu/assert";
 import {
-  CancelledError, EventLoop, Future, Task, allTasks, currentTask, getRunningLoop, sleep,
+  CancelledError, EventLoop, Future, Task, allTasks, createTask, currentTask, getRunningLoop, sleep,
   type Coroutine, type ExceptionContext,
 } from "../src/index.js";
 import { setMaxListeners } from "node:events";
 import { bothCores } from "./helpers.js";
 
 bothCores("Task", (test) => {
+  test("createTask() the function - a task on the running loop, with a name; outside a loop it is an error", ({ loop }) => {
+    const log: string[] = [];
+    const result = loop._runUntilCompleteSync(function* () {
+      const t = createTask(function* () {
+        log.push(`in ${currentTask()!.getName()}`);
+        return 7;
+      }(), { name: "child" });
+      assert.ok(t.getLoop() === loop);
+      log.push("created");
+      return yield* t;
+    }());
+    assert.is(result, 7);
+    assert.equal(log, ["created", "in child"]);
+    assert.throws(() => createTask(function* () {}()), (e: unknown) => /no running event loop/.test(String(e)));
+  });
+
   test("createTask() - runs the coroutine from the next iteration; result and names", ({ loop }) => {
     const log: string[] = [];
     function* work(n: number): Coroutine<number> {
