@@ -23,6 +23,8 @@ import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.j
 
 /** asyncio's default listen backlog. */
 const DEFAULT_BACKLOG = 100;
+/** asyncio's SSL_HANDSHAKE_TIMEOUT, in ms. */
+const SSL_HANDSHAKE_TIMEOUT = 60_000;
 
 /**
  * A listening wasyncio socket handed to `createServer({ sock })`: it gives up its
@@ -66,6 +68,8 @@ export interface CreateServerOptions {
   ssl?: tls.TlsOptions | tls.SecureContext | null;
   /** Accept connections at once (default true); otherwise call `server.startServing()`. */
   startServing?: boolean;
+  /** Milliseconds a TLS handshake may take before the connection is dropped (default 60,000). */
+  sslHandshakeTimeout?: number | null;
 }
 
 /**
@@ -234,9 +238,19 @@ function isSecureContext(value: unknown): value is tls.SecureContext {
     "context" in value;
 }
 
-function serverTls(call: string, ssl: unknown): _ServerTls | null {
-  if (ssl === undefined || ssl === null || ssl === false) return null;
-  if (isSecureContext(ssl)) return { context: ssl, options: {} };
+function serverTls(call: string, ssl: unknown, timeout: unknown): _ServerTls | null {
+  if (ssl === undefined || ssl === null || ssl === false) {
+    if (timeout !== undefined && timeout !== null) throw new RangeError(`${call}: sslHandshakeTimeout is only meaningful with ssl`);
+    return null;
+  }
+  let handshakeTimeout = SSL_HANDSHAKE_TIMEOUT;
+  if (timeout !== undefined && timeout !== null) {
+    if (typeof timeout !== "number" || !(timeout > 0)) {
+      throw new RangeError(`${call} expected options.sslHandshakeTimeout to be a positive number of milliseconds, got ${repr(timeout)}`);
+    }
+    handshakeTimeout = timeout;
+  }
+  if (isSecureContext(ssl)) return { context: ssl, options: {}, handshakeTimeout };
   if (typeof ssl !== "object") throw new TypeError(`${call} expected options.ssl to be tls.createServer options or a SecureContext, got ${repr(ssl)}`);
   const o = ssl as tls.TlsOptions;
   const context = o.secureContext ?? tls.createSecureContext(o);
@@ -245,7 +259,7 @@ function serverTls(call: string, ssl: unknown): _ServerTls | null {
   if (o.rejectUnauthorized !== undefined) options.rejectUnauthorized = o.rejectUnauthorized;
   if (o.ALPNProtocols !== undefined) options.ALPNProtocols = o.ALPNProtocols;
   if (o.SNICallback !== undefined) options.SNICallback = o.SNICallback;
-  return { context, options };
+  return { context, options, handshakeTimeout };
 }
 
 interface ClientTls {
@@ -540,7 +554,7 @@ function startServer(loop: EventLoop, call: string, protocolFactory: unknown, ho
     factory: protocolFactory as ProtocolFactory<StreamProtocolLike>,
     hosts, port: p ?? 0, path, sock, backlog,
     reusePort: Boolean(o.reusePort),
-    tls: serverTls(call, o.ssl),
+    tls: serverTls(call, o.ssl, o.sslHandshakeTimeout),
     startServing: o.startServing === undefined ? true : Boolean(o.startServing),
   };
   return new _OpFuture(loop, serve(loop, args));

@@ -25,6 +25,8 @@ interface Client {
 export interface _ServerTls {
   context: tls.SecureContext;
   options: tls.TLSSocketOptions;
+  /** Milliseconds a handshake may take (asyncio's ssl_handshake_timeout, default 60 s). */
+  handshakeTimeout: number;
 }
 
 /** The facade `server.sockets` lists for a listening net.Server. */
@@ -128,6 +130,9 @@ export class Server {
     const pending: Client = { close: () => socket.destroy(), abort: () => socket.destroy() };
     this.#clients.add(pending);
     const onSecure = (): void => {
+      socket.pause();
+      socket.setTimeout(0, onEnd);
+      socket.removeListener("end", onEnd);
       socket.removeListener("close", onClose);
       const o = config.options;
       if (o.requestCert && o.rejectUnauthorized !== false && !socket.authorized) {
@@ -142,8 +147,15 @@ export class Server {
       socket.removeListener("secure", onSecure);
       if (!this.#loop.isClosed()) this.#loop._schedule(this.#handshakeFailed, pending);
     };
+    // A peer that leaves mid-handshake shows as EOF, which Node only reports to a reader:
+    // read (there is no application data before 'secure'), and stop again at 'secure'.
+    const onEnd = (): void => void socket.destroy();
     socket.once("secure", onSecure);
     socket.once("close", onClose);
+    socket.once("end", onEnd);
+    socket.resume();
+    // asyncio's ssl_handshake_timeout: a peer that never finishes the handshake is dropped.
+    socket.setTimeout(config.handshakeTimeout, onEnd);
   }
 
   #secured = ([socket, pending]: [tls.TLSSocket, Client]): void => {
