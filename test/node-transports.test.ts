@@ -1,7 +1,7 @@
 // Stream transports over real sockets on 127.0.0.1 (and Unix sockets), real-clock loops,
 // both scheduler cores: asyncio's _SelectorSocketTransport semantics.
 import * as assert from "uvu/assert";
-import { BufferedProtocol, CancelledError, Protocol, gather, sleep, type Coroutine, type Transport } from "../src/node/index.js";
+import { AF_UNIX, BufferedProtocol, CancelledError, Protocol, SOCK_STREAM, gather, sleep, socket, type Coroutine, type Transport } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
 import { Echo, Recorder, compact, freePort, nodeClient, payload, portOf, tempDir, until, wait } from "./node-net-helpers.js";
 import { join } from "node:path";
@@ -596,6 +596,24 @@ bothCores("Transport", (test) => {
     }());
   });
 
+  test("Unix socket - a connected AF_UNIX wasyncio socket: echo; the transport's peername is the socket's", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const path = join(tempDir(), "u.sock");
+    await loop.runUntilComplete(function* () {
+      const server = yield* loop.createUnixServer(() => new Echo(), path);
+      const sock = socket(AF_UNIX, SOCK_STREAM);
+      yield* loop.sockConnect(sock, path);
+      const peername = sock.getpeername();
+      const [t, proto] = yield* loop.createUnixConnection(() => new EchoClient(loop, payload(5000)), null, { sock });
+      assert.is(t.getExtraInfo("peername"), peername);
+      assert.is(t.getExtraInfo("sockname"), "");
+      yield* proto.lost;
+      assert.ok(proto.received().equals(payload(5000)));
+      server.close();
+      yield* server.waitClosed();
+    }());
+  });
+
   test("Unix socket - echo over createUnixServer / createUnixConnection; peername and sockname are paths", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const path = join(tempDir(), "echo.sock");
@@ -629,6 +647,10 @@ bothCores("Transport", (test) => {
     assert.throws(() => loop.createConnection(f, "127.0.0.1", 1, { localAddr: "x" as never }), is(TypeError, /options.localAddr/));
     assert.throws(() => loop.createUnixServer(f), is(RangeError, /createUnixServer\(\): path was not specified/));
     assert.throws(() => loop.createUnixConnection(f, 42 as never), is(TypeError, /createUnixConnection\(\) expected path/));
+    const closed = ctx.newLoop({ clock: "real" });
+    closed.close();
+    assert.throws(() => closed.createServer(f, "127.0.0.1", 0), is(Error, /^Event loop is closed$/));
+    assert.throws(() => closed.createConnection(f, "127.0.0.1", 1), is(Error, /^Event loop is closed$/));
   });
 
   test("cancelling createConnection while connecting destroys the socket", async (ctx) => {

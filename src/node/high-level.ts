@@ -14,7 +14,7 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { repr } from "../util.js";
-import { AF_INET, AF_INET6, AF_UNSPEC } from "./constants.js";
+import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "./constants.js";
 import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } from "./datagram.js";
 import { installLoopMethods } from "./install.js";
 import { makeProtocol, type ProtocolFactory } from "./protocols.js";
@@ -46,6 +46,9 @@ export interface ListeningSocketLike {
  */
 export interface ConnectedSocketLike {
   _takeConnection(): { conn: net.Socket; buffered: Uint8Array[]; eof: boolean };
+  /** AF_UNIX sockets report their peer's path as the transport's peername. */
+  readonly family?: number;
+  getpeername?(): unknown;
 }
 
 /**
@@ -415,7 +418,12 @@ function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<
   let ready: Future<void> | null = null;
   const t = a.tls;
   const servername = a.serverHostname ?? (a.host !== null && net.isIP(a.host) === 0 ? a.host : undefined);
+  let unixPath = a.path ?? undefined;
   if (a.sock !== null) {
+    if (a.sock.family === AF_UNIX && typeof a.sock.getpeername === "function") {
+      const peer = a.sock.getpeername();
+      if (typeof peer === "string") unixPath = peer;
+    }
     const taken = a.sock._takeConnection();
     conn = taken.conn;
     conn.on("error", _ignoreError);
@@ -450,7 +458,7 @@ function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<
   }
   const waiter = loop.createFuture<void>();
   const transport = new Transport(loop, conn, protocol, {
-    waiter, tls: t === null ? null : t.context, unixPath: a.path ?? undefined, buffered, eof,
+    waiter, tls: t === null ? null : t.context, unixPath, buffered, eof,
   });
   try {
     yield* waiter;
@@ -532,7 +540,12 @@ function createServer(this: EventLoop, protocolFactory: unknown, host?: unknown,
   return startServer(this, "createServer()", protocolFactory, host, port, options);
 }
 
+function checkLoop(loop: EventLoop): void {
+  if (loop.isClosed()) throw new Error("Event loop is closed");
+}
+
 function startServer(loop: EventLoop, call: string, protocolFactory: unknown, host: unknown, port: unknown, options: unknown): Future<Server> {
+  checkLoop(loop);
   checkFactory(call, protocolFactory);
   const o = checkOptions<CreateServerOptions>(call, options);
   const hosts = checkHost(call, host);
@@ -569,6 +582,7 @@ function createConnection(
 function openConnection(
   loop: EventLoop, call: string, protocolFactory: unknown, host: unknown, port: unknown, options: unknown,
 ): Future<[Transport, StreamProtocolLike]> {
+  checkLoop(loop);
   checkFactory(call, protocolFactory);
   const o = checkOptions<CreateConnectionOptions>(call, options);
   if (host !== undefined && host !== null && typeof host !== "string") {
@@ -621,6 +635,7 @@ function createUnixConnection(this: EventLoop, protocolFactory: unknown, path?: 
 
 function createDatagramEndpoint(this: EventLoop, protocolFactory: unknown, options?: unknown): Future<[DatagramTransport, DatagramProtocolLike]> {
   const call = "createDatagramEndpoint()";
+  checkLoop(this);
   checkFactory(call, protocolFactory);
   const o = checkOptions<DatagramEndpointOptions>(call, options);
   if (typeof o.localAddr === "string" || typeof o.remoteAddr === "string") {

@@ -343,7 +343,7 @@ export class Transport {
   write(data: Uint8Array | string): void {
     let bytes: Uint8Array;
     if (data instanceof Uint8Array) bytes = data;
-    else bytes = toBytes("write()", data);
+    else bytes = _toBytes("write()", data);
     if (this.#eof) throw new Error("Cannot call write() after writeEof()");
     const n = bytes.byteLength;
     if (n === 0) return;
@@ -608,7 +608,7 @@ function asBytes(buf: unknown): Uint8Array {
 }
 
 /** Bytes of a write's `data` argument (a string is UTF-8), or asyncio's TypeError. @internal */
-export function toBytes(call: string, data: unknown): Uint8Array {
+export function _toBytes(call: string, data: unknown): Uint8Array {
   if (data instanceof Uint8Array) return data;
   if (typeof data === "string") return Buffer.from(data, "utf8");
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
