@@ -156,7 +156,7 @@ export class Transport {
       loop._schedule(this.#closedEvent, undefined);
       return;
     }
-    if (options.unixPath === undefined && this.#tls === null) conn.setNoDelay(true); // as asyncio
+    if (options.unixPath === undefined) conn.setNoDelay(true); // as asyncio (a no-op where Node cannot)
     conn.on("data", this.#onData);
     conn.on("end", this.#onEnd);
     conn.resume();
