@@ -316,8 +316,18 @@ function lookup(loop: EventLoop, host: string, family: 0 | 4 | 6): Future<dns.Lo
   return fut;
 }
 
-function newListener(): net.Server {
-  return net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+/**
+ * A listening server to be: until the Server takes it, its connections are kept (paused)
+ * in `pending` and its errors go unhandled nowhere.
+ */
+function newListener(pending: net.Socket[]): net.Server {
+  const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+  srv.on("error", _ignoreError);
+  srv.on("connection", (conn: net.Socket) => {
+    conn.on("error", _ignoreError);
+    pending.push(conn);
+  });
+  return srv;
 }
 
 /** asyncio's create_unix_server: a socket file left by a dead server is replaced. */
@@ -358,7 +368,7 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
     } else if (a.path !== null) {
       unixPath = a.path;
       removeStaleSocket(a.path);
-      const srv = newListener();
+      const srv = newListener(pending);
       listeners.push(srv);
       const listening = once(loop, srv, "listening");
       srv.listen({ path: a.path, backlog: a.backlog });
@@ -378,7 +388,7 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
         }
       }
       for (const addr of addresses) {
-        const srv = newListener();
+        const srv = newListener(pending);
         listeners.push(srv);
         const listening = once(loop, srv, "listening");
         const options: net.ListenOptions & { reusePort?: boolean } = { port: a.port, backlog: a.backlog };
@@ -394,6 +404,8 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
     for (const conn of pending) conn.destroy();
     throw e;
   }
+  // The Server listens from now on (synchronously: no connection falls in between).
+  if (a.sock === null) for (const s of listeners) s.removeAllListeners("connection");
   const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath });
   if (a.startServing) server._startServing();
   return server;
