@@ -122,6 +122,8 @@ bothCores("socket facade", (test) => {
       const cli = socket(AF_UNIX);
       yield* loop.sockConnect(cli, path);
       const [conn, addr] = yield* loop.sockAccept(unix);
+      assert.is(cli.getpeername(), path);
+      assert.is(conn.getpeername(), "");
       yield* loop.sockSendall(cli, "over unix");
       cli.shutdown(SHUT_WR);
       const data = yield* readAll(loop, conn);

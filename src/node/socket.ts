@@ -71,6 +71,8 @@ export class Socket {
   /** An error Node reported that the next operation raises (ECONNRESET, a failed connect). */
   #error: Error | null = null;
   #options = new Map<string, number>();
+  /** The path an AF_UNIX socket connected to (its peer's name; an accepted one has none). */
+  #peerPath = "";
   /** @internal The selector's registrations (one reader and one writer per socket, as an fd). */
   _reader: Registration | null = null;
   /** @internal */
@@ -180,6 +182,7 @@ export class Socket {
     if (this.family === AF_UNIX) {
       if (typeof address !== "string") throw new TypeError(`connect() expected a path for an AF_UNIX socket, got ${repr(address)}`);
       options = { path: address, allowHalfOpen: true };
+      this.#peerPath = address;
     } else {
       const [host, port] = checkInetAddress("connect()", address);
       options = { host: host === "" ? "localhost" : host, port, allowHalfOpen: true, family: this.family === AF_INET6 ? 6 : 4 };
@@ -373,7 +376,7 @@ export class Socket {
     this.#checkOpen("getpeername()");
     const conn = this.#conn;
     if (this.#state !== CONNECTED || conn === null) throw osError("getpeername()", "ENOTCONN", "the socket is not connected");
-    if (this.family === AF_UNIX) return "";
+    if (this.family === AF_UNIX) return this.#peerPath;
     return [conn.remoteAddress ?? "", conn.remotePort ?? 0];
   }
 
