@@ -7,7 +7,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Future } from "../future.js";
 import { repr } from "../util.js";
 import type { Address } from "./protocols.js";
-import { _toBytes } from "./transports.js";
+import { toBytes } from "./socket.js";
 
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
@@ -165,7 +165,7 @@ export class DatagramTransport {
    * transport.sendto(new TextEncoder().encode("ping"), ["127.0.0.1", 9999])
    */
   sendto(data: Uint8Array | string, addr?: [host: string, port: number] | null): void {
-    const bytes = _toBytes("sendto()", data);
+    const bytes = toBytes("sendto()", data);
     let host: string | undefined, port: number | undefined;
     if (this.#address !== null) {
       if (addr !== undefined && addr !== null && !sameAddress(addr, this.#address) && !(this.#alias !== null && sameAddress(addr, this.#alias))) {

@@ -472,13 +472,7 @@ function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<
   const transport = new Transport(loop, conn, protocol, {
     waiter, tls: t === null ? null : t.context, unixPath, buffered, eof,
   });
-  try {
-    yield* waiter;
-  } catch (e) {
-    transport.close();
-    throw e;
-  }
-  return [transport, protocol];
+  return yield* whenMade(waiter, transport, protocol);
 }
 
 interface DatagramArgs<P> {
@@ -529,13 +523,7 @@ function* datagram<P extends DatagramProtocolLike>(loop: EventLoop, a: DatagramA
   sock.removeListener("message", onEarly);
   const waiter = loop.createFuture<void>();
   const transport = new DatagramTransport(loop, sock, protocol, remote, { waiter, early, alias: a.remote });
-  try {
-    yield* waiter;
-  } catch (e) {
-    transport.close();
-    throw e;
-  }
-  return [transport, protocol];
+  return yield* whenMade(waiter, transport, protocol);
 }
 
 function closeQuietly(sock: dgram.Socket): void {
@@ -668,3 +656,17 @@ function createDatagramEndpoint(this: EventLoop, protocolFactory: unknown, optio
 }
 
 installLoopMethods({ createServer, createConnection, createUnixServer, createUnixConnection, createDatagramEndpoint });
+
+/**
+ * The end of a connection method: waits until connectionMade has run (the waiter), and
+ * closes the transport if that wait fails or is cancelled.
+ */
+function* whenMade<T extends { close(): void }, P>(waiter: Future<void>, transport: T, protocol: P): Coroutine<[T, P]> {
+  try {
+    yield* waiter;
+  } catch (e) {
+    transport.close();
+    throw e;
+  }
+  return [transport, protocol];
+}

@@ -734,7 +734,7 @@ export function toBytes(call: string, data: unknown): Uint8Array {
   if (typeof data === "string") return Buffer.from(data, "utf8");
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new TypeError(`${call} expected data to be a Uint8Array or a string, got ${repr(data)}`);
+  throw new TypeError(`${call} expected data to be bytes (a Uint8Array) or a string, got ${repr(data)}`);
 }
 
 /** An Error with Node's `.code`, as Node's own network errors carry. @internal */

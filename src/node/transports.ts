@@ -15,6 +15,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Future } from "../future.js";
 import { repr } from "../util.js";
 import { BufferedProtocol, type Address } from "./protocols.js";
+import { toBytes } from "./socket.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -343,7 +344,7 @@ export class Transport {
   write(data: Uint8Array | string): void {
     let bytes: Uint8Array;
     if (data instanceof Uint8Array) bytes = data;
-    else bytes = _toBytes("write()", data);
+    else bytes = toBytes("write()", data);
     if (this.#eof) throw new Error("Cannot call write() after writeEof()");
     const n = bytes.byteLength;
     if (n === 0) return;
@@ -607,14 +608,6 @@ function asBytes(buf: unknown): Uint8Array {
   return bytes;
 }
 
-/** Bytes of a write's `data` argument (a string is UTF-8), or asyncio's TypeError. @internal */
-export function _toBytes(call: string, data: unknown): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new TypeError(`${call} expected data to be bytes (a Uint8Array) or a string, got ${repr(data)}`);
-}
 
 function extraInfo(conn: net.Socket, options: _TransportOptions): Record<string, unknown> {
   const extra: Record<string, unknown> = { socket: conn };
