@@ -14,11 +14,13 @@ import { Socket, type Registration } from "./socket.js";
 /** A socket or its `fileno()`. */
 export type FileDescriptor = Socket | number;
 
-class Reader implements Registration {
+/** A reader or writer registration: `callback(...args)`, run while its socket is ready. */
+class Watch implements Registration {
   queued = false;
   constructor(
     readonly loop: EventLoop,
     readonly sock: Socket,
+    readonly writer: boolean,
     readonly callback: (...args: any[]) => unknown,
     readonly args: unknown[],
   ) {}
@@ -26,40 +28,33 @@ class Reader implements Registration {
   schedule(): boolean {
     if (this.loop.isClosed()) return false;
     this.queued = true;
-    this.loop._schedule(runReader, this);
+    this.loop._schedule(runWatch, this);
     return true;
+  }
+
+  /** Still the socket's reader (writer). */
+  current(): boolean {
+    return (this.writer ? this.sock._writer : this.sock._reader) === this;
+  }
+
+  ready(): boolean {
+    return this.writer ? this.sock._writable() : this.sock._readable();
+  }
+
+  drop(): void {
+    if (this.writer) this.sock._writer = null;
+    else this.sock._reader = null;
   }
 }
 
-class Writer extends Reader {
-  override schedule(): boolean {
-    if (this.loop.isClosed()) return false;
-    this.queued = true;
-    this.loop._schedule(runWriter, this);
-    return true;
-  }
-}
-
-function runReader(reg: Reader): void {
+function runWatch(reg: Watch): void {
   reg.queued = false;
-  const sock = reg.sock;
-  if (sock._reader !== reg) return;
+  if (!reg.current()) return;
   try {
     reg.callback(...reg.args);
   } finally {
-    // Level-triggered: still readable and still registered, so run again next iteration.
-    if (sock._reader === reg && !reg.queued && sock._readable() && !reg.schedule()) sock._reader = null;
-  }
-}
-
-function runWriter(reg: Writer): void {
-  reg.queued = false;
-  const sock = reg.sock;
-  if (sock._writer !== reg) return;
-  try {
-    reg.callback(...reg.args);
-  } finally {
-    if (sock._writer === reg && !reg.queued && sock._writable() && !reg.schedule()) sock._writer = null;
+    // Level-triggered: still ready and still registered, so run again next iteration.
+    if (reg.current() && !reg.queued && reg.ready() && !reg.schedule()) reg.drop();
   }
 }
 
@@ -96,15 +91,10 @@ function addReader(this: EventLoop, fd: FileDescriptor, callback: (...args: any[
  */
 export function _watch(loop: EventLoop, sock: Socket, writer: boolean, callback: (...args: any[]) => unknown, args: unknown[]): Registration {
   if (loop.isClosed()) throw new Error("Event loop is closed");
-  if (writer) {
-    const reg = new Writer(loop, sock, callback, args);
-    sock._writer = reg;
-    if (sock._writable()) reg.schedule();
-    return reg;
-  }
-  const reg = new Reader(loop, sock, callback, args);
-  sock._reader = reg;
-  if (sock._readable()) reg.schedule();
+  const reg = new Watch(loop, sock, writer, callback, args);
+  if (writer) sock._writer = reg;
+  else sock._reader = reg;
+  if (reg.ready()) reg.schedule();
   return reg;
 }
 
