@@ -165,6 +165,44 @@ test("dist/types/index.d.ts exists and declares EventLoop and run", () => {
 
 });
 
+test("a Node consumer typechecks against wasyncio/node's types (with @types/node, skipLibCheck: false)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "wasyncio-types-"));
+  try {
+    mkdirSync(join(dir, "node_modules", "@types"), { recursive: true });
+    symlinkSync(ROOT, join(dir, "node_modules", "wasyncio"), "dir");
+    symlinkSync(join(ROOT, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"), "dir");
+    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+    writeFileSync(join(dir, "use.ts"), [
+      `import { run, getRunningLoop, Protocol, socket, startServer, type Transport, type Coroutine } from "wasyncio/node";`,
+      `class Echo extends Protocol {`,
+      `  transport!: Transport;`,
+      `  override connectionMade(t: Transport) { this.transport = t; }`,
+      `  override dataReceived(data: Uint8Array) { this.transport.write(data); }`,
+      `}`,
+      `function* main(): Coroutine<number> {`,
+      `  const loop = getRunningLoop();`,
+      `  const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);`,
+      `  const sock = socket();`,
+      `  const data: Uint8Array = yield* loop.sockRecv(sock, 10);`,
+      `  const s2 = yield* startServer(function* (reader, writer) { writer.write(yield* reader.readline()); }, "127.0.0.1", 0);`,
+      `  server.close(); s2.close();`,
+      `  return data.length;`,
+      `}`,
+      `export const answer: Promise<number> = run(main);`,
+    ].join("\n"));
+    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
+      compilerOptions: {
+        strict: true, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022",
+        lib: ["es2022"], types: ["node"], skipLibCheck: false,
+      },
+      files: ["use.ts"],
+    }));
+    await node([createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a consumer project typechecks against dist/types (skipLibCheck: true)", async () => {
   await typecheckConsumer({ skipLibCheck: true });
 });
