@@ -2,11 +2,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as wasyncio from "../src/index.js";
+import * as node from "../src/node/index.js";
 
 const FUNCTIONS = [
   "run", "runSync", "getRunningLoop", "getEventLoop", "setEventLoop", "newEventLoop",
   "sleep", "gather", "wait", "waitFor", "timeout", "timeoutAt", "shield", "asCompleted",
-  "ensureFuture", "currentTask", "allTasks", "wrapPromise", "toAbortSignal", "taskGroup",
+  "ensureFuture", "createTask", "currentTask", "allTasks", "wrapPromise", "toAbortSignal", "taskGroup",
   "withLock", "withSemaphore",
 ];
 const CLASSES = [
@@ -36,6 +37,45 @@ test("the loop has every method of the contract (Node networking aside)", () => 
   ];
   for (const m of methods) assert.type((loop as unknown as Record<string, unknown>)[m], "function", m);
   loop.close();
+});
+
+test("wasyncio/node exports every name of the Node sections, and the loop and classes have their methods", () => {
+  const api = node as unknown as Record<string, unknown>;
+  for (const name of ["socket", "openConnection", "startServer", "openUnixConnection", "startUnixServer"]) assert.type(api[name], "function", name);
+  const classes = ["Socket", "Protocol", "BufferedProtocol", "DatagramProtocol", "Transport", "DatagramTransport", "Server", "StreamReader", "StreamWriter"];
+  for (const name of classes) assert.ok(/^class /.test(String(api[name])), `${name} is a class`);
+  const constants = ["AF_INET", "AF_INET6", "AF_UNIX", "SOCK_STREAM", "SOCK_DGRAM", "SOL_SOCKET", "SO_REUSEADDR", "SHUT_RD", "SHUT_WR", "SHUT_RDWR"];
+  for (const name of constants) assert.type(api[name], "number", name);
+  assert.ok(node.EventLoop === wasyncio.EventLoop, "one EventLoop class");
+  const methods: Record<string, string[]> = {
+    EventLoop: [
+      "addReader", "removeReader", "addWriter", "removeWriter", "sockAccept", "sockRecv", "sockRecvInto", "sockSendall",
+      "sockConnect", "sockSendfile", "getaddrinfo", "getnameinfo", "createServer", "createConnection", "createUnixServer",
+      "createUnixConnection", "createDatagramEndpoint",
+    ],
+    Socket: [
+      "bind", "listen", "accept", "connect", "recv", "recvInto", "send", "close", "shutdown", "fileno", "getsockname",
+      "getpeername", "setblocking", "setsockopt",
+    ],
+    Protocol: ["connectionMade", "dataReceived", "eofReceived", "connectionLost", "pauseWriting", "resumeWriting"],
+    BufferedProtocol: ["getBuffer", "bufferUpdated"],
+    DatagramProtocol: ["datagramReceived", "errorReceived"],
+    Transport: [
+      "write", "writelines", "writeEof", "canWriteEof", "close", "abort", "isClosing", "getExtraInfo", "pauseReading",
+      "resumeReading", "isReading", "setWriteBufferLimits", "getWriteBufferSize", "getWriteBufferLimits",
+    ],
+    DatagramTransport: ["sendto", "close", "abort", "isClosing", "getExtraInfo"],
+    Server: ["close", "waitClosed", "serveForever", "startServing", "isServing", "getLoop", "closeClients", "abortClients"],
+    StreamReader: ["read", "readline", "readexactly", "readuntil", "atEof"],
+    StreamWriter: ["write", "writelines", "drain", "writeEof", "canWriteEof", "close", "isClosing", "waitClosed", "getExtraInfo"],
+  };
+  for (const [cls, names] of Object.entries(methods)) {
+    const proto = (api[cls] as { prototype: Record<string, unknown> }).prototype;
+    for (const m of names) assert.type(proto[m], "function", `${cls}.${m}`);
+  }
+  assert.type((node.StreamReader.prototype as unknown as Record<symbol, unknown>)[Symbol.asyncIterator], "function", "StreamReader is async-iterable");
+  assert.ok("sockets" in node.Server.prototype, "Server.sockets");
+  assert.ok("transport" in node.StreamWriter.prototype, "StreamWriter.transport");
 });
 
 test.run();
