@@ -368,6 +368,9 @@ bothCores("sock* methods", (test) => {
     const loop = ctx.newLoop({ clock: "real" });
     const out = await loop.runUntilComplete(function* () {
       const [cli, conn, srv] = yield* pair(loop);
+      // Asking for nothing answers at once, as Python's recv(0) and recv_into(bytearray(0)).
+      assert.is((yield* loop.sockRecv(conn, 0)).length, 0);
+      assert.is(yield* loop.sockRecvInto(conn, new Uint8Array(0)), 0);
       const buf = new Uint8Array(16);
       const pending = loop.sockRecvInto(conn, buf);
       yield* loop.sockSendall(cli, "hello");

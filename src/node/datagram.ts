@@ -103,7 +103,11 @@ export class DatagramTransport {
     try {
       this.#protocol.connectionMade?.(this);
     } catch (e) {
-      this.#fatalError(e, "Fatal error: protocol.connectionMade() call failed.");
+      // asyncio calls connection_made through call_soon: a failure is reported as a
+      // failing callback's, and the transport stays open.
+      this.#loop.callExceptionHandler({
+        message: "Exception in callback protocol.connectionMade()", exception: e, transport: this, protocol: this.#protocol,
+      });
     }
   };
 
@@ -166,6 +170,8 @@ export class DatagramTransport {
    */
   sendto(data: Uint8Array | string, addr?: [host: string, port: number] | null): void {
     const bytes = toBytes("sendto()", data);
+    // asyncio 3.12 sends nothing for empty data (and checks no address then).
+    if (bytes.length === 0) return;
     let host: string | undefined, port: number | undefined;
     if (this.#address !== null) {
       if (addr !== undefined && addr !== null && !sameAddress(addr, this.#address) && !(this.#alias !== null && sameAddress(addr, this.#alias))) {

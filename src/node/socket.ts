@@ -221,6 +221,8 @@ export class Socket {
   _tryRecv(bufsize: number): Uint8Array | null {
     if (!Number.isInteger(bufsize) || bufsize < 0) throw new RangeError(`recv() expected bufsize to be a non-negative integer, got ${repr(bufsize)}`);
     this.#checkReadable("recv()");
+    // Python answers recv(0) at once with b''.
+    if (bufsize === 0) return new Uint8Array(0);
     if (this.#buffered > 0) return this.#take(bufsize);
     return this.#nothingBuffered();
   }
@@ -242,6 +244,7 @@ export class Socket {
     if (!Number.isInteger(nbytes) || nbytes < 0) throw new RangeError(`recvInto() expected nbytes to be a non-negative integer, got ${repr(nbytes)}`);
     const want = nbytes === 0 ? buffer.length : Math.min(nbytes, buffer.length);
     this.#checkReadable("recvInto()");
+    if (want === 0) return 0;
     if (this.#buffered === 0) {
       const eof = this.#nothingBuffered();
       return eof === null ? -1 : 0;

@@ -189,7 +189,11 @@ export class Transport {
     try {
       this.#protocol.connectionMade?.(this);
     } catch (e) {
-      this.#fatalError(e, "Fatal error: protocol.connectionMade() call failed.");
+      // asyncio calls connection_made through call_soon: a failure is reported as a
+      // failing callback's, and the transport stays open.
+      this.#loop.callExceptionHandler({
+        message: "Exception in callback protocol.connectionMade()", exception: e, transport: this, protocol: this.#protocol,
+      });
     }
   };
 
