@@ -396,6 +396,34 @@ bothCores("Transport", (test) => {
     }());
   });
 
+  test("close() with data still buffered - writes made meanwhile still go out, in order, before EOF (as asyncio)", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    await loop.runUntilComplete(function* () {
+      let proto!: Recorder;
+      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+      const peer = nodeClient(portOf(server), { read: false });
+      yield* wait(peer.connected);
+      const t = yield* proto.made;
+      const big = Buffer.alloc(8 << 20, 1);
+      t.write(big);
+      assert.ok(t.getWriteBufferSize() > 0, "the peer does not read: bytes stay buffered");
+      t.close();
+      t.write("tail");
+      assert.ok(t.isClosing());
+      peer.sock.resume();
+      yield* proto.lost;
+      yield* wait(peer.ended);
+      const got = peer.received();
+      assert.is(got.length, big.length + 4);
+      assert.is(got.subarray(big.length).toString(), "tail");
+      // 8 MiB went over the high-water mark; it drained below the low one while closing (as asyncio).
+      assert.equal(compact(proto.events), ["made", "pauseWriting", "resumeWriting", "lost null"]);
+      peer.sock.end();
+      server.close();
+      yield* server.waitClosed();
+    }());
+  });
+
   test("peer reset mid-write - connectionLost gets the error with its code; nothing hangs", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     await loop.runUntilComplete(function* () {

@@ -111,6 +111,8 @@ export class Transport {
   readonly #extra: Record<string, unknown>;
   /** close(), abort() or a fatal error happened (asyncio's _closing). */
   #closing = false;
+  /** close() waits for the buffered data to go out: writes meanwhile are still sent. */
+  #flushing = false;
   /** writeEof() was called. */
   #eof = false;
   /** Reading is paused (pauseReading). */
@@ -303,6 +305,7 @@ export class Transport {
     if (this.#lost) return;
     this.#lost = true;
     this.#closing = true;
+    this.#flushing = false;
     this.#held = null;
     try {
       this.#protocol.connectionLost?.(exc);
@@ -330,6 +333,7 @@ export class Transport {
     if (this.#lost || this.#lostExc !== undefined) return;
     this.#lostExc = exc;
     this.#closing = true;
+    this.#flushing = false;
     this.#held = null;
     if (this.#nodeClosed) this.#loop._schedule(this.#lostCallback, exc);
     else this.#conn.destroy();
@@ -353,7 +357,10 @@ export class Transport {
     const n = bytes.byteLength;
     if (n === 0) return;
     if (this.#closing) {
-      this.#droppedWrite();
+      // As asyncio: after close() with data still buffered, writes join the buffer and
+      // go out before the connection closes; once it is empty they are dropped.
+      if (this.#flushing) this.#conn.write(bytes);
+      else this.#droppedWrite();
       return;
     }
     const conn = this.#conn;
@@ -529,6 +536,28 @@ export class Transport {
     const conn = this.#conn;
     // Keep draining what the peer sends (and drop it): unread data would make close a reset.
     if (this.#paused) conn.resume();
+    if (conn.writableLength > 0 && !conn.writableEnded) {
+      this.#flushing = true;
+      conn.write(EMPTY, this.#endWhenFlushed);
+    } else {
+      this.#end();
+    }
+  }
+
+  /** close() with data buffered: end once everything written so far (and since) is sent. */
+  #endWhenFlushed = (err?: Error | null): void => {
+    const conn = this.#conn;
+    if (err || conn.destroyed || !this.#flushing) return;
+    if (conn.writableLength > 0) {
+      conn.write(EMPTY, this.#endWhenFlushed);
+      return;
+    }
+    this.#flushing = false;
+    this.#end();
+  };
+
+  #end(): void {
+    const conn = this.#conn;
     if (conn.writableFinished) {
       conn.destroy();
     } else {
