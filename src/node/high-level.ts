@@ -19,6 +19,7 @@ import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } fro
 import { installLoopMethods } from "./install.js";
 import { makeProtocol, type ProtocolFactory } from "./protocols.js";
 import { Server, type _ServerTls } from "./server.js";
+import { checkPort } from "./socket.js";
 import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
 
 /** asyncio's default listen backlog. */
@@ -205,13 +206,8 @@ function checkOptions<T extends object>(call: string, options: unknown): Partial
   return options as Partial<T>;
 }
 
-function checkPort(call: string, port: unknown): number | null {
-  if (port === undefined || port === null) return null;
-  if (typeof port !== "number" || !Number.isInteger(port)) {
-    throw new TypeError(`${call} expected port to be an integer 0-65535, got ${repr(port)}`);
-  }
-  if (port < 0 || port > 65535) throw new RangeError(`${call} expected port to be an integer 0-65535, got ${port}`);
-  return port;
+function optionalPort(call: string, port: unknown): number | null {
+  return port === undefined || port === null ? null : checkPort(call, "port", port);
 }
 
 function checkHost(call: string, host: unknown): string[] | null {
@@ -232,7 +228,7 @@ function checkAddr(call: string, name: string, addr: unknown): [string, number] 
   if (!Array.isArray(addr) || addr.length !== 2 || typeof addr[0] !== "string" || typeof addr[1] !== "number") {
     throw new TypeError(`${call} expected ${name} to be [host, port], got ${repr(addr)}`);
   }
-  checkPort(call, addr[1]);
+  checkPort(call, "port", addr[1]);
   return [addr[0], addr[1]];
 }
 
@@ -549,7 +545,7 @@ function startServer(loop: EventLoop, call: string, protocolFactory: unknown, ho
   checkFactory(call, protocolFactory);
   const o = checkOptions<CreateServerOptions>(call, options);
   const hosts = checkHost(call, host);
-  const p = checkPort(call, port);
+  const p = optionalPort(call, port);
   const path = checkPath(call, "options.path", o.path);
   const sock = o.sock ?? null;
   if (sock !== null && typeof (sock as ListeningSocketLike)._takeListener !== "function") {
@@ -589,7 +585,7 @@ function openConnection(
     throw new TypeError(`${call} expected host to be a string or null, got ${repr(host)}`);
   }
   const h = host === undefined || host === null || host === "" ? null : host;
-  const p = checkPort(call, port);
+  const p = optionalPort(call, port);
   const path = checkPath(call, "options.path", o.path);
   const sock = o.sock ?? null;
   if (sock !== null && typeof (sock as ConnectedSocketLike)._takeConnection !== "function") {

@@ -17,7 +17,7 @@ import {
 import { installLoopMethods } from "./install.js";
 import type { Address } from "./protocols.js";
 import { _unwatch, _watch } from "./selector.js";
-import { Socket, checkInetAddress, toBytes } from "./socket.js";
+import { Socket, checkInetAddress, checkPort, toBytes } from "./socket.js";
 
 /** One getaddrinfo result: `[family, type, proto, canonname, [host, port]]`, as Python's. */
 export type AddrInfo = [family: number, type: number, proto: number, canonname: string, sockaddr: [string, number]];
@@ -218,7 +218,7 @@ function* sendfileFallback(loop: EventLoop, sock: Socket, fd: number, offset: nu
 
 function getaddrinfo(this: EventLoop, host: string | null, port: number | string | null, options?: GetaddrinfoOptions): Future<AddrInfo[]> {
   if (host !== null && host !== undefined && typeof host !== "string") throw new TypeError(`getaddrinfo() expected host to be a string or null, got ${repr(host)}`);
-  const portNumber = checkPort("getaddrinfo()", port);
+  const portNumber = serviceToPort("getaddrinfo()", port);
   const family = options?.family ?? AF_UNSPEC, type = options?.type ?? 0, proto = options?.proto ?? 0;
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) {
     throw new RangeError(`getaddrinfo() expected options.family to be AF_INET, AF_INET6 or AF_UNSPEC, got ${repr(family)}`);
@@ -246,13 +246,13 @@ function getaddrinfo(this: EventLoop, host: string | null, port: number | string
 
 const SOCKET_TYPES: [number, number][] = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DGRAM, IPPROTO_UDP], [SOCK_RAW, 0]];
 
-function checkPort(call: string, port: unknown): number {
+/** getaddrinfo's port: a number, its digits, or null (0). Named services are not looked up. */
+function serviceToPort(call: string, port: unknown): number {
   if (port === null || port === undefined) return 0;
-  const n = typeof port === "string" && /^\d+$/.test(port) ? Number(port) : port;
-  if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 65535) {
-    throw new RangeError(`${call} expected port to be an integer 0-65535 (or its digits), got ${repr(port)}`);
+  if (typeof port === "string" && !/^\d+$/.test(port)) {
+    throw new RangeError(`${call} expected port to be an integer 0-65535 or its digits (service names are not looked up), got ${repr(port)}`);
   }
-  return n as number;
+  return checkPort(call, "port", typeof port === "string" ? Number(port) : port);
 }
 
 function getnameinfo(this: EventLoop, sockaddr: [string, number], flags = 0): Future<[host: string, service: string]> {

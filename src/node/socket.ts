@@ -724,11 +724,19 @@ export function checkInetAddress(call: string, address: unknown): [string, numbe
   if (!Array.isArray(address) || address.length < 2 || typeof address[0] !== "string") {
     throw new TypeError(`${call} expected an address [host, port], got ${repr(address)}`);
   }
-  const port = address[1];
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`${call} expected the port to be an integer 0-65535, got ${repr(port)}`);
+  return [address[0], checkPort(call, "port", address[1])];
+}
+
+/**
+ * Checks a port number: TypeError unless an integer, RangeError outside 0-65535.
+ * @internal
+ */
+export function checkPort(call: string, name: string, port: unknown): number {
+  if (typeof port !== "number" || !Number.isInteger(port)) {
+    throw new TypeError(`${call} expected ${name} to be an integer 0-65535, got ${repr(port)}`);
   }
-  return [address[0], port];
+  if (port < 0 || port > 65535) throw new RangeError(`${call} expected ${name} to be an integer 0-65535, got ${port}`);
+  return port;
 }
 
 /** Uint8Array (or string as UTF-8) to send. @internal */
