@@ -306,7 +306,9 @@ function creationStack(): string | undefined {
   const stack = new Error().stack;
   if (stack === undefined) return undefined;
   const frames = stack.split("\n").slice(1);
-  const inside = /\b(creationStack|new Task|EventLoop\.createTask|createTask|ensureFuture|ensureMain)\b/;
+  // V8 names a frame "new Task" or, once optimized (Node 24+), "Task.Task": match the
+  // function's own name whatever qualifies it.
+  const inside = /^\s*at (?:new )?(?:[\w$#]+\.)*(?:creationStack|Task|createTask|ensureFuture|#adopt) /;
   let first = 0;
   while (first < frames.length - 1 && inside.test(frames[first])) first++;
   return frames.slice(first).join("\n");
