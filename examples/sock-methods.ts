@@ -106,8 +106,9 @@ function* server(loop: EventLoop, port: number, ready: (port: number) => void): 
 }
 
 /**
- * Serves until `signal` aborts (Ctrl-C when run as a program). `port` 0 picks a free port;
- * `ready(port)` is called once the socket listens.
+ * Serves on localhost:`port` (default 9527) until `signal` aborts (Ctrl-C when run as a
+ * program); `ready(port)` is called once the socket listens. (Port 0 would pick a free
+ * port, whose number getsockname() knows at once on Node 24+, a moment later on Node 20/22.)
  */
 export async function main(options: { port?: number; ready?: (port: number) => void; signal?: AbortSignal } = {}): Promise<void> {
   const proto = EventLoop.prototype;

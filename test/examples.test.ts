@@ -82,7 +82,9 @@ test("sock-methods - the hand-written sockAccept/sockRecv/sockSendall serve thre
   const stop = new AbortController();
   let ready!: (port: number) => void;
   const listening = new Promise<number>((resolve) => (ready = resolve));
-  const served = sockMethods({ port: 0, ready, signal: stop.signal });
+  // A port known up front, as the walkthrough's 9527: on Node 20/22 a port-0 bind's number
+  // is not known right after bind() (Node binds within the host tick).
+  const served = sockMethods({ port: await freePort(), ready, signal: stop.signal });
   const port = await listening;
   // The seed's two consoles, and a third: each line typed comes back; all at once.
   const replies = await Promise.all([
@@ -117,6 +119,17 @@ for (const builtin of [false, true]) {
 }
 
 /** An nc-like client: sends each line, waiting for its echo before the next; returns all it got. */
+/** A port nothing listens on (bound by node:net on 127.0.0.1, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
 function talk(port: number, lines: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const conn = net.connect(port, "127.0.0.1");

@@ -1,7 +1,7 @@
 // Helpers of the networking tests: a protocol that records its events, plain node:net
 // peers whose events are futures, payloads whose every byte is checkable.
 import * as net from "node:net";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Protocol, sleep, wrapPromise, type Coroutine, type EventLoop, type Future, type Server, type Transport } from "../src/node/index.js";
@@ -170,4 +170,50 @@ export function* freePort(): Coroutine<number> {
   const port = (srv.address() as net.AddressInfo).port;
   yield* wait(new Promise<void>((resolve) => srv.close(() => resolve())));
   return port;
+}
+
+/**
+ * Whether this Node binds synchronously (net.BoundSocket, Node 24+): then `bind()` takes the
+ * address at the call; before, Node takes it within the same host tick.
+ */
+export const SYNC_BIND = typeof (net as { BoundSocket?: unknown }).BoundSocket === "function";
+
+/** Lets Node finish what it deferred to this host tick (an asynchronous bind on Node 20/22). */
+export function* hostTick(): Coroutine<void> {
+  yield* wait(new Promise<void>((resolve) => setImmediate(resolve)));
+}
+
+/**
+ * The local addresses the kernel has a listening TCP socket on for `port`, read from
+ * /proc/net/tcp and tcp6 (not from Node): "127.0.0.1", "::1", "0.0.0.0", "::" ...
+ */
+export function listeningOn(port: number): string[] {
+  const found: string[] = [];
+  for (const [file, v6] of [["/proc/net/tcp", false], ["/proc/net/tcp6", true]] as const) {
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 4 || cols[3] !== "0A") continue; // 0A: TCP_LISTEN
+      const [hexAddr, hexPort] = cols[1].split(":");
+      if (parseInt(hexPort, 16) !== port) continue;
+      // Each 32-bit word is in host (little-endian) order.
+      const bytes: number[] = [];
+      for (let w = 0; w < hexAddr.length; w += 8) {
+        const word = hexAddr.slice(w, w + 8);
+        for (let b = 6; b >= 0; b -= 2) bytes.push(parseInt(word.slice(b, b + 2), 16));
+      }
+      if (!v6) found.push(bytes.join("."));
+      else {
+        const groups: string[] = [];
+        for (let i = 0; i < 16; i += 2) groups.push(((bytes[i] << 8) | bytes[i + 1]).toString(16));
+        found.push(new net.SocketAddress({ address: groups.join(":"), family: "ipv6" }).address);
+      }
+    }
+  }
+  return found;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, sleep, socket } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
-import { Echo, Recorder, compact, nodeClient, payload, portOf, tempDir, until, wait } from "./node-net-helpers.js";
+import { Echo, Recorder, SYNC_BIND, compact, hostTick, listeningOn, nodeClient, payload, portOf, tempDir, until, wait } from "./node-net-helpers.js";
 
 bothCores("Server", (test) => {
   test("close - stops listening, keeps the connections; waitClosed waits until they are gone", async (ctx) => {
@@ -265,6 +265,7 @@ bothCores("Server", (test) => {
       const sock = socket();
       sock.bind(["127.0.0.1", 0]);
       sock.listen(10);
+      if (!SYNC_BIND) yield* hostTick();
       const port = (sock.getsockname() as [string, number])[1];
       const early = nodeClient(port);
       yield* wait(early.connected);
@@ -282,7 +283,12 @@ bothCores("Server", (test) => {
         protos.push(p);
         return p;
       }, null, null, { sock });
-      assert.is(sock.fileno(), -1, "the facade gave its listener up");
+      // As in Python, the socket handed over stays the server's socket and keeps answering.
+      assert.ok(sock.fileno() >= 0, "fileno() of the handed-over socket");
+      assert.equal(sock.getsockname(), ["127.0.0.1", port]);
+      assert.equal(server.sockets.map((s) => s.fileno()), [sock.fileno()], "server.sockets lists the same socket");
+      assert.throws(() => sock.accept(), /belongs to a Server/, "accepting is the server's now");
+      assert.throws(() => loop.addReader(sock, () => {}), /belongs to a Server or transport/);
       const late = nodeClient(port);
       yield* wait(late.connected);
       late.sock.write("late");
@@ -291,7 +297,22 @@ bothCores("Server", (test) => {
       early.sock.end();
       late.sock.end();
       server.close();
+      assert.is(sock.fileno(), -1, "server.close() closes the socket it was given");
       yield* server.waitClosed();
+    }());
+  });
+
+  test("createServer on a loopback host listens on that address only (the kernel's table)", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    await loop.runUntilComplete(function* () {
+      for (const host of ["127.0.0.1", "::1"]) {
+        const server = yield* loop.createServer(() => new Echo(), host, 0);
+        const port = portOf(server);
+        assert.equal(server.sockets[0].getsockname(), [host, port]);
+        assert.equal(listeningOn(port), [host], `listening sockets on port ${port} for host ${host}`);
+        server.close();
+        yield* server.waitClosed();
+      }
     }());
   });
 
@@ -314,17 +335,23 @@ bothCores("Server", (test) => {
         ready.setResult(undefined);
       });
       yield* ready;
+      const name = sock.getsockname(), peer = sock.getpeername();
       const [t, proto] = yield* loop.createConnection(() => {
         const p = new Recorder(loop);
         p.keepOpen = true;
         return p;
       }, null, null, { sock });
+      // The socket stays the transport's and keeps answering, as in Python.
+      assert.equal([sock.getsockname(), sock.getpeername()], [name, peer]);
+      assert.ok(sock.fileno() >= 0);
+      assert.throws(() => sock.recv(1), /belongs to a transport/);
       yield* proto.eof;
       assert.is(proto.received().toString(), "hello from node");
       assert.equal(compact(proto.events), ["made", "data", "eof"]);
       t.write("bye");
       t.close();
       yield* proto.lost;
+      assert.is(sock.fileno(), -1, "closed with its transport");
       nodeServer.close();
     }());
   });

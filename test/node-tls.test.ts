@@ -150,13 +150,14 @@ bothCores("TLS", (test) => {
       const lsock = socket();
       lsock.bind(["127.0.0.1", 0]);
       lsock.listen(10);
-      const port = (lsock.getsockname() as [string, number])[1];
       let srv!: Recorder;
       const server = yield* loop.createServer(() => {
         srv = new Recorder(loop);
         srv.onData = (d) => srv.transport.write(d);
         return srv;
       }, null, null, { sock: lsock, ssl: { key, cert } });
+      // The server listens once createServer is done, on every Node.
+      const port = (lsock.getsockname() as [string, number])[1];
       const csock = socket();
       yield* loop.sockConnect(csock, ["127.0.0.1", port]);
       const data = payload(100_000, 4);

@@ -19,7 +19,7 @@ import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } fro
 import { installLoopMethods } from "./install.js";
 import { makeProtocol, type ProtocolFactory } from "./protocols.js";
 import { Server, type _ServerTls } from "./server.js";
-import { checkPort } from "./socket.js";
+import { checkPort, Socket } from "./socket.js";
 import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
 
 /** asyncio's default listen backlog. */
@@ -28,38 +28,17 @@ const DEFAULT_BACKLOG = 100;
 const SSL_HANDSHAKE_TIMEOUT = 60_000;
 
 /**
- * A listening wasyncio socket handed to `createServer({ sock })`: it gives up its
- * net.Server and the connections it accepted but did not give out.
- * @example
- * const sock = socket(); sock.bind(["127.0.0.1", 0]); sock.listen(100)
- * const server = yield* loop.createServer(factory, null, null, { sock })
- */
-export interface ListeningSocketLike {
-  _takeListener(): { server: net.Server; pending: net.Socket[] };
-}
-
-/**
- * A connected wasyncio socket handed to `createConnection({ sock })`: it gives up its
- * net.Socket, the bytes it read but did not give out, and whether it saw EOF.
- * @example
- * const sock = socket(); yield* loop.sockConnect(sock, ["127.0.0.1", port])
- * const [transport, proto] = yield* loop.createConnection(factory, null, null, { sock })
- */
-export interface ConnectedSocketLike {
-  _takeConnection(): { conn: net.Socket; buffered: Uint8Array[]; eof: boolean };
-  /** AF_UNIX sockets report their peer's path as the transport's peername. */
-  readonly family?: number;
-  getpeername?(): unknown;
-}
-
-/**
  * Options of `loop.createServer`.
  * @example
  * yield* loop.createServer(factory, "127.0.0.1", 0, { backlog: 512, startServing: false })
  */
 export interface CreateServerOptions {
-  /** Serve on this listening wasyncio socket instead of making one. */
-  sock?: ListeningSocketLike | null;
+  /**
+   * Serve on this listening wasyncio socket instead of making one. It becomes the
+   * server's socket (`server.sockets`): `getsockname()` and `fileno()` still answer, and
+   * `server.close()` closes it.
+   */
+  sock?: Socket | null;
   /** Listen backlog (default 100). */
   backlog?: number;
   /** Accepted for asyncio compatibility: Node always sets SO_REUSEADDR on listening TCP sockets. */
@@ -82,8 +61,11 @@ export interface CreateServerOptions {
  * yield* loop.createConnection(factory, "example.com", 443, { ssl: true })
  */
 export interface CreateConnectionOptions {
-  /** Use this connected wasyncio socket instead of connecting. */
-  sock?: ConnectedSocketLike | null;
+  /**
+   * Use this connected wasyncio socket instead of connecting. It becomes the transport's
+   * socket: `getsockname()`, `getpeername()` and `fileno()` still answer until it closes.
+   */
+  sock?: Socket | null;
   /** A Unix socket path to connect to instead of host and port. */
   path?: string | null;
   /** TLS: `true` (system CAs) or `tls.connect` options (`{ ca, rejectUnauthorized, ... }`) or a SecureContext. */
@@ -343,7 +325,7 @@ interface ServeArgs {
   hosts: string[] | null;
   port: number;
   path: string | null;
-  sock: ListeningSocketLike | null;
+  sock: Socket | null;
   backlog: number;
   reusePort: boolean;
   tls: _ServerTls | null;
@@ -359,6 +341,8 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
       const taken = a.sock._takeListener();
       listeners.push(taken.server);
       pending = taken.pending;
+      // Node 20/22 take a bound address later in the host tick: wait for it (or its error).
+      if (!taken.server.listening) yield* once(loop, taken.server, "listening");
       const name = taken.server.address();
       if (typeof name === "string") unixPath = name;
     } else if (a.path !== null) {
@@ -402,7 +386,8 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
   }
   // The Server listens from now on (synchronously: no connection falls in between).
   if (a.sock === null) for (const s of listeners) s.removeAllListeners("connection");
-  const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath });
+  const sockets = a.sock !== null ? [a.sock] : undefined;
+  const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath, sockets });
   if (a.startServing) server._startServing();
   return server;
 }
@@ -413,7 +398,7 @@ interface ConnectArgs<P> {
   host: string | null;
   port: number | null;
   path: string | null;
-  sock: ConnectedSocketLike | null;
+  sock: Socket | null;
   tls: ClientTls | null;
   serverHostname: string | null;
   localAddr: [string, number] | null;
@@ -548,7 +533,7 @@ function startServer(loop: EventLoop, call: string, protocolFactory: unknown, ho
   const p = optionalPort(call, port);
   const path = checkPath(call, "options.path", o.path);
   const sock = o.sock ?? null;
-  if (sock !== null && typeof (sock as ListeningSocketLike)._takeListener !== "function") {
+  if (sock !== null && !(sock instanceof Socket)) {
     throw new TypeError(`${call} expected options.sock to be a listening wasyncio socket, got ${repr(sock)}`);
   }
   if (sock !== null && (hosts !== null || p !== null || path !== null)) {
@@ -588,7 +573,7 @@ function openConnection(
   const p = optionalPort(call, port);
   const path = checkPath(call, "options.path", o.path);
   const sock = o.sock ?? null;
-  if (sock !== null && typeof (sock as ConnectedSocketLike)._takeConnection !== "function") {
+  if (sock !== null && !(sock instanceof Socket)) {
     throw new TypeError(`${call} expected options.sock to be a connected wasyncio socket, got ${repr(sock)}`);
   }
   const t = clientTls(call, o.ssl);

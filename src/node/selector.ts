@@ -60,16 +60,12 @@ function runWatch(reg: Watch): void {
 
 /** The open socket `fd` names. @internal */
 export function socketOf(call: string, fd: unknown): Socket {
-  if (fd instanceof Socket) {
-    if (fd._closed()) throw new RangeError(`${call}: the socket is closed`);
-    return fd;
-  }
-  if (typeof fd === "number") {
-    const sock = Socket._byFd(fd);
-    if (sock === undefined) throw new RangeError(`${call}: no open wasyncio socket has file descriptor ${fd}`);
-    return sock;
-  }
-  throw new TypeError(`${call} expected a wasyncio socket or its fileno(), got ${repr(fd)}`);
+  const sock = fd instanceof Socket ? fd : typeof fd === "number" ? Socket._byFd(fd) : null;
+  if (sock === null) throw new TypeError(`${call} expected a wasyncio socket or its fileno(), got ${repr(fd)}`);
+  if (sock === undefined) throw new RangeError(`${call}: no open wasyncio socket has file descriptor ${fd}`);
+  // asyncio refuses a descriptor a transport uses too ("File descriptor ... is used by transport").
+  if (sock._closed()) throw new RangeError(`${call}: ${sock} is closed or belongs to a Server or transport`);
+  return sock;
 }
 
 /** The socket `fd` names for a removal: undefined (nothing to remove) if none is open. */

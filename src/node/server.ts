@@ -68,14 +68,15 @@ export class Server {
     loop: EventLoop,
     listeners: net.Server[],
     factory: ProtocolFactory<StreamProtocolLike>,
-    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string } = {},
+    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string; sockets?: Socket[] } = {},
   ) {
     this.#loop = loop;
     this.#factory = factory;
     this.#tls = options.tls ?? null;
     this.#unixPath = options.unixPath;
     this.#listeners = listeners;
-    this.#sockets = listeners.map(listeningSocket);
+    // A socket handed over with createServer({ sock }) is listed as itself, as in Python.
+    this.#sockets = options.sockets ?? listeners.map(listeningSocket);
     this.#held = options.pending ?? [];
     for (const conn of this.#held) conn.on("error", _ignoreError);
     for (const s of listeners) {

@@ -3,9 +3,9 @@
 // the non-blocking operation at once; if it would block, register a reader or writer on
 // the readiness bridge (selector.ts) that retries it, and remove it when the future is done
 // (or cancelled). Each returns a Future at once, which `yield*` and `await` both wait for.
-import dns from "node:dns";
-import fs from "node:fs";
-import net from "node:net";
+import * as dns from "node:dns";
+import * as fs from "node:fs";
+import * as net from "node:net";
 import type { EventLoop } from "../base-loop.js";
 import { BlockingIOError, SendfileNotAvailableError } from "../errors.js";
 import type { Future } from "../future.js";

@@ -8,8 +8,7 @@
 //   node:net "connection" / "data" / "end" / "error" / "drain" / "connect"
 //     └─► facade state (accept queue, receive buffer) ─► _notify() ─► selector: schedule the
 //         reader/writer callback on the loop's ready queue (level-triggered)
-import dns from "node:dns";
-import net from "node:net";
+import * as net from "node:net";
 import { BlockingIOError } from "../errors.js";
 import { repr } from "../util.js";
 import {
@@ -18,8 +17,27 @@ import {
 } from "./constants.js";
 import type { Address } from "./protocols.js";
 
-// Socket states.
-const NEW = 0, LISTENING = 1, CONNECTING = 2, CONNECTED = 3, CLOSED = 4, DETACHED = 5, SERVED = 6;
+// Socket states. OWNED: the connection or listener belongs to a Server or a transport
+// (createServer({ sock }), createConnection({ sock }), server.sockets): the facade still
+// names it (getsockname, fileno) and closes when it does, as Python's socket object would.
+const NEW = 0, BOUND = 1, LISTENING = 2, CONNECTING = 3, CONNECTED = 4, CLOSED = 5, OWNED = 6;
+const STATE_NAMES = ["new", "bound", "listening", "connecting", "connected", "closed", "owned"];
+
+/** What `net.BoundSocket` (Node 24+) offers: a TCP or Unix socket bound at construction. */
+interface BoundSocketLike {
+  address(): net.AddressInfo | string;
+  close(): void;
+}
+type BoundSocketOptions = { host: string; port: number; ipv6Only: boolean } | { path: string };
+
+/**
+ * Node's synchronous bind(2) (`net.BoundSocket`, Node 24+), or undefined. Without it, the
+ * only way to bind a TCP server socket is `server.listen()`, which takes the address later
+ * in the same host tick (it looks the host up first, even an IP literal).
+ */
+const BoundSocket = (net as unknown as { BoundSocket?: new (options: BoundSocketOptions) => BoundSocketLike }).BoundSocket;
+/** Whether `net.BoundSocket` binds Unix paths too (`isPipe` marks that capability). */
+const BOUND_PIPES = BoundSocket !== undefined && "isPipe" in BoundSocket.prototype;
 
 /** Received bytes a socket buffers before it stops reading (the peer then feels TCP backpressure). */
 const RECV_BUFFER = 256 * 1024;
@@ -60,6 +78,10 @@ export class Socket {
   readonly proto: number;
   #fd: number;
   #state = NEW;
+  /** A bind(2) done by net.BoundSocket, until listen() or connect() adopts it. */
+  #bound: BoundSocketLike | null = null;
+  /** Without net.BoundSocket: the address bind() asked for, until Node has taken it. */
+  #requested: BoundSocketOptions | null = null;
   #server: net.Server | null = null;
   #accepted: net.Socket[] = [];
   #conn: net.Socket | null = null;
@@ -100,44 +122,56 @@ export class Socket {
     return sock;
   }
 
-  /** @internal A read-only facade over a Server's listening socket (`server.sockets`). */
+  /** @internal A facade over a Server's listening socket (`server.sockets`). */
   static _listening(server: net.Server, family: number): Socket {
     const sock = new Socket(family, SOCK_STREAM);
-    sock.#state = SERVED;
     sock.#server = server;
+    sock.#own();
     return sock;
   }
 
   // ---- the Python socket surface ----------------------------------------------------
 
   /**
-   * Binds a listening socket's address and takes it at once, as Python's `bind()`: an
-   * address in use throws here (`EADDRINUSE`), and `getsockname()` works right after (port
-   * 0 gives an ephemeral port). The host is an IP address, `"localhost"` or `""` (any).
+   * Binds the socket to `address`, as Python's `bind()`: the host is an IP address,
+   * `"localhost"` or `""` (any); port 0 picks a free port. On Node 24+ the address is taken
+   * at the call: an address in use throws here (`EADDRINUSE`) and `getsockname()` answers
+   * at once. On Node 20 and 22 (no synchronous bind) Node takes it later in the same host
+   * tick: an error is raised by the socket's next operation, and the port of a port-0 bind
+   * is known once the loop has run.
    * @example
    * sock.bind(["127.0.0.1", 0]); const [, port] = sock.getsockname() as [string, number]
    */
   bind(address: Address): void {
     this.#checkOpen("bind()");
-    if (this.#state !== NEW || this.#server !== null) throw osError("bind()", "EINVAL", "the socket is already bound");
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    listenNow(server, this.#listenOptions("bind()", address));
-    this.#server = server;
-    server.on("connection", this.#onConnection);
-    server.on("error", this.#onError);
+    if (this.#state !== NEW) throw osError("bind()", "EINVAL", "the socket is already bound");
+    const options = this.#bindOptions("bind()", address);
+    if (BoundSocket !== undefined && ("host" in options || BOUND_PIPES)) {
+      this.#bound = new BoundSocket(options);
+    } else {
+      this.#requested = options;
+      this.#newServer().listen(options);
+    }
+    this.#state = BOUND;
   }
 
   /**
-   * Starts accepting connections on the bound address. `backlog` is accepted for
-   * Python's sake; Node's listen queue is its own.
+   * Starts accepting connections on the bound address (a connection arriving earlier is
+   * refused on Node 24+; on Node 20 and 22 it waits in the accept queue). `backlog` sizes
+   * the accept queue (Node's default when 0).
    * @example
    * sock.listen(100)
    */
   listen(backlog = 128): void {
     this.#checkOpen("listen()");
     if (!Number.isInteger(backlog)) throw new TypeError(`listen() expected backlog to be an integer, got ${repr(backlog)}`);
-    if (this.#server === null) throw osError("listen()", "EINVAL", "bind() the socket first (wasyncio sockets take their address at bind)");
-    if (this.#state === NEW) this.#state = LISTENING;
+    if (this.#state === LISTENING) return;
+    if (this.#state !== BOUND) throw osError("listen()", "EINVAL", "bind() the socket first (wasyncio sockets listen on the address bind() took)");
+    if (this.#bound !== null) {
+      this.#newServer().listen(this.#bound, Math.max(backlog, 0));
+      this.#bound = null;
+    }
+    this.#state = LISTENING;
   }
 
   /**
@@ -177,7 +211,7 @@ export class Socket {
     if (this.#state === CONNECTING) throw new BlockingIOError("connect() would block: the connection is in progress");
     const error = this.#takeError();
     if (error !== null) throw error;
-    if (this.#state !== NEW) throw osError("connect()", "EINVAL", "a listening socket cannot connect");
+    if (this.#state !== NEW && this.#state !== BOUND) throw osError("connect()", "EINVAL", "a listening socket cannot connect");
     let options: net.NetConnectOpts;
     if (this.family === AF_UNIX) {
       if (typeof address !== "string") throw new TypeError(`connect() expected a path for an AF_UNIX socket, got ${repr(address)}`);
@@ -186,16 +220,24 @@ export class Socket {
     } else {
       const [host, port] = checkInetAddress("connect()", address);
       options = { host: host === "" ? "localhost" : host, port, allowHalfOpen: true, family: this.family === AF_INET6 ? 6 : 4 };
-      // A bound client socket: give up the listener bind() made and connect from its address.
+    }
+    // A bound client socket connects from its address: Node 24+ adopts the bound socket;
+    // before, the listener bind() made gives its address up for the connection to take.
+    let conn: net.Socket;
+    if (this.#bound !== null) {
+      conn = new net.Socket({ handle: this.#bound, allowHalfOpen: true } as net.SocketConstructorOpts);
+      this.#bound = null;
+      conn.connect(options);
+    } else {
       if (this.#server !== null) {
-        const local = this.#server.address() as net.AddressInfo;
+        const local = this.#server.address();
         this.#server.close();
         this.#server = null;
-        Object.assign(options, { localAddress: local.address, localPort: local.port });
+        if (local !== null && typeof local !== "string") Object.assign(options, { localAddress: local.address, localPort: local.port });
       }
+      conn = net.connect(options);
     }
     this.#state = CONNECTING;
-    const conn = net.connect(options);
     conn.once("connect", () => {
       if (this.#state !== CONNECTING) return;
       this.#state = CONNECTED;
@@ -321,20 +363,26 @@ export class Socket {
    * conn.close()
    */
   close(): void {
-    if (this.#state === CLOSED || this.#state === DETACHED) return;
-    const served = this.#state === SERVED;
+    if (this.#state === CLOSED) return;
+    // An owned socket is closed by its owner (server.close(), transport.close()); closing
+    // the facade only lets go of it.
+    const owned = this.#state === OWNED;
     this.#state = CLOSED;
     liveSockets.delete(this.#fd);
     this._reader = this._writer = null;
-    const conn = this.#conn;
+    const conn = this.#conn, server = this.#server;
+    this.#conn = this.#server = null;
+    this.#bound?.close();
+    this.#bound = null;
+    if (owned) return;
     if (conn !== null) {
       this.#detach(conn);
       conn.on("error", ignoreError);
       if (conn.writableLength > 0 && !conn.destroyed) conn.destroySoon();
       else conn.destroy();
     }
-    if (this.#server !== null && !served) {
-      this.#server.close();
+    if (server !== null) {
+      server.close();
       for (const pending of this.#accepted) pending.destroy();
     }
     this.#chunks = [];
@@ -349,7 +397,7 @@ export class Socket {
    * loop.addReader(sock.fileno(), onReadable)
    */
   fileno(): number {
-    return this.#state === CLOSED || this.#state === DETACHED ? -1 : this.#fd;
+    return this.#state === CLOSED ? -1 : this.#fd;
   }
 
   /**
@@ -359,10 +407,19 @@ export class Socket {
    */
   getsockname(): Address {
     this.#checkOpen("getsockname()");
+    if (this.#bound !== null) return nodeAddress(this.#bound.address());
     if (this.#server !== null) {
       const addr = this.#server.address();
-      if (addr === null) return this.family === AF_UNIX ? "" : ["0.0.0.0", 0];
-      return typeof addr === "string" ? addr : [addr.address, addr.port];
+      if (addr !== null) return nodeAddress(addr);
+      // Node 20/22: bind() asked Node to listen, and Node has not taken the address yet.
+      if (this.#error !== null) throw this.#error;
+      const requested = this.#requested;
+      if (requested !== null && "path" in requested) return requested.path;
+      if (requested !== null && requested.port !== 0) return [requested.host, requested.port];
+      throw new BlockingIOError(
+        "getsockname() would block: on Node 20 and 22 Node takes a bound address later in the same host tick, " +
+          "so the port of a port-0 bind is known once the loop has run (Node 24+ binds at once)",
+      );
     }
     const conn = this.#conn;
     if (conn !== null && conn.localAddress !== undefined) return [conn.localAddress, conn.localPort ?? 0];
@@ -378,7 +435,7 @@ export class Socket {
   getpeername(): Address {
     this.#checkOpen("getpeername()");
     const conn = this.#conn;
-    if (this.#state !== CONNECTED || conn === null) throw osError("getpeername()", "ENOTCONN", "the socket is not connected");
+    if ((this.#state !== CONNECTED && this.#state !== OWNED) || conn === null) throw osError("getpeername()", "ENOTCONN", "the socket is not connected");
     if (this.family === AF_UNIX) return this.#peerPath;
     return [conn.remoteAddress ?? "", conn.remotePort ?? 0];
   }
@@ -432,8 +489,7 @@ export class Socket {
 
   toString(): string {
     const kind = this.family === AF_UNIX ? "AF_UNIX" : this.family === AF_INET6 ? "AF_INET6" : "AF_INET";
-    const state = ["new", "listening", "connecting", "connected", "closed", "detached", "listening"][this.#state];
-    return `<wasyncio.Socket fd=${this.fileno()} ${kind} ${state}>`;
+    return `<wasyncio.Socket fd=${this.fileno()} ${kind} ${STATE_NAMES[this.#state]}>`;
   }
 
   // ---- readiness (selector.ts) --------------------------------------------------------
@@ -460,9 +516,9 @@ export class Socket {
     return this.#shutWr || !conn.writableNeedDrain;
   }
 
-  /** @internal Whether the socket is closed (or handed to a transport or server). */
+  /** @internal Whether the socket is closed or belongs to a Server or transport (no readiness callbacks). */
   _closed(): boolean {
-    return this.#state === CLOSED || this.#state === DETACHED;
+    return this.#state === CLOSED || this.#state === OWNED;
   }
 
   /** @internal A connect's outcome: undefined while in progress, null if connected, else the error (taken). */
@@ -482,27 +538,30 @@ export class Socket {
   // ---- hand-over to transports and servers (high-level.ts) ----------------------------
 
   /**
-   * @internal `createServer({ sock })`: hands the listening `net.Server` over. The facade is
-   * detached (fileno -1); connections Node accepted that `accept()` had not given out come
-   * along, paused (the server was made with `pauseOnConnect`).
+   * @internal `createServer({ sock })`: hands the listening `net.Server` over, with the
+   * connections Node accepted that `accept()` had not given out (paused: the server was
+   * made with `pauseOnConnect`). The facade stays the server's socket: `getsockname()` and
+   * `fileno()` answer until the server closes it, as in Python.
    */
   _takeListener(): { server: net.Server; pending: net.Socket[] } {
     if (this.#state !== LISTENING || this.#server === null) {
       throw new RangeError(`createServer() expected options.sock to be a listening socket, got ${this}`);
     }
+    const error = this.#takeError();
+    if (error !== null) throw error;
     const server = this.#server, pending = this.#accepted;
     server.removeListener("connection", this.#onConnection);
     server.removeListener("error", this.#onError);
     for (const conn of pending) conn.removeListener("error", ignoreError);
-    this.#server = null;
     this.#accepted = [];
-    this.#detachFacade();
+    this.#own();
     return { server, pending };
   }
 
   /**
    * @internal `createConnection({ sock })`: hands the connected `net.Socket` over, with the
-   * bytes received and not read, and whether EOF came. The facade is detached.
+   * bytes received and not read, and whether EOF came. The facade stays the transport's
+   * socket (`getsockname()`, `getpeername()`, `fileno()`) until the connection closes.
    */
   _takeConnection(): { conn: net.Socket; buffered: Buffer[]; eof: boolean } {
     if (this.#state !== CONNECTED || this.#conn === null) {
@@ -510,21 +569,38 @@ export class Socket {
     }
     const conn = this.#conn, buffered = this.#chunks, eof = this.#eof;
     this.#detach(conn);
+    this.#conn = conn;
     this.#chunks = [];
     this.#buffered = 0;
-    this.#detachFacade();
+    this.#own();
     return { conn, buffered, eof };
   }
 
   // ---- internals ----------------------------------------------------------------------
 
-  #detachFacade(): void {
-    this.#state = DETACHED;
-    liveSockets.delete(this.#fd);
+  /** The connection or listener now belongs to a Server or transport; the facade closes with it. */
+  #own(): void {
+    this.#state = OWNED;
     this._reader = this._writer = null;
+    const closed = (): void => {
+      if (this.#state !== OWNED) return;
+      this.#state = CLOSED;
+      liveSockets.delete(this.#fd);
+      this.#conn = this.#server = null;
+    };
+    if (this.#conn !== null) this.#conn.once("close", closed);
+    else this.#server!.once("close", closed);
   }
 
-  #listenOptions(call: string, address: Address): net.ListenOptions {
+  /** A server for bind()/listen(), its connections held paused until accept() takes them. */
+  #newServer(): net.Server {
+    const server = (this.#server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }));
+    server.on("connection", this.#onConnection);
+    server.on("error", this.#onError);
+    return server;
+  }
+
+  #bindOptions(call: string, address: Address): BoundSocketOptions {
     if (this.family === AF_UNIX) {
       if (typeof address !== "string" || address === "") throw new TypeError(`${call} expected a path for an AF_UNIX socket, got ${repr(address)}`);
       return { path: address };
@@ -653,9 +729,9 @@ export class Socket {
   }
 
   #checkOpen(call: string): void {
-    if (this.#state === CLOSED || this.#state === DETACHED) throw osError(call, "EBADF", "the socket is closed");
-    if (this.#state === SERVED && call !== "getsockname()") {
-      throw new Error(`${call}: this socket belongs to a Server; use the Server's methods`);
+    if (this.#state === CLOSED) throw osError(call, "EBADF", "the socket is closed");
+    if (this.#state === OWNED && !OWNED_CALLS.has(call)) {
+      throw new Error(`${call}: this socket belongs to a ${this.#conn !== null ? "transport" : "Server"}; use its methods`);
     }
   }
 
@@ -684,37 +760,12 @@ export function socket(family: number = AF_INET, type: number = SOCK_STREAM, pro
   return new Socket(family, type, proto);
 }
 
-/**
- * Listens synchronously, as Python's bind() and listen() are. Node's listen() looks the
- * host up with dns.lookup even for an IP literal (answering a tick later) and reports a
- * failure from process.nextTick; for the length of this call the first answers at once and
- * the second is caught, so the address is taken, or the error thrown, before it returns.
- * @internal
- */
-export function listenNow(server: net.Server, options: net.ListenOptions): void {
-  const lookup = dns.lookup, nextTick = process.nextTick;
-  let failure: Error | undefined;
-  (dns as { lookup: unknown }).lookup = (host: string, opts: unknown, callback?: (...args: unknown[]) => void) => {
-    const cb = typeof opts === "function" ? (opts as (...args: unknown[]) => void) : callback!;
-    const kind = net.isIP(host);
-    if (kind === 0) return lookup(host, opts as dns.LookupOptions, callback as never);
-    cb(null, host, kind);
-  };
-  process.nextTick = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
-    if (args[0] === server && args[1] instanceof Error) failure = args[1];
-    else nextTick(fn, ...args);
-  }) as typeof process.nextTick;
-  try {
-    server.listen(options);
-  } finally {
-    (dns as { lookup: unknown }).lookup = lookup;
-    process.nextTick = nextTick;
-  }
-  if (failure !== undefined) throw failure;
-  if (!server.listening) {
-    server.close();
-    throw new Error(`listen() on ${JSON.stringify(options)} did not complete synchronously (unexpected in this Node version)`);
-  }
+/** What an owned socket still answers (Python's TransportSocket offers these). */
+const OWNED_CALLS = new Set(["getsockname()", "getpeername()", "getsockopt()", "setsockopt()"]);
+
+/** `[host, port]` or a path, from what Node's `address()` gives. */
+function nodeAddress(addr: net.AddressInfo | string): Address {
+  return typeof addr === "string" ? addr : [addr.address, addr.port];
 }
 
 function ignoreError(): void {}
