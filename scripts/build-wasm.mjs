@@ -15,4 +15,4 @@ writeFileSync(
     `/** The scheduler core, ${bytes.length} bytes of WebAssembly, base64. @internal */\n` +
     `export const WASM_BASE64 = "${bytes.toString("base64")}";\n`,
 );
-console.log(`build/core.wasm: ${bytes.length} bytes`);
+// Quiet on success: npm pack and npm install print npm's own output only.

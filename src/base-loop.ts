@@ -8,7 +8,7 @@
 import { acquireCore, releaseCore, type SchedulerCore } from "./core/index.js";
 import { hostDriver } from "./drivers/index.js";
 import { MAX_SLEEP_MS, type HostDriver } from "./drivers/types.js";
-import type { Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory } from "./events.js";
+import type { AbortSignalLike, Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory } from "./events.js";
 import { ensureFuture } from "./ensure-future.js";
 import { Future, _reportUnretrieved, describeError, type Waiter } from "./future.js";
 import { Handle, TimerHandle } from "./handles.js";
@@ -70,7 +70,7 @@ export interface CreateTaskOptions {
   /** The task's name (default `Task-N`). */
   name?: string;
   /** Cancels the task when aborted, with the signal's reason as the message. */
-  signal?: AbortSignal;
+  signal?: AbortSignalLike;
 }
 
 /**

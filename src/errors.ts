@@ -2,14 +2,6 @@
 // RuntimeError is Error (or InvalidStateError where a state is wrong); those are thrown
 // as the built-in classes, with a message that names the call and the argument.
 
-/** Base of wasyncio's own error classes: sets `.name` to the class name. */
-class WasyncioError extends Error {
-  constructor(message?: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
 /**
  * Thrown into a coroutine when its Task is cancelled, and by `result()` of a cancelled Future.
  *
@@ -19,49 +11,49 @@ class WasyncioError extends Error {
  * try { yield* sleep(1000) }
  * catch (e) { if (e instanceof CancelledError) cleanup(); throw e }
  */
-export class CancelledError extends WasyncioError {}
+export class CancelledError extends Error {}
 
 /**
  * A Future or Task is in the wrong state for the call (asyncio's InvalidStateError).
  * @example
  * const fut = loop.createFuture(); fut.result() // throws InvalidStateError: Result is not ready.
  */
-export class InvalidStateError extends WasyncioError {}
+export class InvalidStateError extends Error {}
 
 /**
  * An operation ran past its deadline (`waitFor`, `timeout`).
  * @example
  * try { yield* waitFor(slow(), 100) } catch (e) { if (e instanceof TimeoutError) retry() }
  */
-export class TimeoutError extends WasyncioError {}
+export class TimeoutError extends Error {}
 
 /**
  * `getNowait()` on an empty queue.
  * @example
  * try { q.getNowait() } catch (e) { if (e instanceof QueueEmpty) idle() }
  */
-export class QueueEmpty extends WasyncioError {}
+export class QueueEmpty extends Error {}
 
 /**
  * `putNowait()` on a full queue.
  * @example
  * try { q.putNowait(x) } catch (e) { if (e instanceof QueueFull) drop(x) }
  */
-export class QueueFull extends WasyncioError {}
+export class QueueFull extends Error {}
 
 /**
  * An operation on a queue that was shut down.
  * @example
  * try { yield* q.get() } catch (e) { if (e instanceof QueueShutDown) return }
  */
-export class QueueShutDown extends WasyncioError {}
+export class QueueShutDown extends Error {}
 
 /**
  * `readexactly(n)` reached EOF first. `.partial` holds the bytes read, `.expected` the count asked for.
  * @example
  * try { yield* reader.readexactly(4) } catch (e) { if (e instanceof IncompleteReadError) log(e.partial) }
  */
-export class IncompleteReadError extends WasyncioError {
+export class IncompleteReadError extends Error {
   readonly partial: Uint8Array;
   readonly expected: number | null;
   constructor(partial: Uint8Array, expected: number | null) {
@@ -76,7 +68,7 @@ export class IncompleteReadError extends WasyncioError {
  * @example
  * try { yield* reader.readuntil("\n") } catch (e) { if (e instanceof LimitOverrunError) reader.read(e.consumed) }
  */
-export class LimitOverrunError extends WasyncioError {
+export class LimitOverrunError extends Error {
   readonly consumed: number;
   constructor(message: string, consumed: number) {
     super(message);
@@ -89,14 +81,14 @@ export class LimitOverrunError extends WasyncioError {
  * @example
  * try { yield* barrier.wait() } catch (e) { if (e instanceof BrokenBarrierError) giveUp() }
  */
-export class BrokenBarrierError extends WasyncioError {}
+export class BrokenBarrierError extends Error {}
 
 /**
  * A non-blocking socket operation would block (Python's BlockingIOError).
  * @example
  * try { conn.recv(1024) } catch (e) { if (e instanceof BlockingIOError) loop.addReader(conn, retry) }
  */
-export class BlockingIOError extends WasyncioError {
+export class BlockingIOError extends Error {
   readonly code = "EAGAIN";
 }
 
@@ -105,7 +97,7 @@ export class BlockingIOError extends WasyncioError {
  * @example
  * try { yield* loop.sockSendfile(sock, file) } catch (e) { if (e instanceof SendfileNotAvailableError) fallback() }
  */
-export class SendfileNotAvailableError extends WasyncioError {}
+export class SendfileNotAvailableError extends Error {}
 
 /**
  * Several errors raised together, as by a TaskGroup. An `AggregateError`:
@@ -116,10 +108,26 @@ export class SendfileNotAvailableError extends WasyncioError {}
 export class ExceptionGroup extends AggregateError {
   constructor(message: string, errors: Iterable<unknown>) {
     super(errors, message);
-    this.name = new.target.name;
   }
   /** The errors of the group (asyncio's name for `.errors`). */
   get exceptions(): unknown[] {
     return this.errors;
   }
+}
+
+// `.name` is the class's name (a subclass's too), as for the built-in errors; a getter on
+// the prototype rather than a shared base class, which would show in the public types.
+for (const cls of [
+  CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown, IncompleteReadError,
+  LimitOverrunError, BrokenBarrierError, BlockingIOError, SendfileNotAvailableError, ExceptionGroup,
+]) {
+  Object.defineProperty(cls.prototype, "name", {
+    get(this: Error): string {
+      return this.constructor.name;
+    },
+    set(this: Error, value: string) {
+      Object.defineProperty(this, "name", { value, writable: true, configurable: true });
+    },
+    configurable: true,
+  });
 }

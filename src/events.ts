@@ -49,3 +49,20 @@ export interface LoopOptions {
 
 /** A factory installed by `loop.setTaskFactory`, called as `factory(loop, coro, { name })`. */
 export type TaskFactory<L = LoopLike> = (loop: L, coro: Coroutine<any>, options: { name?: string }) => Future<any>;
+
+/**
+ * The host's `AbortSignal`: the DOM's or Node's, whichever the program's types declare.
+ * Where they declare neither (no "dom" lib, no `@types/node`), the part of it wasyncio
+ * uses, so the types compile there too.
+ * @example
+ * const options: { signal?: AbortSignalLike } = { signal: AbortSignal.timeout(5000) }
+ */
+export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : MinimalAbortSignal;
+
+/** What wasyncio uses of an AbortSignal. */
+interface MinimalAbortSignal {
+  readonly aborted: boolean;
+  readonly reason: any;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}

@@ -43,5 +43,5 @@ export {
 
 // Types
 export type {
-  Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopLike, LoopOptions, TaskFactory,
+  AbortSignalLike, Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopLike, LoopOptions, TaskFactory,
 } from "./events.js";

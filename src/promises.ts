@@ -1,5 +1,5 @@
 // Promise interop: adopting a Promise as a Future.
-import type { LoopLike } from "./events.js";
+import type { AbortSignalLike, LoopLike } from "./events.js";
 import { Future } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { isThenable, repr } from "./util.js";
@@ -38,7 +38,7 @@ export function wrapPromise<T>(promise: PromiseLike<T>, loop?: LoopLike): Future
  *   return yield* wrapPromise(fetch(url, { signal }).then((r) => r.text()))
  * }
  */
-export function toAbortSignal(fut: Future<unknown>): AbortSignal {
+export function toAbortSignal(fut: Future<unknown>): AbortSignalLike {
   if (!(fut instanceof Future)) throw new TypeError(`toAbortSignal() expected a Future, got ${repr(fut)}`);
   const controller = new AbortController();
   const abortIfCancelled = (f: Future<unknown>) => {

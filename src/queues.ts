@@ -255,22 +255,22 @@ export class Queue<T = unknown> {
 
   // ---- storage: overridable, as asyncio's _put/_get -----------------------------------
 
-  /** Stores an item (FIFO here). Override with `_get`, `_qsize` and `_items` for another order. */
+  /** @internal Stores an item (FIFO here). Override with `_get`, `_qsize` and `_items` for another order. */
   protected _put(item: T): void {
     (this.#fifo ??= new Deque<T>()).push(item);
   }
 
-  /** Removes and returns the next item; only called when `_qsize() > 0`. */
+  /** @internal Removes and returns the next item; only called when `_qsize() > 0`. */
   protected _get(): T {
     return this.#fifo!.shift();
   }
 
-  /** How many items are stored. */
+  /** @internal How many items are stored. */
   protected _qsize(): number {
     return this.#fifo === null ? 0 : this.#fifo.length;
   }
 
-  /** The stored items, in storage order (for `toString()`). */
+  /** @internal The stored items, in storage order (for `toString()`). */
   protected _items(): T[] {
     return this.#fifo === null ? [] : this.#fifo.toArray();
   }
@@ -743,7 +743,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  /** heapq.heappush: append, then move the item up past every parent it is less than. */
+  /** @internal heapq.heappush: append, then move the item up past every parent it is less than. */
   protected override _put(item: T): void {
     const heap = this.#heap;
     heap.push(item);
@@ -768,7 +768,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     heap[pos] = item;
   }
 
-  /** heapq.heappop: the last item replaces the root, goes down to a leaf, then up. */
+  /** @internal heapq.heappop: the last item replaces the root, goes down to a leaf, then up. */
   protected override _get(): T {
     const heap = this.#heap;
     const last = heap.pop()!;
@@ -795,10 +795,12 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     return top;
   }
 
+  /** @internal */
   protected override _qsize(): number {
     return this.#heap.length;
   }
 
+  /** @internal */
   protected override _items(): T[] {
     return this.#heap.slice();
   }
@@ -814,18 +816,22 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
 export class LifoQueue<T = unknown> extends Queue<T> {
   #stack: T[] = [];
 
+  /** @internal */
   protected override _put(item: T): void {
     this.#stack.push(item);
   }
 
+  /** @internal */
   protected override _get(): T {
     return this.#stack.pop()!;
   }
 
+  /** @internal */
   protected override _qsize(): number {
     return this.#stack.length;
   }
 
+  /** @internal */
   protected override _items(): T[] {
     return this.#stack.slice();
   }

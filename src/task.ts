@@ -2,7 +2,7 @@
 // is closed (Trio's traps): a coroutine may yield a Future (what `yield* fut` yields),
 // a Promise (waited for), or undefined (give up the rest of this iteration). Anything
 // else is a bad yield: a TypeError is thrown into the coroutine at its next step.
-import type { Coroutine, ExceptionContext, LoopLike } from "./events.js";
+import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./events.js";
 import { CancelledError, InvalidStateError } from "./errors.js";
 import { Future, describeError } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
@@ -320,7 +320,7 @@ function creationStack(): string | undefined {
  * @example
  * function* main() { const t = createTask(worker(), { name: "worker" }); yield* t }
  */
-export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignal }): Task<T> {
+export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignalLike }): Task<T> {
   const loop = getRunningLoop();
   if (typeof loop.createTask !== "function") throw new Error("createTask(): the running loop has no createTask method");
   return loop.createTask(coro, options) as Task<T>;

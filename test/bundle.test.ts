@@ -1,9 +1,7 @@
 // The built package as a user gets it: dist/ through the package's "exports" map, in fresh
 // Node processes (not through tsx and src/, which the other suites use), ESM and CJS.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
@@ -101,6 +99,7 @@ test("wasyncio/node: ESM and CJS, one EventLoop class with the main entry, Node 
       exports: ["socket", "Socket", "Protocol", "createServer" in loop, "sockRecv" in loop, "addReader" in loop].map(String),
       echo: await loop.runUntilComplete((function* () {
         const srv = node.socket(); srv.bind(["127.0.0.1", 0]); srv.listen(1);
+        yield new Promise((resolve) => setImmediate(resolve)); // Node 20/22 bind within the host tick
         const cli = node.socket();
         yield* loop.sockConnect(cli, srv.getsockname());
         const [conn] = yield* loop.sockAccept(srv);
@@ -165,85 +164,6 @@ test("dist/types/index.d.ts exists and declares EventLoop and run", () => {
 
 });
 
-test("a Node consumer typechecks against wasyncio/node's types (with @types/node, skipLibCheck: false)", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "wasyncio-types-"));
-  try {
-    mkdirSync(join(dir, "node_modules", "@types"), { recursive: true });
-    symlinkSync(ROOT, join(dir, "node_modules", "wasyncio"), "dir");
-    symlinkSync(join(ROOT, "node_modules", "@types", "node"), join(dir, "node_modules", "@types", "node"), "dir");
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
-    writeFileSync(join(dir, "use.ts"), [
-      `import { run, getRunningLoop, Protocol, socket, startServer, type Transport, type Coroutine } from "wasyncio/node";`,
-      `class Echo extends Protocol {`,
-      `  transport!: Transport;`,
-      `  override connectionMade(t: Transport) { this.transport = t; }`,
-      `  override dataReceived(data: Uint8Array) { this.transport.write(data); }`,
-      `}`,
-      `function* main(): Coroutine<number> {`,
-      `  const loop = getRunningLoop();`,
-      `  const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);`,
-      `  const sock = socket();`,
-      `  const data: Uint8Array = yield* loop.sockRecv(sock, 10);`,
-      `  const s2 = yield* startServer(function* (reader, writer) { writer.write(yield* reader.readline()); }, "127.0.0.1", 0);`,
-      `  server.close(); s2.close();`,
-      `  return data.length;`,
-      `}`,
-      `export const answer: Promise<number> = run(main);`,
-    ].join("\n"));
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
-      compilerOptions: {
-        strict: true, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022",
-        lib: ["es2022"], types: ["node"], skipLibCheck: false,
-      },
-      files: ["use.ts"],
-    }));
-    await node([createRequire(import.meta.url).resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test("a consumer project typechecks against dist/types (skipLibCheck: true)", async () => {
-  await typecheckConsumer({ skipLibCheck: true });
-});
-
-/**
- * A user's project in a temp dir: node_modules/wasyncio links to this package; strict tsc
- * over a file using the public API (through the exports map's "types" conditions), with no
- * @types/node, so the declarations must not lean on Node's types.
- */
-async function typecheckConsumer(options: { skipLibCheck: boolean }): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), "wasyncio-types-"));
-  try {
-    mkdirSync(join(dir, "node_modules"));
-    symlinkSync(ROOT, join(dir, "node_modules", "wasyncio"), "dir");
-    writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
-    writeFileSync(join(dir, "use.ts"), [
-      `import { run, sleep, EventLoop, Future, CancelledError, type Coroutine } from "wasyncio";`,
-      `import { runSync, advance } from "wasyncio/testing";`,
-      `function* main(): Coroutine<number> { yield* sleep(5); return 42; }`,
-      `const answer: Promise<number> = run(main);`,
-      `const one: number = runSync(function* () { yield* sleep(60_000); return 1; });`,
-      `const loop = new EventLoop({ clock: "virtual" });`,
-      `const fut: Future<string> = loop.createFuture<string>();`,
-      `const err: Error = new CancelledError("x");`,
-      `advance(10, loop);`,
-      `export { answer, one, fut, err };`,
-    ].join("\n"));
-    writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({
-      compilerOptions: {
-        strict: true, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022",
-        lib: ["es2022", "dom"], types: [], skipLibCheck: options.skipLibCheck,
-      },
-      files: ["use.ts"],
-    }));
-    const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
-    await node([tsc, "-p", "tsconfig.json"], dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const wasmBytes = size(WASM);
 /** The ESM files an entry loads: itself and the chunks it imports, transitively. */
 function reachable(entries: string[]): string[] {
@@ -278,13 +198,6 @@ test(`the ESM bundle has no node: imports (${esmBytes} bytes of JS in ${esmFiles
   // Chrome compiles a module synchronously on the main thread only up to 4 KB; the loop
   // instantiates its core synchronously, so the core must stay below that.
   assert.ok(wasmBytes < WASM_LIMIT, `build/core.wasm is ${wasmBytes} bytes, the limit is ${WASM_LIMIT}`);
-});
-
-// Last, as it is the slowest: tsc's default (and many projects') skipLibCheck: false checks
-// the .d.ts themselves, so a declaration that stripInternal removed while a public one
-// still names it (a base class, an implemented interface) breaks the user's build.
-test("dist/types are self-contained: a consumer with skipLibCheck: false typechecks", async () => {
-  await typecheckConsumer({ skipLibCheck: false });
 });
 
 test.run();

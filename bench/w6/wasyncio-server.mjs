@@ -129,6 +129,8 @@ function* main() {
     listener = socket(AF_INET, SOCK_STREAM);
     listener.bind([HOST, port]);
     listener.listen(128);
+    // Node 20/22 take a bound address within the host tick (Node 24+ at bind()).
+    yield new Promise((resolve) => setImmediate(resolve));
     bound = listener.getsockname()[1];
     acceptor = loop.createTask(acceptLoop(loop, listener));
   }

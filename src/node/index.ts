@@ -24,6 +24,6 @@ export { type CreateServerOptions, type CreateConnectionOptions, type DatagramEn
 
 // Streams
 export {
-  StreamReader, StreamWriter, StreamReaderProtocol, openConnection, startServer, openUnixConnection, startUnixServer,
+  StreamReader, StreamWriter, StreamReaderProtocol, FlowControlProtocol, openConnection, startServer, openUnixConnection, startUnixServer,
   DEFAULT_LIMIT, type StreamOptions, type StreamReaderOptions, type ClientConnectedCallback,
 } from "./streams.js";

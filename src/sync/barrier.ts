@@ -6,7 +6,7 @@ import { BrokenBarrierError } from "../errors.js";
 import type { Future } from "../future.js";
 import { repr } from "../util.js";
 import { Condition } from "./condition.js";
-import { _LoopBound } from "./loop-bound.js";
+import { LoopBinding } from "./loop-bound.js";
 import { _OpFuture } from "./op-future.js";
 
 type BarrierState = "filling" | "draining" | "resetting" | "broken";
@@ -22,7 +22,8 @@ type BarrierState = "filling" | "draining" | "resetting" | "broken";
  *   if (index === 0) console.log("first to arrive:", name)
  * }
  */
-export class Barrier extends _LoopBound {
+export class Barrier {
+  readonly #binding = new LoopBinding(this);
   #cond = new Condition();
   #parties: number;
   #state: BarrierState = "filling";
@@ -30,7 +31,6 @@ export class Barrier extends _LoopBound {
 
   /** @param parties how many tasks must wait to trip the barrier (an integer >= 1) */
   constructor(parties: number) {
-    super();
     if (typeof parties !== "number") {
       throw new TypeError(`Barrier() expected parties to be a positive integer, got ${repr(parties)}`);
     }
@@ -63,7 +63,7 @@ export class Barrier extends _LoopBound {
    * const index = yield* barrier.wait()
    */
   wait(): Future<number> {
-    return new _OpFuture(this._anyLoop(), this.#waitBody());
+    return new _OpFuture(this.#binding.anyLoop(), this.#waitBody());
   }
 
   *#waitBody(): Coroutine<number> {
@@ -110,7 +110,7 @@ export class Barrier extends _LoopBound {
    * yield* barrier.reset()
    */
   reset(): Future<void> {
-    return new _OpFuture(this._anyLoop(), this.#resetBody());
+    return new _OpFuture(this.#binding.anyLoop(), this.#resetBody());
   }
 
   *#resetBody(): Coroutine<void> {
@@ -135,7 +135,7 @@ export class Barrier extends _LoopBound {
    * yield* barrier.abort()
    */
   abort(): Future<void> {
-    return new _OpFuture(this._anyLoop(), this.#abortBody());
+    return new _OpFuture(this.#binding.anyLoop(), this.#abortBody());
   }
 
   *#abortBody(): Coroutine<void> {
@@ -149,7 +149,7 @@ export class Barrier extends _LoopBound {
     }
   }
 
-  override toString(): string {
+  toString(): string {
     const extra = this.#state === "broken" ? "" : `, waiters:${this.nWaiting}/${this.#parties}`;
     return `<Barrier [${this.#state}${extra}]>`;
   }

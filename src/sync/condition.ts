@@ -7,7 +7,7 @@ import { CancelledError } from "../errors.js";
 import type { Future } from "../future.js";
 import { checkFunction, repr } from "../util.js";
 import { Lock } from "./lock.js";
-import { _LoopBound } from "./loop-bound.js";
+import { LoopBinding } from "./loop-bound.js";
 import { _OpFuture } from "./op-future.js";
 import { WaitQueue } from "./wait-queue.js";
 
@@ -38,13 +38,13 @@ export interface LockLike {
  *   yield* withLock(cond, function* () { items.push(1); cond.notify() })
  * }
  */
-export class Condition extends _LoopBound {
+export class Condition {
+  readonly #binding = new LoopBinding(this);
   #lock: LockLike;
   #waiters = new WaitQueue<boolean>();
 
   /** @param lock the lock to use (default: a new `Lock`) */
   constructor(lock?: LockLike | null) {
-    super();
     if (lock === undefined || lock === null) {
       lock = new Lock();
     } else if (
@@ -94,7 +94,7 @@ export class Condition extends _LoopBound {
    */
   wait(): Future<true> {
     if (!this.locked()) throw new Error("cannot wait on un-acquired lock");
-    const loop = this._getLoop();
+    const loop = this.#binding.getLoop();
     return new _OpFuture(loop, this.#waitBody(loop));
   }
 
@@ -135,7 +135,7 @@ export class Condition extends _LoopBound {
    */
   waitFor<R>(predicate: () => R): Future<R> {
     checkFunction("Condition.waitFor()", predicate);
-    return new _OpFuture(this._anyLoop(), this.#waitForBody(predicate));
+    return new _OpFuture(this.#binding.anyLoop(), this.#waitForBody(predicate));
   }
 
   *#waitForBody<R>(predicate: () => R): Coroutine<R> {
@@ -172,7 +172,7 @@ export class Condition extends _LoopBound {
     this.#waiters.unparkAll(false);
   }
 
-  override toString(): string {
+  toString(): string {
     const waiters = this.#waiters.length;
     return `<Condition [${this.locked() ? "locked" : "unlocked"}${waiters ? `, waiters:${waiters}` : ""}]>`;
   }

@@ -1,7 +1,7 @@
 // Event: asyncio.Event. A waiter's future is returned as is: it resolves with `true` on
 // set(), and leaves the queue once done (cancelled or set), as asyncio's wait() does.
 import type { Future } from "../future.js";
-import { _LoopBound } from "./loop-bound.js";
+import { LoopBinding } from "./loop-bound.js";
 import { WaitQueue } from "./wait-queue.js";
 
 /**
@@ -12,7 +12,8 @@ import { WaitQueue } from "./wait-queue.js";
  * function* waiter() { yield* ready.wait(); console.log("go") }
  * function* starter() { yield* sleep(10); ready.set() }
  */
-export class Event extends _LoopBound {
+export class Event {
+  readonly #binding = new LoopBinding(this);
   #value = false;
   #waiters = new WaitQueue<true>();
 
@@ -52,11 +53,11 @@ export class Event extends _LoopBound {
    * yield* ev.wait()        // in a task; or `await ev.wait()`
    */
   wait(): Future<true> {
-    if (this.#value) return this._doneTrue();
-    return this.#waiters.park(this._getLoop());
+    if (this.#value) return this.#binding.doneTrue();
+    return this.#waiters.park(this.#binding.getLoop());
   }
 
-  override toString(): string {
+  toString(): string {
     const waiters = this.#waiters.length;
     return `<Event [${this.#value ? "set" : "unset"}${waiters ? `, waiters:${waiters}` : ""}]>`;
   }

@@ -4,7 +4,7 @@
 import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import type { EventLoop } from "../base-loop.js";
-import { _LoopBound } from "./loop-bound.js";
+import { LoopBinding } from "./loop-bound.js";
 import { _OpFuture } from "./op-future.js";
 import { WaitQueue } from "./wait-queue.js";
 
@@ -19,7 +19,8 @@ import { WaitQueue } from "./wait-queue.js";
  *   try { yield* sleep(10); console.log(name) } finally { lock.release() }
  * }
  */
-export class Lock extends _LoopBound {
+export class Lock {
+  readonly #binding = new LoopBinding(this);
   #locked = false;
   #waiters = new WaitQueue<true>();
 
@@ -35,9 +36,9 @@ export class Lock extends _LoopBound {
     // Fair: a free lock is taken at once only if every waiter gave up (was cancelled).
     if (!this.#locked && this.#waiters.allCancelled()) {
       this.#locked = true;
-      return this._doneTrue();
+      return this.#binding.doneTrue();
     }
-    const loop = this._getLoop();
+    const loop = this.#binding.getLoop();
     return new _OpFuture(loop, this.#acquireSlow(loop));
   }
 
@@ -72,7 +73,7 @@ export class Lock extends _LoopBound {
     return this.#locked;
   }
 
-  override toString(): string {
+  toString(): string {
     const waiters = this.#waiters.length;
     return `<Lock [${this.#locked ? "locked" : "unlocked"}${waiters ? `, waiters:${waiters}` : ""}]>`;
   }

@@ -6,31 +6,41 @@ import type { LoopLike } from "../events.js";
 import { Future } from "../future.js";
 import { _runningLoopOrNull, getEventLoop, getRunningLoop } from "../running.js";
 
-/** Base of the synchronisation primitives: binds each to the running loop on first use (asyncio's _LoopBoundMixin). */
-export class _LoopBound {
+/**
+ * The loop binding of a synchronisation primitive (asyncio's _LoopBoundMixin), held in a
+ * private field of the primitive rather than inherited, so it stays out of the public
+ * class hierarchy.
+ * @internal
+ */
+export class LoopBinding {
+  readonly #owner: object;
   #loop: EventLoop | null = null;
   #done: Future<true> | null = null;
 
-  /** @internal The running loop, binding this primitive to it on first use. */
-  _getLoop(): EventLoop {
+  constructor(owner: object) {
+    this.#owner = owner;
+  }
+
+  /** The running loop, binding the primitive to it on first use. */
+  getLoop(): EventLoop {
     const loop = getRunningLoop();
     if (this.#loop === null) this.#loop = loop;
-    if (loop !== this.#loop) throw new Error(`${this} is bound to a different event loop`);
+    if (loop !== this.#loop) throw new Error(`${this.#owner} is bound to a different event loop`);
     return loop;
   }
 
-  /** @internal A loop for an operation that may not wait: the running one, without binding. */
-  _anyLoop(): EventLoop {
+  /** A loop for an operation that may not wait: the running one, without binding. */
+  anyLoop(): EventLoop {
     return (_runningLoopOrNull() ?? this.#loop ?? getEventLoop()) as EventLoop;
   }
 
   /**
-   * @internal A future already done with `true`: what a method returns when it need not
-   * wait (asyncio's coroutine returns at once; no loop is bound, as asyncio). One per
-   * loop is kept: a done future never changes.
+   * A future already done with `true`: what a method returns when it need not wait
+   * (asyncio's coroutine returns at once; no loop is bound, as asyncio). One per loop is
+   * kept: a done future never changes.
    */
-  _doneTrue(): Future<true> {
-    const loop: LoopLike = this._anyLoop();
+  doneTrue(): Future<true> {
+    const loop: LoopLike = this.anyLoop();
     let fut = this.#done;
     if (fut === null || fut.getLoop() !== loop) {
       fut = new Future<true>({ loop });

@@ -5,7 +5,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { repr } from "../util.js";
-import { _LoopBound } from "./loop-bound.js";
+import { LoopBinding } from "./loop-bound.js";
 import { _OpFuture } from "./op-future.js";
 import { WaitQueue } from "./wait-queue.js";
 
@@ -28,7 +28,8 @@ function checkValue(call: string, value: unknown): number {
  *   try { yield* fetchIt(url) } finally { sem.release() }
  * }
  */
-export class Semaphore extends _LoopBound {
+export class Semaphore {
+  readonly #binding = new LoopBinding(this);
   #value: number;
   #waiters = new WaitQueue<true>();
 
@@ -37,7 +38,6 @@ export class Semaphore extends _LoopBound {
    *   value throws `RangeError`
    */
   constructor(value: number = 1) {
-    super();
     this.#value = checkValue(`${new.target.name}()`, value);
   }
 
@@ -60,9 +60,9 @@ export class Semaphore extends _LoopBound {
   acquire(): Future<true> {
     if (!this.locked()) {
       this.#value--;
-      return this._doneTrue();
+      return this.#binding.doneTrue();
     }
-    const loop = this._getLoop();
+    const loop = this.#binding.getLoop();
     return new _OpFuture(loop, this.#acquireSlow(loop));
   }
 
@@ -103,7 +103,7 @@ export class Semaphore extends _LoopBound {
     return false;
   }
 
-  override toString(): string {
+  toString(): string {
     const waiters = this.#waiters.length;
     const state = this.locked() ? "locked" : `unlocked, value:${this.#value}`;
     return `<${this.constructor.name} [${state}${waiters ? `, waiters:${waiters}` : ""}]>`;
