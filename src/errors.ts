@@ -54,8 +54,11 @@ export class QueueShutDown extends Error {}
  * try { yield* reader.readexactly(4) } catch (e) { if (e instanceof IncompleteReadError) log(e.partial) }
  */
 export class IncompleteReadError extends Error {
+  /** The bytes read before EOF. */
   readonly partial: Uint8Array;
+  /** How many bytes were asked for (null: up to a separator). */
   readonly expected: number | null;
+  /** `partial`: the bytes read before EOF; `expected`: how many were asked for. */
   constructor(partial: Uint8Array, expected: number | null) {
     super(`${partial.length} bytes read on a total of ${expected === null ? "undefined" : expected} expected bytes`);
     this.partial = partial;
@@ -69,7 +72,9 @@ export class IncompleteReadError extends Error {
  * try { yield* reader.readuntil("\n") } catch (e) { if (e instanceof LimitOverrunError) reader.read(e.consumed) }
  */
 export class LimitOverrunError extends Error {
+  /** How many bytes to consume from the buffer to get past the overrun. */
   readonly consumed: number;
+  /** `consumed`: how many bytes to consume to get past the overrun. */
   constructor(message: string, consumed: number) {
     super(message);
     this.consumed = consumed;
@@ -106,6 +111,7 @@ export class SendfileNotAvailableError extends Error {}
  * catch (e) { if (e instanceof ExceptionGroup) for (const err of e.exceptions) log(err) }
  */
 export class ExceptionGroup extends AggregateError {
+  /** A group of `errors` (asyncio's argument order: the message first). */
   constructor(message: string, errors: Iterable<unknown>) {
     super(errors, message);
   }

@@ -1,41 +1,80 @@
 // Interfaces only: what Future and Task need of a loop, and the shapes of the public API.
 import type { Future } from "./future.js";
 
-/** A generator function's generator: what a Task drives. `yield* x` inside it waits for `x`. */
+/**
+ * A generator function's generator: what a Task drives. `yield* x` inside it waits for `x`.
+ * @example
+ * function* fetchTwice(): Coroutine<number> { yield* sleep(10); return 2 }
+ */
 export type Coroutine<T = unknown> = Generator<unknown, T, any>;
 
-/** Anything a Task or `ensureFuture` can wait for. */
+/**
+ * Anything a Task or `ensureFuture` can wait for: a Future, a coroutine or a promise.
+ * @example
+ * const all: Awaitable<number>[] = [loop.createFuture<number>(), compute(), Promise.resolve(3)]
+ */
 export type Awaitable<T = unknown> = Future<T> | Coroutine<T> | PromiseLike<T>;
 
 /**
  * What the exception handler receives (asyncio's context dict): `message` always, and
  * where they apply `exception`, `future`, `task`, `handle`, `sourceTraceback`.
+ * @example
+ * loop.setExceptionHandler((loop, context: ExceptionContext) => log(context.message, context.exception))
  */
 export interface ExceptionContext {
+  /** What happened, in words. */
   message: string;
+  /** The error, when there is one. */
   exception?: unknown;
+  /** The future whose exception nobody retrieved. */
   future?: unknown;
+  /** The task concerned. */
   task?: unknown;
+  /** The handle of the callback that failed. */
   handle?: unknown;
+  /** Where the future or task was made (debug mode). */
   sourceTraceback?: string;
+  /** More keys, as the reporter sees fit (`transport`, `protocol`, `server`, ...). */
   [key: string]: unknown;
 }
 
-/** `handler(loop, context)`, installed with `loop.setExceptionHandler`. */
+/**
+ * `handler(loop, context)`, installed with `loop.setExceptionHandler`.
+ * @example
+ * const handler: ExceptionHandler = (loop, context) => console.error("oops:", context.message)
+ * loop.setExceptionHandler(handler)
+ */
 export type ExceptionHandler<L = LoopLike> = (loop: L, context: ExceptionContext) => void;
 
 /**
  * The small loop interface Future and Task depend on, so a user's own minimal loop class
- * runs them (the seed's "How does event loop work?"). `createFuture` may be absent.
+ * runs them (the asyncio walkthrough's "How does the event loop work?"). `createFuture`
+ * may be absent.
+ * @example
+ * class MiniLoop implements LoopLike {
+ *   ready: [(...a: any[]) => unknown, any[]][] = []
+ *   callSoon(cb: (...a: any[]) => unknown, ...args: any[]) { this.ready.push([cb, args]) }
+ *   callExceptionHandler(context: ExceptionContext) { console.error(context.message) }
+ *   getDebug() { return false }
+ * }
  */
 export interface LoopLike {
+  /** Schedules `callback(...args)` to run soon, in order (FIFO). */
   callSoon(callback: (...args: any[]) => unknown, ...args: any[]): unknown;
+  /** A new Future of this loop (optional: `new Future({ loop })` is used without it). */
   createFuture?<T>(): Future<T>;
+  /** Reports an error nothing else handled: a failing callback, an unretrieved exception. */
   callExceptionHandler(context: ExceptionContext): void;
+  /** Whether debug mode is on (Task then records where each task was made). */
   getDebug(): boolean;
 }
 
-/** Options of `new EventLoop()`, `run()` and `runSync()`. */
+/**
+ * Options of `new EventLoop()`, `run()` and `runSync()`.
+ * @example
+ * const options: LoopOptions = { clock: "virtual", debug: true, slowCallbackMs: 50 }
+ * const loop = new EventLoop(options)
+ */
 export interface LoopOptions {
   /** `'real'` (default) or `'virtual'`: time starts at 0 and jumps to the next timer when idle. */
   clock?: "real" | "virtual";
@@ -47,7 +86,11 @@ export interface LoopOptions {
   core?: "wasm" | "js";
 }
 
-/** A factory installed by `loop.setTaskFactory`, called as `factory(loop, coro, { name })`. */
+/**
+ * A factory installed by `loop.setTaskFactory`, called as `factory(loop, coro, { name })`.
+ * @example
+ * loop.setTaskFactory((loop, coro, options) => new Task(coro, { loop, ...options }))
+ */
 export type TaskFactory<L = LoopLike> = (loop: L, coro: Coroutine<any>, options: { name?: string }) => Future<any>;
 
 /**
@@ -57,12 +100,11 @@ export type TaskFactory<L = LoopLike> = (loop: L, coro: Coroutine<any>, options:
  * @example
  * const options: { signal?: AbortSignalLike } = { signal: AbortSignal.timeout(5000) }
  */
-export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : MinimalAbortSignal;
-
-/** What wasyncio uses of an AbortSignal. */
-interface MinimalAbortSignal {
+export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototype: infer S } } ? S : {
   readonly aborted: boolean;
   readonly reason: any;
+  /** Calls `listener` when the signal aborts. */
   addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  /** Stops calling `listener`. */
   removeEventListener(type: "abort", listener: () => void): void;
-}
+};

@@ -49,6 +49,11 @@ export class Handle {
     return `${this.#cancelled ? " cancelled" : ""}${name}`;
   }
 
+  /**
+   * The handle as asyncio's repr shows it: its class, state and callback.
+   * @example
+   * String(loop.callSoon(tick))   // "<Handle tick()>"
+   */
   toString(): string {
     return `<${this.constructor.name}${this._describe()}>`;
   }

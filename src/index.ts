@@ -14,7 +14,7 @@ export { wrapPromise } from "./promises.js";
 export { sleep } from "./sleep.js";
 
 // Combinators, timeouts, structured concurrency
-export { gather, type GatherOptions, type GatherResults, type GatherSettled } from "./gather.js";
+export { gather, type AwaitedOf, type GatherOptions, type GatherResults, type GatherSettled } from "./gather.js";
 export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitOptions } from "./wait.js";
 export { waitFor } from "./wait-for.js";
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
@@ -26,10 +26,10 @@ export { toAbortSignal } from "./promises.js";
 // Synchronisation (src/sync/)
 export { Lock } from "./sync/lock.js";
 export { Event } from "./sync/event.js";
-export { Condition } from "./sync/condition.js";
+export { Condition, type LockLike } from "./sync/condition.js";
 export { Semaphore, BoundedSemaphore } from "./sync/semaphore.js";
 export { Barrier } from "./sync/barrier.js";
-export { withLock, withSemaphore } from "./sync/scoped.js";
+export { withLock, withSemaphore, type Acquirable } from "./sync/scoped.js";
 
 // Queues
 export { Queue, PriorityQueue, LifoQueue, type QueueOptions } from "./queues.js";

@@ -240,6 +240,7 @@ export class Queue<T = unknown> {
   #loop: LoopLike | null = null;
 
   /**
+   * A queue of at most `maxsize` items.
    * @param maxsize how many items the queue holds before `put()` waits; `<= 0` (the
    *   default) or `Infinity` is unbounded. Must be an integer.
    */
@@ -729,6 +730,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
   #less: (a: T, b: T) => boolean;
 
   /**
+   * A priority queue of at most `maxsize` items, smallest first.
    * @param maxsize as `Queue`'s
    * @param options.compare a sort comparator (default: Python's `<`, see above)
    */

@@ -45,6 +45,11 @@ export class TaskGroup {
     return task;
   }
 
+  /**
+   * The group as asyncio's repr shows it: whether it is entered, its tasks, errors, cancelling.
+   * @example
+   * String(tg)   // "<TaskGroup tasks=2 entered>"
+   */
   toString(): string {
     const info = [this.#tasks.size ? `tasks=${this.#tasks.size}` : "", this.#errors.length ? `errors=${this.#errors.length}` : "",
       this.#aborting ? "cancelling" : this.#entered ? "entered" : ""].filter(Boolean).join(" ");

@@ -92,6 +92,11 @@ export class Timeout {
     return this.#state === "expiring" || this.#state === "expired";
   }
 
+  /**
+   * The scope as asyncio's repr shows it: its state and deadline.
+   * @example
+   * String(scope)   // "<Timeout [active] when=1500>"
+   */
   toString(): string {
     const when = this.#state === "active" ? ` when=${this.#when === null ? "null" : Math.round(this.#when * 1000) / 1000}` : "";
     return `<Timeout [${this.#state}]${when}>`;

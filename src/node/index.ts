@@ -17,13 +17,13 @@ export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./
 
 // Transports, protocols and servers
 export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, type Address, type ProtocolFactory } from "./protocols.js";
-export { Transport } from "./transports.js";
-export { DatagramTransport } from "./datagram.js";
+export { Transport, type StreamProtocolLike } from "./transports.js";
+export { DatagramTransport, type DatagramProtocolLike } from "./datagram.js";
 export { Server } from "./server.js";
 export { type CreateServerOptions, type CreateConnectionOptions, type DatagramEndpointOptions } from "./high-level.js";
 
 // Streams
 export {
   StreamReader, StreamWriter, StreamReaderProtocol, FlowControlProtocol, openConnection, startServer, openUnixConnection, startUnixServer,
-  DEFAULT_LIMIT, type StreamOptions, type StreamReaderOptions, type ClientConnectedCallback,
+  DEFAULT_LIMIT, type StreamOptions, type StreamReaderOptions, type ClientConnectedCallback, type ReadingTransport,
 } from "./streams.js";

@@ -11,7 +11,11 @@ import { checkFunction, repr } from "../util.js";
 import { installLoopMethods } from "./install.js";
 import { Socket, type Registration } from "./socket.js";
 
-/** A socket or its `fileno()`. */
+/**
+ * A socket or its `fileno()`: what `addReader`/`addWriter` take, as asyncio takes a socket or an fd.
+ * @example
+ * const fd: FileDescriptor = sock.fileno(); loop.addReader(fd, onReadable)
+ */
 export type FileDescriptor = Socket | number;
 
 /** A reader or writer registration: `callback(...args)`, run while its socket is ready. */

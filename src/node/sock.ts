@@ -19,10 +19,18 @@ import type { Address } from "./protocols.js";
 import { _unwatch, _watch } from "./selector.js";
 import { Socket, checkInetAddress, checkPort, toBytes } from "./socket.js";
 
-/** One getaddrinfo result: `[family, type, proto, canonname, [host, port]]`, as Python's. */
+/**
+ * One getaddrinfo result: `[family, type, proto, canonname, [host, port]]`, as Python's.
+ * @example
+ * const [[family, , , , [host, port]]]: AddrInfo[] = yield* loop.getaddrinfo("localhost", 80)
+ */
 export type AddrInfo = [family: number, type: number, proto: number, canonname: string, sockaddr: [string, number]];
 
-/** Options of `loop.getaddrinfo`. */
+/**
+ * Options of `loop.getaddrinfo`.
+ * @example
+ * yield* loop.getaddrinfo("localhost", 80, { family: AF_INET, type: SOCK_STREAM })
+ */
 export interface GetaddrinfoOptions {
   /** `AF_INET`, `AF_INET6` or `AF_UNSPEC` (0, default: both). */
   family?: number;
@@ -34,7 +42,12 @@ export interface GetaddrinfoOptions {
   flags?: number;
 }
 
-/** Options of `loop.sockSendfile`. */
+/**
+ * Options of `loop.sockSendfile`.
+ * @example
+ * const file = yield* wrapPromise(fs.promises.open("big.bin"))
+ * yield* loop.sockSendfile(sock, file, 0, null, { fallback: true })
+ */
 export interface SendfileOptions {
   /** Read and send in chunks when the socket has no native sendfile (default true; wasyncio sockets never do). */
   fallback?: boolean;

@@ -487,6 +487,11 @@ export class Socket {
     return this.#options.get(`${level}:${option}`) ?? 0;
   }
 
+  /**
+   * The socket's number, family and state.
+   * @example
+   * String(socket())   // "<wasyncio.Socket fd=1000 AF_INET new>"
+   */
   toString(): string {
     const kind = this.family === AF_UNIX ? "AF_UNIX" : this.family === AF_INET6 ? "AF_INET6" : "AF_INET";
     return `<wasyncio.Socket fd=${this.fileno()} ${kind} ${STATE_NAMES[this.#state]}>`;

@@ -35,7 +35,9 @@ const encoder = new TextEncoder();
  * reader.setTransport({ pauseReading: () => sock.pause(), resumeReading: () => sock.resume() })
  */
 export interface ReadingTransport {
+  /** Stops reading: the reader's buffer is over twice its limit. */
   pauseReading(): void;
+  /** Reads again: the buffer went back under the limit. */
   resumeReading(): void;
 }
 
@@ -268,6 +270,11 @@ export class StreamReader {
     };
   }
 
+  /**
+   * The reader as asyncio's repr shows it: buffered bytes, limit, EOF, exception, waiter.
+   * @example
+   * String(reader)   // "<StreamReader 5 bytes eof>"
+   */
   toString(): string {
     const info = ["StreamReader"];
     if (this.#buffer.size > 0) info.push(`${this.#buffer.size} bytes`);

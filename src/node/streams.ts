@@ -62,6 +62,7 @@ export class StreamReaderProtocol extends FlowControlProtocol {
   #closed: Future<void>;
 
   /**
+   * The protocol between a transport and a StreamReader (and, for servers, `clientConnected`).
    * @param streamReader the reader fed by this protocol (or null)
    * @param clientConnected for servers: called with the reader and a new writer on connection
    * @param loop the loop (default: the running loop)

@@ -29,7 +29,10 @@ export class Barrier {
   #state: BarrierState = "filling";
   #count = 0;
 
-  /** @param parties how many tasks must wait to trip the barrier (an integer >= 1) */
+  /**
+   * A barrier for `parties` tasks.
+   * @param parties how many tasks must wait to trip the barrier (an integer >= 1)
+   */
   constructor(parties: number) {
     if (typeof parties !== "number") {
       throw new TypeError(`Barrier() expected parties to be a positive integer, got ${repr(parties)}`);
@@ -149,6 +152,11 @@ export class Barrier {
     }
   }
 
+  /**
+   * The barrier as asyncio's repr shows it: state, waiters, parties.
+   * @example
+   * String(new Barrier(3))   // "<Barrier [filling, waiters:0/3]>"
+   */
   toString(): string {
     const extra = this.#state === "broken" ? "" : `, waiters:${this.nWaiting}/${this.#parties}`;
     return `<Barrier [${this.#state}${extra}]>`;

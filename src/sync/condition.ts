@@ -17,8 +17,11 @@ import { WaitQueue } from "./wait-queue.js";
  * const lock: LockLike = new Lock(); const cond = new Condition(lock)
  */
 export interface LockLike {
+  /** Takes the lock, waiting while another task holds it. */
   acquire(): Future<unknown>;
+  /** Gives the lock back. */
   release(): void;
+  /** Whether a task holds the lock. */
   locked(): boolean;
 }
 
@@ -43,7 +46,10 @@ export class Condition {
   #lock: LockLike;
   #waiters = new WaitQueue<boolean>();
 
-  /** @param lock the lock to use (default: a new `Lock`) */
+  /**
+   * A condition over `lock`.
+   * @param lock the lock to use (default: a new `Lock`)
+   */
   constructor(lock?: LockLike | null) {
     if (lock === undefined || lock === null) {
       lock = new Lock();
@@ -172,6 +178,11 @@ export class Condition {
     this.#waiters.unparkAll(false);
   }
 
+  /**
+   * The condition as asyncio's repr shows it: its lock's state and the waiters.
+   * @example
+   * String(new Condition())   // "<Condition [unlocked]>"
+   */
   toString(): string {
     const waiters = this.#waiters.length;
     return `<Condition [${this.locked() ? "locked" : "unlocked"}${waiters ? `, waiters:${waiters}` : ""}]>`;

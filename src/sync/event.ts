@@ -57,6 +57,11 @@ export class Event {
     return this.#waiters.park(this.#binding.getLoop());
   }
 
+  /**
+   * The event as asyncio's repr shows it: set or unset, and the waiters.
+   * @example
+   * String(new Event())   // "<Event [unset]>"
+   */
   toString(): string {
     const waiters = this.#waiters.length;
     return `<Event [${this.#value ? "set" : "unset"}${waiters ? `, waiters:${waiters}` : ""}]>`;

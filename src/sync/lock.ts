@@ -73,6 +73,11 @@ export class Lock {
     return this.#locked;
   }
 
+  /**
+   * The lock as asyncio's repr shows it: locked or unlocked, and the waiters.
+   * @example
+   * String(new Lock())   // "<Lock [unlocked]>"
+   */
   toString(): string {
     const waiters = this.#waiters.length;
     return `<Lock [${this.#locked ? "locked" : "unlocked"}${waiters ? `, waiters:${waiters}` : ""}]>`;

@@ -11,7 +11,9 @@ import { checkFunction, repr } from "../util.js";
  * const guard: Acquirable = new Semaphore(2); yield* withSemaphore(guard, function* () {})
  */
 export interface Acquirable {
+  /** Takes it (a unit, the lock), waiting until it can. */
   acquire(): Future<unknown>;
+  /** Gives it back. */
   release(): void;
 }
 

@@ -34,6 +34,7 @@ export class Semaphore {
   #waiters = new WaitQueue<true>();
 
   /**
+   * A semaphore with `value` free units.
    * @param value the initial number of free units (default 1); a negative or non-integer
    *   value throws `RangeError`
    */
@@ -103,6 +104,11 @@ export class Semaphore {
     return false;
   }
 
+  /**
+   * The semaphore as asyncio's repr shows it: locked or the free units, and the waiters.
+   * @example
+   * String(new Semaphore(2))   // "<Semaphore [unlocked, value:2]>"
+   */
   toString(): string {
     const waiters = this.#waiters.length;
     const state = this.locked() ? "locked" : `unlocked, value:${this.#value}`;
@@ -121,7 +127,10 @@ export class Semaphore {
 export class BoundedSemaphore extends Semaphore {
   #bound: number;
 
-  /** @param value the initial and largest number of free units (default 1) */
+  /**
+   * A semaphore that `release()` may not raise above `value`.
+   * @param value the initial and largest number of free units (default 1)
+   */
   constructor(value: number = 1) {
     super(value);
     this.#bound = this._value;
