@@ -2,7 +2,9 @@
 // primitives, on the same work, side by side in one run. Every measurement runs in a
 // fresh child process (after an in-process warm-up, except W5 which measures peak RSS);
 // each is repeated, and ratios against wasyncio (Wasm core) are computed run by run,
-// since these machines are noisy. Writes bench/results/latest.md and latest.svg.
+// since these machines are noisy. A full run writes bench/results/latest.md and
+// latest.svg (committed: the README shows them); a --quick or --only run writes the same
+// two files into bench/results/quick/ (git-ignored), never over the full results.
 //   npm run bench              the full suite (< 15 min on 2 cores)
 //   npm run bench -- --quick   a cut-down run (< 1 min): smaller N, fewer runs
 //   npm run bench -- --only w2,w4
@@ -288,12 +290,13 @@ if (skipped.length) {
 }
 lines.push(`Suite time: ${((Date.now() - started) / 1000).toFixed(0)} s.`, "");
 
-mkdirSync("bench/results", { recursive: true });
-writeFileSync("bench/results/latest.md", lines.join("\n"));
+const OUT = quick || only ? "bench/results/quick" : "bench/results";
+mkdirSync(OUT, { recursive: true });
+writeFileSync(`${OUT}/latest.md`, lines.join("\n"));
 const chartRows = selected.map((w) => ({
   title: WORKLOADS[w].title,
   bars: Object.entries(results[w]).filter(([, row]) => row.ratio.length).map(([name, row]) => ({ name, ratio: median(row.ratio) })),
 }));
-writeFileSync("bench/results/latest.svg", renderChart(chartRows, { subtitle: `${date} · ${machine} · Node ${versions.node}${quick ? " · quick run" : ""}` }));
+writeFileSync(`${OUT}/latest.svg`, renderChart(chartRows, { subtitle: `${date} · ${machine} · Node ${versions.node}${quick ? " · quick run" : ""}` }));
 console.log(lines.join("\n"));
-console.log("wrote bench/results/latest.md and bench/results/latest.svg");
+console.log(`wrote ${OUT}/latest.md and ${OUT}/latest.svg`);

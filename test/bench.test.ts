@@ -1,7 +1,7 @@
 // The benchmark harness works: every workload of every installed system runs at a tiny
 // size and reports its correctness count; the chart renders. No timing is asserted here.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 // @ts-expect-error: plain ESM JavaScript without declarations
@@ -110,6 +110,19 @@ test("the chart: an SVG with a bar and a label per system, on a log scale", () =
   assert.match(svg, />7\.50×</);
   assert.match(svg, />0\.50×</);
   assert.match(svg, />10×</); // an axis decade
+});
+
+test("a --quick (or --only) run writes bench/results/quick/, git-ignored, and leaves the full results alone", () => {
+  const committed = ["bench/results/latest.md", "bench/results/latest.svg"];
+  const before = committed.map((f) => readFileSync(f, "utf8"));
+  const started = Date.now();
+  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w1a"], { encoding: "utf8", timeout: 120_000 });
+  assert.equal(committed.map((f) => readFileSync(f, "utf8")), before, "the full run's files are untouched");
+  for (const f of ["bench/results/quick/latest.md", "bench/results/quick/latest.svg"]) {
+    assert.ok(statSync(f).mtimeMs >= started - 1000, `${f} was written`);
+    assert.is(spawnSync("git", ["check-ignore", "-q", f]).status, 0, `${f} is git-ignored`);
+  }
+  assert.match(readFileSync("bench/results/quick/latest.md", "utf8"), new RegExp(`Node ${process.version.replace(/\./g, "\\.")}`));
 });
 
 test.run();
