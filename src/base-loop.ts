@@ -12,7 +12,7 @@ import type { AbortSignalLike, Awaitable, Coroutine, ExceptionContext, Exception
 import { ensureFuture } from "./ensure-future.js";
 import { Future, _reportUnretrieved, describeError, type Waiter } from "./future.js";
 import { Handle, TimerHandle } from "./handles.js";
-import { Task, _forgetTasks } from "./task.js";
+import { Task, _checkCoroutine, _forgetTasks } from "./task.js";
 import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
 import { checkFunction, checkMs, repr } from "./util.js";
 
@@ -216,6 +216,7 @@ export class EventLoop {
    */
   createTask<T>(coro: Coroutine<T>, options?: CreateTaskOptions): Task<T> {
     this.#checkClosed();
+    _checkCoroutine("loop.createTask()", coro);
     const name = options?.name;
     const signal = options?.signal;
     if (signal !== undefined) checkSignal(signal);

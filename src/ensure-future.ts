@@ -2,7 +2,7 @@ import type { Awaitable, LoopLike } from "./events.js";
 import { Future } from "./future.js";
 import { wrapPromise } from "./promises.js";
 import { getEventLoop } from "./running.js";
-import { Task } from "./task.js";
+import { Task, _describeNotCoroutine } from "./task.js";
 import { isGenerator, isThenable, repr } from "./util.js";
 
 /**
@@ -26,5 +26,6 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: LoopLike): Future<T> {
     return typeof create === "function" ? create.call(loop, aw) : new Task<T>(aw, { loop });
   }
   if (isThenable(aw)) return wrapPromise(aw, loop);
-  throw new TypeError(`ensureFuture() expected a Future, a generator (coroutine) or a Promise, got ${repr(aw)}`);
+  const hint = typeof aw === "function" ? _describeNotCoroutine(aw) : repr(aw);
+  throw new TypeError(`ensureFuture() expected a Future, a generator (coroutine) or a Promise, got ${hint}`);
 }

@@ -58,11 +58,11 @@ export class Task<T = unknown> extends Future<T> {
    */
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const loop = options?.loop ?? _runningLoopOrNull() ?? getEventLoop();
-    super({ loop });
-    if (!isGenerator(coro)) {
-      const hint = typeof coro === "function" ? " (did you mean to call the generator function?)" : "";
-      throw new TypeError(`new Task() expected a generator (a coroutine), got ${repr(coro)}${hint}`);
+    if (typeof loop !== "object" || loop === null || typeof loop.callSoon !== "function") {
+      throw new TypeError(`new Task() expected options.loop to be an event loop, got ${repr(loop)}`);
     }
+    _checkCoroutine("new Task()", coro);
+    super({ loop });
     this.#coro = coro;
     const name = options?.name;
     this.#name = name === undefined || name === null ? ++taskCounter : String(name);
@@ -293,6 +293,41 @@ export class Task<T = unknown> extends Future<T> {
   }
 }
 
+/**
+ * Throws a TypeError naming `call` unless `coro` is a coroutine (a generator object), with
+ * what to do instead for the usual mistakes: a generator function not called, a Promise
+ * or an async function (which cannot be a task), a future or task (already scheduled).
+ * @internal
+ */
+export function _checkCoroutine(call: string, coro: unknown): void {
+  if (!isGenerator(coro)) throw new TypeError(`${call} expected a generator (a coroutine), got ${_describeNotCoroutine(coro)}`);
+}
+
+/** `coro`, described for an error message about a value that is not a coroutine, with a hint. @internal */
+export function _describeNotCoroutine(coro: unknown): string {
+  if (typeof coro === "function") {
+    const kind = (coro as { constructor?: { name?: string } }).constructor?.name;
+    const name = coro.name || "fn";
+    if (kind === "AsyncFunction" || kind === "AsyncGeneratorFunction") {
+      return `async function ${name}: an async function cannot be driven or cancelled as a task; write it as a ` +
+        `generator function (function*), or wait for its promise with wrapPromise(${name}()) or ensureFuture(${name}())`;
+    }
+    if (kind === "GeneratorFunction") return `${repr(coro)} (did you mean to call the generator function: ${name}()?)`;
+    return `${repr(coro)} (did you mean to call it?)`;
+  }
+  if (coro instanceof Future || isFutureLike(coro)) {
+    const what = coro instanceof Task ? "a Task" : "a Future";
+    return `${repr(coro)}: ${what} is already scheduled: yield* it to wait for it, or pass it to ensureFuture()`;
+  }
+  if (isThenable(coro)) {
+    const advice = "cannot be driven or cancelled as a task; wait for it with wrapPromise(p) or ensureFuture(p), " +
+      "or write the coroutine as a generator function (function*)";
+    if (coro instanceof Promise) return `a Promise: a Promise (what an async function returns) ${advice}`;
+    return `a thenable (${repr(coro)}): a thenable ${advice}`;
+  }
+  return repr(coro);
+}
+
 /** A future from another copy of this library (or a compatible class). @internal */
 function isFutureLike(value: unknown): value is Future<unknown> {
   return typeof value === "object" && value !== null &&
@@ -321,6 +356,7 @@ function creationStack(): string | undefined {
  * function* main() { const t = createTask(worker(), { name: "worker" }); yield* t }
  */
 export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignalLike }): Task<T> {
+  _checkCoroutine("createTask()", coro);
   const loop = getRunningLoop();
   if (typeof loop.createTask !== "function") throw new Error("createTask(): the running loop has no createTask method");
   return loop.createTask(coro, options) as Task<T>;
