@@ -6,6 +6,7 @@ import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { test } from "uvu";
+import { freePort } from "./ports.js";
 import * as assert from "uvu/assert";
 import { main as eventLoop } from "../examples/event-loop.js";
 import { main as createServer } from "../examples/create-server.js";
@@ -119,16 +120,6 @@ for (const builtin of [false, true]) {
 }
 
 /** An nc-like client: sends each line, waiting for its echo before the next; returns all it got. */
-/** A port nothing listens on (bound by node:net on 127.0.0.1, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 function talk(port: number, lines: string[]): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -14,6 +14,7 @@ import * as net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
+import { freePort } from "./ports.js";
 import * as assert from "uvu/assert";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -65,7 +66,7 @@ const files = programs.map((b) => join(ROOT, `.readme-${b.line}-${process.pid}.m
 
 /** The environment of a reader's shell: no loader (tsx) inherited, no forced colours. */
 function plainEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: "1" };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
   delete env.NODE_OPTIONS;
   delete env.FORCE_COLOR;
   return env;
@@ -80,15 +81,6 @@ function run(args: string[], options: { timeout?: number } = {}): Promise<{ code
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 /** Connects to 127.0.0.1:port, retrying while the server starts; sends a line, returns the reply. */
 function echo(port: number, deadline: number): Promise<string> {
