@@ -1,6 +1,6 @@
-// The seed's section "How does loop.create_server work?", ported: a server built by hand
+// The asyncio walkthrough's section "How does loop.create_server work?", ported: a server built by hand
 // from a listening socket (what loop.createServer does inside), serving an echo protocol.
-// The seed starts serving with the private loop._start_serving(); the public way to serve
+// The walkthrough starts serving with the private loop._start_serving(); the public way to serve
 // a socket you made yourself is loop.createServer(factory, undefined, undefined, { sock }).
 //
 // Run it: npx tsx examples/create-server.ts [--builtin]   then: nc localhost 5566
@@ -40,7 +40,7 @@ class EchoProtocol extends Protocol {
 
 /**
  * Serves until `signal` aborts (Ctrl-C when run as a program). `builtin` uses
- * loop.createServer(EchoProtocol, "localhost", port) itself (the seed's "Equal to" line);
+ * loop.createServer(EchoProtocol, "localhost", port) itself (the walkthrough's "Equal to" line);
  * `port` 0 picks a free port, which `ready(port)` receives.
  */
 export async function main(options: {

@@ -1,4 +1,4 @@
-// The seed's section "How does event loop work?", ported: an event loop is a queue of
+// The asyncio walkthrough's section "How does event loop work?", ported: an event loop is a queue of
 // ready callbacks and a loop that runs them, one batch per iteration, until stopped.
 // This minimal Loop is the user's own class; the library's real Tasks and Futures run on
 // it, because they need only callSoon, createFuture, callExceptionHandler and getDebug.
@@ -90,7 +90,7 @@ class Loop {
 }
 
 /**
- * The seed's script. It has no timers, so `clock` changes nothing; it is accepted like the
+ * The walkthrough's script. It has no timers, so `clock` changes nothing; it is accepted like the
  * other examples' options. `print` receives the lines (default console.log).
  */
 export async function main(options: { clock?: "real" | "virtual"; print?: (line: string) => void } = {}): Promise<void> {

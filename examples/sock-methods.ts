@@ -1,4 +1,4 @@
-// The seed's section "How does loop.sock_* work?", ported line by line: the loop's
+// The asyncio walkthrough's section "How does loop.sock_* work?", ported line by line: the loop's
 // sockAccept, sockRecv and sockSendall written by hand with the non-blocking socket calls
 // (accept, recv, send), BlockingIOError and addReader/addWriter, installed on
 // EventLoop.prototype, serving an echo server.
@@ -61,7 +61,7 @@ function sockSendall(this: EventLoop, sock: Socket, data: Uint8Array, fut?: Futu
     fut.setResult(undefined);
   } else {
     if (n) data = data.subarray(n);
-    // The seed passes `sock` where the callback goes (add_writer(fd, sock, ...)); it means
+    // The walkthrough passes `sock` where the callback goes (add_writer(fd, sock, ...)); it means
     // sock_sendall, which retries with the rest once the socket is writable.
     this.addWriter(fd, sockSendall.bind(this), sock, data, fut, true);
   }
@@ -69,7 +69,7 @@ function sockSendall(this: EventLoop, sock: Socket, data: Uint8Array, fut?: Futu
 }
 
 function* handler(loop: EventLoop, conn: Socket): Coroutine<void> {
-  // The seed leaves the connection open when the server stops (its process exits); a Node
+  // The walkthrough leaves the connection open when the server stops (its process exits); a Node
   // process would stay up while a socket is open, so the finally clauses here close them.
   try {
     for (;;) {
@@ -124,11 +124,11 @@ export async function main(options: { port?: number; ready?: (port: number) => v
   try {
     await loop.runUntilComplete(task);
   } catch (e) {
-    // KeyboardInterrupt in the seed: here the signal cancels the server.
+    // KeyboardInterrupt in the walkthrough: here the signal cancels the server.
     if (!(e instanceof CancelledError)) throw e;
   } finally {
     loop.close();
-    // The seed's process ends here; this one may go on (a test), with the library's methods.
+    // The walkthrough's process ends here; this one may go on (a test), with the library's methods.
     Object.assign(proto, library);
   }
 }

@@ -1,4 +1,4 @@
-// The seed's section "How does asyncio.wait work?", ported: a hand-written `wait` that
+// The asyncio walkthrough's section "How does asyncio.wait work?", ported: a hand-written `wait` that
 // wraps every awaitable in a future, waits on one shared `waiter` future that the last
 // done callback completes, and then sorts the futures into done and pending.
 //
@@ -9,7 +9,7 @@ import { EventLoop, Future, ensureFuture, getEventLoop, sleep, wait as libraryWa
 /** What `wait` needs of a loop: `getEventLoop()` is typed as the small LoopLike, whose `createFuture` is optional. */
 type LoopWithFutures = LoopLike & { createFuture<T>(): Future<T> };
 
-// A coroutine (a generator function), as the seed's `async def`: nothing runs until a
+// A coroutine (a generator function), as the walkthrough's `async def`: nothing runs until a
 // task steps it, so `wait([...])` can be built before the loop runs.
 export function* wait<T>(fs: Iterable<Awaitable<T>>, loop?: LoopLike): Coroutine<[Set<Future<T>>, Set<Future<T>>]> {
   const futures = new Set([...new Set(fs)].map((f) => ensureFuture(f)));
@@ -45,7 +45,7 @@ export function* wait<T>(fs: Iterable<Awaitable<T>>, loop?: LoopLike): Coroutine
 }
 
 /**
- * The seed's script. `clock: "virtual"` jumps to the next timer instead of sleeping, so a
+ * The walkthrough's script. `clock: "virtual"` jumps to the next timer instead of sleeping, so a
  * test runs it in microseconds; `print` receives the lines (default console.log).
  */
 export async function main(options: { clock?: "real" | "virtual"; print?: (line: string) => void } = {}): Promise<void> {
@@ -56,7 +56,7 @@ export async function main(options: { clock?: "real" | "virtual"; print?: (line:
     print(`sleep "${n}" sec`);
   }
 
-  // The seed's asyncio.get_event_loop(): a loop of our own, so that the clock can be chosen.
+  // The walkthrough's asyncio.get_event_loop(): a loop of our own, so that the clock can be chosen.
   const loop = new EventLoop({ clock: options.clock ?? "real" });
 
   try {

@@ -1,4 +1,4 @@
-// The seed's section "What is Task?", ported: a Task is a Future that supervises a
+// The asyncio walkthrough's section "What is Task?", ported: a Task is a Future that supervises a
 // coroutine. It steps the generator; whatever future the generator yields gets a done
 // callback that steps it again with that future's result (or throws its exception in).
 // The library's own Task is the complete version of this prototype.
@@ -55,7 +55,7 @@ class MyTask<T = unknown> extends Future<T> {
 }
 
 /**
- * The seed's script. `clock: "virtual"` jumps to the next timer instead of sleeping, so a
+ * The walkthrough's script. `clock: "virtual"` jumps to the next timer instead of sleeping, so a
  * test runs it in microseconds; `print` receives the lines (default console.log).
  */
 export async function main(options: { clock?: "real" | "virtual"; print?: (line: string) => void } = {}): Promise<void> {
@@ -63,7 +63,7 @@ export async function main(options: { clock?: "real" | "virtual"; print?: (line:
 
   function* foo(): Coroutine<void> {
     yield* sleep(3000);
-    // The seed's output shows "hello Foo": a typo of its own, since its code prints "Hello Foo".
+    // The walkthrough's output shows "hello Foo": a typo of its own, since its code prints "Hello Foo".
     print("Hello Foo");
   }
 
@@ -72,11 +72,11 @@ export async function main(options: { clock?: "real" | "virtual"; print?: (line:
     print("Hello Bar");
   }
 
-  // The seed's asyncio.get_event_loop(): a loop of our own, so that the clock can be chosen.
+  // The walkthrough's asyncio.get_event_loop(): a loop of our own, so that the clock can be chosen.
   const loop = new EventLoop({ clock: options.clock ?? "real" });
   const tasks = [new MyTask(foo(), { loop }),
     loop.createTask(bar())];
-  // The seed's asyncio.wait: the library's own.
+  // The walkthrough's asyncio.wait: the library's own.
   await loop.runUntilComplete(
     wait(tasks));
   loop.close();

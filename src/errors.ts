@@ -1,4 +1,4 @@
-// Every error class of the public contract. asyncio's ValueError is RangeError and its
+// Every error class of the public API. asyncio's ValueError is RangeError and its
 // RuntimeError is Error (or InvalidStateError where a state is wrong); those are thrown
 // as the built-in classes, with a message that names the call and the argument.
 

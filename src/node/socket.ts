@@ -1,5 +1,5 @@
 /// <reference types="node" preserve="true" />
-// The socket facade: Python's non-blocking socket surface over node:net, so the seed's
+// The socket facade: Python's non-blocking socket surface over node:net, so the asyncio walkthrough's
 // code (accept, recv, send, BlockingIOError, add_reader) runs as written. Node delivers
 // events; the facade keeps what they bring (accepted connections, received bytes, EOF, an
 // error) until the program asks, and tells the loop's readiness bridge (selector.ts) when
