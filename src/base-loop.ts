@@ -56,6 +56,18 @@ interface SlotArrays {
   free: Uint32Array<ArrayBuffer>;
 }
 let spareSlots: SlotArrays | null = null;
+
+/**
+ * The loops inside runForever() (or runUntilComplete()). Between two iterations no loop is
+ * "running" in getRunningLoop()'s sense, yet that is where an async function resumes (in a
+ * microtask): `await sleep()` there sleeps on the one loop in this set.
+ */
+const runningLoops = new Set<EventLoop>();
+
+/** @internal The loops whose runForever() is in progress. */
+export function _runningLoops(): ReadonlySet<EventLoop> {
+  return runningLoops;
+}
 /** Slot tables up to this size are kept for reuse (10 bytes a slot). */
 const MAX_SPARE_SLOTS = 1 << 21;
 
@@ -285,6 +297,7 @@ export class EventLoop {
       return Promise.reject(e);
     }
     this.#running = true;
+    runningLoops.add(this);
     return new Promise<void>((resolve, reject) => {
       this.#stopped = resolve;
       this.#failed = reject;
@@ -485,6 +498,7 @@ export class EventLoop {
   #finish(error: unknown): void {
     this.#stopping = false;
     this.#running = false;
+    runningLoops.delete(this);
     const stopped = this.#stopped!, failed = this.#failed!;
     this.#stopped = this.#failed = null;
     if (error === null) stopped();

@@ -2,10 +2,15 @@
 // `yield*` into a generator far slower than into a plain iterator, and a task switch is
 // mostly this (a 1,000,000-switch run took half the time once sleep stopped being one).
 // It is just as lazy: nothing happens until a task iterates it.
-import { EventLoop } from "./base-loop.js";
-import type { Coroutine } from "./events.js";
+//
+// It is also a thenable, so that `await sleep(ms)` in an async function sleeps on the loop
+// instead of resolving at once to the iterator. `then` is a prototype method: it costs
+// `yield* sleep()` nothing, and a Task never takes the object for a promise (a yielded
+// coroutine is a bad yield, thenable or not).
+import { EventLoop, _runningLoops } from "./base-loop.js";
+import type { Coroutine, LoopLike } from "./events.js";
 import type { Future } from "./future.js";
-import { getRunningLoop } from "./running.js";
+import { _runningLoopOrNull, getRunningLoop } from "./running.js";
 import { checkMs } from "./util.js";
 
 interface TimerLoop {
@@ -53,6 +58,14 @@ class Yield<T> {
 
   [Symbol.iterator](): this {
     return this;
+  }
+
+  /** `await sleep(ms, value)`: a Promise of `value` after `ms` on the running loop. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return awaited(0, this.#value).then(onFulfilled, onRejected);
   }
 }
 
@@ -102,6 +115,14 @@ class Sleep<T> {
     return this;
   }
 
+  /** `await sleep(ms, value)`: a Promise of `value` after `ms` on the running loop. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return awaited(this.#ms, this.#value).then(onFulfilled, onRejected);
+  }
+
   #start(): Future<T> {
     const running = getRunningLoop();
     if (running instanceof EventLoop) {
@@ -131,15 +152,44 @@ class Sleep<T> {
 }
 
 /**
+ * The loop an awaited sleep sleeps on: the running loop, or else (an async function resumes
+ * between iterations, in a microtask) the one loop inside runForever/runUntilComplete.
+ */
+function loopForAwait(): LoopLike {
+  const loop = _runningLoopOrNull();
+  if (loop !== null) return loop;
+  const running = _runningLoops();
+  if (running.size === 1) for (const only of running) return only;
+  if (running.size === 0) {
+    throw new Error("sleep() was awaited outside a running event loop; await it while a loop runs (in run() or " +
+      "loop.runUntilComplete()), or use yield* sleep() in a task");
+  }
+  throw new Error(`sleep() was awaited while ${running.size} event loops are running, between their iterations, ` +
+    "so it cannot tell which loop to sleep on; use yield* sleep() in a task of the loop you mean");
+}
+
+/** `await sleep(ms, value)`: a timer on the running loop resolves the promise (nothing can cancel it). */
+function awaited<T>(ms: number, value: T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const loop = loopForAwait() as LoopLike & Partial<TimerLoop>;
+    if (ms <= 0) loop.callSoon(resolve, value);
+    else if (typeof loop.callLater === "function") loop.callLater(ms, resolve, value);
+    else throw new TypeError("sleep() needs a loop with callLater()");
+  });
+}
+
+/**
  * Suspends the current task for `ms` milliseconds, then returns `value`. `sleep(0)` (or
  * a negative delay) gives up the rest of the loop iteration without a timer. A bad `ms`
- * throws at the call.
+ * throws at the call. In an async function, `await sleep(ms, value)` sleeps on the running
+ * loop too (a promise: cancelling the task cannot interrupt it).
  * @example
  * function* tick() { for (;;) { yield* sleep(1000); console.log("tick") } }
  * const v = yield* sleep(10, "ready")  // "ready"
+ * await run(async () => { await sleep(100) })
  */
-export function sleep<T = undefined>(ms: number, value?: T): Coroutine<T> {
+export function sleep<T = undefined>(ms: number, value?: T): Coroutine<T> & PromiseLike<T> {
   checkMs("sleep()", "ms", ms);
   const coro = ms <= 0 ? new Yield(value as T) : new Sleep(ms, value as T);
-  return coro as unknown as Coroutine<T>;
+  return coro as unknown as Coroutine<T> & PromiseLike<T>;
 }

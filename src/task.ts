@@ -260,7 +260,8 @@ export class Task<T = unknown> extends Future<T> {
       this.#schedule();
       return;
     }
-    if (!(value instanceof Future) && isThenable(value) && !isFutureLike(value)) {
+    // A coroutine is a bad yield even if it is thenable (sleep() is): yield* was meant.
+    if (!(value instanceof Future) && isThenable(value) && !isFutureLike(value) && !isGenerator(value)) {
       value = wrapPromise(value, this.getLoop());
     }
     if (value instanceof Future || isFutureLike(value)) {

@@ -2,9 +2,9 @@
 import { getEventListeners } from "node:events";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CancelledError, EventLoop, currentTask, getRunningLoop, run, sleep, wrapPromise } from "../src/index.js";
+import { CancelledError, EventLoop, currentTask, getRunningLoop, run, sleep, wrapPromise, type Coroutine } from "../src/index.js";
 import { toAbortSignal } from "../src/promises.js";
-import { bothCores } from "./helpers.js";
+import { bothCores, caught } from "./helpers.js";
 
 bothCores("Interop", (test) => {
   test("toAbortSignal(fut) aborts with the CancelledError when the future is cancelled", ({ loop }) => {
@@ -70,6 +70,85 @@ bothCores("Interop", (test) => {
     loop._runUntilCompleteSync(sleep(100));
     assert.is(done, 100_000);
     assert.is(getEventListeners(controller.signal, "abort").length, 0);
+  });
+
+  test("await sleep(ms, value) in an async function waits ms on the running loop, then gives value", async ({ core }) => {
+    const log: string[] = [];
+    const result = await run(async () => {
+      const loop = getRunningLoop(); // only before the first await: an async function resumes between iterations
+      const t0 = loop.time();
+      loop.callLater(50, () => log.push(`timer at ${loop.time() - t0}`));
+      loop.createTask(function* () {
+        yield* sleep(150);
+        log.push(`task at ${loop.time() - t0}`);
+      }());
+      const v = await sleep(100, "slept");
+      log.push(`awaited sleep(100) at ${loop.time() - t0}: ${v}`);
+      await sleep(0);
+      log.push(`awaited sleep(0) at ${loop.time() - t0}`);
+      const w = await sleep(100);
+      log.push(`awaited sleep(100) at ${loop.time() - t0}: ${w}`);
+      return loop.time() - t0;
+    }, { clock: "virtual", core });
+    assert.is(result, 200);
+    assert.equal(log, [
+      "timer at 50", "awaited sleep(100) at 100: slept", "awaited sleep(0) at 100", "task at 150", "awaited sleep(100) at 200: undefined",
+    ]);
+  });
+
+  test("await sleep() on a loop run by runUntilComplete(), and from a Promise chain", async ({ newLoop }) => {
+    const loop = newLoop();
+    const log: string[] = [];
+    const main = async () => {
+      await sleep(30);
+      log.push(`slept until ${loop.time()}`);
+      return Promise.resolve(sleep(20, "chained")).then((v) => `${v} at ${loop.time()}`);
+    };
+    assert.is(await loop.runUntilComplete(main()), "chained at 50");
+    assert.equal(log, ["slept until 30"]);
+  });
+
+  test("await sleep() with no running loop rejects with an Error that says so", async () => {
+    const outcome = await (async () => await sleep(10, "never"))().then((v) => v, (e: unknown) => e);
+    assert.instance(outcome, Error);
+    assert.match((outcome as Error).message, /^sleep\(\) was awaited outside a running event loop; /);
+    const zero = await (async () => await sleep(0))().then((v) => v, (e: unknown) => e);
+    assert.match((zero as Error).message, /^sleep\(\) was awaited outside a running event loop; /);
+  });
+
+  test("yield sleep(ms) without the star is a bad yield, thenable or not: a TypeError, no timer, no wait", ({ loop }) => {
+    const log: string[] = [];
+    const t0 = loop.time();
+    const result = loop._runUntilCompleteSync(function* (): Coroutine<string> {
+      for (const s of [sleep(100, "v"), sleep(0, "w")]) {
+        try {
+          const got: unknown = yield s;
+          log.push(`got ${String(got)}`);
+        } catch (e) {
+          log.push(`${(e as Error).name}: ${(e as Error).message} at ${loop.time() - t0}`);
+        }
+      }
+      return yield* sleep(5, "starred");
+    }());
+    assert.is(result, "starred");
+    assert.equal(log, [
+      "TypeError: Task got bad yield: a generator: did you mean yield* instead of yield? at 0",
+      "TypeError: Task got bad yield: a generator: did you mean yield* instead of yield? at 0",
+    ]);
+    assert.is(loop.time() - t0, 5);
+  });
+
+  test("two loops running: await sleep() between their iterations cannot tell which, and says so", async ({ newLoop }) => {
+    const a = newLoop({ clock: "real" }), b = newLoop({ clock: "real" });
+    const stopA = a.createFuture<void>(), stopB = b.createFuture<void>();
+    const runs = [a.runUntilComplete(stopA), b.runUntilComplete(stopB)];
+    const outcome = await (async () => await sleep(1))().then((v) => v, (e: unknown) => e);
+    stopA.setResult();
+    stopB.setResult();
+    await Promise.all(runs);
+    assert.instance(outcome, Error);
+    assert.match((outcome as Error).message, /^sleep\(\) was awaited while 2 event loops are running/);
+    assert.ok(caught(() => sleep(NaN)) instanceof RangeError, "a bad ms still throws at the call");
   });
 });
 
