@@ -14,7 +14,7 @@ import { Future, _reportUnretrieved, describeError, type Waiter } from "./future
 import { Handle, TimerHandle } from "./handles.js";
 import { Task, _checkCoroutine, _forgetTasks } from "./task.js";
 import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
-import { checkFunction, checkMs, repr } from "./util.js";
+import { checkFunction, checkMs, describeObject, repr } from "./util.js";
 
 // Slot states.
 const FREE = 0;
@@ -77,6 +77,14 @@ function newChunk<T>(): (T | undefined)[] {
 
 type Callback = (...args: any[]) => unknown;
 
+/**
+ * @internal Something its loop reports if it is still open when the loop closes: a server,
+ * a transport (asyncio's ResourceWarning). How it reports is its own business.
+ */
+export interface _Resource {
+  _warnUnclosed(): void;
+}
+
 /** Options of `loop.createTask()`. */
 export interface CreateTaskOptions {
   /** The task's name (default `Task-N`). */
@@ -125,6 +133,8 @@ export class EventLoop {
   #slowCallbackMs: number;
   #handler: ExceptionHandler<EventLoop> | null = null;
   #taskFactory: TaskFactory<EventLoop> | null = null;
+  /** Open servers and transports, reported if still open at close(). */
+  #resources: Set<_Resource> | null = null;
 
   constructor(options?: LoopOptions) {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
@@ -337,6 +347,18 @@ export class EventLoop {
     this.#closed = true;
     _reportUnretrieved(this);
     _forgetTasks(this);
+    // As asyncio, close() leaves servers and transports open, but says so (ResourceWarning).
+    const resources = this.#resources;
+    this.#resources = null;
+    if (resources !== null) {
+      for (const resource of resources) {
+        try {
+          resource._warnUnclosed();
+        } catch {
+          // A report must not stop the close.
+        }
+      }
+    }
     releaseCore(this.#core);
     this.#fns = [newChunk()];
     this.#args = [newChunk()];
@@ -686,6 +708,16 @@ export class EventLoop {
     return id;
   }
 
+  /** @internal Tracks an open server or transport, to be reported if still open at close(). */
+  _addResource(resource: _Resource): void {
+    if (!this.#closed) (this.#resources ??= new Set()).add(resource);
+  }
+
+  /** @internal The server or transport is closed (or closing): nothing to report. */
+  _removeResource(resource: _Resource): void {
+    this.#resources?.delete(resource);
+  }
+
   /** @internal The generation of slot `id`. */
   _slotGeneration(id: number): number {
     return this.#gen[id];
@@ -806,11 +838,7 @@ export class EventLoop {
 
 function describeContextValue(value: unknown): string {
   if (value instanceof Error) return describeError(value);
-  try {
-    return String(value);
-  } catch {
-    return repr(value);
-  }
+  return describeObject(value);
 }
 
 function abortMessage(signal: AbortSignal): string | undefined {

@@ -50,3 +50,43 @@ export function checkMs(call: string, arg: string, ms: unknown): number {
 export function checkFunction(call: string, fn: unknown): void {
   if (typeof fn !== "function") throw new TypeError(`${call} expected a function, got ${repr(fn)}`);
 }
+
+/**
+ * How an object shows in a report: its own `toString()` if its class has one, else its
+ * class name in angle brackets (`<Echo>`), never `[object Object]`. @internal
+ */
+export function describeObject(value: unknown): string {
+  if (typeof value !== "object" || value === null) return repr(value);
+  const own = (value as { toString?: unknown }).toString;
+  if (typeof own === "function" && own !== Object.prototype.toString) {
+    try {
+      return String(value);
+    } catch {
+      /* fall through */
+    }
+  }
+  return `<${(value as object).constructor?.name || "Object"}>`;
+}
+
+/** The directory of this module's own file (src/ or the bundle's chunks/), for `creationSite`. */
+const LIBRARY_DIR = ((): string | null => {
+  const frame = new Error().stack?.split("\n")[1];
+  const file = frame === undefined ? undefined : /\(?((?:file|https?):\/\/[^\s)]+|\/[^\s)]+?|[A-Za-z]:\\[^\s)]+?):\d+:\d+\)?$/.exec(frame)?.[1];
+  return file === undefined ? null : file.slice(0, Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1);
+})();
+
+/**
+ * Where the caller is, as the frames of the stack outside this library, one a line (debug
+ * mode only: it costs a stack trace): where a server or transport was made, for its
+ * ResourceWarning. The library's own frames (this file's directory and below), native and
+ * Node-internal ones are left out: what remains is the user's code. @internal
+ */
+export function creationSite(): string | undefined {
+  // Error.stackTraceLimit (10 by default) is left as the user set it: the library's frames
+  // above the caller are few, as the site is taken at the public call.
+  const stack = new Error().stack;
+  if (stack === undefined) return undefined;
+  const frames = stack.split("\n").slice(1).filter((frame) =>
+    /[/\\]/.test(frame) && !/\(node:|at node:/.test(frame) && (LIBRARY_DIR === null || !frame.includes(LIBRARY_DIR)));
+  return frames.length > 0 ? frames.slice(0, 10).join("\n") : undefined;
+}

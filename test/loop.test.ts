@@ -228,6 +228,24 @@ bothCores("EventLoop errors", (test) => {
     }
   });
 
+  test(".defaultExceptionHandler() shows an object by its class (protocol: <Echo>), never [object Object]", ({ loop }) => {
+    const original = console.error;
+    const printed: unknown[][] = [];
+    console.error = (...a: unknown[]) => void printed.push(a);
+    try {
+      class Echo {}
+      class Named {
+        toString() {
+          return "<Named 1>";
+        }
+      }
+      loop.defaultExceptionHandler({ message: "Fatal error", protocol: new Echo(), plain: {}, own: new Named(), fut: loop.createFuture() });
+      assert.equal(String(printed[0][0]).split("\n"), ["Fatal error", "fut: <Future pending>", "own: <Named 1>", "plain: <Object>", "protocol: <Echo>"]);
+    } finally {
+      console.error = original;
+    }
+  });
+
   test("bad arguments throw clear errors naming the call and the argument", ({ loop }) => {
     assert.throws(() => loop.callSoon(42 as never), (e: Error) => e instanceof TypeError && e.message === "callSoon() expected a function, got 42");
     assert.throws(() => loop.callLater("5" as never, () => {}), (e: Error) => e instanceof TypeError && /callLater\(\) expected delayMs to be a number of milliseconds, got "5"/.test(e.message));

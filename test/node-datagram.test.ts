@@ -1,9 +1,9 @@
 // Datagram endpoints over real UDP sockets on 127.0.0.1 (and ::1), real-clock loops, both
 // cores: asyncio's datagram transport semantics over node:dgram.
 import * as assert from "uvu/assert";
-import { DatagramProtocol, DatagramTransport, sleep, type EventLoop, type Future } from "../src/node/index.js";
+import { DatagramProtocol, DatagramTransport, getRunningLoop, run, sleep, type EventLoop, type Future } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
-import { freePort, payload, until } from "./node-net-helpers.js";
+import { captureWarnings, freePort, lineOf, payload, settled, until } from "./node-net-helpers.js";
 
 type Addr = [string, number];
 
@@ -184,5 +184,37 @@ bothCores("DatagramTransport", (test) => {
     assert.throws(() => loop.createDatagramEndpoint(f, { remoteAddr: ["127.0.0.1", 70000] }), is(RangeError, /expected port/));
     assert.throws(() => loop.createDatagramEndpoint(f, { family: 99 }), is(RangeError, /options.family/));
     assert.throws(() => loop.createDatagramEndpoint(f, { localAddr: "/tmp/x" as never }), is(TypeError, /Unix datagram/));
+  });
+});
+
+bothCores("DatagramTransport left open", (test, core) => {
+  test("repr names the class, the local address and the protocol's class; an endpoint left open is warned about once", async () => {
+    const captured = captureWarnings();
+    let open: DatagramTransport | undefined;
+    try {
+      let name = "";
+      let line = 0;
+      await run(function* () {
+        const loop = getRunningLoop();
+        line = lineOf(new Error(), "node-datagram.test.ts") + 1;
+        const [t] = yield* loop.createDatagramEndpoint(() => new Udp(loop), { localAddr: ["127.0.0.1", 0] });
+        const [closed] = yield* loop.createDatagramEndpoint(() => new Udp(loop), { localAddr: ["127.0.0.1", 0] });
+        closed.close();
+        open = t;
+        name = String(t);
+        const [, port] = t.getExtraInfo("sockname") as Addr;
+        assert.is(name, `<DatagramTransport 127.0.0.1:${port} protocol=<Udp>>`);
+        assert.match(String(closed), /^<DatagramTransport 127\.0\.0\.1:\d+ closing protocol=<Udp>>$/);
+      }, { core, debug: true });
+      await settled();
+      assert.equal(captured.warnings.map((w) => `${w.name}: ${w.message}`), [`ResourceWarning: unclosed transport ${name}`]);
+      const detail = captured.warnings[0].detail!;
+      assert.match(detail, /^An open datagram endpoint keeps the Node process alive: close it \(transport\.close\(\)\) before its loop closes\./);
+      assert.match(detail.split("\nCreated at:\n")[1].split("\n")[0], new RegExp(`node-datagram\\.test\\.ts:${line}:`), detail);
+      assert.not.ok(open!.isClosing(), "not closed for the user");
+    } finally {
+      (open?.getExtraInfo("socket") as import("node:dgram").Socket | undefined)?.close();
+      captured.stop();
+    }
   });
 });

@@ -217,3 +217,42 @@ export function listeningOn(port: number): string[] {
   }
   return found;
 }
+
+/** A warning the process emitted (`process.emitWarning`): its type is `name`. */
+export type EmittedWarning = Error & { detail?: string };
+
+/**
+ * Records the process's warnings of `type` until `stop()`; Node's own printing of them is
+ * held off meanwhile (it is the listener this takes out), so a test's deliberate leaks do
+ * not clutter the output. `process.emitWarning` emits on the next tick: `yield* hostTick()`
+ * or `await settled()` before reading.
+ */
+export function captureWarnings(type = "ResourceWarning"): { warnings: EmittedWarning[]; stop(): void } {
+  const warnings: EmittedWarning[] = [];
+  const others = process.listeners("warning");
+  process.removeAllListeners("warning");
+  const record = (w: EmittedWarning): void => {
+    if (w.name === type) warnings.push(w);
+    else for (const l of others) l.call(process, w);
+  };
+  process.on("warning", record);
+  return {
+    warnings,
+    stop() {
+      process.removeListener("warning", record);
+      for (const l of others) process.on("warning", l);
+    },
+  };
+}
+
+/** Lets the host run its next-tick and immediate callbacks (the process's warnings among them). */
+export function settled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The line number of the first frame of `err.stack` in the file named `file`. */
+export function lineOf(err: Error, file: string): number {
+  const m = new RegExp(`${file.replace(/\./g, "\\.")}:(\\d+):\\d+`).exec(err.stack ?? "");
+  if (m === null) throw new Error(`no frame of ${file} in ${err.stack}`);
+  return Number(m[1]);
+}

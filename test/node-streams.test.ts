@@ -8,7 +8,7 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  CancelledError, IncompleteReadError, LimitOverrunError, gather, sleep, waitFor, TimeoutError, wrapPromise,
+  CancelledError, IncompleteReadError, LimitOverrunError, gather, getRunningLoop, run as runMain, sleep, waitFor, TimeoutError, wrapPromise,
   type Coroutine, type EventLoop, type Future,
 } from "../src/index.js";
 import {
@@ -17,6 +17,7 @@ import {
 import type { Server } from "../src/node/server.js";
 import type { Transport } from "../src/node/transports.js";
 import { bothCores, caught } from "./helpers.js";
+import { captureWarnings, settled } from "./node-net-helpers.js";
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
 const dec = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
@@ -1120,5 +1121,43 @@ bothCores("Streams over sockets", (test) => {
       return results;
     }());
     assert.equal(ok, [true, true, true]);
+  });
+});
+
+bothCores("Streams left open", (test, core) => {
+  test("a stream connection left open after run() returns: one warning per side, naming its StreamWriter (not also its transport)", async () => {
+    const captured = captureWarnings();
+    const writers: StreamWriter[] = [];
+    try {
+      const names: string[] = [];
+      await runMain(function* () {
+        const loop = getRunningLoop();
+        const accepted: StreamWriter[] = [];
+        const both = loop.createFuture<void>();
+        const server = yield* startServer(function* (_reader, writer) {
+          accepted.push(writer);
+          if (accepted.length === 2) both.setResult();
+        }, "127.0.0.1", 0);
+        const [, writer] = yield* openConnection("127.0.0.1", portOf(server));
+        const [, closed] = yield* openConnection("127.0.0.1", portOf(server));
+        yield* both;
+        // Each side of the second connection is closed; both sides of the first are left open.
+        const port = (w: StreamWriter, name: string) => (w.getExtraInfo(name) as [string, number])[1];
+        const peerOfLeft = accepted.find((w) => port(w, "peername") === port(writer, "sockname"))!;
+        const peerOfClosed = accepted.find((w) => w !== peerOfLeft)!;
+        closed.close();
+        peerOfClosed.close();
+        writers.push(writer, peerOfLeft);
+        server.close();
+        names.push(...writers.map((w) => `unclosed ${w}`));
+      }, { core });
+      await settled();
+      assert.equal(captured.warnings.map((w) => w.message).sort(), names.sort());
+      for (const name of names) assert.match(name, /^unclosed <StreamWriter transport=<Transport peer=127\.0\.0\.1:\d+ open protocol=<StreamReaderProtocol>> reader=<StreamReader/);
+      for (const w of captured.warnings) assert.match(w.detail!, /close it \(writer\.close\(\)\) before its loop closes/);
+    } finally {
+      for (const w of writers) (w.getExtraInfo("socket") as net.Socket).destroy();
+      captured.stop();
+    }
   });
 });

@@ -1,9 +1,13 @@
 // Stream transports over real sockets on 127.0.0.1 (and Unix sockets), real-clock loops,
 // both scheduler cores: asyncio's _SelectorSocketTransport semantics.
 import * as assert from "uvu/assert";
-import { AF_UNIX, BufferedProtocol, CancelledError, Protocol, SOCK_STREAM, gather, sleep, socket, type Coroutine, type Transport } from "../src/node/index.js";
+import {
+  AF_UNIX, BufferedProtocol, CancelledError, Protocol, SOCK_STREAM, gather, getRunningLoop, run, sleep, socket, type Coroutine, type Transport,
+} from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
-import { Echo, Recorder, compact, freePort, nodeClient, payload, portOf, tempDir, until, wait } from "./node-net-helpers.js";
+import {
+  Echo, Recorder, captureWarnings, compact, freePort, lineOf, nodeClient, payload, portOf, settled, tempDir, until, wait,
+} from "./node-net-helpers.js";
 import { join } from "node:path";
 
 /** A client that sends `data`, half-closes, and collects the echo until EOF. */
@@ -705,5 +709,102 @@ bothCores("Transport", (test) => {
       server.close();
       yield* server.waitClosed();
     }());
+  });
+});
+
+// asyncio's ResourceWarning: a connection still open when its loop closes is reported, once
+// per transport, not closed for the user.
+bothCores("Transport left open", (test, core) => {
+  test("repr: the class, the peer, the state and the protocol's class (never [object Object])", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    await loop.runUntilComplete(function* () {
+      class Greeter extends Protocol {}
+      const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
+      const [t] = yield* loop.createConnection(() => new Greeter(), "127.0.0.1", portOf(server));
+      const [plain] = yield* loop.createConnection(() => ({ dataReceived() {} }), "127.0.0.1", portOf(server));
+      const [, port] = t.getExtraInfo("peername") as [string, number];
+      const reprs = [String(t), String(plain)];
+      t.close();
+      reprs.push(String(t));
+      plain.close();
+      server.close();
+      server.closeClients();
+      yield* server.waitClosed();
+      assert.equal(reprs, [
+        `<Transport peer=127.0.0.1:${port} open protocol=<Greeter>>`,
+        `<Transport peer=127.0.0.1:${port} open protocol=<Object>>`,
+        `<Transport peer=127.0.0.1:${port} closing protocol=<Greeter>>`,
+      ]);
+    }());
+  });
+
+  test("connections left open after run() returns: one 'unclosed transport' warning each; closed ones: none", async () => {
+    const captured = captureWarnings();
+    const open: Transport[] = [];
+    try {
+      const names: string[] = [];
+      await run(function* () {
+        const loop = getRunningLoop();
+        const accepted: Recorder[] = [];
+        const server = yield* loop.createServer(() => {
+          const p = new Recorder(loop);
+          accepted.push(p);
+          return p;
+        }, "127.0.0.1", 0);
+        const [left] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
+        const [closed] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
+        yield* until(loop, () => accepted.length === 2, "both accepted");
+        yield* accepted[0].made;
+        yield* accepted[1].made;
+        closed.close();
+        accepted[1].transport.abort();
+        server.close();
+        open.push(left, accepted[0].transport);
+        names.push(`unclosed transport ${left}`, `unclosed transport ${accepted[0].transport}`);
+      }, { core });
+      await settled();
+      assert.equal(captured.warnings.map((w) => w.message).sort(), names.sort());
+      for (const w of captured.warnings) {
+        assert.is(w.name, "ResourceWarning");
+        assert.match(w.detail!, /^An open connection keeps the Node process alive: close it \(transport\.close\(\)\) before its loop closes\./);
+      }
+      assert.ok(open.every((t) => !t.isClosing()), "not closed for the user");
+    } finally {
+      for (const t of open) (t.getExtraInfo("socket") as import("node:net").Socket).destroy();
+      captured.stop();
+    }
+  });
+
+  test("debug mode: a connection's warning names the line that made it; an accepted one, its server's", async () => {
+    const captured = captureWarnings();
+    const open: Transport[] = [];
+    let connectLine = 0, serverLine = 0;
+    try {
+      await run(function* () {
+        const loop = getRunningLoop();
+        const accepted: Recorder[] = [];
+        serverLine = lineOf(new Error(), "node-transports.test.ts") + 1;
+        const server = yield* loop.createServer(() => {
+          const p = new Recorder(loop);
+          accepted.push(p);
+          return p;
+        }, "127.0.0.1", 0);
+        connectLine = lineOf(new Error(), "node-transports.test.ts") + 1;
+        const [t] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
+        yield* until(loop, () => accepted.length === 1, "accepted");
+        yield* accepted[0].made;
+        server.close();
+        open.push(t, accepted[0].transport);
+      }, { core, debug: true });
+      await settled();
+      const details = Object.fromEntries(captured.warnings.map((w) => [w.message, w.detail!]));
+      const client = details[`unclosed transport ${open[0]}`], server = details[`unclosed transport ${open[1]}`];
+      assert.is(captured.warnings.length, 2);
+      assert.match(client.split("\nCreated at:\n")[1].split("\n")[0], new RegExp(`node-transports\\.test\\.ts:${connectLine}:`), client);
+      assert.match(server.split("\nAccepted by a server created at:\n")[1].split("\n")[0], new RegExp(`node-transports\\.test\\.ts:${serverLine}:`), server);
+    } finally {
+      for (const t of open) (t.getExtraInfo("socket") as import("node:net").Socket).destroy();
+      captured.stop();
+    }
   });
 });

@@ -8,6 +8,7 @@ import type { Future } from "../future.js";
 import { repr } from "../util.js";
 import type { Address } from "./protocols.js";
 import { toBytes } from "./socket.js";
+import { _className, _resourceWarning } from "./transports.js";
 
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
@@ -58,6 +59,8 @@ export class DatagramTransport {
   #inFlight: number[] = [];
   #inFlightBytes = 0;
   #droppedWrites = 0;
+  /** Where it was made (debug mode), for the ResourceWarning. */
+  readonly #site: string | undefined;
 
   /** @internal Made by `loop.createDatagramEndpoint` on a bound (and maybe connected) socket. */
   constructor(
@@ -65,9 +68,10 @@ export class DatagramTransport {
     sock: dgram.Socket,
     protocol: DatagramProtocolLike,
     address: [string, number] | null,
-    options: { waiter?: Future<void> | null; early?: _EarlyDatagram[]; alias?: [string, number] | null } = {},
+    options: { waiter?: Future<void> | null; early?: _EarlyDatagram[]; alias?: [string, number] | null; site?: string } = {},
   ) {
     this.#loop = loop;
+    this.#site = options.site;
     this.#sock = sock;
     this.#protocol = protocol;
     this.#address = address;
@@ -79,6 +83,7 @@ export class DatagramTransport {
     if (options.early) for (const d of options.early) loop._schedule(this.#deliver, d);
     sock.on("message", this.#onMessage);
     sock.on("error", this.#onError);
+    loop._addResource(this);
   }
 
   // Node's events (outside the loop).
@@ -156,6 +161,7 @@ export class DatagramTransport {
   #closeSocket(): void {
     if (this.#sockClosed) return;
     this.#sockClosed = true;
+    this.#loop._removeResource(this);
     this.#sock.close(() => {
       if (!this.#loop.isClosed()) this.#loop._schedule(this.#connectionLost, undefined);
     });
@@ -208,6 +214,7 @@ export class DatagramTransport {
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    this.#loop._removeResource(this);
     if (this.#inFlight.length === 0) this.#closeSocket();
   }
 
@@ -269,9 +276,22 @@ export class DatagramTransport {
     this.#protocol = protocol;
   }
 
+  /**
+   * The transport's class, local address, state and protocol's class.
+   * @example
+   * String(transport)   // "<DatagramTransport 127.0.0.1:9999 protocol=<EchoUdp>>"
+   */
   toString(): string {
     const [host, port] = this.#extra.sockname as [string, number];
-    return `<DatagramTransport ${host}:${port}${this.#closing ? " closing" : ""}>`;
+    const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+    return `<${this.constructor.name} ${where}${this.#closing ? " closing" : ""} protocol=${_className(this.#protocol)}>`;
+  }
+
+  /** @internal The loop closes with the endpoint still open: asyncio's ResourceWarning. */
+  _warnUnclosed(): void {
+    if (this.#closing || this.#sockClosed) return;
+    _resourceWarning(`unclosed transport ${this}`,
+      "An open datagram endpoint keeps the Node process alive: close it (transport.close()) before its loop closes.", this.#site);
   }
 }
 

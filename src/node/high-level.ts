@@ -13,7 +13,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
-import { repr } from "../util.js";
+import { creationSite, repr } from "../util.js";
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "./constants.js";
 import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } from "./datagram.js";
 import { installLoopMethods } from "./install.js";
@@ -330,6 +330,8 @@ interface ServeArgs {
   reusePort: boolean;
   tls: _ServerTls | null;
   startServing: boolean;
+  /** Where the server was asked for (debug mode), for its ResourceWarning. */
+  site: string | undefined;
 }
 
 function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
@@ -387,7 +389,7 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
   // The Server listens from now on (synchronously: no connection falls in between).
   if (a.sock === null) for (const s of listeners) s.removeAllListeners("connection");
   const sockets = a.sock !== null ? [a.sock] : undefined;
-  const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath, sockets });
+  const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath, sockets, site: a.site });
   if (a.startServing) server._startServing();
   return server;
 }
@@ -402,6 +404,8 @@ interface ConnectArgs<P> {
   tls: ClientTls | null;
   serverHostname: string | null;
   localAddr: [string, number] | null;
+  /** Where the connection was asked for (debug mode), for its ResourceWarning. */
+  site: string | undefined;
 }
 
 function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<P>): Coroutine<[Transport, P]> {
@@ -451,7 +455,7 @@ function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<
   }
   const waiter = loop.createFuture<void>();
   const transport = new Transport(loop, conn, protocol, {
-    waiter, tls: t === null ? null : t.context, unixPath, buffered, eof,
+    waiter, tls: t === null ? null : t.context, unixPath, buffered, eof, site: a.site,
   });
   return yield* whenMade(waiter, transport, protocol);
 }
@@ -464,6 +468,8 @@ interface DatagramArgs<P> {
   reuseAddress: boolean;
   reusePort: boolean;
   allowBroadcast: boolean;
+  /** Where the endpoint was asked for (debug mode), for its ResourceWarning. */
+  site: string | undefined;
 }
 
 function* datagram<P extends DatagramProtocolLike>(loop: EventLoop, a: DatagramArgs<P>): Coroutine<[DatagramTransport, P]> {
@@ -503,7 +509,7 @@ function* datagram<P extends DatagramProtocolLike>(loop: EventLoop, a: DatagramA
   }
   sock.removeListener("message", onEarly);
   const waiter = loop.createFuture<void>();
-  const transport = new DatagramTransport(loop, sock, protocol, remote, { waiter, early, alias: a.remote });
+  const transport = new DatagramTransport(loop, sock, protocol, remote, { waiter, early, alias: a.remote, site: a.site });
   return yield* whenMade(waiter, transport, protocol);
 }
 
@@ -550,6 +556,7 @@ function startServer(loop: EventLoop, call: string, protocolFactory: unknown, ho
     reusePort: Boolean(o.reusePort),
     tls: serverTls(call, o.ssl, o.sslHandshakeTimeout),
     startServing: o.startServing === undefined ? true : Boolean(o.startServing),
+    site: loop.getDebug() ? creationSite() : undefined,
   };
   return new _OpFuture(loop, serve(loop, args));
 }
@@ -594,6 +601,7 @@ function openConnection(
   const args: ConnectArgs<StreamProtocolLike> = {
     call, factory: protocolFactory as ProtocolFactory<StreamProtocolLike>,
     host: h, port: p, path, sock, tls: t, serverHostname, localAddr,
+    site: loop.getDebug() ? creationSite() : undefined,
   };
   return new _OpFuture(loop, connect(loop, args));
 }
@@ -632,6 +640,7 @@ function createDatagramEndpoint(this: EventLoop, protocolFactory: unknown, optio
     factory: protocolFactory as ProtocolFactory<DatagramProtocolLike>,
     local, remote, family,
     reuseAddress: Boolean(o.reuseAddress), reusePort: Boolean(o.reusePort), allowBroadcast: Boolean(o.allowBroadcast),
+    site: this.getDebug() ? creationSite() : undefined,
   };
   return new _OpFuture(this, datagram(this, args));
 }

@@ -13,7 +13,7 @@ import { _OpFuture } from "../sync/op-future.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { makeProtocol, type ProtocolFactory } from "./protocols.js";
 import { Socket } from "./socket.js";
-import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
+import { Transport, _ignoreError, _resourceWarning, type StreamProtocolLike } from "./transports.js";
 
 /** A connection the server counts until it is gone: a transport, or a TLS handshake. */
 interface Client {
@@ -62,15 +62,18 @@ export class Server {
   /** Futures of waitClosed(); null once the server is closed and its connections gone. */
   #waiters: Future<void>[] | null = [];
   #servingForever: Future<void> | null = null;
+  /** Where the server was asked for (debug mode), or undefined. */
+  readonly #site: string | undefined;
 
   /** @internal Made by `loop.createServer`; `listeners` are listening (pauseOnConnect). */
   constructor(
     loop: EventLoop,
     listeners: net.Server[],
     factory: ProtocolFactory<StreamProtocolLike>,
-    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string; sockets?: Socket[] } = {},
+    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string; sockets?: Socket[]; site?: string } = {},
   ) {
     this.#loop = loop;
+    this.#site = options.site;
     this.#factory = factory;
     this.#tls = options.tls ?? null;
     this.#unixPath = options.unixPath;
@@ -83,6 +86,13 @@ export class Server {
       s.on("connection", this.#onConnection);
       s.on("error", this.#onServerError);
     }
+    loop._addResource(this);
+  }
+
+  /** @internal The loop closes with the server still open: asyncio's ResourceWarning. */
+  _warnUnclosed(): void {
+    if (this.#listeners === null) return;
+    _resourceWarning(`unclosed ${this}`, "An open server keeps the Node process alive: close it (server.close()) before its loop closes.", this.#site);
   }
 
   // Node's events (outside the loop).
@@ -118,7 +128,7 @@ export class Server {
       return;
     }
     const transport = new Transport(this.#loop, conn, protocol, {
-      owner: this, tls: context, unixPath: this.#unixPath, serverSide: true,
+      owner: this, tls: context, unixPath: this.#unixPath, serverSide: true, site: this.#site,
     });
     this.#clients.add(transport);
   }
@@ -231,6 +241,7 @@ export class Server {
     const listeners = this.#listeners;
     if (listeners === null) return;
     this.#listeners = null;
+    this.#loop._removeResource(this);
     for (const s of listeners) {
       s.removeListener("connection", this.#onConnection);
       s.close();
@@ -343,9 +354,28 @@ export class Server {
     await this.waitClosed();
   }
 
+  /**
+   * The server's class and listening addresses (`[]` once closed).
+   * @example
+   * String(server)   // "<Server sockets=[127.0.0.1:8888]>"
+   */
   toString(): string {
-    return `<Server sockets=[${this.sockets.map(String).join(", ")}]>`;
+    return `<${this.constructor.name} sockets=[${this.sockets.map(listeningAddress).join(", ")}]>`;
   }
+}
+
+/** `127.0.0.1:8888`, `[::1]:8888` or a Unix path: where a listening socket listens. */
+function listeningAddress(sock: Socket): string {
+  let name: unknown;
+  try {
+    name = sock.getsockname();
+  } catch {
+    return String(sock);
+  }
+  if (typeof name === "string") return JSON.stringify(name);
+  if (!Array.isArray(name)) return String(sock);
+  const [host, port] = name as [string, number];
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function resolveVoid(fut: Future<void>): void {

@@ -120,6 +120,8 @@ export class StreamWriter {
     this.#protocol = protocol;
     this.#reader = reader ?? null;
     this.#loop = loop;
+    // A connection left open is reported by its transport, naming the writer the user holds.
+    (transport as { _setWriter?(writer: object): void })._setWriter?.(this);
   }
 
   /** The transport the writer writes to. */
@@ -246,8 +248,13 @@ export class StreamWriter {
     yield* this.#protocol._drainHelper();
   }
 
+  /**
+   * The writer as asyncio's repr shows it: its transport, and its reader.
+   * @example
+   * String(writer)   // "<StreamWriter transport=<Transport peer=127.0.0.1:8888 open protocol=<StreamReaderProtocol>> reader=<StreamReader ...>>"
+   */
   toString(): string {
-    const info = [`StreamWriter transport=${repr(this.#transport)}`];
+    const info = [`${this.constructor.name} transport=${repr(this.#transport)}`];
     if (this.#reader !== null) info.push(`reader=${this.#reader}`);
     return `<${info.join(" ")}>`;
   }

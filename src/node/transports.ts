@@ -63,6 +63,30 @@ export interface _TransportOptions {
   unixPath?: string;
   /** Accepted by a server (rather than connected). */
   serverSide?: boolean;
+  /** Where the connection was asked for, or the server that accepted it was (debug mode). */
+  site?: string;
+}
+
+/**
+ * Warns that `what` (a server, transport or writer) is still open as its loop closes:
+ * asyncio's ResourceWarning ("unclosed transport <...>"). asyncio raises it through the
+ * `warnings` module, not the loop's exception handler: it is a warning about the program,
+ * not an error of the loop, shown once on stderr and silenced or filtered by the user.
+ * Node's equivalent of `warnings.warn` is `process.emitWarning` (printed to stderr as
+ * "(node:…) ResourceWarning: …"; `--no-warnings` silences it, `process.on("warning")` sees
+ * it), so that is the channel. `detail` says what to do and, in debug mode, where the
+ * object was made (asyncio shows tracemalloc's allocation site). @internal
+ */
+export function _resourceWarning(message: string, advice: string, site: string | undefined, siteLabel = "Created at"): void {
+  const where = site === undefined
+    ? "Run the loop in debug mode (debug: true) to see where it was created."
+    : `${siteLabel}:\n${site}`;
+  const detail = `${advice}\n${where}`;
+  if (typeof process === "object" && typeof process.emitWarning === "function") {
+    process.emitWarning(message, { type: "ResourceWarning", detail });
+  } else {
+    console.warn(`ResourceWarning: ${message}\n${detail}`);
+  }
 }
 
 /** Ignores an 'error' event: every Node socket we touch gets one, so none is ever unhandled. @internal */
@@ -133,6 +157,11 @@ export class Transport {
   #high = DEFAULT_HIGH_WATER;
   #protocolPaused = false;
   #resumeQueued = false;
+  /** Where it was made (debug mode), for the ResourceWarning. */
+  readonly #site: string | undefined;
+  readonly #serverSide: boolean;
+  /** The StreamWriter over this transport: what the user holds, so what a warning names. */
+  #writer: object | null = null;
 
   /** @internal Made by the loop's connection methods and by servers. */
   constructor(loop: EventLoop, conn: net.Socket, protocol: StreamProtocolLike, options: _TransportOptions = {}) {
@@ -144,6 +173,9 @@ export class Transport {
     this.#tls = options.tls ?? null;
     this.#low = this.#high / 4;
     this.#extra = extraInfo(conn, options);
+    this.#site = options.site;
+    this.#serverSide = Boolean(options.serverSide);
+    loop._addResource(this);
 
     // asyncio: connection_made, then the reader, then the waiter, each through call_soon.
     loop._schedule(this.#made, undefined);
@@ -305,6 +337,7 @@ export class Transport {
     if (this.#lost) return;
     this.#lost = true;
     this.#closing = true;
+    this.#loop._removeResource(this);
     this.#flushing = false;
     this.#held = null;
     try {
@@ -333,6 +366,7 @@ export class Transport {
     if (this.#lost || this.#lostExc !== undefined) return;
     this.#lostExc = exc;
     this.#closing = true;
+    this.#loop._removeResource(this);
     this.#flushing = false;
     this.#held = null;
     if (this.#nodeClosed) this.#loop._schedule(this.#lostCallback, exc);
@@ -529,6 +563,7 @@ export class Transport {
     if (this.#closing) return;
     this.#closing = true;
     this.#held = null;
+    this.#loop._removeResource(this);
     if (this.#nodeClosed) {
       this.#loop._schedule(this.#lostCallback, null);
       return;
@@ -619,12 +654,36 @@ export class Transport {
     this.#intoBuffer = isBufferedProtocol(protocol);
   }
 
+  /**
+   * The transport's class, peer, state and protocol's class.
+   * @example
+   * String(transport)   // "<Transport peer=127.0.0.1:50504 open protocol=<Echo>>"
+   */
   toString(): string {
     const peer = this.#extra.peername;
     const where = Array.isArray(peer) ? `${peer[0]}:${peer[1]}` : repr(peer);
     const state = this.#lost ? "closed" : this.#closing ? "closing" : "open";
-    return `<Transport ${this.#tls !== null ? "tls " : ""}peer=${where} ${state}>`;
+    return `<${this.constructor.name} ${this.#tls !== null ? "tls " : ""}peer=${where} ${state} protocol=${_className(this.#protocol)}>`;
   }
+
+  /** @internal A StreamWriter wraps this transport: a warning about it names the writer. */
+  _setWriter(writer: object): void {
+    this.#writer = writer;
+  }
+
+  /** @internal The loop closes with the connection still open: asyncio's ResourceWarning. */
+  _warnUnclosed(): void {
+    if (this.#closing || this.#conn.destroyed) return;
+    const writer = this.#writer;
+    const [what, how] = writer !== null ? [String(writer), "writer.close()"] : [`transport ${this}`, "transport.close()"];
+    _resourceWarning(`unclosed ${what}`, `An open connection keeps the Node process alive: close it (${how}) before its loop closes.`,
+      this.#site, this.#serverSide ? "Accepted by a server created at" : "Created at");
+  }
+}
+
+/** `<Echo>`: a protocol's class, as asyncio's reprs show objects. @internal */
+export function _className(value: unknown): string {
+  return `<${(typeof value === "object" && value !== null && (value as object).constructor?.name) || "Object"}>`;
 }
 
 function isBufferedProtocol(protocol: StreamProtocolLike): boolean {
