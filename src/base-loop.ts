@@ -85,7 +85,12 @@ export interface _Resource {
   _warnUnclosed(): void;
 }
 
-/** Options of `loop.createTask()`. */
+/**
+ * Options of `loop.createTask()`.
+ * @example
+ * const options: CreateTaskOptions = { name: "fetcher", signal: AbortSignal.timeout(5000) }
+ * const task = loop.createTask(fetchAll(), options)
+ */
 export interface CreateTaskOptions {
   /** The task's name (default `Task-N`). */
   name?: string;
@@ -136,6 +141,12 @@ export class EventLoop {
   /** Open servers and transports, reported if still open at close(). */
   #resources: Set<_Resource> | null = null;
 
+  /**
+   * A new loop, not running: real clock and Wasm core unless `options` say otherwise.
+   * @param options `clock` (`"real"` or `"virtual"`), `debug`, `slowCallbackMs`, `core` (`"wasm"` or `"js"`)
+   * @example
+   * const loop = new EventLoop({ clock: "virtual", debug: true })
+   */
   constructor(options?: LoopOptions) {
     if (options !== undefined && (typeof options !== "object" || options === null)) {
       throw new TypeError(`new EventLoop() expected an options object, got ${repr(options)}`);
@@ -333,6 +344,15 @@ export class EventLoop {
   /** Whether the loop was closed. */
   isClosed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * The loop's class and state, as asyncio's repr.
+   * @example
+   * String(loop)   // "<EventLoop running=false closed=false debug=false>"
+   */
+  toString(): string {
+    return `<${this.constructor.name} running=${this.#running} closed=${this.#closed} debug=${this.#debug}>`;
   }
 
   /**

@@ -8,7 +8,14 @@ import { checkFunction, repr } from "./util.js";
 const PENDING = 0, CANCELLED = 1, FINISHED = 2;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
 
-type DoneCallback<T> = (future: Future<T>) => unknown;
+/**
+ * A callback of `future.addDoneCallback()`: called through the loop with the future, once
+ * it is done (its return value is ignored).
+ * @example
+ * const log: DoneCallback<number> = (f) => console.log(f.cancelled() ? "cancelled" : f.result())
+ * fut.addDoneCallback(log)
+ */
+export type DoneCallback<T = unknown> = (future: Future<T>) => unknown;
 
 /** @internal A task waiting on a future: woken without a callback closure of its own. */
 export interface Waiter {
@@ -75,7 +82,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _cancelMessage: string | undefined = undefined;
 
   /**
+   * A pending future of `options.loop`; `loop.createFuture()` is the usual way to make one.
    * @param options.loop the loop that runs the done callbacks (default: `getEventLoop()`)
+   * @example
+   * const fut = new Future<number>({ loop })
    */
   constructor(options?: { loop?: LoopLike }) {
     const loop = options?.loop ?? getEventLoop();
@@ -218,6 +228,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return new FutureIterator(this);
   }
 
+  /**
+   * The future's class and state, as asyncio's repr (a subclass shows its own name).
+   * @example
+   * String(fut)   // "<Future finished result=42>"
+   */
   toString(): string {
     return `<${this.constructor.name} ${this._describe()}>`;
   }

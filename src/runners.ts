@@ -6,7 +6,12 @@ import { _runningLoopOrNull, setEventLoop } from "./running.js";
 import { Task, allTasks } from "./task.js";
 import { isGenerator, isThenable, repr } from "./util.js";
 
-/** What `run` and `runSync` accept: a coroutine, or a function returning one. */
+/**
+ * What `run` and `runSync` accept: a coroutine, or a function returning one (or a Promise).
+ * @example
+ * const main: Main<number> = function* () { yield* sleep(10); return 42 }
+ * await run(main)
+ */
 export type Main<T> = Coroutine<T> | (() => Coroutine<T> | PromiseLike<T>);
 
 /**

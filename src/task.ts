@@ -19,7 +19,12 @@ interface TaskLoop extends LoopLike {
 let taskCounter = 0;
 const liveTasks = new WeakMap<LoopLike, Set<Task<any>>>();
 
-/** Options of `new Task()`. */
+/**
+ * Options of `new Task()`.
+ * @example
+ * const options: TaskOptions = { loop, name: "worker" }
+ * const task = new Task(work(), options)
+ */
 export interface TaskOptions {
   /** The loop to run on (default: the running loop, else `getEventLoop()`). */
   loop?: LoopLike;
@@ -54,7 +59,13 @@ export class Task<T = unknown> extends Future<T> {
   _wakeFut: Future<any> | undefined = undefined;
 
   /**
+   * Wraps `coro` in a task scheduled on `options.loop` (default: the running loop, else
+   * `getEventLoop()`); `loop.createTask()` is the usual way to make one.
    * @param coro a generator object (call the generator function: `work()`, not `work`)
+   * @param options `loop` and `name`
+   * @example
+   * class Traced<T> extends Task<T> {}
+   * const task = new Traced(work(), { loop, name: "traced" })
    */
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const loop = options?.loop ?? _runningLoopOrNull() ?? getEventLoop();

@@ -228,6 +228,19 @@ bothCores("EventLoop errors", (test) => {
     }
   });
 
+  test("toString() - the loop's class and state (a subclass shows its own name), as asyncio's repr", async ({ loop, core }) => {
+    assert.is(String(loop), "<EventLoop running=false closed=false debug=false>");
+    class MyLoop extends EventLoop {}
+    const mine = new MyLoop({ clock: "virtual", core, debug: true });
+    const seen = await mine.runUntilComplete(function* () {
+      yield* sleep(0);
+      return String(mine);
+    }());
+    mine.close();
+    assert.is(seen, "<MyLoop running=true closed=false debug=true>");
+    assert.is(String(mine), "<MyLoop running=false closed=true debug=true>");
+  });
+
   test(".defaultExceptionHandler() shows an object by its class (protocol: <Echo>), never [object Object]", ({ loop }) => {
     const original = console.error;
     const printed: unknown[][] = [];

@@ -19,11 +19,17 @@ const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
  * const proto: DatagramProtocolLike = { datagramReceived: (data, [host, port]) => log(host, port, data) }
  */
 export interface DatagramProtocolLike {
+  /** The endpoint is set up; `transport` sends datagrams and closes it. */
   connectionMade?(transport: DatagramTransport): void;
+  /** A datagram arrived from `addr`. */
   datagramReceived?(data: Uint8Array, addr: [host: string, port: number]): void;
+  /** A send or receive failed (ICMP port unreachable on a connected endpoint, say). */
   errorReceived?(exc: Error): void;
+  /** The endpoint is closed: the error, or null. Called once, last. */
   connectionLost?(exc: Error | null): void;
+  /** Sends buffered over the high-water mark: stop sending for now. */
   pauseWriting?(): void;
+  /** Sending may go on. */
   resumeWriting?(): void;
 }
 

@@ -3,7 +3,11 @@
 // connectionMade -> dataReceived* -> eofReceived? -> connectionLost (exactly once).
 import { repr } from "../util.js";
 
-/** Address of a peer or a socket: `[host, port]` for IP, a path for Unix sockets. */
+/**
+ * Address of a peer or a socket: `[host, port]` for IP, a path for Unix sockets.
+ * @example
+ * const [host, port] = transport.getExtraInfo("peername") as Address & [string, number]
+ */
 export type Address = [host: string, port: number] | string;
 
 /** What every transport offers (the shape `connectionMade` receives). */
@@ -16,6 +20,9 @@ export interface BaseTransportLike {
 /**
  * A protocol factory: a function returning a protocol, or a class with a no-argument
  * constructor (asyncio passes the class itself).
+ * @example
+ * const factory: ProtocolFactory<Echo> = () => new Echo()
+ * const server = yield* loop.createServer(factory, "127.0.0.1", 8888)   // or createServer(Echo, ...)
  */
 export type ProtocolFactory<P> = (() => P) | (new () => P);
 

@@ -36,6 +36,11 @@ export class FlowControlProtocol extends Protocol {
   /** @internal */ _connectionLost = false;
   #drainWaiters: Future<undefined>[] = [];
 
+  /**
+   * @param loop the loop whose futures `drain()` waits on (default: the running loop, else `getEventLoop()`)
+   * @example
+   * const protocol = new StreamReaderProtocol(reader)   // a FlowControlProtocol
+   */
   constructor(loop?: EventLoop) {
     super();
     this._loop = loop ?? ((_runningLoopOrNull() as EventLoop | null) ?? getEventLoop());

@@ -32,13 +32,21 @@ const EMPTY = new Uint8Array(0);
  * const proto: StreamProtocolLike = { dataReceived: (d) => console.log(d.length) }
  */
 export interface StreamProtocolLike {
+  /** The connection is set up; `transport` writes to it and closes it. */
   connectionMade?(transport: Transport): void;
+  /** Bytes arrived (any chunk size: message boundaries are not kept). */
   dataReceived?(data: Uint8Array): void;
+  /** Instead of `dataReceived`: a buffer to receive into (`sizeHint` bytes are waiting, -1: unknown). */
   getBuffer?(sizeHint: number): Uint8Array;
+  /** `nbytes` bytes were written at the start of the buffer `getBuffer` returned. */
   bufferUpdated?(nbytes: number): void;
+  /** The peer sent EOF: return true to keep the transport open for writing. */
   eofReceived?(): boolean | void;
+  /** The connection is gone: the error, or null for a clean close. Called once, last. */
   connectionLost?(exc: Error | null): void;
+  /** The write buffer went over its high-water mark: stop writing for now. */
   pauseWriting?(): void;
+  /** The write buffer drained to its low-water mark: writing may go on. */
   resumeWriting?(): void;
 }
 
