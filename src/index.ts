@@ -7,7 +7,7 @@ export { getRunningLoop, getEventLoop, setEventLoop } from "./running.js";
 export { run, runSync, type Main } from "./runners.js";
 
 // Futures and tasks
-export { Future } from "./future.js";
+export { Future, type DoneCallback } from "./future.js";
 export { Task, createTask, currentTask, allTasks, type TaskOptions } from "./task.js";
 export { ensureFuture } from "./ensure-future.js";
 export { wrapPromise } from "./promises.js";

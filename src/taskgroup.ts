@@ -5,8 +5,8 @@ import type { Coroutine } from "./events.js";
 import { CancelledError, ExceptionGroup } from "./errors.js";
 import type { Future } from "./future.js";
 import { _steppingTask, getRunningLoop } from "./running.js";
-import type { Task } from "./task.js";
-import { isGenerator, repr } from "./util.js";
+import { _checkCoroutine, type Task } from "./task.js";
+import { repr } from "./util.js";
 
 /**
  * A group of tasks that end together; made by `taskGroup()`, which passes it to its body.
@@ -34,7 +34,7 @@ export class TaskGroup {
     if (!this.#entered) throw new Error(`TaskGroup ${this} has not been entered`);
     if (this.#exiting && this.#tasks.size === 0) throw new Error(`TaskGroup ${this} is finished`);
     if (this.#aborting) throw new Error(`TaskGroup ${this} is shutting down`);
-    if (!isGenerator(coro)) throw new TypeError(`TaskGroup.createTask() expected a generator (coroutine), got ${repr(coro)}`);
+    _checkCoroutine("TaskGroup.createTask()", coro);
     const task = getRunningLoop().createTask(coro, { name: options?.name });
     if (task.done()) {
       this.#taskDone(task);

@@ -125,6 +125,23 @@ bothCores("TaskGroup", (test) => {
     assert.equal(log, ["c1 cancelled", "c2 cancelled"]);
   });
 
+  test("TaskGroup.createTask of a Promise or a Task says what to do instead, naming TaskGroup.createTask()", ({ loop }) => {
+    const messages = loop._runUntilCompleteSync(taskGroup(function* (tg) {
+      const got: string[] = [];
+      const child = tg.createTask(sleep(1));
+      for (const bad of [Promise.resolve(1), child]) {
+        try {
+          tg.createTask(bad as never);
+        } catch (e) {
+          got.push(String(e));
+        }
+      }
+      return got;
+    }));
+    assert.match(messages[0], /^TypeError: TaskGroup\.createTask\(\) expected a generator \(a coroutine\), got a Promise: .*wrapPromise\(p\)/);
+    assert.match(messages[1], /^TypeError: TaskGroup\.createTask\(\) expected .*a Task is already scheduled: yield\* it/);
+  });
+
   test("createTask after the group finished, or outside a task, throws", ({ loop }) => {
     let kept: TaskGroup | undefined;
     loop._runUntilCompleteSync((function* () {
