@@ -9,8 +9,9 @@
 //   npm run bench -- --quick   a cut-down run (< 1 min): smaller N, fewer runs
 //   npm run bench -- --only w2,w4
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { dirname, join } from "node:path";
 import { measureServer } from "./w6/measure.mjs";
 import { renderChart } from "./chart.mjs";
 
@@ -197,8 +198,14 @@ const summary = (row) => `${f1(median(row.ms))} (${f1(Math.min(...row.ms))}–${
 
 const lines = [];
 const wasmBytes = statSync("build/core.wasm").size;
-const bundleBytes = ["dist/index.js", ...readdirSync("dist/chunks").filter((f) => f.endsWith(".js")).map((f) => `dist/chunks/${f}`)]
-  .reduce((sum, f) => sum + statSync(f).size, 0);
+/** What a browser loads for the main entry: dist/index.js and the files it imports, transitively. */
+function esmGraph(file, seen = new Set()) {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  for (const m of readFileSync(file, "utf8").matchAll(/(?:from|import)\s*["'](\.\.?\/[^"']+)["']/g)) esmGraph(join(dirname(file), m[1]), seen);
+  return seen;
+}
+const bundleBytes = [...esmGraph("dist/index.js")].reduce((sum, f) => sum + statSync(f).size, 0);
 const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const machine = `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}`;
 const date = new Date().toISOString().slice(0, 10);
