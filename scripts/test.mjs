@@ -38,9 +38,22 @@ if (typeFailures) console.log("typecheck failed (tsc -p tsconfig.json --noEmit)"
 const uvu = join(dirname(require.resolve("uvu")), "..", "bin.js");
 const child = spawn(process.execPath, ["--import", "tsx", "--expose-gc", uvu, "test", pattern], { stdio: ["ignore", "pipe", "inherit"] });
 let out = "";
+// uvu prints its totals when the last test has finished; a process that is still alive
+// well after that holds a handle some test left open (a server, a timer), and would hang
+// CI: stop it, and count that as a failure.
+const EXIT_GRACE_MS = 15_000;
+let lingered = false;
 child.stdout.on("data", (chunk) => {
   out += chunk;
   process.stdout.write(chunk);
+  if (/Duration:/.test(out.replace(/\x1b\[[0-9;]*m/g, "")) && !lingered) {
+    lingered = true;
+    setTimeout(() => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      console.log(`npm test: the tests finished but the process did not exit ${EXIT_GRACE_MS / 1000} s later (a handle left open); stopping it`);
+      child.kill("SIGKILL");
+    }, EXIT_GRACE_MS).unref();
+  }
 });
 child.on("close", (code) => {
   const plain = out.replace(/\x1b\[[0-9;]*m/g, "");
