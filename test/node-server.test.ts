@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, getRunningLoop, run, sleep, socket } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
+import { freePort } from "./ports.js";
 import {
   Echo, Recorder, SYNC_BIND, captureWarnings, compact, hostTick, lineOf, listeningOn, nodeClient, payload, portOf, settled, tempDir, until, wait,
 } from "./node-net-helpers.js";
@@ -259,6 +260,41 @@ bothCores("Server", (test) => {
         yield* s.waitClosed();
       }
     }());
+  });
+
+  test("sock - a connection arriving while createServer takes the socket over is served, not lost", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    // On Node 20/22, createServer right after bind() waits for Node to finish the bind: a
+    // client that keeps trying connects in that window, and must be served all the same.
+    for (let round = 0; round < 5; round++) {
+      const port = await freePort();
+      let stop = false;
+      const echoed = new Promise<string>((resolve, reject) => {
+        const attempt = (): void => {
+          if (stop) return reject(new Error("gave up"));
+          const c = net.connect(port, "127.0.0.1");
+          c.once("error", () => setTimeout(attempt, 1));
+          c.once("connect", () => c.end("x"));
+          c.setEncoding("utf8");
+          c.on("data", (d: string) => resolve(d));
+        };
+        attempt();
+      });
+      const got = await loop.runUntilComplete(function* () {
+        const sock = socket();
+        sock.bind(["127.0.0.1", port]);
+        sock.listen(10);
+        const server = yield* loop.createServer(() => new Echo(), null, null, { sock });
+        try {
+          return yield* wait(Promise.race([echoed, new Promise<string>((r) => setTimeout(() => r("no echo in 3 s"), 3000))]));
+        } finally {
+          stop = true;
+          server.close();
+          yield* server.waitClosed();
+        }
+      }());
+      assert.is(got, "x", `round ${round}`);
+    }
   });
 
   test("sock - serves a listening wasyncio socket, connections it already had first", async (ctx) => {

@@ -11,6 +11,7 @@ import {
 } from "../src/node/index.js";
 import { bothCores, caught } from "./helpers.js";
 import { listeningOn, SYNC_BIND, wait } from "./node-net-helpers.js";
+import { freePort } from "./ports.js";
 
 type Port = [string, number];
 
@@ -159,6 +160,39 @@ bothCores("socket facade", (test) => {
     assert.throws(() => conn.recv(10), (e: unknown) => e instanceof BlockingIOError);
     assert.equal(conn.getpeername(), cli.getsockname());
     for (const s of [cli, conn, listening, srv]) s.close();
+  });
+
+  test("a client socket bound before connect() connects from its address (also in the same step, on Node 20/22)", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const local = await freePort();
+    let remote!: (port: number) => void;
+    const seen = new Promise<number>((resolve) => (remote = resolve));
+    const peer = net.createServer((c) => {
+      remote(c.remotePort ?? -1);
+      c.destroy();
+    });
+    await new Promise<void>((resolve) => peer.listen(0, "127.0.0.1", resolve));
+    const cli = socket();
+    cli.bind(["127.0.0.1", local]);
+    await loop.runUntilComplete(loop.sockConnect(cli, ["127.0.0.1", (peer.address() as net.AddressInfo).port]));
+    assert.is(await seen, local, "the peer sees the bound port");
+    cli.close();
+    peer.close();
+  });
+
+  test("getsockname() of a bound AF_UNIX client names its path (Node 24+), a string either way", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const dir = mkdtempSync(join(tmpdir(), "wasyncio-"));
+    const srv = socket(AF_UNIX);
+    srv.bind(join(dir, "server.sock"));
+    srv.listen(1);
+    const cli = socket(AF_UNIX);
+    cli.bind(join(dir, "client.sock"));
+    await loop.runUntilComplete(loop.sockConnect(cli, join(dir, "server.sock")));
+    assert.is(cli.getsockname(), SYNC_BIND ? join(dir, "client.sock") : "");
+    const [conn] = await loop.runUntilComplete(loop.sockAccept(srv));
+    for (const s of [cli, conn, srv]) s.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("an AF_INET6 socket binds ::1; an AF_UNIX socket binds a path", async (ctx) => {

@@ -301,11 +301,16 @@ function lookup(loop: EventLoop, host: string, family: 0 | 4 | 6): Future<dns.Lo
 function newListener(pending: net.Socket[]): net.Server {
   const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
   srv.on("error", _ignoreError);
+  holdConnections(srv, pending);
+  return srv;
+}
+
+/** Until the Server takes `srv` over, its connections wait in `pending` (paused). */
+function holdConnections(srv: net.Server, pending: net.Socket[]): void {
   srv.on("connection", (conn: net.Socket) => {
     conn.on("error", _ignoreError);
     pending.push(conn);
   });
-  return srv;
 }
 
 /** asyncio's create_unix_server: a socket file left by a dead server is replaced. */
@@ -343,6 +348,7 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
       const taken = a.sock._takeListener();
       listeners.push(taken.server);
       pending = taken.pending;
+      holdConnections(taken.server, pending);
       // Node 20/22 take a bound address later in the host tick: wait for it (or its error).
       if (!taken.server.listening) yield* once(loop, taken.server, "listening");
       const name = taken.server.address();
@@ -387,7 +393,7 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
     throw e;
   }
   // The Server listens from now on (synchronously: no connection falls in between).
-  if (a.sock === null) for (const s of listeners) s.removeAllListeners("connection");
+  for (const s of listeners) s.removeAllListeners("connection");
   const sockets = a.sock !== null ? [a.sock] : undefined;
   const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath, sockets, site: a.site });
   if (a.startServing) server._startServing();

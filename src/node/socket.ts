@@ -158,7 +158,8 @@ export class Socket {
   /**
    * Starts accepting connections on the bound address (a connection arriving earlier is
    * refused on Node 24+; on Node 20 and 22 it waits in the accept queue). `backlog` sizes
-   * the accept queue (Node's default when 0).
+   * the accept queue on Node 24+ (Node's default, 511, when 0); on Node 20 and 22 the
+   * listen began at `bind()`, with Node's default.
    * @example
    * sock.listen(100)
    */
@@ -167,6 +168,9 @@ export class Socket {
     if (!Number.isInteger(backlog)) throw new TypeError(`listen() expected backlog to be an integer, got ${repr(backlog)}`);
     if (this.#state === LISTENING) return;
     if (this.#state !== BOUND) throw osError("listen()", "EINVAL", "bind() the socket first (wasyncio sockets listen on the address bind() took)");
+    // Node 20/22: a bind that has failed by now is reported here.
+    const error = this.#takeError();
+    if (error !== null) throw error;
     if (this.#bound !== null) {
       this.#newServer().listen(this.#bound, Math.max(backlog, 0));
       this.#bound = null;
@@ -229,11 +233,14 @@ export class Socket {
       this.#bound = null;
       conn.connect(options);
     } else {
+      const requested = this.#requested;
       if (this.#server !== null) {
-        const local = this.#server.address();
+        // The address Node took, or (not taken yet) the one bind() asked for: port 0 lets
+        // the connection pick its port, as the listener would have.
+        const local = this.#server.address() ?? (requested !== null && "host" in requested ? { address: requested.host, port: requested.port } : null);
         this.#server.close();
         this.#server = null;
-        if (local !== null && typeof local !== "string") Object.assign(options, { localAddress: local.address, localPort: local.port });
+        if (local !== null && typeof local !== "string") Object.assign(options, { localAddress: local.address, localPort: local.port || undefined });
       }
       conn = net.connect(options);
     }
@@ -422,8 +429,9 @@ export class Socket {
       );
     }
     const conn = this.#conn;
+    // A Unix socket's name is its path ("" when unnamed; Node reports a bound one's path).
+    if (this.family === AF_UNIX) return conn?.localAddress ?? "";
     if (conn !== null && conn.localAddress !== undefined) return [conn.localAddress, conn.localPort ?? 0];
-    if (this.family === AF_UNIX) return "";
     return [this.family === AF_INET6 ? "::" : "0.0.0.0", 0];
   }
 
