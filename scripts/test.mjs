@@ -42,6 +42,12 @@ let out = "";
 // well after that holds a handle some test left open (a server, a timer), and would hang
 // CI: stop it, and count that as a failure.
 const EXIT_GRACE_MS = 15_000;
+// And a run that never gets to its totals (a test waiting forever) is stopped too.
+const RUN_LIMIT_MS = 20 * 60_000;
+setTimeout(() => {
+  console.log(`npm test: the tests did not finish within ${RUN_LIMIT_MS / 60_000} minutes; stopping them`);
+  child.kill("SIGKILL");
+}, RUN_LIMIT_MS).unref();
 let lingered = false;
 child.stdout.on("data", (chunk) => {
   out += chunk;

@@ -78,11 +78,11 @@ function newChunk<T>(): (T | undefined)[] {
 type Callback = (...args: any[]) => unknown;
 
 /**
- * @internal Something its loop reports if it is still open when the loop closes: a server,
- * a transport (asyncio's ResourceWarning). How it reports is its own business.
+ * @internal Something told if it is still open when its loop closes: a server or a
+ * transport (it warns, as asyncio's ResourceWarning), an awaited sleep (it rejects).
  */
 export interface _Resource {
-  _warnUnclosed(): void;
+  _loopClosed(): void;
 }
 
 /**
@@ -373,7 +373,7 @@ export class EventLoop {
     if (resources !== null) {
       for (const resource of resources) {
         try {
-          resource._warnUnclosed();
+          resource._loopClosed();
         } catch {
           // A report must not stop the close.
         }

@@ -7,32 +7,32 @@
 //
 // The built entries call claim() (scripts/bundle.mjs); src/ itself is one copy and never does.
 
-/** Where the copies meet: shared by every realm-local copy through the global symbol registry. */
+/** Where the copies meet: shared by every copy in this realm through the global symbol registry. */
 const KEY = Symbol.for("wasyncio");
 
 interface Registry {
-  readonly version: string;
-  readonly parts: Record<string, object>;
+  /** The parts of each version loaded, by version. */
+  readonly versions: Record<string, Record<string, object>>;
   warned?: boolean;
 }
 
 /**
- * The part `name` of the library: the one a copy of `version` registered first, else
- * `own` (registered now).
+ * The part `name` of the library: the one a copy of the same `version` registered first,
+ * else `own` (registered now). Copies of another version keep theirs (their APIs may
+ * differ), and the first time two versions meet, a warning says so.
  * @internal
  */
 export function claim<T extends object>(name: string, version: string, own: T): T {
   const holder = globalThis as { [KEY]?: Registry };
-  const registry = (holder[KEY] ??= { version, parts: {} });
-  if (registry.version !== version) {
-    if (!registry.warned) {
-      registry.warned = true;
-      console.warn(
-        `wasyncio ${version} is loaded beside wasyncio ${registry.version}: each keeps its own event loop state, ` +
-          "so a task of one cannot wait on the other's futures. Install one version (npm dedupe).",
-      );
-    }
-    return own;
+  const registry = (holder[KEY] ??= { versions: {} });
+  const parts = (registry.versions[version] ??= {});
+  const versions = Object.keys(registry.versions);
+  if (versions.length > 1 && !registry.warned) {
+    registry.warned = true;
+    console.warn(
+      `wasyncio ${versions.join(" and ")} are loaded together: each version keeps its own event loop state, ` +
+        "so a task of one cannot wait on the other's futures. Install one version (npm dedupe).",
+    );
   }
-  return (registry.parts[name] ??= own) as T;
+  return (parts[name] ??= own) as T;
 }

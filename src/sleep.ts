@@ -168,13 +168,25 @@ function loopForAwait(): LoopLike {
     "so it cannot tell which loop to sleep on; use yield* sleep() in a task of the loop you mean");
 }
 
-/** `await sleep(ms, value)`: a timer on the running loop resolves the promise (nothing can cancel it). */
+/**
+ * `await sleep(ms, value)`: a timer on the running loop resolves the promise (nothing can
+ * cancel it). If that loop closes first, the promise rejects rather than never settling.
+ */
 function awaited<T>(ms: number, value: T): Promise<T> {
-  return new Promise<T>((resolve) => {
+  return new Promise<T>((resolve, reject) => {
     const loop = loopForAwait() as LoopLike & Partial<TimerLoop>;
-    if (ms <= 0) loop.callSoon(resolve, value);
-    else if (typeof loop.callLater === "function") loop.callLater(ms, resolve, value);
-    else throw new TypeError("sleep() needs a loop with callLater()");
+    const tracked = loop instanceof EventLoop ? loop : null;
+    const pending = {
+      _loopClosed: () => reject(new Error(`sleep(${ms}) was awaited on an event loop that closed before the sleep ended`)),
+    };
+    const wake = (v: T): void => {
+      tracked?._removeResource(pending);
+      resolve(v);
+    };
+    if (ms > 0 && typeof loop.callLater !== "function") throw new TypeError("sleep() needs a loop with callLater()");
+    tracked?._addResource(pending);
+    if (ms <= 0) loop.callSoon(wake, value);
+    else loop.callLater!(ms, wake, value);
   });
 }
 

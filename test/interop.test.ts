@@ -108,6 +108,19 @@ bothCores("Interop", (test) => {
     assert.equal(log, ["slept until 30"]);
   });
 
+  test("await sleep() whose loop closes before the sleep ends rejects, rather than never settling", async ({ newLoop }) => {
+    const loop = newLoop();
+    let late!: Promise<unknown>;
+    await loop.runUntilComplete((async () => {
+      late = (async () => await sleep(1000, "too late"))().then((v) => v, (e: unknown) => e);
+      await sleep(10);
+    })());
+    loop.close();
+    const outcome = await late;
+    assert.instance(outcome, Error);
+    assert.match((outcome as Error).message, /^sleep\(1000\) was awaited on an event loop that closed before the sleep ended$/);
+  });
+
   test("await sleep() with no running loop rejects with an Error that says so", async () => {
     const outcome = await (async () => await sleep(10, "never"))().then((v) => v, (e: unknown) => e);
     assert.instance(outcome, Error);

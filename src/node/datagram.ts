@@ -294,7 +294,7 @@ export class DatagramTransport {
   }
 
   /** @internal The loop closes with the endpoint still open: asyncio's ResourceWarning. */
-  _warnUnclosed(): void {
+  _loopClosed(): void {
     if (this.#closing || this.#sockClosed) return;
     _resourceWarning(`unclosed transport ${this}`,
       "An open datagram endpoint keeps the Node process alive: close it (transport.close()) before its loop closes.", this.#site);

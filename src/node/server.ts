@@ -90,7 +90,7 @@ export class Server {
   }
 
   /** @internal The loop closes with the server still open: asyncio's ResourceWarning. */
-  _warnUnclosed(): void {
+  _loopClosed(): void {
     if (this.#listeners === null) return;
     _resourceWarning(`unclosed ${this}`, "An open server keeps the Node process alive: close it (server.close()) before its loop closes.", this.#site);
   }

@@ -680,7 +680,7 @@ export class Transport {
   }
 
   /** @internal The loop closes with the connection still open: asyncio's ResourceWarning. */
-  _warnUnclosed(): void {
+  _loopClosed(): void {
     if (this.#closing || this.#conn.destroyed) return;
     const writer = this.#writer;
     const [what, how] = writer !== null ? [String(writer), "writer.close()"] : [`transport ${this}`, "transport.close()"];
