@@ -43,6 +43,7 @@ function fetch(version) {
   try {
     const [{ filename }] = JSON.parse(execFileSync(npm, ["pack", `${PACKAGE}@${version}`, "--json", "--pack-destination", tmp], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }));
     execFileSync("tar", ["-xzf", join(tmp, filename), "-C", tmp, "--strip-components=1", "package/bin/node"], { stdio: "inherit" });
+    rmSync(join(tmp, filename)); // the cache keeps the binary, not the 50 MB tarball
     renameSync(tmp, join(CACHE, version));
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -27,7 +27,6 @@ for (const [object, key] of locked) {
   if (!d.configurable && !d.writable && !d.set) continue;
   Object.defineProperty(object, key, "value" in d ? { value: d.value, writable: false, configurable: false } : { get: d.get, configurable: false });
 }
-const before = locked.map(([object, key]) => object[key]);
 
 const { run, getRunningLoop, socket, AF_INET6, Protocol } = await import(${JSON.stringify(join(ROOT, "src/node/index.ts"))});
 const hostTick = () => new Promise((resolve) => setImmediate(resolve));
@@ -67,8 +66,7 @@ const result = await run(function* () {
   out.addresses = (yield* loop.getaddrinfo("localhost", 80)).length > 0;
   return out;
 });
-const same = locked.every(([object, key], i) => object[key] === before[i]);
-console.log(JSON.stringify({ result, same }));
+console.log(JSON.stringify({ result }));
 `;
 
 test("no global or Node module export is replaced while sockets bind, listen, connect and resolve", async () => {
@@ -80,9 +78,9 @@ test("no global or Node module export is replaced while sockets bind, listen, co
       else resolve(stdout);
     });
   });
-  const { result, same } = JSON.parse(out.trim().split("\n").at(-1)!);
+  // A patch anywhere on the way would have thrown (strict code, read-only properties).
+  const { result } = JSON.parse(out.trim().split("\n").at(-1)!);
   assert.equal(result, { "127.0.0.1": "ping", "::1": "ping", localhost: "ping", echo: "echo", addresses: true });
-  assert.ok(same, "every locked export is still the original");
 });
 
 test("src/ assigns to no global and no Node module export", () => {

@@ -176,6 +176,11 @@ test("README: shell blocks name scripts and files that exist", () => {
   }
 });
 
+test("README: no blank line splits a table (a row after it would render as text)", () => {
+  const split = [...README.matchAll(/^\|.*\|\n\n(\|.*)$/gm)].map((m) => m[1].slice(0, 60));
+  assert.equal(split, []);
+});
+
 test("README: no link leaves the repository, and every relative link leads to a file", () => {
   for (const m of README.matchAll(/\]\(([^)\s]+)\)/g)) {
     const target = m[1];
