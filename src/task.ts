@@ -6,7 +6,7 @@ import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./e
 import { CancelledError, InvalidStateError } from "./errors.js";
 import { Future, describeError } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
-import { isGenerator, isThenable, repr } from "./util.js";
+import { creationSite, isGenerator, isThenable, repr } from "./util.js";
 import { wrapPromise } from "./promises.js";
 
 /** @internal What an EventLoop offers a Task: one stable slot id for the task's lifetime. */
@@ -77,7 +77,7 @@ export class Task<T = unknown> extends Future<T> {
     this.#coro = coro;
     const name = options?.name;
     this.#name = name === undefined || name === null ? ++taskCounter : String(name);
-    if (loop.getDebug()) this.#sourceTraceback = creationStack();
+    if (loop.getDebug()) this.#sourceTraceback = creationSite();
     const fast = loop as TaskLoop;
     if (fast._registerTask !== undefined) this._slot = fast._registerTask(this);
     let live = liveTasks.get(loop);
@@ -346,19 +346,6 @@ function isFutureLike(value: unknown): value is Future<unknown> {
     typeof (value as Future).addDoneCallback === "function" &&
     typeof (value as Future).result === "function" &&
     typeof (value as Future).getLoop === "function";
-}
-
-/** The stack where a task was made, starting at the caller of `createTask`/`new Task`. */
-function creationStack(): string | undefined {
-  const stack = new Error().stack;
-  if (stack === undefined) return undefined;
-  const frames = stack.split("\n").slice(1);
-  // V8 names a frame "new Task" or, once optimized (Node 24+), "Task.Task": match the
-  // function's own name whatever qualifies it.
-  const inside = /^\s*at (?:new )?(?:[\w$#]+\.)*(?:creationStack|Task|createTask|ensureFuture|#adopt) /;
-  let first = 0;
-  while (first < frames.length - 1 && inside.test(frames[first])) first++;
-  return frames.slice(first).join("\n");
 }
 
 /**

@@ -77,9 +77,11 @@ const LIBRARY_DIR = ((): string | null => {
 
 /**
  * Where the caller is, as the frames of the stack outside this library, one a line (debug
- * mode only: it costs a stack trace): where a server or transport was made, for its
- * ResourceWarning. The library's own frames (this file's directory and below), native and
- * Node-internal ones are left out: what remains is the user's code. @internal
+ * mode only: it costs a stack trace): where a task, server or transport was made. The
+ * library's own frames (this file's directory and below: src/, or the bundle's chunks/),
+ * native and Node-internal ones are left out: what remains is the user's code. (An app
+ * that bundles the library into its own file has its frames in that directory too: there
+ * the site is unknown.) @internal
  */
 export function creationSite(): string | undefined {
   // Error.stackTraceLimit (10 by default) is left as the user set it: the library's frames

@@ -6,7 +6,7 @@ import net from "node:net";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { test } from "uvu";
-import { freePort } from "./ports.js";
+import { freePort } from "./host.js";
 import * as assert from "uvu/assert";
 import { main as eventLoop } from "../examples/event-loop.js";
 import { main as createServer } from "../examples/create-server.js";

@@ -3,7 +3,8 @@
 import * as assert from "uvu/assert";
 import { DatagramProtocol, DatagramTransport, getRunningLoop, run, sleep, type EventLoop, type Future } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
-import { captureWarnings, freePort, lineOf, payload, settled, until } from "./node-net-helpers.js";
+import { freePort, hostTick } from "./host.js";
+import { captureWarnings, lineOf, payload, until, wait } from "./node-net-helpers.js";
 
 type Addr = [string, number];
 
@@ -110,7 +111,7 @@ bothCores("DatagramTransport", (test) => {
   test("errorReceived - a connected endpoint hears ECONNREFUSED (ICMP port unreachable) and stays open", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     await loop.runUntilComplete(function* () {
-      const port = yield* freePort();
+      const port = yield* wait(freePort());
       const [t, proto] = yield* loop.createDatagramEndpoint(() => new Udp(loop), { remoteAddr: ["127.0.0.1", port] });
       t.sendto("anyone?");
       yield* until(loop, () => proto.errors.length > 0, "the error");
@@ -206,7 +207,7 @@ bothCores("DatagramTransport left open", (test, core) => {
         assert.is(name, `<DatagramTransport 127.0.0.1:${port} protocol=<Udp>>`);
         assert.match(String(closed), /^<DatagramTransport 127\.0\.0\.1:\d+ closing protocol=<Udp>>$/);
       }, { core, debug: true });
-      await settled();
+      await hostTick();
       assert.equal(captured.warnings.map((w) => `${w.name}: ${w.message}`), [`ResourceWarning: unclosed transport ${name}`]);
       const detail = captured.warnings[0].detail!;
       assert.match(detail, /^An open datagram endpoint keeps the Node process alive: close it \(transport\.close\(\)\) before its loop closes\./);

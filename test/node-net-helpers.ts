@@ -163,14 +163,6 @@ export function wait<T>(promise: Promise<T>): Future<T> {
   return wrapPromise(promise);
 }
 
-/** A port nothing listens on (bound, then released). */
-export function* freePort(): Coroutine<number> {
-  const srv = net.createServer();
-  yield* wait(new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve)));
-  const port = (srv.address() as net.AddressInfo).port;
-  yield* wait(new Promise<void>((resolve) => srv.close(() => resolve())));
-  return port;
-}
 
 /**
  * Whether this Node binds synchronously (net.BoundSocket, Node 24+): then `bind()` takes the
@@ -178,10 +170,6 @@ export function* freePort(): Coroutine<number> {
  */
 export const SYNC_BIND = typeof (net as { BoundSocket?: unknown }).BoundSocket === "function";
 
-/** Lets Node finish what it deferred to this host tick (an asynchronous bind on Node 20/22). */
-export function* hostTick(): Coroutine<void> {
-  yield* wait(new Promise<void>((resolve) => setImmediate(resolve)));
-}
 
 /**
  * The local addresses the kernel has a listening TCP socket on for `port`, read from
@@ -224,8 +212,8 @@ export type EmittedWarning = Error & { detail?: string };
 /**
  * Records the process's warnings of `type` until `stop()`; Node's own printing of them is
  * held off meanwhile (it is the listener this takes out), so a test's deliberate leaks do
- * not clutter the output. `process.emitWarning` emits on the next tick: `yield* hostTick()`
- * or `await settled()` before reading.
+ * not clutter the output. `process.emitWarning` emits on the next tick: `yield* wait(hostTick())`
+ * or `await hostTick()` before reading (test/host.ts).
  */
 export function captureWarnings(type = "ResourceWarning"): { warnings: EmittedWarning[]; stop(): void } {
   const warnings: EmittedWarning[] = [];
@@ -245,10 +233,6 @@ export function captureWarnings(type = "ResourceWarning"): { warnings: EmittedWa
   };
 }
 
-/** Lets the host run its next-tick and immediate callbacks (the process's warnings among them). */
-export function settled(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /** The line number of the first frame of `err.stack` in the file named `file`. */
 export function lineOf(err: Error, file: string): number {

@@ -7,9 +7,9 @@ import { join } from "node:path";
 import { execFileSync } from "node:child_process";
 import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, getRunningLoop, run, sleep, socket } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
-import { freePort } from "./ports.js";
+import { freePort, hostTick } from "./host.js";
 import {
-  Echo, Recorder, SYNC_BIND, captureWarnings, compact, hostTick, lineOf, listeningOn, nodeClient, payload, portOf, settled, tempDir, until, wait,
+  Echo, Recorder, SYNC_BIND, captureWarnings, compact, lineOf, listeningOn, nodeClient, payload, portOf, tempDir, until, wait,
 } from "./node-net-helpers.js";
 
 bothCores("Server", (test) => {
@@ -303,7 +303,7 @@ bothCores("Server", (test) => {
       const sock = socket();
       sock.bind(["127.0.0.1", 0]);
       sock.listen(10);
-      if (!SYNC_BIND) yield* hostTick();
+      if (!SYNC_BIND) yield* wait(hostTick());
       const port = (sock.getsockname() as [string, number])[1];
       const early = nodeClient(port);
       yield* wait(early.connected);
@@ -483,7 +483,7 @@ bothCores("Server left open", (test, core) => {
         closed.close();
         name = String(open);
       }, { core });
-      await settled();
+      await hostTick();
       assert.match(name, /^<Server sockets=\[127\.0\.0\.1:\d+\]>$/);
       assert.equal(captured.warnings.map((w) => `${w.name}: ${w.message}`), [`ResourceWarning: unclosed ${name}`]);
       const detail = captured.warnings[0].detail!;
@@ -506,7 +506,7 @@ bothCores("Server left open", (test, core) => {
         line = lineOf(new Error(), "node-server.test.ts") + 1;
         server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
       }, { core, debug: true });
-      await settled();
+      await hostTick();
       assert.is(captured.warnings.length, 1);
       const detail = captured.warnings[0].detail!;
       assert.match(detail, /\nCreated at:\n/);
@@ -532,7 +532,7 @@ bothCores("Server left open", (test, core) => {
         const b = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0, { startServing: false });
         b.close();
       }, { core });
-      await settled();
+      await hostTick();
       assert.equal(captured.warnings, []);
     } finally {
       captured.stop();

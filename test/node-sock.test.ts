@@ -11,12 +11,10 @@ import {
 } from "../src/node/index.js";
 import { bothCores, caught } from "./helpers.js";
 import { listeningOn, SYNC_BIND, wait } from "./node-net-helpers.js";
-import { freePort } from "./ports.js";
+import { freePort, hostTick } from "./host.js";
 
 type Port = [string, number];
 
-/** Lets Node finish what it deferred to this host tick (a bind, on Node 20/22). */
-const hostTick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** A listening socket on 127.0.0.1 and its port (on Node 20/22 the port is known a host tick later). */
 async function listener(): Promise<[Socket, number]> {

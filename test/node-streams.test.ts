@@ -17,7 +17,8 @@ import {
 import type { Server } from "../src/node/server.js";
 import type { Transport } from "../src/node/transports.js";
 import { bothCores, caught } from "./helpers.js";
-import { captureWarnings, settled } from "./node-net-helpers.js";
+import { hostTick } from "./host.js";
+import { captureWarnings } from "./node-net-helpers.js";
 
 const enc = (s: string): Uint8Array => Buffer.from(s);
 const dec = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
@@ -1151,7 +1152,7 @@ bothCores("Streams left open", (test, core) => {
         server.close();
         names.push(...writers.map((w) => `unclosed ${w}`));
       }, { core });
-      await settled();
+      await hostTick();
       assert.equal(captured.warnings.map((w) => w.message).sort(), names.sort());
       for (const name of names) assert.match(name, /^unclosed <StreamWriter transport=<Transport peer=127\.0\.0\.1:\d+ open protocol=<StreamReaderProtocol>> reader=<StreamReader/);
       for (const w of captured.warnings) assert.match(w.detail!, /close it \(writer\.close\(\)\) before its loop closes/);

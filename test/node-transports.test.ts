@@ -6,8 +6,9 @@ import {
 } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
 import {
-  Echo, Recorder, captureWarnings, compact, freePort, lineOf, nodeClient, payload, portOf, settled, tempDir, until, wait,
+  Echo, Recorder, captureWarnings, compact, lineOf, nodeClient, payload, portOf, tempDir, until, wait,
 } from "./node-net-helpers.js";
+import { freePort, hostTick } from "./host.js";
 import { join } from "node:path";
 
 /** A client that sends `data`, half-closes, and collects the echo until EOF. */
@@ -462,7 +463,7 @@ bothCores("Transport", (test) => {
   test("connect refused - the future rejects with Node's ECONNREFUSED", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const err = await loop.runUntilComplete(function* () {
-      const port = yield* freePort();
+      const port = yield* wait(freePort());
       try {
         yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", port);
       } catch (e) {
@@ -762,7 +763,7 @@ bothCores("Transport left open", (test, core) => {
         open.push(left, accepted[0].transport);
         names.push(`unclosed transport ${left}`, `unclosed transport ${accepted[0].transport}`);
       }, { core });
-      await settled();
+      await hostTick();
       assert.equal(captured.warnings.map((w) => w.message).sort(), names.sort());
       for (const w of captured.warnings) {
         assert.is(w.name, "ResourceWarning");
@@ -796,7 +797,7 @@ bothCores("Transport left open", (test, core) => {
         server.close();
         open.push(t, accepted[0].transport);
       }, { core, debug: true });
-      await settled();
+      await hostTick();
       const details = Object.fromEntries(captured.warnings.map((w) => [w.message, w.detail!]));
       const client = details[`unclosed transport ${open[0]}`], server = details[`unclosed transport ${open[1]}`];
       assert.is(captured.warnings.length, 2);

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { publint } from "publint";
 import ts from "typescript";
 import { test } from "uvu";
+import { plainEnv } from "./host.js";
 import * as assert from "uvu/assert";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -36,13 +37,6 @@ function run(file: string, args: string[], cwd = ROOT, env: NodeJS.ProcessEnv = 
       else resolve({ stdout, stderr });
     });
   });
-}
-
-/** Node with no inherited loader (tsx) between the program and the package's files. */
-function plainEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.NODE_OPTIONS;
-  return env;
 }
 
 interface Packed {

@@ -14,7 +14,7 @@ import * as net from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { test } from "uvu";
-import { freePort } from "./ports.js";
+import { freePort, plainEnv } from "./host.js";
 import * as assert from "uvu/assert";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -63,14 +63,6 @@ function blocks(markdown: string): Block[] {
 const all = blocks(README);
 const programs = all.filter((b) => b.lang === "ts" || b.lang === "typescript");
 const files = programs.map((b) => join(ROOT, `.readme-${b.line}-${process.pid}.mts`));
-
-/** The environment of a reader's shell: no loader (tsx) inherited, no forced colours. */
-function plainEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
-  delete env.NODE_OPTIONS;
-  delete env.FORCE_COLOR;
-  return env;
-}
 
 function run(args: string[], options: { timeout?: number } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const env = plainEnv();
