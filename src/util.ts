@@ -65,7 +65,12 @@ export function describeObject(value: unknown): string {
       /* fall through */
     }
   }
-  return `<${(value as object).constructor?.name || "Object"}>`;
+  return className(value);
+}
+
+/** `<Echo>`: an object's class, as asyncio's reprs show objects. @internal */
+export function className(value: unknown): string {
+  return `<${(typeof value === "object" && value !== null && (value as object).constructor?.name) || "Object"}>`;
 }
 
 /** The directory of this module's own file (src/ or the bundle's chunks/), for `creationSite`. */

@@ -5,10 +5,10 @@
 import type * as dgram from "node:dgram";
 import type { EventLoop } from "../base-loop.js";
 import type { Future } from "../future.js";
-import { repr } from "../util.js";
-import type { Address } from "./protocols.js";
+import { className, repr } from "../util.js";
+import { formatAddress, type Address } from "./protocols.js";
 import { toBytes } from "./socket.js";
-import { _className, _resourceWarning } from "./transports.js";
+import { _resourceWarning } from "./transports.js";
 
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
@@ -288,9 +288,7 @@ export class DatagramTransport {
    * String(transport)   // "<DatagramTransport 127.0.0.1:9999 protocol=<EchoUdp>>"
    */
   toString(): string {
-    const [host, port] = this.#extra.sockname as [string, number];
-    const where = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-    return `<${this.constructor.name} ${where}${this.#closing ? " closing" : ""} protocol=${_className(this.#protocol)}>`;
+    return `<${this.constructor.name} ${formatAddress(this.#extra.sockname)}${this.#closing ? " closing" : ""} protocol=${className(this.#protocol)}>`;
   }
 
   /** @internal The loop closes with the endpoint still open: asyncio's ResourceWarning. */

@@ -10,6 +10,14 @@ import { repr } from "../util.js";
  */
 export type Address = [host: string, port: number] | string;
 
+/** `127.0.0.1:8888`, `[::1]:8888`, or a Unix path in quotes: an address as reprs show it. @internal */
+export function formatAddress(address: unknown): string {
+  if (typeof address === "string") return JSON.stringify(address);
+  if (!Array.isArray(address)) return String(address);
+  const [host, port] = address as [string, number];
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** What every transport offers (the shape `connectionMade` receives). */
 export interface BaseTransportLike {
   close(): void;

@@ -11,7 +11,7 @@ import { CancelledError } from "../errors.js";
 import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
-import { makeProtocol, type ProtocolFactory } from "./protocols.js";
+import { formatAddress, makeProtocol, type ProtocolFactory } from "./protocols.js";
 import { Socket } from "./socket.js";
 import { Transport, _ignoreError, _resourceWarning, type StreamProtocolLike } from "./transports.js";
 
@@ -366,16 +366,11 @@ export class Server {
 
 /** `127.0.0.1:8888`, `[::1]:8888` or a Unix path: where a listening socket listens. */
 function listeningAddress(sock: Socket): string {
-  let name: unknown;
   try {
-    name = sock.getsockname();
+    return formatAddress(sock.getsockname());
   } catch {
     return String(sock);
   }
-  if (typeof name === "string") return JSON.stringify(name);
-  if (!Array.isArray(name)) return String(sock);
-  const [host, port] = name as [string, number];
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function resolveVoid(fut: Future<void>): void {

@@ -13,8 +13,8 @@ import type * as net from "node:net";
 import type * as tls from "node:tls";
 import type { EventLoop } from "../base-loop.js";
 import type { Future } from "../future.js";
-import { repr } from "../util.js";
-import { BufferedProtocol, type Address } from "./protocols.js";
+import { className, repr } from "../util.js";
+import { BufferedProtocol, formatAddress, type Address } from "./protocols.js";
 import { toBytes } from "./socket.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
@@ -668,10 +668,9 @@ export class Transport {
    * String(transport)   // "<Transport peer=127.0.0.1:50504 open protocol=<Echo>>"
    */
   toString(): string {
-    const peer = this.#extra.peername;
-    const where = Array.isArray(peer) ? `${peer[0]}:${peer[1]}` : repr(peer);
+    const where = formatAddress(this.#extra.peername);
     const state = this.#lost ? "closed" : this.#closing ? "closing" : "open";
-    return `<${this.constructor.name} ${this.#tls !== null ? "tls " : ""}peer=${where} ${state} protocol=${_className(this.#protocol)}>`;
+    return `<${this.constructor.name} ${this.#tls !== null ? "tls " : ""}peer=${where} ${state} protocol=${className(this.#protocol)}>`;
   }
 
   /** @internal A StreamWriter wraps this transport: a warning about it names the writer. */
@@ -687,11 +686,6 @@ export class Transport {
     _resourceWarning(`unclosed ${what}`, `An open connection keeps the Node process alive: close it (${how}) before its loop closes.`,
       this.#site, this.#serverSide ? "Accepted by a server created at" : "Created at");
   }
-}
-
-/** `<Echo>`: a protocol's class, as asyncio's reprs show objects. @internal */
-export function _className(value: unknown): string {
-  return `<${(typeof value === "object" && value !== null && (value as object).constructor?.name) || "Object"}>`;
 }
 
 function isBufferedProtocol(protocol: StreamProtocolLike): boolean {
