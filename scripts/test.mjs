@@ -11,7 +11,9 @@ if (!existsSync("src/core/wasm-binary.generated.ts") || !existsSync("dist/index.
   console.error("The build is missing: run `npm install` (or `npm run build`) first.");
   process.exit(1);
 }
-const pattern = process.argv[2] ?? "\\.test\\.ts$";
+// `--long` (npm run test:long) gives the property tests many more runs (see test/reliability/runs.ts).
+const long = process.argv.includes("--long");
+const pattern = process.argv.slice(2).find((a) => a !== "--long") ?? "\\.test\\.ts$";
 
 // So that `npm install && npm test` passes on a fresh Debian machine: the browser suite
 // needs a Chromium, and as root this can get Debian's. Anywhere else the suite skips
@@ -36,7 +38,8 @@ const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), 
 const typeFailures = tsc.status === 0 ? 0 : 1;
 if (typeFailures) console.log("typecheck failed (tsc -p tsconfig.json --noEmit)");
 const uvu = join(dirname(require.resolve("uvu")), "..", "bin.js");
-const child = spawn(process.execPath, ["--import", "tsx", "--expose-gc", uvu, "test", pattern], { stdio: ["ignore", "pipe", "inherit"] });
+const env = long ? { ...process.env, WASYNCIO_LONG: "1" } : process.env;
+const child = spawn(process.execPath, ["--import", "tsx", "--expose-gc", uvu, "test", pattern], { stdio: ["ignore", "pipe", "inherit"], env });
 let out = "";
 // uvu prints its totals when the last test has finished; a process that is still alive
 // well after that holds a handle some test left open (a server, a timer), and would hang
