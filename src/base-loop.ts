@@ -138,6 +138,8 @@ export class EventLoop {
   #slowCallbackMs: number;
   #handler: ExceptionHandler<EventLoop> | null = null;
   #taskFactory: TaskFactory<EventLoop> | null = null;
+  /** Promises adopted by wrapPromise and not settled yet (what runSync cannot wait for). */
+  #promisesPending = 0;
   /** Open servers and transports, reported if still open at close(). */
   #resources: Set<_Resource> | null = null;
 
@@ -547,6 +549,18 @@ export class EventLoop {
     else failed(error);
   }
 
+  /** Why runSync cannot go on: nothing is scheduled, and only the host (if anything) could wake `fut`. */
+  #deadlock(fut: Future<unknown>): Error {
+    const host = this.#promisesPending > 0 ? "a Promise" : this.#resources !== null && this.#resources.size > 0 ? "I/O" : null;
+    if (host !== null) return new Error(`runSync(): ${fut} waits on ${host}, which only a real host can deliver: use run()`);
+    return new Error(`runSync(): the loop has nothing scheduled, so ${fut} can never finish (it waits on a future nobody sets, or on sleep(Infinity))`);
+  }
+
+  /** @internal wrapPromise: a Promise this loop waits on was made (+1) or settled (-1). */
+  _promisePending(delta: 1 | -1): void {
+    this.#promisesPending += delta;
+  }
+
   /** @internal runSync's engine: runs `aw` to completion synchronously on the virtual clock. */
   _runUntilCompleteSync<T>(aw: Awaitable<T>): T {
     this.#checkRunnable();
@@ -560,9 +574,7 @@ export class EventLoop {
       for (;;) {
         if (!this.#stopping && this.#core.pending() === 0) {
           const next = this.#core.timerNext();
-          if (next === Infinity) {
-            throw new Error(`runSync(): ${fut} waits on something only a real host can deliver (a Promise or I/O); use run()`);
-          }
+          if (next === Infinity) throw this.#deadlock(fut);
           if (next > this.#vnow) this.#vnow = next;
         }
         this._runOnce();

@@ -3,6 +3,26 @@
 // as the built-in classes, with a message that names the call and the argument.
 
 /**
+ * `value` as a future's exception: itself, unless it cannot be one. `undefined` and `null`
+ * cannot (`exception()` returns null for "none"), nor can an object that throws when
+ * inspected (a revoked Proxy: every `instanceof` on it throws). Those become an Error whose
+ * message starts with `what` and whose `cause` keeps the value.
+ * @internal
+ */
+export function _asException(value: unknown, what: string): unknown {
+  if (value === undefined || value === null) return new Error(`${what} ${value}`, { cause: value });
+  if (typeof value === "object" || typeof value === "function") {
+    try {
+      Object.getPrototypeOf(value);
+    } catch (e) {
+      const why = e instanceof Error ? `: ${e.message}` : "";
+      return new Error(`${what} an object that cannot be inspected${why}`, { cause: value });
+    }
+  }
+  return value;
+}
+
+/**
  * Thrown into a coroutine when its Task is cancelled, and by `result()` of a cancelled Future.
  *
  * Unlike Python (where it is a `BaseException`), a plain `catch (e)` catches it too:

@@ -167,6 +167,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (exception === undefined || exception === null) {
       throw new TypeError(`setException() expected an exception, got ${repr(exception)}`);
     }
+    this._finishWithException(exception);
+  }
+
+  /**
+   * @internal Finishes a pending future with `exception` as it is (a Task's coroutine threw
+   * it: no class is instantiated). The caller has made it a valid exception (`_asException`).
+   */
+  protected _finishWithException(exception: unknown): void {
     this.#exception = exception;
     this.#state = FINISHED;
     this.#logTraceback();
@@ -348,8 +356,12 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
 
 /** `Error("boom")`, for reprs. @internal */
 export function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.name}(${JSON.stringify(e.message)})`;
-  return repr(e);
+  try {
+    if (e instanceof Error) return `${e.name}(${JSON.stringify(e.message)})`;
+    return repr(e);
+  } catch {
+    return "an exception that cannot be described"; // a hostile getter: a repr must not throw
+  }
 }
 
 /**

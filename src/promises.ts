@@ -1,8 +1,9 @@
 // Promise interop: adopting a Promise as a Future.
 import type { AbortSignalLike, LoopLike } from "./events.js";
+import { _asException } from "./errors.js";
 import { Future } from "./future.js";
 import { getEventLoop } from "./running.js";
-import { isThenable, repr } from "./util.js";
+import { repr } from "./util.js";
 
 /**
  * A Future of `loop` (default: the running or current loop) settled by `promise`.
@@ -13,19 +14,49 @@ import { isThenable, repr } from "./util.js";
  * const body = yield* wrapPromise(fetch(url).then((r) => r.text()))
  */
 export function wrapPromise<T>(promise: PromiseLike<T>, loop?: LoopLike): Future<T> {
-  if (!isThenable(promise)) throw new TypeError(`wrapPromise() expected a Promise or thenable, got ${repr(promise)}`);
+  // Like Promise.resolve(): `then` is read once, and a `then` (or its getter) that throws
+  // rejects, here the future, rather than throwing at the call.
+  let then: unknown, error: unknown, threw = false;
+  try {
+    then = (typeof promise === "object" || typeof promise === "function") && promise !== null ? promise.then : undefined;
+  } catch (e) {
+    error = e;
+    threw = true;
+  }
+  if (!threw && typeof then !== "function") throw new TypeError(`wrapPromise() expected a Promise or thenable, got ${repr(promise)}`);
   loop ??= getEventLoop();
   const fut = typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
-  const closed = (loop as { isClosed?: () => boolean }).isClosed;
-  promise.then(
-    (value) => {
-      if (!fut.done() && !closed?.call(loop)) fut.setResult(value);
-    },
-    (error: unknown) => {
-      if (fut.done() || closed?.call(loop)) return;
-      fut.setException(error === undefined || error === null ? new Error(`Promise rejected with ${error}`) : error);
-    },
-  );
+  const host = loop as { isClosed?: () => boolean; _promisePending?: (delta: 1 | -1) => void };
+  let pending = false;
+  const settled = (): boolean => {
+    if (pending) {
+      pending = false;
+      host._promisePending!(-1);
+    }
+    return fut.done() || host.isClosed?.() === true;
+  };
+  const reject = (e: unknown) => {
+    if (!settled()) fut.setException(_asException(e, "Promise rejected with"));
+  };
+  if (threw) {
+    reject(error);
+    return fut;
+  }
+  if (typeof host._promisePending === "function") {
+    host._promisePending(1);
+    pending = true;
+  }
+  try {
+    (then as PromiseLike<T>["then"]).call(
+      promise,
+      (value) => {
+        if (!settled()) fut.setResult(value);
+      },
+      reject,
+    );
+  } catch (e) {
+    reject(e);
+  }
   return fut;
 }
 

@@ -3,7 +3,7 @@
 // a Promise (waited for), or undefined (give up the rest of this iteration). Anything
 // else is a bad yield: a TypeError is thrown into the coroutine at its next step.
 import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./events.js";
-import { CancelledError, InvalidStateError } from "./errors.js";
+import { CancelledError, InvalidStateError, _asException } from "./errors.js";
 import { Future, describeError } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
 import { creationSite, isGenerator, isThenable, repr } from "./util.js";
@@ -235,8 +235,9 @@ export class Task<T = unknown> extends Future<T> {
 
   #stepRun(exc: unknown): void {
     const coro = this.#coro;
-    let r: IteratorResult<unknown, T>;
+    let done: boolean, value: unknown;
     try {
+      let r: IteratorResult<unknown, T>;
       if (exc === undefined) {
         const send = this.#sendValue;
         this.#sendValue = undefined;
@@ -244,55 +245,65 @@ export class Task<T = unknown> extends Future<T> {
       } else {
         r = coro.throw(exc);
       }
+      done = r.done === true;
+      value = r.value;
     } catch (e) {
-      if (e instanceof CancelledError) {
-        this._cancelledExc = e;
+      // Whatever the coroutine threw ends the task: a value that cannot be an exception
+      // (undefined, null, a revoked Proxy) is wrapped, so no error escapes the step.
+      const thrown = _asException(e, "the coroutine threw");
+      if (thrown instanceof CancelledError) {
+        this._cancelledExc = thrown;
         super.cancel();
       } else {
-        super.setException(e);
+        this._finishWithException(thrown);
       }
       this.#finish();
       return;
     }
-    if (r.done === true) {
+    if (done) {
       if (this.#mustCancel) {
         // Cancelled right before the coroutine returned.
         this.#mustCancel = false;
         super.cancel(this._cancelMessage);
       } else {
-        super.setResult(r.value);
+        super.setResult(value as T);
       }
       this.#finish();
       return;
     }
-    let value = r.value;
     if (value === undefined) {
       // A bare yield gives up the rest of this loop iteration.
       this.#schedule();
       return;
     }
-    // A coroutine is a bad yield even if it is thenable (sleep() is): yield* was meant.
-    if (!(value instanceof Future) && isThenable(value) && !isFutureLike(value) && !isGenerator(value)) {
-      value = wrapPromise(value, this.getLoop());
-    }
-    if (value instanceof Future || isFutureLike(value)) {
-      const fut = value as Future<unknown>;
-      if (fut.getLoop() !== this.getLoop()) {
-        this.#schedule(new Error(`Task ${this} got Future ${fut} attached to a different loop`));
-      } else if (fut === this) {
-        this.#schedule(new Error(`Task cannot await on itself: ${this}`));
-      } else {
-        if (fut instanceof Future) fut._addWaiter(this);
-        else (fut as Future<unknown>).addDoneCallback(this._wakeupCallback());
-        this.#futWaiter = fut;
-        if (this.#mustCancel && fut.cancel(this._cancelMessage)) this.#mustCancel = false;
-      }
+    let fut: Future<unknown>;
+    try {
+      fut = this.#awaited(value);
+    } catch (e) {
+      // A bad yield, or a yielded value that threw when looked at (a `then` getter, a
+      // revoked Proxy): as with `await`, the error is thrown into the coroutine.
+      this.#schedule(_asException(e, "a yielded value threw"));
       return;
     }
-    const hint = isGenerator(value)
-      ? "a generator: did you mean yield* instead of yield?"
-      : `${repr(value)}: a task may yield a Future, a Promise or undefined; did you mean yield*?`;
-    this.#schedule(new TypeError(`Task got bad yield: ${hint}`));
+    if (fut.getLoop() !== this.getLoop()) {
+      this.#schedule(new Error(`Task ${this} got Future ${fut} attached to a different loop`));
+    } else if (fut === this) {
+      this.#schedule(new Error(`Task cannot await on itself: ${this}`));
+    } else {
+      if (fut instanceof Future) fut._addWaiter(this);
+      else (fut as Future<unknown>).addDoneCallback(this._wakeupCallback());
+      this.#futWaiter = fut;
+      if (this.#mustCancel && fut.cancel(this._cancelMessage)) this.#mustCancel = false;
+    }
+  }
+
+  /** The future a yielded value stands for; throws the TypeError of a bad yield. */
+  #awaited(value: unknown): Future<unknown> {
+    if (value instanceof Future || isFutureLike(value)) return value;
+    // A coroutine is a bad yield even if it is thenable (sleep() is): yield* was meant.
+    if (isGenerator(value)) throw new TypeError("Task got bad yield: a generator: did you mean yield* instead of yield?");
+    if (isThenable(value)) return wrapPromise(value, this.getLoop());
+    throw new TypeError(`Task got bad yield: ${repr(value)}: a task may yield a Future, a Promise or undefined; did you mean yield*?`);
   }
 
   #finish(): void {

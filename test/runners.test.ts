@@ -82,6 +82,30 @@ for (const core of CORES) {
     assert.throws(() => runSync(sleep(1), { clock: "real" } as never), (e: unknown) => e instanceof RangeError);
   });
 
+  test(`run() - main throwing undefined or null rejects with an Error that keeps the value [${core}]`, async () => {
+    for (const value of [undefined, null]) {
+      const err = await run(function* (): Coroutine<void> {
+        yield* sleep(1);
+        throw value;
+      }, { core }).then(() => assert.unreachable(), (e: unknown) => e);
+      assert.instance(err, Error);
+      assert.is((err as Error).message, `the coroutine threw ${value}`);
+      assert.ok((err as Error).cause === value);
+    }
+  });
+
+  test(`runSync() - a main that waits on nothing scheduled says so, not "use run()" [${core}]`, () => {
+    const nothing = /runSync\(\): the loop has nothing scheduled, so <Task pending name="[^"]+"> can never finish/;
+    assert.throws(() => runSync(sleep(Infinity), { core }), nothing);
+    assert.throws(() => runSync(function* () {
+      yield* (getRunningLoop() as EventLoop).createFuture();
+    }, { core }), nothing);
+    // A Promise can still settle: only a real host delivers it.
+    assert.throws(() => runSync(function* () {
+      yield* wrapPromise(new Promise(() => {}));
+    }, { core }), /runSync\(\): <Task pending name="[^"]+"> waits on a Promise, which only a real host can deliver: use run\(\)/);
+  });
+
   test(`run()/runSync() cannot nest inside a running loop [${core}]`, async () => {
     let nested: Promise<unknown> | undefined;
     runSync(function* () {

@@ -1,7 +1,7 @@
 // Task: driving generator coroutines, cancellation, the yield protocol, on both cores.
 import * as assert from "uvu/assert";
 import {
-  CancelledError, EventLoop, Future, Task, allTasks, createTask, currentTask, ensureFuture, getRunningLoop, sleep, taskGroup,
+  CancelledError, EventLoop, Future, Task, allTasks, createTask, currentTask, ensureFuture, getRunningLoop, sleep, taskGroup, waitFor,
   type Coroutine, type ExceptionContext,
 } from "../src/index.js";
 import { setMaxListeners } from "node:events";
@@ -455,6 +455,96 @@ bothCores("Task", (test) => {
     }
     assert.is(switches, 100_000);
     assert.ok(maxLive <= 1000, `live ids peaked at ${maxLive}`);
+  });
+  // Issue 10, bug 1: whatever a coroutine throws or yields, its task ends, and no error
+  // escapes a task step to the loop's exception handler (bothCores checks ctx.errors).
+  const revoked = (): object => {
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    return proxy;
+  };
+  for (const [what, value] of [["undefined", undefined], ["null", null]] as const) {
+    test(`a coroutine that throws ${what} - its task ends with an Error that keeps the value`, ({ loop }) => {
+      const task = loop.createTask(function* () {
+        yield* sleep(1);
+        throw value;
+      }());
+      loop._runUntilCompleteSync(function* () {
+        yield* sleep(5);
+      }());
+      assert.ok(task.done(), "the task ended");
+      const exc = task.exception() as Error;
+      assert.instance(exc, Error);
+      assert.match(exc.message, new RegExp(`threw ${what}`));
+      assert.ok("cause" in exc && exc.cause === value, "the thrown value is the cause");
+    });
+  }
+
+  test("a coroutine that throws a revoked Proxy - its task ends with an Error that keeps it", ({ loop }) => {
+    const proxy = revoked();
+    const task = loop.createTask(function* (): Coroutine<void> {
+      throw proxy;
+    }());
+    loop._runUntilCompleteSync(sleep(1));
+    assert.ok(task.done());
+    const exc = task.exception() as Error;
+    assert.instance(exc, Error);
+    assert.ok(exc.cause === proxy);
+    assert.match(String(task), /exception=Error\("the coroutine threw an object that cannot be inspected/);
+  });
+
+  const badThenables: [string, () => unknown, string][] = [
+    ["a thenable whose then getter throws", () => ({ get then() { throw new Error("getter boom"); } }), "getter boom"],
+    ["a thenable whose then() throws", () => ({ then() { throw new Error("then boom"); } }), "then boom"],
+    ["a revoked Proxy", revoked, "revoked"],
+  ];
+  for (const [what, make, message] of badThenables) {
+    test(`a coroutine that yields ${what} - the error is thrown into it; uncaught, the task ends with it`, ({ loop }) => {
+      const log: string[] = [];
+      const caughtTask = loop.createTask(function* (): Coroutine<string> {
+        try {
+          yield make() as Future<unknown>;
+        } catch (e) {
+          log.push(`caught ${(e as Error).message}`);
+        }
+        return "went on";
+      }());
+      const failed = loop.createTask(function* (): Coroutine<void> {
+        yield make() as Future<unknown>;
+      }());
+      loop._runUntilCompleteSync(sleep(1));
+      assert.is(caughtTask.result(), "went on");
+      assert.is(log.length, 1);
+      assert.match(log[0], new RegExp(message));
+      assert.ok(failed.done());
+      assert.match(String((failed.exception() as Error).message), new RegExp(message));
+    });
+  }
+
+  test("waitFor() and a TaskGroup with a child that throws undefined - both end", ({ loop }) => {
+    const log: string[] = [];
+    loop._runUntilCompleteSync(function* () {
+      const child = createTask(function* (): Coroutine<void> {
+        yield* sleep(10);
+        throw undefined;
+      }());
+      try {
+        yield* waitFor(child, 2000);
+      } catch (e) {
+        log.push(`waitFor: ${(e as Error).message}`);
+      }
+      try {
+        yield* taskGroup(function* (tg) {
+          tg.createTask(function* (): Coroutine<void> {
+            throw null;
+          }());
+          yield* sleep(100);
+        });
+      } catch (e) {
+        log.push(`group: ${(e as Error).name} ${((e as AggregateError).errors?.[0] as Error)?.message}`);
+      }
+    }());
+    assert.equal(log, ["waitFor: the coroutine threw undefined", "group: ExceptionGroup the coroutine threw null"]);
   });
 });
 
