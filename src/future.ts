@@ -31,31 +31,35 @@ interface FastLoop extends LoopLike {
 }
 
 // Unretrieved exceptions. A future holding an exception nobody retrieved is reported
-// when it is garbage (FinalizationRegistry) or, synchronously, when its loop closes.
+// when it is garbage (FinalizationRegistry) or, synchronously, when its loop closes. The
+// registry's entry holds what the report needs, never the future: a WeakRef to it would
+// keep it (and its loop) alive until the current synchronous job ends, which in a long
+// synchronous run (runSync in a loop) holds every failed future ever made.
 interface Unretrieved {
   loop: LoopLike;
   context: ExceptionContext;
-  ref: WeakRef<Future<any>>;
 }
 const unretrievedByLoop = new WeakMap<LoopLike, Set<Unretrieved>>();
 const registry = typeof FinalizationRegistry === "function"
   ? new FinalizationRegistry<Unretrieved>((entry) => {
-      unretrievedByLoop.get(entry.loop)?.delete(entry);
+      const entries = unretrievedByLoop.get(entry.loop);
+      // An entry its loop's close() reported is gone from the set: report each once.
+      if (entries === undefined || !entries.delete(entry)) return;
       entry.loop.callExceptionHandler(entry.context);
     })
   : null;
 
-/** @internal Reports, through the loop's exception handler, every unretrieved exception of its futures. */
+/**
+ * @internal Reports, through the loop's exception handler, every unretrieved exception of
+ * its futures still alive (the report has no `future`: the registry cannot reach it).
+ */
 export function _reportUnretrieved(loop: LoopLike): void {
   const entries = unretrievedByLoop.get(loop);
   if (entries === undefined) return;
   unretrievedByLoop.delete(loop);
   for (const entry of entries) {
-    const fut = entry.ref.deref();
-    if (fut === undefined) continue;
     registry?.unregister(entry);
-    fut._clearLogTraceback();
-    loop.callExceptionHandler({ ...entry.context, future: fut });
+    loop.callExceptionHandler(entry.context);
   }
 }
 
@@ -280,7 +284,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #logTraceback(): void {
     if (registry === null) return;
     const loop = this.#loop;
-    const entry: Unretrieved = { loop, context: this._unretrievedContext(this.#exception), ref: new WeakRef(this) };
+    const entry: Unretrieved = { loop, context: this._unretrievedContext(this.#exception) };
     this.#unretrieved = entry;
     registry.register(this, entry, entry);
     let set = unretrievedByLoop.get(loop);

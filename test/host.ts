@@ -1,6 +1,11 @@
 // What tests need of the host, outside any event loop: a free port, a turn of Node's own
 // event loop, and a child process environment like a user's shell.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 
 /** A port nothing listens on: bound by node:net on 127.0.0.1, then released. */
 export function freePort(): Promise<number> {
@@ -27,4 +32,22 @@ export function plainEnv(): NodeJS.ProcessEnv {
   delete env.NODE_OPTIONS;
   delete env.FORCE_COLOR;
   return env;
+}
+
+/**
+ * Runs `source` (TypeScript; `WASYNCIO` in it names src/index.ts) in a fresh Node process
+ * with `nodeArgs` (--expose-gc is always on), for what a test cannot measure in its own
+ * process: heap after a synchronous job, memory limits. Returns its exit status and output.
+ */
+export function runChild(source: string, nodeArgs: string[] = []): { status: number | null; stdout: string; stderr: string } {
+  const dir = mkdtempSync(join(tmpdir(), "wasyncio-child-"));
+  const file = join(dir, "main.ts");
+  const index = pathToFileURL(join(import.meta.dirname, "..", "src", "index.ts")).href;
+  writeFileSync(file, source.replaceAll("WASYNCIO", JSON.stringify(index)));
+  try {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--expose-gc", ...nodeArgs, file], { encoding: "utf8", env: plainEnv(), timeout: 120_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

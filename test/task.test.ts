@@ -257,7 +257,7 @@ bothCores("Task", (test) => {
     assert.equal(log, ["finished"]);
   });
 
-  test("an unretrieved task exception is reported at close with the task", ({ loop, errors }) => {
+  test("an unretrieved task exception is reported at close", ({ loop, errors }) => {
     const task = loop.createTask((function* (): Coroutine<never> {
       yield;
       throw new Error("nobody looked");
@@ -267,7 +267,7 @@ bothCores("Task", (test) => {
     assert.is(errors.length, 1);
     assert.is(errors[0].message, "Task exception was never retrieved");
     assert.is((errors[0].exception as Error).message, "nobody looked");
-    assert.is(errors[0].future, task);
+    assert.not.ok("future" in errors[0]);
     errors.length = 0;
   });
 
