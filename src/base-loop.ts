@@ -71,6 +71,12 @@ export function _runningLoops(): ReadonlySet<EventLoop> {
 /** Slot tables up to this size are kept for reuse (10 bytes a slot). */
 const MAX_SPARE_SLOTS = 1 << 21;
 
+// The tables of every closed loop.
+const NO_BYTES = new Uint8Array(0);
+const NO_WORDS = new Uint32Array(0);
+/** The empty core every closed loop points at (never run: a closed loop schedules nothing). */
+let closedCore: SchedulerCore | null = null;
+
 function newChunk<T>(): (T | undefined)[] {
   return new Array<T | undefined>(CHUNK_MASK + 1).fill(undefined);
 }
@@ -111,6 +117,8 @@ export interface CreateTaskOptions {
  */
 export class EventLoop {
   #core: SchedulerCore;
+  /** The kind of core the loop ran on, kept when close() gives the core back. */
+  #coreKind: "wasm" | "js" | undefined = undefined;
   #host: HostDriver;
   readonly #virtual: boolean;
   #vnow = 0;
@@ -381,18 +389,20 @@ export class EventLoop {
         }
       }
     }
+    // A closed loop keeps nothing large: finished futures keep their loop (getLoop()),
+    // and thousands of them may outlive it. Its core goes back to the pool (or to the
+    // collector), its slot tables to the next loop if they are the best spare.
+    this.#coreKind = this.#core.kind;
     releaseCore(this.#core);
-    this.#fns = [newChunk()];
-    this.#args = [newChunk()];
-    this.#state.fill(FREE, 0, this.#nextId);
+    this.#core = (closedCore ??= acquireCore("js", () => {}));
+    this.#fns = [];
+    this.#args = [];
     if (this.#state.length <= MAX_SPARE_SLOTS && (spareSlots === null || spareSlots.state.length < this.#state.length)) {
+      this.#state.fill(FREE, 0, this.#nextId);
       spareSlots = { state: this.#state, kind: this.#kind, gen: this.#gen, free: this.#free };
-      // The closed loop keeps none of them: the next loop owns them now.
-      this.#state = new Uint8Array(0);
-      this.#kind = new Uint8Array(0);
-      this.#gen = new Uint32Array(0);
-      this.#free = new Uint32Array(0);
     }
+    this.#state = this.#kind = NO_BYTES;
+    this.#gen = this.#free = NO_WORDS;
     this.#freeTop = this.#nextId = 0;
   }
 
@@ -804,7 +814,7 @@ export class EventLoop {
 
   /** @internal The scheduler core's kind and timer records held (cancelled included). */
   _coreInfo(): { kind: "wasm" | "js"; timers: number } {
-    return { kind: this.#core.kind, timers: this.#closed ? 0 : this.#core.timerCount() };
+    return { kind: this.#coreKind ?? this.#core.kind, timers: this.#closed ? 0 : this.#core.timerCount() };
   }
 
   /** @internal The core itself, for its tests. */

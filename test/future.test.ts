@@ -225,4 +225,30 @@ for (const core of CORES) {
     assert.ok(grew.futures < 32e6, `200,000 failed futures kept ${(grew.futures / 1e6).toFixed(0)} MB`);
   });
 }
+for (const core of CORES) {
+  plainTest(`a finished future keeps little of its closed loop [${core}]`, () => {
+    const { status, stdout, stderr } = runChild(`
+      import { EventLoop } from WASYNCIO;
+      const gc = (globalThis as { gc: () => void }).gc;
+      const used = () => { gc(); gc(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };
+      const finished = () => {
+        const loop = new EventLoop({ clock: "virtual", core: ${JSON.stringify(core)} });
+        const fut = loop.createFuture<number>();
+        loop.callLater(1, () => fut.setResult(1));
+        loop._runUntilCompleteSync(fut);
+        loop.close();
+        return fut;
+      };
+      for (let i = 0; i < 200; i++) finished(); // warm up: compiled code, pools
+      const base = used();
+      const kept: unknown[] = [];
+      for (let i = 0; i < 5000; i++) kept.push(finished());
+      console.log((used() - base) / kept.length);
+    `);
+    assert.is(status, 0, stderr);
+    const perLoop = Number(stdout);
+    // Before: 16 KB (wasm) and 292 KB (js) per closed loop, kept by its finished future; now ~1.1 KB.
+    assert.ok(perLoop < 2048, `each finished future kept ${perLoop.toFixed(0)} bytes of its closed loop`);
+  });
+}
 plainTest.run();
