@@ -3,7 +3,7 @@
 // distinct awaitables, the k-th of which gives the outcome of the k-th to finish.
 import type { Awaitable, LoopLike } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
-import { ensureFuture } from "./ensure-future.js";
+import { _ensureFuture } from "./ensure-future.js";
 import { Future } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { checkMs, isGenerator, isThenable, repr } from "./util.js";
@@ -72,7 +72,7 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
       return;
     }
     const loop = (this.#loop = getEventLoop() as LoopLike);
-    for (const aw of new Set(this.#aws)) this.#todo.add(ensureFuture(aw, loop));
+    for (const aw of new Set(this.#aws)) this.#todo.add(_ensureFuture("asCompleted()", aw, loop));
     this.#aws = [];
     this.#total = this.#todo.size;
     for (const f of this.#todo) f.addDoneCallback(this.#onCompletion);

@@ -9,7 +9,7 @@ import { acquireCore, releaseCore, type SchedulerCore } from "./core/index.js";
 import { hostDriver } from "./drivers/index.js";
 import { MAX_SLEEP_MS, type HostDriver } from "./drivers/types.js";
 import type { AbortSignalLike, Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory } from "./events.js";
-import { ensureFuture } from "./ensure-future.js";
+import { _ensureFuture } from "./ensure-future.js";
 import { Future, _reportUnretrieved, describeError, type Waiter } from "./future.js";
 import { Handle, TimerHandle } from "./handles.js";
 import { Task, _checkCoroutine, _forgetTasks } from "./task.js";
@@ -74,6 +74,16 @@ const MAX_SPARE_SLOTS = 1 << 21;
 // The tables of every closed loop.
 const NO_BYTES = new Uint8Array(0);
 const NO_WORDS = new Uint32Array(0);
+function checkOptions(call: string, options: unknown): void {
+  if (options !== undefined && (typeof options !== "object" || options === null)) {
+    throw new TypeError(`${call} expected an options object, got ${repr(options)}`);
+  }
+}
+
+function checkContext(call: string, context: unknown): void {
+  if (typeof context !== "object" || context === null) throw new TypeError(`${call} expected a context object, got ${repr(context)}`);
+}
+
 /** The empty core every closed loop points at (never run: a closed loop schedules nothing). */
 let closedCore: SchedulerCore | null = null;
 
@@ -158,9 +168,7 @@ export class EventLoop {
    * const loop = new EventLoop({ clock: "virtual", debug: true })
    */
   constructor(options?: LoopOptions) {
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(`new EventLoop() expected an options object, got ${repr(options)}`);
-    }
+    checkOptions("new EventLoop()", options);
     const clock = options?.clock ?? "real";
     if (clock !== "real" && clock !== "virtual") {
       throw new RangeError(`new EventLoop() expected options.clock to be "real" or "virtual", got ${repr(clock)}`);
@@ -190,7 +198,7 @@ export class EventLoop {
    */
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     checkFunction("callSoon()", callback);
-    this.#checkClosed();
+    this.#checkClosed("callSoon()");
     const id = this.#allocArgs(callback as Callback, args);
     this.#state[id] = QUEUED;
     this.#push(id);
@@ -208,7 +216,7 @@ export class EventLoop {
   callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkMs("callLater()", "delayMs", delayMs);
     checkFunction("callLater()", callback);
-    return this.#timer(this.time() + (delayMs > 0 ? delayMs : 0), callback as Callback, args);
+    return this.#timer("callLater()", this.time() + (delayMs > 0 ? delayMs : 0), callback as Callback, args);
   }
 
   /**
@@ -219,7 +227,7 @@ export class EventLoop {
   callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
     checkMs("callAt()", "whenMs", whenMs);
     checkFunction("callAt()", callback);
-    return this.#timer(whenMs, callback as Callback, args);
+    return this.#timer("callAt()", whenMs, callback as Callback, args);
   }
 
   /**
@@ -232,8 +240,8 @@ export class EventLoop {
     return this.#virtual ? this.#vnow : this.#host.now();
   }
 
-  #timer(when: number, callback: Callback, args: unknown[]): TimerHandle {
-    this.#checkClosed();
+  #timer(call: string, when: number, callback: Callback, args: unknown[]): TimerHandle {
+    this.#checkClosed(call);
     const id = this.#allocArgs(callback, args);
     this.#state[id] = TIMER;
     this.#core.timerAdd(id, when);
@@ -258,8 +266,11 @@ export class EventLoop {
    * const task = loop.createTask(fetchAll(), { name: "fetcher", signal: AbortSignal.timeout(5000) })
    */
   createTask<T>(coro: Coroutine<T>, options?: CreateTaskOptions): Task<T> {
-    this.#checkClosed();
+    this.#checkClosed("createTask()");
     _checkCoroutine("loop.createTask()", coro);
+    if (options !== undefined && options !== null && typeof options !== "object") {
+      throw new TypeError(`loop.createTask() expected options to be an object, got ${repr(options)}`);
+    }
     const name = options?.name;
     const signal = options?.signal;
     if (signal !== undefined) checkSignal(signal);
@@ -302,7 +313,7 @@ export class EventLoop {
   runUntilComplete<T>(aw: Awaitable<T>): Promise<T> {
     let fut: Future<T>;
     try {
-      this.#checkRunnable();
+      this.#checkRunnable("runUntilComplete()");
       fut = this.#adopt(aw, "runUntilComplete()");
     } catch (e) {
       return Promise.reject(e);
@@ -323,7 +334,7 @@ export class EventLoop {
    */
   runForever(): Promise<void> {
     try {
-      this.#checkRunnable();
+      this.#checkRunnable("runForever()");
     } catch (e) {
       return Promise.reject(e);
     }
@@ -573,7 +584,7 @@ export class EventLoop {
 
   /** @internal runSync's engine: runs `aw` to completion synchronously on the virtual clock. */
   _runUntilCompleteSync<T>(aw: Awaitable<T>): T {
-    this.#checkRunnable();
+    this.#checkRunnable("runSync()");
     if (!this.#virtual) throw new Error("runSync() needs a loop with the virtual clock");
     const fut = this.#adopt(aw, "runSync()");
     const stop = () => this.stop();
@@ -602,7 +613,7 @@ export class EventLoop {
 
   /** @internal testing.advance: runs everything due within `ms` of virtual time, synchronously. */
   _advance(ms: number): void {
-    this.#checkRunnable();
+    this.#checkRunnable("advance()");
     if (!this.#virtual) throw new Error("advance() needs a loop with the virtual clock");
     const target = this.#vnow + (ms > 0 ? ms : 0);
     this.#running = true;
@@ -625,21 +636,19 @@ export class EventLoop {
   }
 
   #adopt<T>(aw: Awaitable<T>, call: string): Future<T> {
-    if (aw instanceof Future && aw.getLoop() !== this) {
-      throw new RangeError(`${call}: the future belongs to a different loop than this one`);
-    }
-    return ensureFuture(aw, this);
+    return _ensureFuture(call, aw, this);
   }
 
-  #checkRunnable(): void {
-    this.#checkClosed();
+  #checkRunnable(call: string): void {
+    this.#checkClosed(call);
     if (this.#running) throw new Error("This event loop is already running");
     const other = _runningLoopOrNull();
     if (other !== null && other !== this) throw new Error("Cannot run the event loop while another loop is running");
   }
 
-  #checkClosed(): void {
-    if (this.#closed) throw new Error("Event loop is closed");
+  /** asyncio's "Event loop is closed", naming the call that met it. */
+  #checkClosed(call: string): void {
+    if (this.#closed) throw new Error(`Event loop is closed: ${call}`);
   }
 
   // ---- errors and debug -------------------------------------------------------------
@@ -669,6 +678,7 @@ export class EventLoop {
    * loop.callExceptionHandler({ message: "lost connection", exception: err })
    */
   callExceptionHandler(context: ExceptionContext): void {
+    checkContext("callExceptionHandler()", context);
     const handler = this.#handler;
     try {
       if (handler === null) this.defaultExceptionHandler(context);
@@ -689,6 +699,7 @@ export class EventLoop {
    * loop.setExceptionHandler((loop, ctx) => { if (!ignorable(ctx)) loop.defaultExceptionHandler(ctx) })
    */
   defaultExceptionHandler(context: ExceptionContext): void {
+    checkContext("defaultExceptionHandler()", context);
     const lines = [context.message || "Unhandled exception in event loop"];
     for (const key of Object.keys(context).sort()) {
       if (key === "message" || key === "exception") continue;
@@ -718,7 +729,7 @@ export class EventLoop {
 
   /** @internal Schedules `fn(arg)` with no Handle object (a future's done callbacks). */
   _schedule(fn: (arg: any) => unknown, arg: unknown): void {
-    this.#checkClosed();
+    this.#checkClosed("a done callback");
     const id = this.#alloc(fn, CALL1, arg);
     this.#state[id] = QUEUED;
     this.#push(id);
@@ -726,7 +737,7 @@ export class EventLoop {
 
   /** @internal Wakes a task waiting on `fut`: a task of this loop is scheduled by its own id. */
   _scheduleWake(waiter: Waiter, fut: Future<any>): void {
-    this.#checkClosed();
+    this.#checkClosed("a task wakeup");
     const task = waiter as Task<any>;
     if (task._slot >= 0 && this.#state[task._slot] === TASK && task.getLoop() === this) {
       task._wakeFut = fut;
@@ -742,7 +753,7 @@ export class EventLoop {
    * `_slotGeneration(id)` read at once, with the id, cancels it through `_cancelSlot`.
    */
   _timer(when: number, fn: (arg: any) => unknown, arg: unknown): number {
-    this.#checkClosed();
+    this.#checkClosed("sleep()");
     const id = this.#alloc(fn, CALL1, arg);
     this.#state[id] = TIMER;
     this.#core.timerAdd(id, when);
@@ -767,7 +778,7 @@ export class EventLoop {
 
   /** @internal A stable slot for a task's lifetime. */
   _registerTask(task: Task<any>): number {
-    this.#checkClosed();
+    this.#checkClosed("new Task()");
     const id = this.#alloc(task._run, CALL1, task);
     this.#state[id] = TASK;
     return id;
@@ -775,7 +786,7 @@ export class EventLoop {
 
   /** @internal Schedules a step of the task in `slot`. */
   _scheduleTask(slot: number): void {
-    this.#checkClosed();
+    this.#checkClosed("a task step");
     if (this.#state[slot] !== TASK) throw new Error(`internal error: task slot ${slot} scheduled twice`);
     this.#state[slot] = TASK_QUEUED;
     this.#push(slot);
@@ -937,6 +948,7 @@ function linkSignal(task: Task<any>, signal: AbortSignal): void {
  * const loop = newEventLoop(); setEventLoop(loop)
  */
 export function newEventLoop(options?: LoopOptions): EventLoop {
+  checkOptions("newEventLoop()", options);
   return new EventLoop(options);
 }
 

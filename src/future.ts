@@ -3,7 +3,7 @@
 import type { ExceptionContext, LoopLike } from "./events.js";
 import { CancelledError, InvalidStateError } from "./errors.js";
 import { getEventLoop } from "./running.js";
-import { checkFunction, repr } from "./util.js";
+import { checkFunction, checkLoop, repr } from "./util.js";
 
 const PENDING = 0, CANCELLED = 1, FINISHED = 2;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
@@ -93,9 +93,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   constructor(options?: { loop?: LoopLike }) {
     const loop = options?.loop ?? getEventLoop();
-    if (typeof loop !== "object" || loop === null || typeof loop.callSoon !== "function") {
-      throw new TypeError(`new Future() expected options.loop to be an event loop, got ${repr(loop)}`);
-    }
+    checkLoop("new Future()", "options.loop", loop);
     this.#loop = loop;
   }
 
@@ -209,6 +207,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<T>): number {
+    checkFunction("removeDoneCallback()", callback);
     const cbs = this.#callbacks;
     if (cbs === null) return 0;
     const kept = cbs.filter((cb) => cb !== callback);

@@ -2,7 +2,7 @@
 // with `yield*` inside a task and with `await` anywhere.
 import type { Awaitable, Coroutine, LoopLike } from "./events.js";
 import { CancelledError } from "./errors.js";
-import { ensureFuture } from "./ensure-future.js";
+import { _ensureFuture } from "./ensure-future.js";
 import { Future } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { isGenerator, isThenable, repr } from "./util.js";
@@ -203,7 +203,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   for (const arg of args) {
     let fut = argToFut.get(arg);
     if (fut === undefined) {
-      fut = ensureFuture(arg as Awaitable<unknown>, loop);
+      fut = _ensureFuture("gather()", arg as Awaitable<unknown>, loop);
       loop ??= fut.getLoop();
       nfuts++;
       argToFut.set(arg, fut);

@@ -246,11 +246,12 @@ export class Queue<T = unknown> {
    *   default) or `Infinity` is unbounded. Must be an integer.
    */
   constructor(maxsize: number = 0, options?: QueueOptions<T>) {
-    if (typeof maxsize !== "number" || !(Number.isInteger(maxsize) || maxsize === Infinity || maxsize === -Infinity)) {
-      throw new TypeError(`${new.target.name}() expected maxsize to be an integer, got ${repr(maxsize)}`);
+    if (typeof maxsize !== "number") throw new TypeError(`new ${new.target.name}() expected maxsize to be an integer, got ${repr(maxsize)}`);
+    if (!(Number.isInteger(maxsize) || maxsize === Infinity || maxsize === -Infinity)) {
+      throw new RangeError(`new ${new.target.name}() expected maxsize to be an integer, got ${repr(maxsize)}`);
     }
     if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(`${new.target.name}() expected options to be an object, got ${repr(options)}`);
+      throw new TypeError(`new ${new.target.name}() expected options to be an object, got ${repr(options)}`);
     }
     this.#maxsize = maxsize;
   }

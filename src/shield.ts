@@ -1,8 +1,7 @@
 // shield(): asyncio.shield. Returns a Future at once.
 import type { Awaitable } from "./events.js";
-import { ensureFuture } from "./ensure-future.js";
+import { _ensureFuture } from "./ensure-future.js";
 import { Future } from "./future.js";
-import { isGenerator, isThenable, repr } from "./util.js";
 
 /**
  * Protects `aw` from cancellation: cancelling the returned future (or the task waiting
@@ -15,11 +14,7 @@ import { isGenerator, isThenable, repr } from "./util.js";
  * catch (e) { if (e instanceof CancelledError) log("saving in the background"); throw e }
  */
 export function shield<T>(aw: Awaitable<T>): Future<T> {
-  if (!(aw instanceof Future) && !isGenerator(aw) && !isThenable(aw)) {
-    const hint = typeof aw === "function" ? " (did you mean to call the generator function?)" : "";
-    throw new TypeError(`shield() expected a Future, a coroutine or a Promise, got ${repr(aw)}${hint}`);
-  }
-  const inner = ensureFuture(aw);
+  const inner = _ensureFuture("shield()", aw);
   if (inner.done()) return inner;
   const loop = inner.getLoop();
   const outer = typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });

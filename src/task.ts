@@ -6,7 +6,7 @@ import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./e
 import { CancelledError, InvalidStateError, _asException } from "./errors.js";
 import { Future, describeError } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
-import { creationSite, isGenerator, isThenable, repr } from "./util.js";
+import { checkLoop, creationSite, isGenerator, isThenable, repr } from "./util.js";
 import { wrapPromise } from "./promises.js";
 
 /** @internal What an EventLoop offers a Task: one stable slot id for the task's lifetime. */
@@ -69,9 +69,7 @@ export class Task<T = unknown> extends Future<T> {
    */
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const loop = options?.loop ?? _runningLoopOrNull() ?? getEventLoop();
-    if (typeof loop !== "object" || loop === null || typeof loop.callSoon !== "function") {
-      throw new TypeError(`new Task() expected options.loop to be an event loop, got ${repr(loop)}`);
-    }
+    checkLoop("new Task()", "options.loop", loop);
     _checkCoroutine("new Task()", coro);
     super({ loop });
     this.#coro = coro;
@@ -108,6 +106,10 @@ export class Task<T = unknown> extends Future<T> {
    * suspended generator's frames, so this is the closest honest equivalent of asyncio's.
    */
   getStack(options?: { limit?: number }): string[] {
+    const limit = options?.limit;
+    if (limit !== undefined && limit !== null && typeof limit !== "number") {
+      throw new TypeError(`getStack() expected options.limit to be a number, got ${repr(limit)}`);
+    }
     if (this.done()) return [];
     const frames: string[] = [];
     if (this.#sourceTraceback !== undefined) frames.push(...this.#sourceTraceback.split("\n"));
@@ -115,8 +117,7 @@ export class Task<T = unknown> extends Future<T> {
       frames.push(`awaiting ${w}`);
       w = w instanceof Task ? w.#futWaiter : null;
     }
-    const limit = options?.limit;
-    return limit === undefined || limit >= frames.length ? frames : limit <= 0 ? [] : frames.slice(-limit);
+    return limit === undefined || limit === null || limit >= frames.length ? frames : limit <= 0 ? [] : frames.slice(-limit);
   }
 
   /**
@@ -380,6 +381,7 @@ export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; sig
 export function currentTask(loop?: LoopLike): Task<any> | null {
   const task = _steppingTask() as Task<any> | null;
   if (loop === undefined) loop = getRunningLoop();
+  else checkLoop("currentTask()", "loop", loop);
   return task !== null && task.getLoop() === loop ? task : null;
 }
 
@@ -390,6 +392,7 @@ export function currentTask(loop?: LoopLike): Task<any> | null {
  */
 export function allTasks(loop?: LoopLike): Set<Task<any>> {
   if (loop === undefined) loop = getRunningLoop();
+  else checkLoop("allTasks()", "loop", loop);
   const live = liveTasks.get(loop);
   const result = new Set<Task<any>>();
   if (live !== undefined) for (const t of live) if (!t.done()) result.add(t);

@@ -143,8 +143,12 @@ export class TaskGroup {
  * })
  * console.log(a.result(), b.result())
  */
-export function* taskGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<T> {
+export function taskGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<T> {
   if (typeof body !== "function") throw new TypeError(`taskGroup() expected a generator function, got ${repr(body)}`);
+  return runGroup(body);
+}
+
+function* runGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<T> {
   const tg = new TaskGroup();
   tg._enter();
   let result: T | undefined;

@@ -46,6 +46,13 @@ export function checkMs(call: string, arg: string, ms: unknown): number {
   return ms;
 }
 
+/** Throws unless `loop` is an event loop (anything with `callSoon`), naming `call` and `arg`. @internal */
+export function checkLoop(call: string, arg: string, loop: unknown): void {
+  if (typeof loop !== "object" || loop === null || typeof (loop as { callSoon?: unknown }).callSoon !== "function") {
+    throw new TypeError(`${call} expected ${arg} to be an event loop, got ${repr(loop)}`);
+  }
+}
+
 /** Throws unless `fn` is a function. @internal */
 export function checkFunction(call: string, fn: unknown): void {
   if (typeof fn !== "function") throw new TypeError(`${call} expected a function, got ${repr(fn)}`);

@@ -4,12 +4,12 @@
 // is raised.
 import type { Awaitable, Coroutine } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
-import { ensureFuture } from "./ensure-future.js";
+import { _checkAwaitable, _ensureFuture } from "./ensure-future.js";
 import { Future } from "./future.js";
 import { wrapPromise } from "./promises.js";
 import { getRunningLoop } from "./running.js";
 import { Timeout, _runScope } from "./timeouts.js";
-import { checkMs, isGenerator, isThenable, repr } from "./util.js";
+import { checkMs, isGenerator } from "./util.js";
 import { _newFuture, _releaseWaiter } from "./wait.js";
 
 /** Cancels `fut` and waits until it is done (asyncio's `_cancel_and_wait`). */
@@ -52,11 +52,7 @@ function* awaitInline<T>(aw: Awaitable<T>): Coroutine<T> {
  * }
  */
 export function waitFor<T>(aw: Awaitable<T>, timeoutMs?: number | null): Coroutine<T> {
-  if (!(aw instanceof Future) && !isGenerator(aw) && !isThenable(aw) &&
-    !(typeof aw === "object" && aw !== null && typeof (aw as Future).addDoneCallback === "function")) {
-    const hint = typeof aw === "function" ? " (did you mean to call the generator function?)" : "";
-    throw new TypeError(`waitFor() expected a Future, a coroutine or a Promise, got ${repr(aw)}${hint}`);
-  }
+  _checkAwaitable("waitFor()", aw);
   if (timeoutMs !== null && timeoutMs !== undefined) checkMs("waitFor()", "timeoutMs", timeoutMs);
   return waitForCoro(aw, timeoutMs ?? null);
 }
@@ -65,7 +61,7 @@ function* waitForCoro<T>(aw: Awaitable<T>, ms: number | null): Coroutine<T> {
   if (ms !== null && ms <= 0) {
     // No time at all: a done future gives its result, anything else is cancelled (and
     // waited for) so that no work is left running behind the TimeoutError.
-    const fut = ensureFuture(aw);
+    const fut = _ensureFuture("waitFor()", aw);
     if (fut.done()) return fut.result();
     yield* cancelAndWait(fut);
     try {

@@ -354,7 +354,7 @@ bothCores("EventLoop running", (test) => {
     assert.throws(() => loop.callSoon(() => {}), /Event loop is closed/);
     assert.throws(() => loop.callLater(1, () => {}), /Event loop is closed/);
     assert.throws(() => loop.createTask(sleep(1)), /Event loop is closed/);
-    await loop.runForever().then(() => assert.unreachable(), (e: Error) => assert.is(e.message, "Event loop is closed"));
+    await loop.runForever().then(() => assert.unreachable(), (e: Error) => assert.is(e.message, "Event loop is closed: runForever()"));
   });
 
   test(".runUntilComplete() of another loop's future is a RangeError", async ({ loop, newLoop }) => {

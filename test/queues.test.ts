@@ -63,11 +63,11 @@ bothCores("Queue", (test) => {
     assert.is(new Queue().maxsize, 0);
     for (const bad of [1.5, NaN, "3", null, {}]) {
       const e = caught(() => new Queue(bad as number));
-      assert.instance(e, TypeError);
-      assert.match((e as Error).message, /^Queue\(\) expected maxsize to be an integer, got /);
+      assert.instance(e, typeof bad === "number" ? RangeError : TypeError);
+      assert.match((e as Error).message, /^new Queue\(\) expected maxsize to be an integer, got /);
     }
-    assert.match((caught(() => new PriorityQueue(0.5)) as Error).message, /^PriorityQueue\(\) expected maxsize/);
-    assert.match((caught(() => new LifoQueue(0.5)) as Error).message, /^LifoQueue\(\) expected maxsize/);
+    assert.match((caught(() => new PriorityQueue(0.5)) as Error).message, /^new PriorityQueue\(\) expected maxsize/);
+    assert.match((caught(() => new LifoQueue(0.5)) as Error).message, /^new LifoQueue\(\) expected maxsize/);
     assert.throws(() => new PriorityQueue(0, { compare: 3 as never }), (e: unknown) => e instanceof TypeError);
   });
 

@@ -448,7 +448,7 @@ bothCores("Condition", (test) => {
       assert.not.ok(lock.locked());
       assert.is(String(cond), "<Condition [unlocked]>");
     });
-    assert.throws(() => new Condition(42 as never), (e: unknown) => e instanceof TypeError && /^Condition\(\) expected lock/.test((e as Error).message));
+    assert.throws(() => new Condition(42 as never), (e: unknown) => e instanceof TypeError && /^new Condition\(\) expected lock/.test((e as Error).message));
     assert.throws(() => cond.waitFor(5 as never), (e: unknown) => e instanceof TypeError && /^Condition\.waitFor\(\) expected a function, got 5$/.test((e as Error).message));
   });
 
@@ -581,11 +581,11 @@ bothCores("Semaphore", (test) => {
   });
 
   test("bad values throw at the call, naming it", () => {
-    assert.throws(() => new Semaphore(-1), (e: unknown) => e instanceof RangeError && e.message === "Semaphore() expected value to be a non-negative integer, got -1");
-    assert.throws(() => new BoundedSemaphore(-2), (e: unknown) => e instanceof RangeError && e.message === "BoundedSemaphore() expected value to be a non-negative integer, got -2");
+    assert.throws(() => new Semaphore(-1), (e: unknown) => e instanceof RangeError && e.message === "new Semaphore() expected value to be a non-negative integer, got -1");
+    assert.throws(() => new BoundedSemaphore(-2), (e: unknown) => e instanceof RangeError && e.message === "new BoundedSemaphore() expected value to be a non-negative integer, got -2");
     assert.throws(() => new Semaphore(1.5), (e: unknown) => e instanceof RangeError);
     assert.throws(() => new Semaphore(NaN), (e: unknown) => e instanceof RangeError);
-    assert.throws(() => new Semaphore("2" as never), (e: unknown) => e instanceof TypeError && e.message === 'Semaphore() expected value to be a non-negative integer, got "2"');
+    assert.throws(() => new Semaphore("2" as never), (e: unknown) => e instanceof TypeError && e.message === 'new Semaphore() expected value to be a non-negative integer, got "2"');
     assert.is(new Semaphore(0).locked(), true);
   });
 });
@@ -683,7 +683,7 @@ bothCores("Barrier", (test) => {
     assert.is(b.broken, false);
     assert.is(String(b), "<Barrier [filling, waiters:0/2]>");
     assert.throws(() => { (b as { parties: number }).parties = 5; }, (e: unknown) => e instanceof TypeError);
-    assert.throws(() => new Barrier(0), (e: unknown) => e instanceof RangeError && e.message === "Barrier() expected parties to be a positive integer, got 0");
+    assert.throws(() => new Barrier(0), (e: unknown) => e instanceof RangeError && e.message === "new Barrier() expected parties to be a positive integer, got 0");
     assert.throws(() => new Barrier(1.5), (e: unknown) => e instanceof RangeError);
     assert.throws(() => new (Barrier as unknown as new () => Barrier)(), (e: unknown) => e instanceof TypeError && /got undefined$/.test((e as Error).message));
     run(loop, function* () {

@@ -35,10 +35,10 @@ export class Barrier {
    */
   constructor(parties: number) {
     if (typeof parties !== "number") {
-      throw new TypeError(`Barrier() expected parties to be a positive integer, got ${repr(parties)}`);
+      throw new TypeError(`new Barrier() expected parties to be a positive integer, got ${repr(parties)}`);
     }
     if (!Number.isInteger(parties) || parties < 1) {
-      throw new RangeError(`Barrier() expected parties to be a positive integer, got ${repr(parties)}`);
+      throw new RangeError(`new Barrier() expected parties to be a positive integer, got ${repr(parties)}`);
     }
     this.#parties = parties;
   }

@@ -57,7 +57,7 @@ export class Condition {
       typeof lock !== "object" || typeof lock.acquire !== "function" ||
       typeof lock.release !== "function" || typeof lock.locked !== "function"
     ) {
-      throw new TypeError(`Condition() expected lock to be a Lock, got ${repr(lock)}`);
+      throw new TypeError(`new Condition() expected lock to be a Lock, got ${repr(lock)}`);
     }
     this.#lock = lock;
   }

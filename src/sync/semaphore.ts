@@ -39,7 +39,7 @@ export class Semaphore {
    *   value throws `RangeError`
    */
   constructor(value: number = 1) {
-    this.#value = checkValue(`${new.target.name}()`, value);
+    this.#value = checkValue(`new ${new.target.name}()`, value);
   }
 
   /**
