@@ -176,6 +176,28 @@ bothCores("DatagramTransport", (test) => {
     }());
   });
 
+  test("a factory returning no protocol (a Promise, null, {}) rejects the future with a TypeError naming the call; the socket is closed", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const messages = await loop.runUntilComplete(function* () {
+      const messages: string[] = [];
+      for (const factory of [async () => new DatagramProtocol(), () => null, () => ({})]) {
+        try {
+          yield* loop.createDatagramEndpoint(factory as never, { localAddr: ["127.0.0.1", 0] });
+          assert.unreachable("accepted a factory that made no protocol");
+        } catch (e) {
+          assert.instance(e, TypeError);
+          messages.push((e as Error).message);
+        }
+      }
+      return messages;
+    }());
+    assert.equal(messages, [
+      "createDatagramEndpoint(): protocolFactory returned a Promise, not a Protocol (an async function cannot be a protocol factory)",
+      "createDatagramEndpoint(): protocolFactory returned null, not a Protocol",
+      "createDatagramEndpoint(): protocolFactory returned {}, not a Protocol (it has none of datagramReceived(), errorReceived(), connectionMade(), connectionLost())",
+    ]);
+  });
+
   test("argument errors - thrown at the call", (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const f = () => new DatagramProtocol();

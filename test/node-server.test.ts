@@ -457,6 +457,57 @@ bothCores("Server", (test) => {
     }());
   });
 
+  test("protocol factory returning no protocol ({}, a Promise, null) - a TypeError naming the call and the factory to the exception handler; that connection is closed; the server goes on", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const path = join(tempDir(), "bad.sock");
+    await loop.runUntilComplete(function* () {
+      const results: unknown[] = [{}, null, undefined, 42];
+      let n = 0;
+      async function makeEcho(): Promise<Echo> {
+        return new Echo();
+      }
+      const factory = function badFactory(): unknown {
+        return n < results.length ? results[n++] : n++ === results.length ? makeEcho() : new Echo();
+      };
+      for (const where of ["tcp", "unix"] as const) {
+        n = 0;
+        const server = where === "tcp"
+          ? yield* loop.createServer(factory as never, "127.0.0.1", 0)
+          : yield* loop.createUnixServer(factory as never, path);
+        const target = where === "tcp" ? portOf(server) : path;
+        for (let i = 0; i <= results.length; i++) {
+          const peer = nodeClient(target);
+          peer.sock.write("x");
+          yield* wait(peer.closed);
+          assert.is(peer.bytes(), 0, "nothing echoed by a connection without a protocol");
+        }
+        const call = where === "tcp" ? "createServer()" : "createUnixServer()";
+        const reports = ctx.errors.splice(0);
+        assert.equal(reports.map((c) => c.message), Array(results.length + 1).fill("Error on transport creation for incoming connection"));
+        for (const c of reports) assert.instance(c.exception, TypeError);
+        assert.equal(reports.map((c) => (c.exception as Error).message), [
+          `${call}: protocolFactory badFactory returned {}, not a Protocol (it has no dataReceived(), nor getBuffer() and bufferUpdated())`,
+          `${call}: protocolFactory badFactory returned null, not a Protocol`,
+          `${call}: protocolFactory badFactory returned undefined, not a Protocol`,
+          `${call}: protocolFactory badFactory returned 42, not a Protocol`,
+          `${call}: protocolFactory badFactory returned a Promise, not a Protocol (an async function cannot be a protocol factory)`,
+        ]);
+        // The server still serves: the next connection gets a real protocol.
+        const [t, p] = where === "tcp"
+          ? yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", target as number)
+          : yield* loop.createUnixConnection(() => new Recorder(loop), path);
+        t.write("ok");
+        yield* p.waitBytes(2);
+        // setProtocol checks likewise.
+        assert.throws(() => t.setProtocol({} as never), (e: Error) => e instanceof TypeError && e.message === "setProtocol() expected a protocol, got {} (it has no dataReceived(), nor getBuffer() and bufferUpdated())");
+        t.close();
+        yield* p.lost;
+        server.close();
+        yield* server.waitClosed();
+      }
+    }());
+  });
+
   test("Symbol.asyncDispose - closes the server and waits until it is closed", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     await loop.runUntilComplete(function* () {

@@ -688,6 +688,56 @@ bothCores("Transport", (test) => {
     assert.throws(() => closed.createConnection(f, "127.0.0.1", 1), is(Error, /^Event loop is closed$/));
   });
 
+  test("createConnection / createUnixConnection - a factory returning no protocol rejects the call's future with a TypeError naming it; the socket is closed", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const path = join(tempDir(), "bad.sock");
+    await loop.runUntilComplete(function* () {
+      const accepted: Recorder[] = [];
+      const server = yield* loop.createServer(() => {
+        const p = new Recorder(loop);
+        accepted.push(p);
+        return p;
+      }, "127.0.0.1", 0);
+      const unix = yield* loop.createUnixServer(() => {
+        const p = new Recorder(loop);
+        accepted.push(p);
+        return p;
+      }, path);
+      const cases: [() => unknown, string][] = [
+        [() => ({}), "returned {}, not a Protocol (it has no dataReceived(), nor getBuffer() and bufferUpdated())"],
+        [async () => new Protocol(), "returned a Promise, not a Protocol (an async function cannot be a protocol factory)"],
+        [() => null, "returned null, not a Protocol"],
+        [() => ({ getBuffer: () => new Uint8Array(1) }), "returned {getBuffer}, not a Protocol (it has no dataReceived(), nor getBuffer() and bufferUpdated())"],
+      ];
+      const messages: string[] = [];
+      for (const [factory] of cases) {
+        for (const fut of [
+          loop.createConnection(factory as never, "127.0.0.1", portOf(server)),
+          loop.createUnixConnection(factory as never, path),
+        ]) {
+          try {
+            yield* fut;
+            assert.unreachable("accepted a factory that made no protocol");
+          } catch (e) {
+            assert.instance(e, TypeError);
+            messages.push((e as Error).message);
+          }
+        }
+      }
+      const expected: string[] = [];
+      for (const [, tail] of cases) {
+        expected.push(`createConnection(): protocolFactory ${tail}`, `createUnixConnection(): protocolFactory ${tail}`);
+      }
+      assert.equal(messages, expected);
+      // Each connection the server accepted was closed by the client: all are lost.
+      yield* until(loop, () => accepted.length === 2 * cases.length && accepted.every((p) => p.lost.done()), "the refused connections closed");
+      server.close();
+      unix.close();
+      yield* server.waitClosed();
+      yield* unix.waitClosed();
+    }());
+  });
+
   test("cancelling createConnection while connecting destroys the socket", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     await loop.runUntilComplete(function* () {

@@ -326,6 +326,7 @@ function removeStaleSocket(path: string): void {
 // ---- the coroutines ----------------------------------------------------------------------
 
 interface ServeArgs {
+  call: string;
   factory: ProtocolFactory<StreamProtocolLike>;
   hosts: string[] | null;
   port: number;
@@ -395,7 +396,7 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
   // The Server listens from now on (synchronously: no connection falls in between).
   for (const s of listeners) s.removeAllListeners("connection");
   const sockets = a.sock !== null ? [a.sock] : undefined;
-  const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath, sockets, site: a.site });
+  const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath, sockets, site: a.site, call: a.call });
   if (a.startServing) server._startServing();
   return server;
 }
@@ -508,7 +509,7 @@ function* datagram<P extends DatagramProtocolLike>(loop: EventLoop, a: DatagramA
       sock.connect(remote[1], remote[0]);
       yield* connected;
     }
-    protocol = makeProtocol("createDatagramEndpoint()", a.factory);
+    protocol = makeProtocol("createDatagramEndpoint()", a.factory, "datagram");
   } catch (e) {
     closeQuietly(sock);
     throw e;
@@ -557,6 +558,7 @@ function startServer(loop: EventLoop, call: string, protocolFactory: unknown, ho
     throw new TypeError(`${call} expected options.backlog to be a non-negative integer, got ${repr(backlog)}`);
   }
   const args: ServeArgs = {
+    call,
     factory: protocolFactory as ProtocolFactory<StreamProtocolLike>,
     hosts, port: p ?? 0, path, sock, backlog,
     reusePort: Boolean(o.reusePort),

@@ -107,15 +107,48 @@ export class DatagramProtocol extends BaseProtocol {
   errorReceived(exc: Error): void {}
 }
 
-/** Calls a protocol factory (a function or a class), checking it made an object. @internal */
-export function makeProtocol<P>(call: string, factory: ProtocolFactory<P>): P {
+/**
+ * Calls a protocol factory (a function or a class) and checks that it made a protocol the
+ * transport can use: for a stream, an object with `dataReceived()` (or `getBuffer()` and
+ * `bufferUpdated()`); for a datagram endpoint, one with a datagram protocol's callbacks.
+ * Anything else (`{}`, `null`, the Promise of an async factory) is a TypeError naming the
+ * call and the factory, at the connection, not at its first data. @internal
+ */
+export function makeProtocol<P>(call: string, factory: ProtocolFactory<P>, kind: "stream" | "datagram" = "stream"): P {
   let protocol: P;
   if (typeof factory !== "function") throw new TypeError(`${call} expected a protocol factory (a function or a class), got ${repr(factory)}`);
   // A class cannot be called without new; a plain function or arrow is called.
   if (/^class[\s{]/.test(Function.prototype.toString.call(factory))) protocol = new (factory as new () => P)();
   else protocol = (factory as () => P)();
-  if (typeof protocol !== "object" || protocol === null) {
-    throw new TypeError(`${call}: the protocol factory returned ${repr(protocol)}, not a protocol object`);
+  const missing = notAProtocol(protocol, kind);
+  if (missing !== null) {
+    const name = factory.name === "" ? "protocolFactory" : `protocolFactory ${factory.name}`;
+    throw new TypeError(`${call}: ${name} returned ${describe(protocol)}, not a Protocol${missing}`);
   }
   return protocol;
+}
+
+/** Why `value` is not a protocol of `kind` (a parenthesised hint, maybe empty), or null if it is one. @internal */
+export function notAProtocol(value: unknown, kind: "stream" | "datagram"): string | null {
+  if (typeof value !== "object" || value === null) return "";
+  if (typeof (value as PromiseLike<unknown>).then === "function") return " (an async function cannot be a protocol factory)";
+  const has = (name: string): boolean => typeof (value as Record<string, unknown>)[name] === "function";
+  if (kind === "stream") {
+    return has("dataReceived") || (has("getBuffer") && has("bufferUpdated")) ? null : " (it has no dataReceived(), nor getBuffer() and bufferUpdated())";
+  }
+  return DATAGRAM_CALLBACKS.some(has) ? null : ` (it has none of ${DATAGRAM_CALLBACKS.map((n) => `${n}()`).join(", ")})`;
+}
+
+const DATAGRAM_CALLBACKS = ["datagramReceived", "errorReceived", "connectionMade", "connectionLost"];
+
+/** What a factory returned, for its error: `{}`, `{a, b}`, `a Promise`, `a Foo`, `null`, `42`. @internal */
+export function describe(value: unknown): string {
+  if (typeof value !== "object" || value === null) return repr(value);
+  if (typeof (value as PromiseLike<unknown>).then === "function") return "a Promise";
+  const proto = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) {
+    const keys = Object.keys(value);
+    return `{${keys.slice(0, 4).join(", ")}${keys.length > 4 ? ", ..." : ""}}`;
+  }
+  return `a ${(value as object).constructor?.name || "Object"}`;
 }

@@ -52,6 +52,8 @@ export class Server {
   readonly #factory: ProtocolFactory<StreamProtocolLike>;
   readonly #tls: _ServerTls | null;
   readonly #unixPath: string | undefined;
+  /** The call that made the server, for the errors of its protocol factory. */
+  readonly #call: string;
   /** The listening servers; null once closed (asyncio's `_sockets = None`). */
   #listeners: net.Server[] | null;
   readonly #sockets: Socket[];
@@ -70,9 +72,10 @@ export class Server {
     loop: EventLoop,
     listeners: net.Server[],
     factory: ProtocolFactory<StreamProtocolLike>,
-    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string; sockets?: Socket[]; site?: string } = {},
+    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string; sockets?: Socket[]; site?: string; call?: string } = {},
   ) {
     this.#loop = loop;
+    this.#call = options.call ?? "createServer()";
     this.#site = options.site;
     this.#factory = factory;
     this.#tls = options.tls ?? null;
@@ -121,7 +124,7 @@ export class Server {
   #serve(conn: net.Socket, context: tls.SecureContext | null): void {
     let protocol: StreamProtocolLike;
     try {
-      protocol = makeProtocol("createServer()", this.#factory);
+      protocol = makeProtocol(this.#call, this.#factory);
     } catch (exception) {
       this.#loop.callExceptionHandler({ message: "Error on transport creation for incoming connection", exception, server: this });
       conn.destroy();

@@ -14,7 +14,7 @@ import type * as tls from "node:tls";
 import type { EventLoop } from "../base-loop.js";
 import type { Future } from "../future.js";
 import { className, repr } from "../util.js";
-import { BufferedProtocol, formatAddress, type Address } from "./protocols.js";
+import { BufferedProtocol, describe, formatAddress, notAProtocol, type Address } from "./protocols.js";
 import { toBytes } from "./socket.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
@@ -655,9 +655,8 @@ export class Transport {
    * transport.setProtocol(upgraded)
    */
   setProtocol(protocol: StreamProtocolLike): void {
-    if (typeof protocol !== "object" || protocol === null) {
-      throw new TypeError(`setProtocol() expected a protocol object, got ${repr(protocol)}`);
-    }
+    const missing = notAProtocol(protocol, "stream");
+    if (missing !== null) throw new TypeError(`setProtocol() expected a protocol, got ${describe(protocol)}${missing}`);
     this.#protocol = protocol;
     this.#intoBuffer = isBufferedProtocol(protocol);
   }
