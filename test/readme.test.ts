@@ -99,6 +99,47 @@ function echo(port: number, deadline: number): Promise<string> {
   });
 }
 
+/** The server's resident memory, from /proc (Linux). */
+function rssOf(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m === null ? NaN : Number(m[1]) * 1024;
+}
+
+/**
+ * Ten peers that send lines and never read what comes back, for up to 3 s. A server that
+ * honours backpressure (pauseWriting, drain) stops reading from them once its writes back
+ * are stuck, so it holds only the kernel's buffers; one that does not reads all 320 MB
+ * and keeps it. Returns how much the server's memory grew.
+ */
+async function nonReadingPeers(port: number, pid: number): Promise<number> {
+  const before = rssOf(pid);
+  const chunk = Buffer.alloc(64 * 1024, "x\n");
+  const peers = Array.from({ length: 10 }, () => net.connect(port, "127.0.0.1"));
+  let peak = before;
+  try {
+    await Promise.race([
+      Promise.all(peers.map((peer) => new Promise<void>((resolve, reject) => {
+        let left = 32 * 1024 * 1024;
+        const pump = () => {
+          while (left > 0) {
+            left -= chunk.length;
+            if (!peer.write(chunk)) return void peer.once("drain", pump);
+          }
+          resolve();
+        };
+        peer.once("connect", pump);
+        peer.once("error", reject);
+        peer.pause(); // never read
+      }))),
+      new Promise((r) => setTimeout(r, 3000)),
+    ]);
+    peak = Math.max(peak, rssOf(pid));
+  } finally {
+    for (const peer of peers) peer.destroy();
+  }
+  return peak - before;
+}
+
 test.before(() => {
   programs.forEach((b, i) => writeFileSync(files[i], b.code));
 });
@@ -148,6 +189,11 @@ programs.forEach((block, i) => {
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
       assert.is(await echo(port, Date.now() + 20_000), "hello\n", stderr);
+      if (process.platform === "linux") {
+        const grew = await nonReadingPeers(port, child.pid!);
+        assert.ok(grew < 64e6, `ten peers that never read grew the server by ${(grew / 1e6).toFixed(0)} MB: it ignores backpressure`);
+        assert.is(await echo(port, Date.now() + 5_000), "hello\n", `after the peers: ${stderr}`);
+      }
       child.kill("SIGINT");
       const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running 10 s after SIGINT"), 10_000))]);
       if (block.server.exits) {
