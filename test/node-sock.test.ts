@@ -1,9 +1,9 @@
 // The socket facade, the readiness bridge (addReader/addWriter) and the sock* methods,
 // with real sockets on 127.0.0.1 and real-clock loops, on both cores.
-import { mkdtempSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import * as assert from "uvu/assert";
 import {
   AF_INET, AF_INET6, AF_UNIX, BlockingIOError, EventLoop, SendfileNotAvailableError, SHUT_WR, SOCK_DGRAM, SOCK_STREAM,
@@ -224,6 +224,82 @@ bothCores("socket facade", (test) => {
     unix.close();
     rmSync(dir, { recursive: true, force: true });
   });
+});
+
+/** A path of exactly `bytes` bytes (UTF-8) in a fresh temp directory, its name made of `fill`. */
+function pathOfBytes(bytes: number, fill = "s"): string {
+  const dir = mkdtempSync(join(tmpdir(), "wasyncio-"));
+  const room = bytes - Buffer.byteLength(dir) - 1;
+  const unit = Buffer.byteLength(fill);
+  const name = fill.repeat(Math.floor(room / unit)) + "s".repeat(room % unit);
+  const path = join(dir, name);
+  assert.is(Buffer.byteLength(path), bytes);
+  return path;
+}
+
+/** The most bytes a Unix socket path may have here (sun_path less its NUL): Python's limit. */
+const UNIX_PATH_MAX = process.platform === "linux" ? 107 : 103;
+
+bothCores("AF_UNIX path length", (test) => {
+  test("a path over sun_path is an error at the call (Python's 'AF_UNIX path too long'), counted in UTF-8 bytes; nothing is bound", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const tooLong = (call: string, bytes: number) => (e: unknown) =>
+      e instanceof Error && code(e) === "ENAMETOOLONG" &&
+      e.message.startsWith(`${call}: AF_UNIX path too long: ${bytes} bytes (UTF-8), at most ${UNIX_PATH_MAX} on ${process.platform}: `);
+    for (const [bytes, fill] of [[UNIX_PATH_MAX + 1, "s"], [120, "s"], [UNIX_PATH_MAX + 2, "\u00e9"]] as const) {
+      const path = pathOfBytes(bytes, fill);
+      // Fewer characters than bytes: the limit is in bytes.
+      if (fill !== "s") assert.ok(path.length <= UNIX_PATH_MAX);
+      const sock = socket(AF_UNIX);
+      assert.throws(() => sock.bind(path), tooLong("bind()", bytes));
+      assert.throws(() => sock.connect(path), tooLong("connect()", bytes));
+      assert.throws(() => loop.sockConnect(sock, path), tooLong("sockConnect()", bytes));
+      sock.close();
+      await hostTick();
+      // Nothing was bound, under the full name or a truncated one.
+      assert.equal(readdirSync(dirname(path)), []);
+      rmSync(dirname(path), { recursive: true, force: true });
+    }
+  });
+
+  test("a path of exactly the limit binds, listens and connects; getsockname() is that path", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const path = pathOfBytes(UNIX_PATH_MAX);
+    const srv = socket(AF_UNIX);
+    srv.bind(path);
+    srv.listen(1);
+    if (!SYNC_BIND) await hostTick();
+    assert.is(srv.getsockname(), path);
+    const got = await loop.runUntilComplete(function* () {
+      const cli = socket(AF_UNIX);
+      yield* loop.sockConnect(cli, path);
+      const [conn] = yield* loop.sockAccept(srv);
+      yield* loop.sockSendall(cli, "fits");
+      cli.shutdown(SHUT_WR);
+      const data = yield* readAll(loop, conn);
+      cli.close();
+      conn.close();
+      return data.toString();
+    }());
+    assert.is(got, "fits");
+    srv.close();
+    rmSync(dirname(path), { recursive: true, force: true });
+  });
+
+  if (process.platform === "linux") {
+    test("Linux abstract names (a leading NUL) may fill all 108 bytes of sun_path, not more", async (ctx) => {
+      const loop = ctx.newLoop({ clock: "real" });
+      const name = "\0" + `wasyncio-${process.pid}-`.padEnd(107, "a");
+      const srv = socket(AF_UNIX);
+      srv.bind(name);
+      srv.listen(1);
+      const cli = socket(AF_UNIX);
+      assert.throws(() => cli.connect(name + "a"), (e: unknown) => code(e) === "ENAMETOOLONG" && /connect\(\): AF_UNIX path too long: 109 bytes \(UTF-8\), at most 108 on linux/.test(String(e)));
+      await loop.runUntilComplete(loop.sockConnect(cli, name));
+      const [conn] = await loop.runUntilComplete(loop.sockAccept(srv));
+      for (const s of [cli, conn, srv]) s.close();
+    });
+  }
 });
 
 bothCores("readiness bridge", (test) => {

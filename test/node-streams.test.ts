@@ -1123,6 +1123,20 @@ bothCores("Streams over sockets", (test) => {
     }());
     assert.equal(ok, [true, true, true]);
   });
+  test("a Unix path over sun_path: 'AF_UNIX path too long' at the call of startUnixServer/openUnixConnection (and a path option)", () => {
+    const max = process.platform === "linux" ? 107 : 103;
+    const dir = tempDir();
+    const path = join(dir, "\u00e9".repeat(Math.ceil((max + 1 - dir.length) / 2))); // over the limit in bytes, not in characters
+    const bytes = Buffer.byteLength(path);
+    assert.ok(bytes > max && path.length <= max);
+    const tooLong = (call: string) => (e: Error) =>
+      (e as NodeJS.ErrnoException).code === "ENAMETOOLONG" && e.message.startsWith(`${call}: AF_UNIX path too long: ${bytes} bytes (UTF-8), at most ${max}`);
+    const cb = () => {};
+    assert.throws(() => startUnixServer(cb, path), tooLong("startUnixServer()"));
+    assert.throws(() => openUnixConnection(path), tooLong("openUnixConnection()"));
+    assert.throws(() => startServer(cb, null, null, { path }), tooLong("startServer()"));
+    assert.throws(() => openConnection(null, null, { path }), tooLong("openConnection()"));
+  });
 });
 
 bothCores("Streams left open", (test, core) => {

@@ -10,6 +10,7 @@ import {
 } from "./node-net-helpers.js";
 import { freePort, hostTick } from "./host.js";
 import { join } from "node:path";
+import { readdirSync } from "node:fs";
 
 /** A client that sends `data`, half-closes, and collects the echo until EOF. */
 class EchoClient extends Recorder {
@@ -736,6 +737,36 @@ bothCores("Transport", (test) => {
       yield* server.waitClosed();
       yield* unix.waitClosed();
     }());
+  });
+
+  test("a Unix path over sun_path: Python's 'AF_UNIX path too long' at the call, naming it and the length in bytes; nothing left listening", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const max = process.platform === "linux" ? 107 : 103;
+    const dir = tempDir();
+    const path = join(dir, "x".repeat(max - dir.length)); // max + 1 bytes
+    const f = () => new Protocol();
+    const tooLong = (call: string) => (e: Error) =>
+      (e as NodeJS.ErrnoException).code === "ENAMETOOLONG" &&
+      e.message.startsWith(`${call}: AF_UNIX path too long: ${max + 1} bytes (UTF-8), at most ${max} on ${process.platform}: `);
+    assert.throws(() => loop.createUnixServer(f, path), tooLong("createUnixServer()"));
+    assert.throws(() => loop.createServer(f, null, null, { path }), tooLong("createServer()"));
+    assert.throws(() => loop.createUnixConnection(f, path), tooLong("createUnixConnection()"));
+    assert.throws(() => loop.createConnection(f, null, null, { path }), tooLong("createConnection()"));
+    await hostTick();
+    assert.equal(readdirSync(dir), []);
+    // One byte less fits.
+    const fits = path.slice(0, -1);
+    await loop.runUntilComplete(function* () {
+      const server = yield* loop.createUnixServer(() => new Echo(), fits);
+      assert.is(server.sockets[0].getsockname(), fits);
+      const [t, proto] = yield* loop.createUnixConnection(() => new EchoClient(loop, payload(10)), fits);
+      yield* proto.lost;
+      assert.ok(proto.received().equals(payload(10)));
+      t.close();
+      server.close();
+      yield* server.waitClosed();
+    }());
+    assert.equal(readdirSync(dir), [], "the server removed its socket file");
   });
 
   test("cancelling createConnection while connecting destroys the socket", async (ctx) => {

@@ -19,7 +19,7 @@ import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } fro
 import { installLoopMethods } from "./install.js";
 import { makeProtocol, type ProtocolFactory } from "./protocols.js";
 import { Server, type _ServerTls } from "./server.js";
-import { checkPort, Socket } from "./socket.js";
+import { checkPort, checkUnixPath, Socket } from "./socket.js";
 import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
 
 /** asyncio's default listen backlog. */
@@ -140,7 +140,8 @@ declare module "../base-loop.js" {
 
     /**
      * `createServer` on a Unix socket path (a stale socket file there is replaced; the file
-     * is removed when the server closes).
+     * is removed when the server closes). A path longer than `sun_path` allows (107 bytes
+     * of UTF-8 on Linux, 103 on macOS) throws at the call, as Python's "AF_UNIX path too long".
      * @example
      * const server = yield* loop.createUnixServer(() => new Echo(), "/tmp/echo.sock")
      */
@@ -151,7 +152,8 @@ declare module "../base-loop.js" {
     ): Future<Server>;
 
     /**
-     * `createConnection` to a Unix socket path.
+     * `createConnection` to a Unix socket path (too long a path throws at the call, as in
+     * `createUnixServer`).
      * @example
      * const [transport, proto] = yield* loop.createUnixConnection(() => new Client(), "/tmp/echo.sock")
      */
@@ -202,7 +204,7 @@ function checkHost(call: string, host: unknown): string[] | null {
 function checkPath(call: string, name: string, path: unknown): string | null {
   if (path === undefined || path === null) return null;
   if (typeof path !== "string" || path === "") throw new TypeError(`${call} expected ${name} to be a socket path, got ${repr(path)}`);
-  return path;
+  return checkUnixPath(call, path);
 }
 
 function checkAddr(call: string, name: string, addr: unknown): [string, number] | null {

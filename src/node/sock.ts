@@ -12,12 +12,12 @@ import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { repr } from "../util.js";
 import {
-  AF_INET, AF_INET6, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
+  AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
 } from "./constants.js";
 import { installLoopMethods } from "./install.js";
 import type { Address } from "./protocols.js";
 import { _unwatch, _watch } from "./selector.js";
-import { Socket, checkInetAddress, checkPort, toBytes } from "./socket.js";
+import { Socket, checkInetAddress, checkPort, checkUnixPath, toBytes } from "./socket.js";
 
 /**
  * One getaddrinfo result: `[family, type, proto, canonname, [host, port]]`, as Python's.
@@ -162,6 +162,7 @@ function retrySend(sock: Socket, state: SendState): void {
 
 function sockConnect(this: EventLoop, sock: Socket, address: Address): Future<void> {
   checkSocket("sockConnect()", sock);
+  if (sock.family === AF_UNIX && typeof address === "string") checkUnixPath("sockConnect()", address);
   const fut = this.createFuture<void>();
   try {
     sock.connect(address);

@@ -138,7 +138,9 @@ export class Socket {
    * at the call: an address in use throws here (`EADDRINUSE`) and `getsockname()` answers
    * at once. On Node 20 and 22 (no synchronous bind) Node takes it later in the same host
    * tick: an error is raised by the socket's next operation, and the port of a port-0 bind
-   * is known once the loop has run.
+   * is known once the loop has run. An AF_UNIX path longer than `sun_path` allows (107
+   * bytes of UTF-8 on Linux, 103 on macOS; 108 for a Linux abstract name) throws
+   * `AF_UNIX path too long` (`ENAMETOOLONG`) here and in `connect()`, as in Python.
    * @example
    * sock.bind(["127.0.0.1", 0]); const [, port] = sock.getsockname() as [string, number]
    */
@@ -219,7 +221,7 @@ export class Socket {
     let options: net.NetConnectOpts;
     if (this.family === AF_UNIX) {
       if (typeof address !== "string") throw new TypeError(`connect() expected a path for an AF_UNIX socket, got ${repr(address)}`);
-      options = { path: address, allowHalfOpen: true };
+      options = { path: checkUnixPath("connect()", address), allowHalfOpen: true };
       this.#peerPath = address;
     } else {
       const [host, port] = checkInetAddress("connect()", address);
@@ -616,7 +618,7 @@ export class Socket {
   #bindOptions(call: string, address: Address): BoundSocketOptions {
     if (this.family === AF_UNIX) {
       if (typeof address !== "string" || address === "") throw new TypeError(`${call} expected a path for an AF_UNIX socket, got ${repr(address)}`);
-      return { path: address };
+      return { path: checkUnixPath(call, address) };
     }
     const [host, port] = checkInetAddress(call, address);
     const v6 = this.family === AF_INET6;
@@ -782,6 +784,28 @@ function nodeAddress(addr: net.AddressInfo | string): Address {
 }
 
 function ignoreError(): void {}
+
+/**
+ * The size of `sockaddr_un.sun_path`: 108 bytes on Linux, 104 on macOS and the BSDs. A
+ * path must fit with its terminating NUL; a Linux abstract name (a leading NUL) may fill it.
+ */
+const SUN_PATH_SIZE = process.platform === "linux" || process.platform === "android" ? 108 : 104;
+
+/**
+ * Checks that a Unix socket path fits in `sun_path`, as Python does ("AF_UNIX path too
+ * long"): libuv would bind or connect to a truncated path instead (Node 20/22), or fail
+ * later with EINVAL (Node 24+). Counted in bytes (UTF-8). Windows pipe names are not
+ * sockaddr_un paths and are left to Node. @internal
+ */
+export function checkUnixPath(call: string, path: string): string {
+  if (process.platform === "win32") return path;
+  const bytes = Buffer.byteLength(path, "utf8");
+  const max = path.startsWith("\0") ? SUN_PATH_SIZE : SUN_PATH_SIZE - 1;
+  if (bytes > max) {
+    throw osError(call, "ENAMETOOLONG", `AF_UNIX path too long: ${bytes} bytes (UTF-8), at most ${max} on ${process.platform}: ${repr(path)}`);
+  }
+  return path;
+}
 
 /** Checks an `[host, port]` address. @internal */
 export function checkInetAddress(call: string, address: unknown): [string, number] {

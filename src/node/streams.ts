@@ -13,6 +13,7 @@ import "./high-level.js";
 import type { CreateConnectionOptions, CreateServerOptions } from "./high-level.js";
 import type { Server } from "./server.js";
 import { DEFAULT_LIMIT, StreamReader, checkLimit } from "./stream-reader.js";
+import { checkUnixPath } from "./socket.js";
 import { FlowControlProtocol, StreamWriter } from "./stream-writer.js";
 import type { Transport } from "./transports.js";
 
@@ -159,6 +160,8 @@ function splitOptions<O extends StreamOptions>(call: string, opts: O | undefined
   if (opts === undefined || opts === null) return [DEFAULT_LIMIT, {} as Omit<O, "limit">];
   if (typeof opts !== "object") throw new TypeError(`${call} expected an options object, got ${repr(opts)}`);
   const { limit, ...rest } = opts;
+  const path = (rest as { path?: unknown }).path;
+  if (typeof path === "string") checkUnixPath(call, path);
   return [limit === undefined ? DEFAULT_LIMIT : checkLimit(call, limit), rest];
 }
 
@@ -192,6 +195,7 @@ export function openConnection(host?: string | null, port?: number | null, opts?
  */
 export function openUnixConnection(path?: string | null, opts?: StreamOptions & Omit<CreateConnectionOptions, "path">): Coroutine<[StreamReader, StreamWriter]> {
   const [limit, rest] = splitOptions("openUnixConnection()", opts);
+  if (typeof path === "string") checkUnixPath("openUnixConnection()", path);
   return connect(limit, (loop, factory) => loop.createUnixConnection(factory, path, rest));
 }
 
@@ -249,6 +253,7 @@ export function startUnixServer(
 ): Coroutine<Server> {
   checkCallback("startUnixServer()", clientConnected);
   const [limit, rest] = splitOptions("startUnixServer()", opts);
+  if (typeof path === "string") checkUnixPath("startUnixServer()", path);
   return serve(limit, clientConnected, (loop, factory) => loop.createUnixServer(factory, path, rest));
 }
 
