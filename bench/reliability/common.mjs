@@ -8,6 +8,7 @@
 // the payload and so loads the library too, but never uses it: its clients are node:net.)
 import { fork } from "node:child_process";
 import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { relative } from "node:path";
 import { parseArgs } from "node:util";
 import v8 from "node:v8";
 import vm from "node:vm";
@@ -207,7 +208,7 @@ export function requireFds(needed, what) {
   console.error(
     `The open-file limit is ${limit} (ulimit -n) and ${what} needs about ${needed} descriptors per process.\n` +
       `Raise it in the shell that starts this, e.g.:\n` +
-      `  bash -c 'ulimit -n ${Math.max(65536, needed + 1024)} && ${process.argv.slice(0, 2).map((a) => a.replace(process.cwd() + "/", "")).join(" ")} ${process.argv.slice(2).join(" ")}'\n` +
+      `  bash -c 'ulimit -n ${Math.max(65536, needed + 1024)} && node ${relative(process.cwd(), process.argv[1])} ${process.argv.slice(2).join(" ")}'\n` +
       `(if the hard limit is lower too, as root or via /etc/security/limits.conf), or pass a smaller --connections.`,
   );
   process.exit(2);

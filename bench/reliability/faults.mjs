@@ -333,7 +333,7 @@ function* nonReading(kind) {
       if (!ended || stats.waiting > 0) fail2.push(`${stats.open} connections / ${stats.waiting} waits still pending after ${ENDED_WITHIN_MS / 1000} s (hang)`);
       if (rejected !== conns) fail2.push(`${conns - rejected} of ${conns} ${kind === "protocol" ? "paused protocols did not get connectionLost(error)" : "drains did not reject with a connection error"}: ${stats.settledText}`);
       if (fdMs < 0) fail2.push(`${openFds() - fdBase} fds not released`);
-      const slowest = stats.settleMs.length ? Math.max(...stats.settleMs) : NaN;
+      const slowest = stats.settleMs.length ? stats.settleMs.reduce((a, b) => (b > a ? b : a)) : NaN;
       rows.push({
         scenario: kind === "protocol" ? "disconnect while paused" : "disconnect during drain",
         fail: fail2,

@@ -15,15 +15,17 @@
 // deterministic payload (common.mjs: distinct per connection, checkable at any offset),
 // checks the echo byte for byte, ends its side, and waits for the server to close.
 //
+// With `--server both` each server runs in a fresh process of its own, one after the other.
 // Reported per server: connections held at once (as the server counted them, and as the
 // clients did), bytes verified, errors, wall time (connect phase and transfer phase),
 // server RSS at start and at its peak (the kernel's VmHWM, reset when the server starts,
 // and 100 ms samples). Exit status 1 if any connection failed, any byte was wrong or
 // missing, or fewer connections than asked were held at once; 2 on bad arguments or an
 // open-file limit too low for --connections (each process needs one fd per connection).
+import { fork } from "node:child_process";
 import { run, wrapPromise } from "../../dist/node.js";
 import {
-  EchoStats, RssSampler, cli, delay, fdLimit, given, int, mb, memOf, num, printSummary, requireFds, resetPeakRss, secs, spawnPeer, startEcho,
+  EchoStats, RssSampler, cli, fdLimit, given, int, mb, memOf, num, printSummary, requireFds, resetPeakRss, secs, spawnPeer, startEcho,
   sysctl, trackUnhandled, until,
 } from "./common.mjs";
 
@@ -113,19 +115,34 @@ function* loadOne(kind, unhandled) {
   }
 }
 
-const rows = await run(function* () {
-  const unhandled = trackUnhandled();
-  console.log(
-    `load: ${int(connections)} connections x ${int(bytes)} bytes, server ${kinds.join(" then ")}; ` +
-      `open-file limit ${fdLimit()}, somaxconn ${somaxconn}`,
-  );
+/** `--server both`: each server in a fresh process of its own, so neither's RSS starts where the other's ended. */
+async function eachInItsOwnProcess() {
   const out = [];
   for (const kind of kinds) {
-    out.push(yield* loadOne(kind, unhandled));
-    yield* wrapPromise(delay(200)); // let the last connections' TIME_WAIT and GC settle
+    // parseArgs keeps the last --server given.
+    const child = fork(process.argv[1], [...process.argv.slice(2), "--server", kind], { env: { ...process.env, [ROW_ONLY]: "1" } });
+    let row = null;
+    child.on("message", (m) => (row = m));
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    out.push(row ?? { kind, held: 0, verified: 0, expected: connections * bytes, errors: 1, failures: [`exited ${code} without a result`] });
   }
   return out;
-});
+}
+
+const ROW_ONLY = "WASYNCIO_LOAD_ROW";
+if (!process.env[ROW_ONLY]) console.log(
+  `load: ${int(connections)} connections x ${int(bytes)} bytes, server ${kinds.join(" then ")}; ` +
+    `open-file limit ${fdLimit()}, somaxconn ${somaxconn}`,
+);
+const rows = kinds.length > 1
+  ? await eachInItsOwnProcess()
+  : await run(function* () {
+    return [yield* loadOne(kinds[0], trackUnhandled())];
+  });
+if (process.env[ROW_ONLY] && process.send) {
+  process.send(rows[0]);
+  process.exit(rows[0].failures.length === 0 ? 0 : 1);
+}
 
 printSummary(
   `Load: ${int(connections)} concurrent connections`,

@@ -372,7 +372,7 @@ const ROLES = {
       rounds: rtts.length,
       p50Ms: percentile(rtts, 0.5),
       p99Ms: percentile(rtts, 0.99),
-      maxMs: rtts.length ? Math.max(...rtts) : NaN,
+      maxMs: rtts.length ? rtts.reduce((a, b) => (b > a ? b : a)) : NaN,
       errors,
     };
   },

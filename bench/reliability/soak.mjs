@@ -31,7 +31,7 @@ import {
   CancelledError, IncompleteReadError, TimeoutError, createTask, getRunningLoop, openConnection, run, sleep, waitFor,
 } from "../../dist/node.js";
 import {
-  EchoStats, HOST, MiB, RssSampler, checkPayload, cli, delay, fillPayload, given, int, mb, num, printSummary, retainedAfterGc, seedOf, slope,
+  EchoStats, HOST, MiB, RssSampler, checkPayload, cli, fillPayload, given, int, mb, num, printSummary, retainedAfterGc, seedOf, slope,
   startEcho, trackUnhandled, until,
 } from "./common.mjs";
 
@@ -331,5 +331,4 @@ console.log(
   pass ? "PASS" : `FAIL${errors.length ? ` (${errors.length} errors: ${errors.slice(0, 3).join(" | ")})` : ""}` +
     `${judged && !flat ? " (RSS not flat)" : ""}${judged && !heapFlat ? " (heap after GC growing)" : ""}`,
 );
-await delay(0);
 process.exit(pass ? 0 : 1);
