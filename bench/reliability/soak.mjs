@@ -16,7 +16,7 @@
 //     EOF, or just closes, and a new session takes its place;
 //   - timer churn: tasks looping on sleep(random) and waitFor(sleep(a), b) (checking that no
 //     timer fires early and waitFor's outcome matches the times), and bursts of
-//     loop.callAt of which about a fifth are cancelled before they are due (checking that
+//     loop.callLater of which about a fifth are cancelled before they are due (checking that
 //     those never run and the others all do, never early);
 //   - chaos: every few milliseconds a random session or timer task is cancelled (it must end
 //     cancelled, its finally closing its connection) and replaced.
@@ -159,19 +159,19 @@ function* timerChurn() {
   }
 }
 
-/** Bursts of callAt: about a fifth cancelled; none of those may run, all others must, never early. */
+/** Bursts of callLater: about a fifth cancelled; none of those may run, all others must, never early. */
 function* callLaterChurn(stop) {
   const loop = getRunningLoop();
   const pending = new Set();
   while (!stop.stopped || pending.size > 0) {
     if (!stop.stopped) {
       for (let i = 0; i < 50; i++) {
-        const when = loop.time() + randInt(50);
         const rec = { cancelled: false, handle: null };
-        rec.handle = loop.callAt(when, () => {
+        rec.handle = loop.callLater(randInt(50), () => {
+          const when = rec.handle.when();
           pending.delete(rec);
-          if (rec.cancelled) error("cancelled timer ran", `callAt(${when})`);
-          else if (loop.time() < when) error("early timer", `callAt(${when}) ran at ${loop.time()}`);
+          if (rec.cancelled) error("cancelled timer ran", `callLater due at ${when}`);
+          else if (loop.time() < when) error("early timer", `callLater due at ${when} ran at ${loop.time()}`);
           c.callLatersFired++;
         });
         pending.add(rec);
@@ -190,7 +190,7 @@ function* callLaterChurn(stop) {
     // A handle due more than 1 s ago and not run: lost.
     for (const rec of pending) {
       if (rec.handle.when() < loop.time() - 1000) {
-        error("timer never ran", `callAt(${rec.handle.when()})`);
+        error("timer never ran", `callLater due at ${rec.handle.when()}`);
         pending.delete(rec);
       }
     }
