@@ -17,14 +17,17 @@
 //   [8..9] TOP_WHEN      f64: the top record's deadline, +Infinity if none. No timer is
 //                        due before it, so the host skips `tick` while now < TOP_WHEN.
 //
-// Calls that can run out of memory return a negative number; the host turns it into an error.
+// Four calls take memory: init, tick, readyGrow and timerAdd. Each takes all it needs
+// before it changes anything, so when memory cannot grow it returns a negative number (0
+// for init) with the core as it was; the host turns that into an error and carries on.
+// The others never allocate and cannot fail.
 
-import { memoryInit, alloc } from "./memory";
-import { ringPtr, ringMask, batchStart, readyInit, readyGrow as grow, readyPush } from "./ready-queue";
+import { alloc, allocBase, allocMark, allocRewind } from "./memory";
+import { ringPtr, ringMask, batchStart, readyInit, readyGrow as grow, readyPut } from "./ready-queue";
 import * as ready from "./ready-queue";
 import {
-  heapSize, heapCancelled, releasedPtr, releasedCount,
-  timerInit, timerAdd as add, timerCancel as cancel, timerNext as next, timerPopDue, timerTopWhen,
+  RECORD, heapSize, heapCancelled, releasedPtr, releasedCount,
+  timerInit, timerAdd as add, timerCancel as cancel, timerNext as next, timerPopDue, timerTopWhen, timerDueCount,
 } from "./timer-heap";
 import * as timers from "./timer-heap";
 
@@ -44,15 +47,33 @@ function publish(): void {
   store<f64>(header, timerTopWhen(), 32);
 }
 
+/** Bytes of the header. */
+const HEADER: u64 = 48;
+
 /**
- * Lays out the core. `ringCapacity` must be a power of two; `idCapacity` is the first
- * size of the cancelled-flag table (it grows with the largest id). Returns the header's
- * byte address, or 0 if the memory could not be had.
+ * Lays out the core afresh. `ringCapacity` must be a power of two, `heapCapacity` at
+ * least 1; `idCapacity` is the first size of the cancelled-flag table (it grows with the
+ * largest id). Returns the header's byte address, or 0 (the core unchanged) if the memory
+ * could not be had.
  */
 export function init(ringCapacity: u32, heapCapacity: u32, idCapacity: u32): usize {
-  memoryInit();
-  header = alloc(48);
-  if (header == 0 || !readyInit(ringCapacity) || !timerInit(heapCapacity, idCapacity)) return 0;
+  timers.releasedCount = 0;
+  // The new layout overlaps the old one: nothing is written until all of it is had.
+  const mark = allocMark();
+  allocRewind(allocBase());
+  let hdr: usize = 0, ring: usize = 0, heap: usize = 0, released: usize = 0, flags: usize = 0;
+  if (
+    (hdr = alloc(HEADER)) == 0 || (ring = alloc(<u64>ringCapacity << 2)) == 0 ||
+    (heap = alloc(<u64>heapCapacity * RECORD)) == 0 || (released = alloc(<u64>heapCapacity << 2)) == 0 ||
+    (flags = alloc(<u64>idCapacity)) == 0
+  ) {
+    allocRewind(mark);
+    if (header != 0) publish();
+    return 0;
+  }
+  header = hdr;
+  readyInit(ring, ringCapacity);
+  timerInit(heap, released, heapCapacity, flags, idCapacity);
   publish();
   return header;
 }
@@ -65,12 +86,21 @@ export function init(ringCapacity: u32, heapCapacity: u32, idCapacity: u32): usi
  */
 export function tick(head: u32, tail: u32, now: f64): i32 {
   timers.releasedCount = 0;
+  // Room in the ring for every live due timer first: none leaves the heap unless all fit.
+  // The count is only needed when the live timers could overflow the free room.
+  const room = ringMask + 1 - (tail - head);
+  if (heapSize - heapCancelled > room) {
+    const due = timerDueCount(now);
+    if (due > room && !grow(head, tail, <u64>(tail - head) + due)) {
+      publish();
+      return OUT_OF_MEMORY;
+    }
+  }
   ready.batchStart = head;
   for (;;) {
     const id = timerPopDue(now);
-    if (id == -1) break;
-    if (id < 0 || !readyPush(tail, <u32>id)) { publish(); return OUT_OF_MEMORY; }
-    tail++;
+    if (id < 0) break;
+    readyPut(tail++, <u32>id);
   }
   publish();
   return <i32>(tail - head);
@@ -79,8 +109,8 @@ export function tick(head: u32, tail: u32, now: f64): i32 {
 /** Doubles the ready ring when `tail` has caught up with `batchStart`, the batch being run. */
 export function readyGrow(batchStart: u32, tail: u32): i32 {
   timers.releasedCount = 0;
-  ready.batchStart = batchStart;
-  const ok = grow(tail);
+  const ok = grow(batchStart, tail, <u64>(tail - batchStart) + 1);
+  if (ok) ready.batchStart = batchStart;
   publish();
   return ok ? 0 : OUT_OF_MEMORY;
 }
@@ -96,12 +126,12 @@ export function timerAdd(id: u32, when: f64): i32 {
 /** Cancels the scheduled timer `id`; returns how many ids were released (see RELEASED_*). */
 export function timerCancel(id: u32): i32 {
   timers.releasedCount = 0;
-  const ok = cancel(id);
+  cancel(id);
   publish();
-  return ok ? <i32>releasedCount : OUT_OF_MEMORY;
+  return <i32>releasedCount;
 }
 
-/** The earliest live deadline, +Infinity if there is none (NaN: out of memory). */
+/** The earliest live deadline, +Infinity if there is none. */
 export function timerNext(): f64 {
   timers.releasedCount = 0;
   const when = next();

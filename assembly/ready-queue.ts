@@ -12,25 +12,28 @@ import { alloc } from "./memory";
 
 export let ringPtr: usize = 0;
 export let ringMask: u32 = 0;
+/** The batch start the host passed last (published in the header). */
 export let batchStart: u32 = 0;
 
-export function readyInit(capacity: u32): bool {
-  ringPtr = alloc(<usize>capacity << 2);
+/** Takes the ring at `ptr`, `capacity` ids (a power of two), allocated by the caller. */
+export function readyInit(ptr: usize, capacity: u32): void {
+  ringPtr = ptr;
   ringMask = capacity - 1;
   batchStart = 0;
-  return ringPtr != 0;
 }
 
-/** Doubles the ring, keeping positions [batchStart, tail) in place. */
-export function readyGrow(tail: u32): bool {
-  const oldPtr = ringPtr;
-  const oldMask = ringMask;
-  const capacity = (oldMask + 1) << 1;
-  if (capacity == 0) return false;
-  const ptr = alloc(<usize>capacity << 2);
+/**
+ * Grows the ring to hold at least `count` positions (at least doubling it), keeping
+ * positions [start, tail) in place. Returns false, with the ring unchanged, if memory
+ * cannot grow.
+ */
+export function readyGrow(start: u32, tail: u32, count: u64): bool {
+  let capacity = (<u64>ringMask + 1) << 1;
+  while (capacity < count) capacity <<= 1;
+  const ptr = alloc(capacity << 2);
   if (ptr == 0) return false;
-  const mask = capacity - 1;
-  for (let pos = batchStart; pos != tail; pos++) {
+  const oldPtr = ringPtr, oldMask = ringMask, mask = <u32>(capacity - 1);
+  for (let pos = start; pos != tail; pos++) {
     store<u32>(ptr + ((<usize>(pos & mask)) << 2), load<u32>(oldPtr + ((<usize>(pos & oldMask)) << 2)));
   }
   ringPtr = ptr;
@@ -38,9 +41,7 @@ export function readyGrow(tail: u32): bool {
   return true;
 }
 
-/** Appends one id at `tail` (the core's own pushes: due timers). Returns the new tail, or tail on failure. */
-export function readyPush(tail: u32, id: u32): bool {
-  if (tail - batchStart > ringMask && !readyGrow(tail)) return false;
+/** Writes `id` at position `tail` (the core's own pushes: due timers). The caller made room. */
+@inline export function readyPut(tail: u32, id: u32): void {
   store<u32>(ringPtr + ((<usize>(tail & ringMask)) << 2), id);
-  return true;
 }

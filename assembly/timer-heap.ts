@@ -10,12 +10,16 @@
 // MIN_SCHEDULED_FOR_REBUILD records are cancelled (asyncio's rule). Every dropped id is
 // written to the released list, so the host can reuse it: an id never returns to the
 // host's free list while a record of it is still in the heap.
+//
+// Only timerAdd takes memory. The released list has a slot per heap record, grown with
+// the heap, so cancelling, dropping and rebuilding never need memory and cannot fail.
 
-import { alloc } from "./memory";
+import { alloc, allocMark, allocRewind } from "./memory";
 
 /** asyncio's _MIN_SCHEDULED_TIMER_HANDLES. */
 const MIN_SCHEDULED_FOR_REBUILD: u32 = 100;
-const RECORD: usize = 16;
+/** Bytes in one heap record. */
+export const RECORD: usize = 16;
 const SEQ_LIMIT: u32 = 0xffffffff;
 
 export let heapPtr: usize = 0;
@@ -28,9 +32,9 @@ let nextSeq: u32 = 0;
 let flagsPtr: usize = 0;
 let flagsCap: u32 = 0;
 
+// heapCap slots: a call releases at most the records in the heap.
 export let releasedPtr: usize = 0;
 export let releasedCount: u32 = 0;
-let releasedCap: u32 = 0;
 
 @inline function whenAt(i: u32): f64 { return load<f64>(heapPtr + <usize>i * RECORD); }
 @inline function seqAt(i: u32): u32 { return load<u32>(heapPtr + <usize>i * RECORD, 8); }
@@ -55,19 +59,22 @@ let releasedCap: u32 = 0;
   store<u64>(d, load<u64>(s, 8), 8);
 }
 
-export function timerInit(capacity: u32, ids: u32): bool {
-  heapPtr = alloc(<usize>capacity * RECORD);
+/**
+ * Takes the heap at `heap` (`capacity` records, at least 1), its released list at
+ * `released` (`capacity` ids) and the flag table at `flags` (`ids` bytes), all allocated
+ * by the caller.
+ */
+export function timerInit(heap: usize, released: usize, capacity: u32, flags: usize, ids: u32): void {
+  heapPtr = heap;
   heapCap = capacity;
   heapSize = 0;
   heapCancelled = 0;
   nextSeq = 0;
-  flagsPtr = alloc(<usize>ids);
-  flagsCap = ids;
-  memory.fill(flagsPtr, 0, <usize>ids);
-  releasedCap = 1024;
-  releasedPtr = alloc(<usize>releasedCap << 2);
+  releasedPtr = released;
   releasedCount = 0;
-  return heapPtr != 0 && flagsPtr != 0 && releasedPtr != 0;
+  flagsPtr = flags;
+  flagsCap = ids;
+  memory.fill(flags, 0, <usize>ids);
 }
 
 function siftUp(i: u32, when: f64, seq: u32, id: u32): void {
@@ -107,17 +114,9 @@ function popTop(): void {
   if (last > 0) siftDown(0, whenAt(last), seqAt(last), idAt(last), last);
 }
 
-function release(id: u32): bool {
-  if (releasedCount == releasedCap) {
-    const ptr = alloc(<usize>releasedCap << 3);
-    if (ptr == 0) return false;
-    memory.copy(ptr, releasedPtr, <usize>releasedCount << 2);
-    releasedPtr = ptr;
-    releasedCap <<= 1;
-  }
+@inline function release(id: u32): void {
   store<u32>(releasedPtr + (<usize>releasedCount << 2), id);
   releasedCount++;
-  return true;
 }
 
 /** Renumbers seq 0..n-1 in (when, seq) order: a sorted array is a valid heap. */
@@ -143,39 +142,63 @@ function renumber(): void {
   nextSeq = n;
 }
 
-/** Schedules `id` at `when`. Returns false if memory cannot grow. */
+/** Schedules `id` at `when`. Returns false, with the heap unchanged, if memory cannot grow. */
 export function timerAdd(id: u32, when: f64): bool {
-  if (id >= flagsCap) {
-    let cap = flagsCap << 1;
-    while (cap <= id) cap <<= 1;
-    const ptr = alloc(<usize>cap);
-    if (ptr == 0) return false;
-    memory.copy(ptr, flagsPtr, <usize>flagsCap);
-    memory.fill(ptr + <usize>flagsCap, 0, <usize>(cap - flagsCap));
-    flagsPtr = ptr;
-    flagsCap = cap;
-  }
-  if (heapSize == heapCap) {
-    const ptr = alloc(<usize>heapCap * RECORD * 2);
-    if (ptr == 0) return false;
-    memory.copy(ptr, heapPtr, <usize>heapSize * RECORD);
-    heapPtr = ptr;
-    heapCap <<= 1;
-  }
+  if ((id >= flagsCap || heapSize == heapCap) && !grow(id)) return false;
   if (nextSeq == SEQ_LIMIT) renumber();
   store<u8>(flagsPtr + <usize>id, 0);
   siftUp(heapSize++, when, nextSeq++, id);
   return true;
 }
 
+/**
+ * Room for one more record, of `id`: a flag table past `id`, a heap (and released list)
+ * with a free slot. Every piece is allocated before any is used, so a failure changes
+ * nothing.
+ */
+function grow(id: u32): bool {
+  const mark = allocMark();
+  let flags = flagsPtr, ids = <u64>flagsCap;
+  if (id >= flagsCap) {
+    ids <<= 1;
+    while (ids <= <u64>id) ids <<= 1;
+    flags = alloc(ids);
+    if (flags == 0) return false;
+  }
+  let heap = heapPtr, released = releasedPtr, capacity = <u64>heapCap;
+  if (heapSize == heapCap) {
+    capacity <<= 1;
+    heap = alloc(capacity * RECORD);
+    released = heap == 0 ? 0 : alloc(capacity << 2);
+    if (released == 0) {
+      allocRewind(mark);
+      return false;
+    }
+  }
+  if (flags != flagsPtr) {
+    memory.copy(flags, flagsPtr, <usize>flagsCap);
+    memory.fill(flags + <usize>flagsCap, 0, <usize>(ids - flagsCap));
+    flagsPtr = flags;
+    flagsCap = <u32>ids;
+  }
+  if (heap != heapPtr) {
+    // The released list holds nothing between calls: no copy.
+    memory.copy(heap, heapPtr, <usize>heapSize * RECORD);
+    heapPtr = heap;
+    releasedPtr = released;
+    heapCap = <u32>capacity;
+  }
+  return true;
+}
+
 /** Drops every cancelled record and re-heapifies (Floyd), releasing their ids. */
-function rebuild(): bool {
+function rebuild(): void {
   let n: u32 = 0;
   for (let i: u32 = 0; i < heapSize; i++) {
     const id = idAt(i);
     if (load<u8>(flagsPtr + <usize>id)) {
       store<u8>(flagsPtr + <usize>id, 0);
-      if (!release(id)) return false;
+      release(id);
     } else {
       if (n != i) copy(n, i);
       n++;
@@ -189,15 +212,13 @@ function rebuild(): bool {
       if (i == 0) break;
     }
   }
-  return true;
 }
 
 /** Flags the record of `id` as cancelled; rebuilds when most of the heap is cancelled. */
-export function timerCancel(id: u32): bool {
+export function timerCancel(id: u32): void {
   store<u8>(flagsPtr + <usize>id, 1);
   heapCancelled++;
-  if (heapSize >= MIN_SCHEDULED_FOR_REBUILD && heapCancelled * 2 > heapSize) return rebuild();
-  return true;
+  if (heapSize >= MIN_SCHEDULED_FOR_REBUILD && heapCancelled * 2 > heapSize) rebuild();
 }
 
 /** Drops cancelled records from the top; returns the earliest live deadline or +Infinity. */
@@ -208,7 +229,7 @@ export function timerNext(): f64 {
     store<u8>(flagsPtr + <usize>id, 0);
     heapCancelled--;
     popTop();
-    if (!release(id)) return NaN;
+    release(id);
   }
   return Infinity;
 }
@@ -221,9 +242,37 @@ export function timerPopDue(now: f64): i64 {
     if (!load<u8>(flagsPtr + <usize>id)) return <i64>id;
     store<u8>(flagsPtr + <usize>id, 0);
     heapCancelled--;
-    if (!release(id)) return -2;
+    release(id);
   }
   return -1;
+}
+
+/**
+ * How many live records are due at `now`, without popping them: a walk of the heap's due
+ * part in preorder (a record's children can be due only if it is), so it costs about as
+ * many steps as there are due records, and needs no stack.
+ */
+export function timerDueCount(now: f64): u32 {
+  if (heapSize == 0 || whenAt(0) > now) return 0;
+  let n: u32 = 0;
+  let i: u32 = 0;
+  for (;;) {
+    if (!load<u8>(flagsPtr + <usize>idAt(i))) n++;
+    const left = (i << 1) + 1;
+    if (left < heapSize && whenAt(left) <= now) {
+      i = left;
+      continue;
+    }
+    if (left + 1 < heapSize && whenAt(left + 1) <= now) {
+      i = left + 1;
+      continue;
+    }
+    // Up to the nearest left child whose right sibling is due, and on to that sibling.
+    while (i != 0 && ((i & 1) == 0 || i + 1 >= heapSize || whenAt(i + 1) > now)) i = (i - 1) >> 1;
+    if (i == 0) break;
+    i++;
+  }
+  return n;
 }
 
 /** The top record's deadline (cancelled or not), +Infinity if the heap is empty: a lower bound of the next live one. */

@@ -244,7 +244,7 @@ export class EventLoop {
     this.#checkClosed(call);
     const id = this.#allocArgs(callback, args);
     this.#state[id] = TIMER;
-    this.#core.timerAdd(id, when);
+    this.#timerAdd(id, when);
     if (this.#waiting) this.#wake();
     return new TimerHandle(when, callback, this, id, this.#gen[id]);
   }
@@ -438,6 +438,8 @@ export class EventLoop {
     } else {
       for (let i = 0; i < n; i++) this.#run(core.batchAt(i));
     }
+    // Its ring positions are free now, for what is scheduled before the next iteration.
+    core.batchDone();
   }
 
   #run(id: number): void {
@@ -756,7 +758,7 @@ export class EventLoop {
     this.#checkClosed("sleep()");
     const id = this.#alloc(fn, CALL1, arg);
     this.#state[id] = TIMER;
-    this.#core.timerAdd(id, when);
+    this.#timerAdd(id, when);
     if (this.#waiting) this.#wake();
     return id;
   }
@@ -834,8 +836,25 @@ export class EventLoop {
   }
 
   #push(id: number): void {
-    this.#core.push(id);
+    try {
+      this.#core.push(id);
+    } catch (e) {
+      // The core could not grow its ring and is as it was: so is the slot table.
+      if (this.#state[id] === TASK_QUEUED) this.#state[id] = TASK;
+      else this.#release(id);
+      throw e;
+    }
     if (this.#waiting) this.#wake();
+  }
+
+  /** Schedules slot `id` at `when`; if the core cannot take it (out of memory), the slot is freed. */
+  #timerAdd(id: number, when: number): void {
+    try {
+      this.#core.timerAdd(id, when);
+    } catch (e) {
+      this.#release(id);
+      throw e;
+    }
   }
 
   #allocArgs(fn: Callback, args: unknown[]): number {

@@ -125,6 +125,37 @@ for (const kind of CORES) {
     assert.equal(batch(core, 100), [10, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
+  test(".tick() - more due timers than the ring has room for: all come out, in order, behind the pushes", () => {
+    // tick counts the live due timers first (a walk of the heap's due part) and grows the
+    // ring once to fit them: a wrong count would lose or overwrite ids.
+    const released: number[] = [];
+    const core = makeCore(kind, released);
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 100;
+    const when: number[] = [];
+    for (let id = 0; id < 5000; id++) core.timerAdd(id, (when[id] = Math.floor(random()) / 2));
+    for (let id = 0; id < 5000; id += 3) core.timerCancel(id);
+    const dueBetween = (after: number, upTo: number) => when
+      .map((w, id) => ({ w, id }))
+      .filter(({ w, id }) => id % 3 !== 0 && w > after && w <= upTo)
+      .sort((a, b) => a.w - b.w || a.id - b.id)
+      .map(({ id }) => id);
+    // Pushes and due timers make one more than a power of two: a count short by one would
+    // grow the ring to 2,048 and overwrite the first id.
+    const pushed = Array.from({ length: 2049 - dueBetween(-1, 20).length }, (_, i) => 100_000 + i);
+    assert.ok(pushed.length > 0 && pushed.length < 1024);
+    for (const id of pushed) core.push(id);
+    let prev = -1;
+    for (const now of [20, 35.5, 100]) {
+      const due = dueBetween(prev, now);
+      assert.equal(batch(core, now), prev < 0 ? [...pushed, ...due] : due);
+      core.batchDone();
+      prev = now;
+    }
+    assert.is(released.length, 1667);
+    assert.is(core.timerCount(), 0);
+  });
+
   test(".timerAdd() - ids beyond the first flag table grow it", () => {
     const core = makeCore(kind);
     core.timerAdd(1_000_000, 5);

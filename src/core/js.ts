@@ -1,5 +1,7 @@
 // The pure-TypeScript scheduler core: the same structures as assembly/ in typed arrays.
-// Used where WebAssembly is unavailable and as the comparison in the benchmarks.
+// Used where WebAssembly is unavailable and as the comparison in the benchmarks. As the
+// Wasm core, a call that allocates does so before it changes anything, so an allocation
+// that throws leaves the core as it was.
 import {
   HEAP_CAPACITY, ID_CAPACITY, MIN_SCHEDULED_FOR_REBUILD, RING_CAPACITY, SEQ_LIMIT,
   type ReleaseFn, type SchedulerCore,
@@ -36,7 +38,7 @@ export class JsCore implements SchedulerCore {
   }
 
   push(id: number): void {
-    if (((this.#tail - this.#batchStart) >>> 0) > this.#mask) this.#grow();
+    if (((this.#tail - this.#batchStart) >>> 0) > this.#mask) this.#grow(this.#batchStart, 0);
     this.#ring[this.#tail & this.#mask] = id;
     this.#tail = (this.#tail + 1) >>> 0;
   }
@@ -45,21 +47,35 @@ export class JsCore implements SchedulerCore {
     return (this.#tail - this.#head) >>> 0;
   }
 
-  #grow(): void {
+  /** Grows the ring to hold at least `count` positions (at least doubling it), keeping [start, tail). */
+  #grow(start: number, count: number): void {
     const old = this.#ring, oldMask = this.#mask;
-    const ring = new Uint32Array(old.length * 2), mask = ring.length - 1;
-    for (let pos = this.#batchStart; pos !== this.#tail; pos = (pos + 1) >>> 0) ring[pos & mask] = old[pos & oldMask];
+    let capacity = old.length * 2;
+    while (capacity < count) capacity *= 2;
+    const ring = new Uint32Array(capacity), mask = capacity - 1;
+    for (let pos = start; pos !== this.#tail; pos = (pos + 1) >>> 0) ring[pos & mask] = old[pos & oldMask];
     this.#ring = ring;
     this.#mask = mask;
   }
 
   tick(now: number): number {
+    // Room for every live due timer first (see assembly/index.ts tick).
+    const pending = (this.#tail - this.#head) >>> 0;
+    if (this.#size - this.#cancelledCount > this.#ring.length - pending) {
+      const due = this.#dueCount(now);
+      if (pending + due > this.#ring.length) this.#grow(this.#head, pending + due);
+    }
     this.#batchStart = this.#head;
-    while (this.#size > 0 && this.#when[0] <= now) {
-      const id = this.#id[0];
+    const W = this.#when, D = this.#id;
+    while (this.#size > 0 && W[0] <= now) {
+      const id = D[0];
       this.#popTop();
-      if (this.#flags[id] === 0) this.push(id);
-      else this.#drop(id);
+      if (this.#flags[id] === 0) {
+        this.#ring[this.#tail & this.#mask] = id;
+        this.#tail = (this.#tail + 1) >>> 0;
+      } else {
+        this.#drop(id);
+      }
     }
     this.#head = this.#tail;
     return (this.#tail - this.#batchStart) >>> 0;
@@ -69,20 +85,12 @@ export class JsCore implements SchedulerCore {
     return this.#ring[(this.#batchStart + i) & this.#mask];
   }
 
+  batchDone(): void {
+    this.#batchStart = this.#head;
+  }
+
   timerAdd(id: number, when: number): void {
-    if (id >= this.#flags.length) {
-      let cap = this.#flags.length * 2;
-      while (cap <= id) cap *= 2;
-      const flags = new Uint8Array(cap);
-      flags.set(this.#flags);
-      this.#flags = flags;
-    }
-    if (this.#size === this.#when.length) {
-      const cap = this.#size * 2;
-      const w = new Float64Array(cap), s = new Uint32Array(cap), d = new Uint32Array(cap);
-      w.set(this.#when); s.set(this.#seq); d.set(this.#id);
-      this.#when = w; this.#seq = s; this.#id = d;
-    }
+    if (id >= this.#flags.length || this.#size === this.#when.length) this.#growTimers(id);
     if (this.#nextSeq === SEQ_LIMIT) this.#renumber();
     this.#flags[id] = 0;
     this.#siftUp(this.#size++, when, this.#nextSeq++, id);
@@ -104,8 +112,55 @@ export class JsCore implements SchedulerCore {
     return Infinity;
   }
 
+  /** Room for one more record, of `id`: every array allocated before any is swapped in. */
+  #growTimers(id: number): void {
+    let flags = this.#flags;
+    if (id >= flags.length) {
+      let cap = flags.length * 2;
+      while (cap <= id) cap *= 2;
+      flags = new Uint8Array(cap);
+      flags.set(this.#flags);
+    }
+    let w = this.#when, s = this.#seq, d = this.#id;
+    if (this.#size === w.length) {
+      const cap = this.#size * 2;
+      w = new Float64Array(cap);
+      s = new Uint32Array(cap);
+      d = new Uint32Array(cap);
+      w.set(this.#when); s.set(this.#seq); d.set(this.#id);
+    }
+    this.#flags = flags;
+    this.#when = w; this.#seq = s; this.#id = d;
+  }
+
+  /** Live records due at `now`, by a preorder walk of the heap's due part (see assembly/timer-heap.ts). */
+  #dueCount(now: number): number {
+    const W = this.#when, D = this.#id, flags = this.#flags, size = this.#size;
+    if (size === 0 || W[0] > now) return 0;
+    let n = 0, i = 0;
+    for (;;) {
+      if (flags[D[i]] === 0) n++;
+      const left = 2 * i + 1;
+      if (left < size && W[left] <= now) {
+        i = left;
+        continue;
+      }
+      if (left + 1 < size && W[left + 1] <= now) {
+        i = left + 1;
+        continue;
+      }
+      while (i !== 0 && ((i & 1) === 0 || i + 1 >= size || W[i + 1] > now)) i = (i - 1) >> 1;
+      if (i === 0) return n;
+      i++;
+    }
+  }
+
   timerCount(): number {
     return this.#size;
+  }
+
+  memoryBytes(): number {
+    return this.#ring.byteLength + this.#when.byteLength + this.#seq.byteLength + this.#id.byteLength + this.#flags.byteLength;
   }
 
   timerSetSeq(seq: number): void {

@@ -1,8 +1,12 @@
 // The WebAssembly scheduler core (assembly/), wrapped behind SchedulerCore.
 // Pushes go straight into the ring in linear memory through a view; the only calls
 // into Wasm are one `tick` per loop iteration, one per timer scheduled or cancelled,
-// and the rare `readyGrow`. The module is compiled once, synchronously (it is ~3 KB,
+// and the rare `readyGrow`. The module is compiled once, synchronously (it is ~3.6 KB,
 // under Chrome's 4 KB limit for synchronous compilation), and needs no imports.
+//
+// A call that cannot grow the memory fails whole (see assembly/index.ts): the core is as
+// it was, and the views are re-read before the error is thrown, since a piece of memory
+// may have been had before another could not.
 import { WASM_BASE64 } from "./wasm-binary.generated.js";
 import { HEAP_CAPACITY, ID_CAPACITY, RING_CAPACITY, type ReleaseFn, type SchedulerCore } from "./types.js";
 
@@ -37,8 +41,9 @@ export function wasmModule(): WebAssembly.Module | null {
   return compiled;
 }
 
-function outOfMemory(call: string): never {
-  throw new RangeError(`wasyncio: the Wasm scheduler core cannot grow its memory (${call})`);
+function outOfMemory(call: string, memory: WebAssembly.Memory): never {
+  const mib = (memory.buffer.byteLength / 2 ** 20).toFixed(1);
+  throw new RangeError(`wasyncio: the Wasm scheduler core cannot grow its memory past ${mib} MiB (${call}); the core is as it was before the call`);
 }
 
 /** @internal */
@@ -65,8 +70,13 @@ export class WasmCore implements SchedulerCore {
   }
 
   reset(): void {
-    const hdr = this.#ex.init(RING_CAPACITY, HEAP_CAPACITY, ID_CAPACITY);
-    if (hdr === 0) outOfMemory("init");
+    this._resetTo(RING_CAPACITY, HEAP_CAPACITY, ID_CAPACITY);
+  }
+
+  /** @internal `reset()` with these first capacities; the tests ask for more than memory can give. */
+  _resetTo(ring: number, heap: number, ids: number): void {
+    const hdr = this.#ex.init(ring, heap, ids);
+    if (hdr === 0) this.#fail("init");
     this.#hdr = hdr >>> 2;
     this.#tail = this.#head = this.#batchStart = 0;
     this.#topWhen = Infinity;
@@ -93,9 +103,15 @@ export class WasmCore implements SchedulerCore {
     }
   }
 
+  /** A call failed, leaving the core as it was: re-read the views (a first init has none), then throw. */
+  #fail(call: string): never {
+    if (this.#hdr !== 0) this.#sync();
+    outOfMemory(call, this.#ex.memory);
+  }
+
   push(id: number): void {
     if (((this.#tail - this.#batchStart) >>> 0) > this.#mask) {
-      if (this.#ex.readyGrow(this.#batchStart, this.#tail) < 0) outOfMemory("readyGrow");
+      if (this.#ex.readyGrow(this.#batchStart, this.#tail) < 0) this.#fail("readyGrow");
       this.#sync();
     }
     this.#u32[this.#ring + (this.#tail & this.#mask)] = id;
@@ -108,15 +124,16 @@ export class WasmCore implements SchedulerCore {
 
   tick(now: number): number {
     const start = this.#head;
-    this.#batchStart = start;
     if (now < this.#topWhen) {
       // No timer can be due: the batch is what the host pushed, and no call is needed.
+      this.#batchStart = start;
       this.#head = this.#tail;
       return (this.#tail - start) >>> 0;
     }
     const n = this.#ex.tick(start, this.#tail, now);
-    if (n < 0) outOfMemory("tick");
+    if (n < 0) this.#fail("tick");
     this.#sync();
+    this.#batchStart = start;
     this.#tail = this.#head = (start + n) >>> 0;
     return n;
   }
@@ -125,21 +142,24 @@ export class WasmCore implements SchedulerCore {
     return this.#u32[this.#ring + ((this.#batchStart + i) & this.#mask)];
   }
 
+  batchDone(): void {
+    this.#batchStart = this.#head;
+  }
+
   timerAdd(id: number, when: number): void {
-    if (this.#ex.timerAdd(id, when) < 0) outOfMemory("timerAdd");
+    if (this.#ex.timerAdd(id, when) < 0) this.#fail("timerAdd");
     if (this.#u32.length === 0) this.#sync();
     if (when < this.#topWhen) this.#topWhen = when;
   }
 
+  /** Never takes memory, so never fails. */
   timerCancel(id: number): void {
-    const released = this.#ex.timerCancel(id);
-    if (released < 0) outOfMemory("timerCancel");
-    if (released > 0 || this.#u32.length === 0) this.#sync();
+    if (this.#ex.timerCancel(id) > 0) this.#sync();
   }
 
+  /** Never takes memory, so never fails. */
   timerNext(): number {
     const when = this.#ex.timerNext();
-    if (Number.isNaN(when)) outOfMemory("timerNext");
     this.#sync();
     return when;
   }
@@ -150,5 +170,9 @@ export class WasmCore implements SchedulerCore {
 
   timerSetSeq(seq: number): void {
     this.#ex.timerSetSeq(seq >>> 0);
+  }
+
+  memoryBytes(): number {
+    return this.#ex.memory.buffer.byteLength;
   }
 }
