@@ -6,6 +6,8 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { EventLoop } from "../src/index.js";
+import { _poolBytes } from "../src/core/index.js";
 import { runChild } from "./host.js";
 
 const test = suite("core memory");
@@ -196,6 +198,46 @@ test("timerCancel, timerNext and the heap rebuild need no memory: at the limit t
   assert.is(r.timersAfterNext, 0, "timerNext did not drop the cancelled records at the top");
   assert.is(r.live, 0);
   assert.equal(r.events, AFTERWARDS);
+});
+
+// Issue 10, bug 3: memory kept by idle machinery.
+
+test("a closed loop's core that grew past 1 MiB is not pooled (Wasm memory never shrinks)", () => {
+  const before = _poolBytes();
+  const loop = new EventLoop({ clock: "virtual", core: "wasm" });
+  for (let i = 0; i < 100_000; i++) loop.callLater(1000, () => {});
+  const grown = loop._core().memoryBytes();
+  assert.ok(grown > 2 ** 20, `100,000 timers took only ${grown} bytes`);
+  loop.close();
+  // Before: the pool kept it, grown (a loop that held 5M timers: 306 MB).
+  assert.ok(_poolBytes() <= before, `the pool grew by ${_poolBytes() - before} bytes`);
+  // A small core still goes back to the pool.
+  const small = new EventLoop({ clock: "virtual", core: "wasm" });
+  small.callLater(1, () => {});
+  const pooled = _poolBytes();
+  small.close();
+  assert.ok(_poolBytes() > pooled);
+});
+
+test("1,500 live loops take little memory each, and making one stays fast", () => {
+  const { status, stdout, stderr } = runChild(`
+    import { EventLoop } from WASYNCIO;
+    const gc = (globalThis as { gc: () => void }).gc;
+    gc();
+    const m0 = process.memoryUsage();
+    const loops: EventLoop[] = [];
+    for (let i = 0; i < 1500; i++) loops.push(new EventLoop({ core: "wasm" }));
+    gc();
+    const m1 = process.memoryUsage();
+    console.log(JSON.stringify({ rss: m1.rss - m0.rss, external: m1.external - m0.external }));
+    for (const loop of loops) loop.close();
+  `);
+  assert.is(status, 0, stderr);
+  const grew = JSON.parse(stdout) as { rss: number; external: number };
+  const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MB`;
+  // Before: 16 MiB of Wasm memory per loop (external +24 GB, creation 2.4 ms -> 9.7 ms); now ~64 KiB.
+  assert.ok(grew.external < 300 * 2 ** 20, `1,500 loops took ${mb(grew.external)} of external memory`);
+  assert.ok(grew.rss < 300 * 2 ** 20, `1,500 loops took ${mb(grew.rss)} of RSS`);
 });
 
 test.run();
