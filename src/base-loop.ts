@@ -52,7 +52,7 @@ const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
 interface SlotArrays {
   state: Uint8Array<ArrayBuffer>;
   kind: Uint8Array<ArrayBuffer>;
-  gen: Uint32Array<ArrayBuffer>;
+  gen: Float64Array<ArrayBuffer>;
   free: Uint32Array<ArrayBuffer>;
 }
 let spareSlots: SlotArrays | null = null;
@@ -68,12 +68,13 @@ const runningLoops = new Set<EventLoop>();
 export function _runningLoops(): ReadonlySet<EventLoop> {
   return runningLoops;
 }
-/** Slot tables up to this size are kept for reuse (10 bytes a slot). */
+/** Slot tables up to this size are kept for reuse (14 bytes a slot). */
 const MAX_SPARE_SLOTS = 1 << 21;
 
 // The tables of every closed loop.
 const NO_BYTES = new Uint8Array(0);
 const NO_WORDS = new Uint32Array(0);
+const NO_GENERATIONS = new Float64Array(0);
 function checkOptions(call: string, options: unknown): void {
   if (options !== undefined && (typeof options !== "object" || options === null)) {
     throw new TypeError(`${call} expected an options object, got ${repr(options)}`);
@@ -137,7 +138,11 @@ export class EventLoop {
   #args: unknown[][] = [newChunk()];
   #state = new Uint8Array(FIRST_SLOTS);
   #kind = new Uint8Array(FIRST_SLOTS);
-  #gen = new Uint32Array(FIRST_SLOTS);
+  // Generations are whole numbers in doubles: exact up to 2^53, which a slot reused 50
+  // million times a second reaches in 5.7 years. A Uint32Array wrapped after 2^32 reuses
+  // (minutes of a busy loop, whose LIFO free list reuses one slot over and over), and
+  // then a stale handle could cancel the slot's new occupant.
+  #gen = new Float64Array(FIRST_SLOTS);
   #free = new Uint32Array(FIRST_SLOTS);
   #freeTop = 0;
   #nextId = 0;
@@ -413,7 +418,8 @@ export class EventLoop {
       spareSlots = { state: this.#state, kind: this.#kind, gen: this.#gen, free: this.#free };
     }
     this.#state = this.#kind = NO_BYTES;
-    this.#gen = this.#free = NO_WORDS;
+    this.#gen = NO_GENERATIONS;
+    this.#free = NO_WORDS;
     this.#freeTop = this.#nextId = 0;
   }
 
@@ -778,6 +784,11 @@ export class EventLoop {
     return this.#gen[id];
   }
 
+  /** @internal Test hook: sets slot `id`'s generation, as if it had been reused that many more times. */
+  _setSlotGeneration(id: number, gen: number): void {
+    this.#gen[id] = gen;
+  }
+
   /** @internal A stable slot for a task's lifetime. */
   _registerTask(task: Task<any>): number {
     this.#checkClosed("new Task()");
@@ -896,7 +907,7 @@ export class EventLoop {
 
   #growSlots(): void {
     const size = this.#state.length, cap = size * 2;
-    const state = new Uint8Array(cap), kind = new Uint8Array(cap), gen = new Uint32Array(cap), free = new Uint32Array(cap);
+    const state = new Uint8Array(cap), kind = new Uint8Array(cap), gen = new Float64Array(cap), free = new Uint32Array(cap);
     state.set(this.#state);
     kind.set(this.#kind);
     gen.set(this.#gen);

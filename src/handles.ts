@@ -18,7 +18,8 @@ export class Handle {
   /** @internal */ _callback: ((...args: any[]) => unknown) | null;
   /** @internal */ readonly _owner: HandleOwner | null;
   /** @internal */ readonly _id: number;
-  /** @internal */ readonly _gen: number;
+  /** @internal The slot's generation: a whole number below 2^53 (the loop counts in doubles, so it never wraps). */
+  readonly _gen: number;
   #cancelled = false;
 
   /** @internal */

@@ -5,7 +5,7 @@ import { JsCore } from "../src/core/js.js";
 import type { SchedulerCore } from "../src/core/types.js";
 import { WasmCore, wasmModule } from "../src/core/wasm.js";
 import { WASM_BASE64 } from "../src/core/wasm-binary.generated.js";
-import { CORES } from "./helpers.js";
+import { CORES, bothCores } from "./helpers.js";
 
 function makeCore(kind: (typeof CORES)[number], released: number[] = []): SchedulerCore {
   const release = (id: number) => void released.push(id);
@@ -201,3 +201,35 @@ for (const kind of CORES) {
 
   test.run();
 }
+
+// Issue 10, bug 2: a handle names its slot by (id, generation). The generation must not
+// wrap: with 32 bits, a handle kept across 2^32 reuses of its slot (a few minutes of a
+// busy loop, whose LIFO free list reuses one slot over and over) cancelled the new occupant.
+bothCores("slot generations", (test) => {
+  test("a stale Handle cannot cancel the callback that reuses its slot 2^32 reuses later", ({ loop }) => {
+    const events: string[] = [];
+    const stale = loop.callSoon(() => events.push("first"));
+    loop._runOnce();
+    loop._setSlotGeneration(stale._id, stale._gen + 2 ** 32 - 1);
+    const second = loop.callSoon(() => events.push("second"));
+    assert.is(second._id, stale._id);
+    loop._runOnce();
+    const third = loop.callSoon(() => events.push("third"));
+    assert.is(third._id, stale._id);
+    stale.cancel(); // its callback ran long ago: a no-op
+    loop._runOnce();
+    assert.equal(events, ["first", "second", "third"]);
+  });
+
+  test("a stale TimerHandle cannot cancel the timer that reuses its slot 2^32 reuses later", ({ loop }) => {
+    const events: string[] = [];
+    const stale = loop.callLater(1, () => events.push("first"));
+    loop._advance(1);
+    loop._setSlotGeneration(stale._id, stale._gen + 2 ** 32);
+    const next = loop.callLater(1, () => events.push("second"));
+    assert.is(next._id, stale._id);
+    stale.cancel();
+    loop._advance(1);
+    assert.equal(events, ["first", "second"]);
+  });
+});
