@@ -1078,6 +1078,30 @@ bothCores("Streams over sockets", (test) => {
     assert.is((reports[0].exception as Error).message, "handler failed");
   });
 
+  test("a plain (non-generator) client handler that throws: the exception handler gets it, the connection closes (the client sees EOF)", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      let writerOf: StreamWriter | null = null;
+      const server = yield* startServer((_r: StreamReader, w: StreamWriter) => {
+        writerOf = w;
+        throw new Error("plain handler failed");
+      }, "127.0.0.1", 0);
+      const [reader, writer] = yield* openConnection("127.0.0.1", portOf(server));
+      writer.write(enc("hi\n"));
+      // Left open, this read would never end: bounded, so the failure shows as a TimeoutError.
+      const rest = yield* waitFor(reader.read(), 5000);
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return [rest.length, writerOf!.isClosing()];
+    }());
+    assert.equal(out, [0, true]);
+    const reports = ctx.errors.splice(0);
+    assert.equal(reports.map((c) => [c.message, (c.exception as Error).message]), [["Unhandled exception in client_connected_cb", "plain handler failed"]]);
+    assert.ok(reports[0].transport !== undefined && reports[0].protocol instanceof StreamReaderProtocol);
+  });
+
   test("an async function handler and for-await over lines from a socket", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const lines = await loop.runUntilComplete(function* () {

@@ -45,8 +45,10 @@ export interface StreamOptions {
  * StreamReaderProtocol): bytes and EOF go to the reader, write flow control to the
  * writer's `drain()`. With `clientConnected` (a server's), each connection makes a
  * writer and calls `clientConnected(reader, writer)`; a generator it returns runs as a
- * Task, a Promise is followed; if either fails, the error goes to the loop's exception
- * handler and the connection is closed.
+ * Task, a Promise is followed. If the call throws, or the Task or Promise fails, the
+ * error goes to the loop's exception handler ("Unhandled exception in
+ * client_connected_cb") and the connection is closed (`transport.close()`); a cancelled
+ * Task closes it too.
  * @example
  * const reader = new StreamReader({ loop })
  * const protocol = new StreamReaderProtocol(reader, null, loop)
@@ -91,7 +93,16 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     if (cb === null) return;
     const writer = new StreamWriter(transport, this, reader, this._loop);
     this.#writer = writer;
-    const res = cb(reader!, writer);
+    let res: unknown;
+    try {
+      res = cb(reader!, writer);
+    } catch (exc) {
+      // asyncio lets this escape connection_made (its transport reports it as a failing
+      // callback and stays open); closing it, as for a failed coroutine, leaves no
+      // connection that nothing will ever serve.
+      this.#clientFailed(exc, transport);
+      return;
+    }
     let fut: Future<unknown> | null = null;
     if (isGenerator(res)) fut = this._loop.createTask(res as Coroutine<unknown>);
     else if (isThenable(res)) fut = wrapPromise(res, this._loop);
@@ -103,16 +114,19 @@ export class StreamReaderProtocol extends FlowControlProtocol {
         return;
       }
       const exc = done.exception();
-      if (exc !== null) {
-        this._loop.callExceptionHandler({
-          message: "Unhandled exception in client_connected_cb",
-          exception: exc,
-          protocol: this,
-          transport,
-        });
-        transport.close();
-      }
+      if (exc !== null) this.#clientFailed(exc, transport);
     });
+  }
+
+  /** clientConnected failed (threw, or its task or Promise did): report it, close the connection. */
+  #clientFailed(exc: unknown, transport: Transport): void {
+    this._loop.callExceptionHandler({
+      message: "Unhandled exception in client_connected_cb",
+      exception: exc,
+      protocol: this,
+      transport,
+    });
+    transport.close();
   }
 
   override connectionLost(exc: Error | null): void {
@@ -215,8 +229,11 @@ function* connect(
  * Starts a server on `host`:`port` calling `clientConnected(reader, writer)` for each
  * connection, and returns the Server (asyncio.start_server): a generator function.
  * `clientConnected` may be a plain function, a generator function (run as a Task) or an
- * async function; an error it throws or returns goes to the loop's exception handler and
- * closes that connection. `opts` are `createServer`'s plus `limit`.
+ * async function. If it throws (a plain function), or its Task or Promise fails, the error
+ * goes to the loop's exception handler ("Unhandled exception in client_connected_cb") and
+ * that connection is closed; the server goes on. (asyncio closes it only for a coroutine:
+ * a plain callback's exception is reported as a failing callback's and its connection is
+ * left open.) `opts` are `createServer`'s plus `limit`.
  * @example
  * function* handle(reader: StreamReader, writer: StreamWriter) {
  *   for (;;) {
