@@ -528,6 +528,37 @@ bothCores("sock* methods", (test) => {
     assert.is(after, 0);
   });
 
+  test("a peer that writes, then resets: after its bytes, sockRecv rejects with ECONNRESET every time (50 rounds), never a clean EOF", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const ROUNDS = 50;
+    const outcomes = await loop.runUntilComplete(function* () {
+      const [srv, port] = yield* wait(listener());
+      const outcomes: string[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const peer = net.connect(port, "127.0.0.1", () => peer.write(pattern(2000, i), () => peer.resetAndDestroy()));
+        peer.on("error", () => {});
+        const closed = new Promise((resolve) => peer.once("close", resolve));
+        const [conn] = yield* loop.sockAccept(srv);
+        if (i % 2 === 1) yield* wait(closed); // the reset is there before the first read
+        let got = 0;
+        try {
+          for (;;) {
+            const data = yield* loop.sockRecv(conn, 65536);
+            if (data.length === 0) break;
+            got += data.length;
+          }
+          outcomes.push(`eof after ${got}`);
+        } catch (e) {
+          outcomes.push(`${code(e)}`);
+        }
+        conn.close();
+      }
+      srv.close();
+      return outcomes;
+    }());
+    assert.equal(outcomes, Array(ROUNDS).fill("ECONNRESET"));
+  });
+
   test("sockRecvInto fills the caller's buffer; bad arguments name the call", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const out = await loop.runUntilComplete(function* () {

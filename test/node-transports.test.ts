@@ -10,6 +10,7 @@ import {
 } from "./node-net-helpers.js";
 import { freePort, hostTick } from "./host.js";
 import { join } from "node:path";
+import * as net from "node:net";
 import { readdirSync } from "node:fs";
 
 /** A client that sends `data`, half-closes, and collects the echo until EOF. */
@@ -767,6 +768,40 @@ bothCores("Transport", (test) => {
       yield* server.waitClosed();
     }());
     assert.equal(readdirSync(dir), [], "the server removed its socket file");
+  });
+
+  test("a peer that writes, then resets: connectionLost(ECONNRESET) and no eofReceived, every time (50 rounds, reading paused or not)", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const ROUNDS = 50;
+    const results = await loop.runUntilComplete(function* () {
+      const protos: Recorder[] = [];
+      const server = yield* loop.createServer(() => {
+        const p = new Recorder(loop);
+        protos.push(p);
+        return p;
+      }, "127.0.0.1", 0);
+      const results: string[] = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const peer = net.connect(portOf(server), "127.0.0.1", () => peer.write(payload(3000, i), () => peer.resetAndDestroy()));
+        peer.on("error", () => {});
+        yield* until(loop, () => protos.length === i + 1, "accepted");
+        const proto = protos[i];
+        yield* proto.made;
+        // Every other round reads nothing until the reset has surely arrived.
+        if (i % 2 === 1) {
+          proto.transport.pauseReading();
+          yield* wait(new Promise((resolve) => peer.once("close", resolve)));
+          yield* sleep(5);
+          proto.transport.resumeReading();
+        }
+        yield* proto.lost;
+        results.push(compact(proto.events).filter((e) => e !== "data").join(","));
+      }
+      server.close();
+      yield* server.waitClosed();
+      return results;
+    }());
+    assert.equal(results, Array(ROUNDS).fill("made,lost ECONNRESET"));
   });
 
   test("cancelling createConnection while connecting destroys the socket", async (ctx) => {

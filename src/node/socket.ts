@@ -92,6 +92,8 @@ export class Socket {
   #shutWr = false;
   /** An error Node reported that the next operation raises (ECONNRESET, a failed connect). */
   #error: Error | null = null;
+  /** The error of checkEof's empty write after a real EOF: not the reader's. */
+  #ignoredError: Error | null = null;
   #options = new Map<string, number>();
   /** The path an AF_UNIX socket connected to (its peer's name; an accepted one has none). */
   #peerPath = "";
@@ -679,11 +681,23 @@ export class Socket {
   };
 
   #onEnd = (): void => {
+    if (this.family === AF_UNIX || this.#conn === null) this.#eofReceived(null);
+    else checkEof(this.#conn, this.#eofReceived);
+  };
+
+  /** The peer's EOF, checked (checkEof): a reset is left to 'error' (ECONNRESET) and 'close'. */
+  #eofReceived = (err: Error | null): void => {
+    if (err !== null) {
+      if ((err as NodeJS.ErrnoException).code === "ECONNRESET") return;
+      // The EOF was real; the write side's error is for a later send() to meet (EPIPE).
+      this.#ignoredError = err;
+    }
     this.#eof = true;
     this._notify();
   };
 
   #onError = (error: Error): void => {
+    if (error === this.#ignoredError) return;
     if (this.#error === null) this.#error = error;
     this._notify();
   };
@@ -773,6 +787,39 @@ export function socket(family: number = AF_INET, type: number = SOCK_STREAM, pro
   if (type !== SOCK_STREAM) throw new RangeError(`socket() expected type SOCK_STREAM, got ${repr(type)}`);
   if (!Number.isInteger(proto)) throw new TypeError(`socket() expected proto to be an integer, got ${repr(proto)}`);
   return new Socket(family, type, proto);
+}
+
+/**
+ * Whether this Node's libuv may report a peer's reset as a clean EOF. Before libuv 1.52.1
+ * (Node 20 and 22), a read(2) that returns less than asked while the kernel also reports
+ * POLLHUP ends the stream at once, without the next read(2) that would have returned the
+ * ECONNRESET the kernel holds: when the last data and the reset arrive together (always,
+ * for a connection not read yet), the reset reads as EOF. Later libuv reads again
+ * (libuv#4997) and Node reports the ECONNRESET itself. @internal
+ */
+export const EOF_MAY_HIDE_RESET = ((): boolean => {
+  const [major = 0, minor = 0, patch = 0] = (process.versions.uv ?? "").split(".").map(Number);
+  return major * 1e6 + minor * 1e3 + patch < 1_052_001;
+})();
+
+const NOTHING = Buffer.alloc(0);
+
+/**
+ * Tells a TCP connection's EOF from a reset libuv reported as EOF (see EOF_MAY_HIDE_RESET):
+ * an empty write sends nothing, but on a reset connection the kernel fails it with the
+ * pending ECONNRESET, which Node then reports as the socket's 'error' (and closes it).
+ * `done(null)`: a real EOF; `done(err)`: the empty write's error (ECONNRESET: a reset;
+ * EPIPE: the peer had closed cleanly, then refused data we sent). Not tried (`done(null)`
+ * at once) on a libuv that reports resets, when the write side is closed, or when data
+ * waits to be sent: the empty write would wait behind data a peer may never read. Only
+ * for TCP: on a Unix socket an empty write fails with EPIPE after any close. @internal
+ */
+export function checkEof(conn: net.Socket, done: (err: Error | null) => void): void {
+  if (!EOF_MAY_HIDE_RESET || conn.destroyed || conn.writableEnded || conn.writableLength > 0) {
+    done(null);
+    return;
+  }
+  conn.write(NOTHING, (err?: Error | null) => done(err ?? null));
 }
 
 /** What an owned socket still answers (Python's TransportSocket offers these). */

@@ -15,7 +15,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Future } from "../future.js";
 import { className, repr } from "../util.js";
 import { BufferedProtocol, describe, formatAddress, notAProtocol, type Address } from "./protocols.js";
-import { toBytes } from "./socket.js";
+import { checkEof, toBytes } from "./socket.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -124,6 +124,10 @@ export function _writeBufferLimits(call: string, high: unknown, low: unknown): [
  * `_SelectorSocketTransport` semantics over a Node socket: writes never block (they are
  * buffered), flow control through `pauseWriting`/`resumeWriting` on the protocol,
  * `pauseReading`/`resumeReading` stop and restart delivery (and reading from the socket).
+ * A peer's reset is `connectionLost(err)` with `err.code === "ECONNRESET"`, without
+ * `eofReceived` (on Node 20/22, whose libuv can report it as EOF, each EOF of a TCP
+ * connection is checked with an empty write; not after `writeEof()` or while written
+ * data waits to be sent, where a reset can still read as EOF).
  * @example
  * class Echo extends Protocol {
  *   transport!: Transport
@@ -156,6 +160,10 @@ export class Transport {
   #nodeClosed = false;
   /** The first error Node reported. */
   #nodeError: Error | null = null;
+  /** A plain TCP connection (not TLS, not Unix): its EOF is checked for a hidden reset. */
+  readonly #tcp: boolean;
+  /** The error of checkEof's empty write after a real EOF: not the connection's. */
+  #ignoredError: Error | null = null;
   /** What connectionLost receives when fixed by abort() or a fatal error (undefined: not fixed). */
   #lostExc: Error | null | undefined = undefined;
   /** connectionLost was called. */
@@ -183,6 +191,7 @@ export class Transport {
     this.#extra = extraInfo(conn, options);
     this.#site = options.site;
     this.#serverSide = Boolean(options.serverSide);
+    this.#tcp = options.unixPath === undefined && !options.tls;
     loop._addResource(this);
 
     // asyncio: connection_made, then the reader, then the waiter, each through call_soon.
@@ -214,11 +223,25 @@ export class Transport {
   };
 
   #onEnd = (): void => {
+    if (this.#tcp) checkEof(this.#conn, this.#eofChecked);
+    else this.#eofChecked(null);
+  };
+
+  /**
+   * The peer's EOF, checked for a reset libuv reported as EOF (checkEof): a reset is not
+   * an EOF; Node's 'error' (ECONNRESET) and 'close' follow, and connectionLost gets it.
+   */
+  #eofChecked = (err: Error | null): void => {
+    if (err !== null) {
+      if ((err as NodeJS.ErrnoException).code === "ECONNRESET") return;
+      // The EOF was real; the failed empty write only says the peer is gone (EPIPE).
+      this.#ignoredError = err;
+    }
     if (!this.#loop.isClosed()) this.#loop._schedule(this.#eofEvent, undefined);
   };
 
   #onError = (err: Error): void => {
-    if (this.#nodeError === null) this.#nodeError = err;
+    if (this.#nodeError === null && err !== this.#ignoredError) this.#nodeError = err;
   };
 
   #onClose = (): void => {
