@@ -18,7 +18,7 @@ export class Handle {
   /** @internal */ _callback: ((...args: any[]) => unknown) | null;
   /** @internal */ readonly _owner: HandleOwner | null;
   /** @internal */ readonly _id: number;
-  /** @internal The slot's generation: a whole number below 2^53 (the loop counts in doubles, so it never wraps). */
+  /** @internal The slot's generation, a u32: the loop retires a slot rather than let it wrap. */
   readonly _gen: number;
   #cancelled = false;
 
