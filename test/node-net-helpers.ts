@@ -1,7 +1,9 @@
 // Helpers of the networking tests: a protocol that records its events, plain node:net
 // peers whose events are futures, payloads whose every byte is checkable.
 import * as net from "node:net";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { plainEnv } from "./host.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Protocol, sleep, wrapPromise, type Coroutine, type EventLoop, type Future, type Server, type Transport } from "../src/node/index.js";
@@ -239,4 +241,71 @@ export function lineOf(err: Error, file: string): number {
   const m = new RegExp(`${file.replace(/\./g, "\\.")}:(\\d+):\\d+`).exec(err.stack ?? "");
   if (m === null) throw new Error(`no frame of ${file} in ${err.stack}`);
   return Number(m[1]);
+}
+
+/** What `manyClients` reports: how each connection ended ("served", "ECONNRESET", ...). */
+export type ClientOutcomes = Record<string, number>;
+
+/**
+ * `n` clients of 127.0.0.1:`port` in a child process (so their file descriptors are not
+ * this process's): each connects and waits for "ok" from the server. They connect one
+ * after another (each once the previous has connected or failed), so the kernel's own
+ * accept queue never overflows: what is measured is what the server holds. `ready`
+ * resolves once every one has connected or failed (and a moment has passed for resets to
+ * arrive); `done` with how each one ended: "served" (got "ok"), an error code, or
+ * "closed" (EOF without "ok").
+ */
+export function manyClients(port: number, n: number): { ready: Promise<void>; done: Promise<ClientOutcomes>; kill(): void } {
+  const script = `
+    const net = require("node:net");
+    const [port, n] = process.argv.slice(-2).map(Number);
+    const out = {};
+    let settled = 0, open = n;
+    const connect = () => {
+      const c = net.connect(port, "127.0.0.1");
+      let data = "", error = null, counted = false;
+      const settle = () => {
+        if (counted) return;
+        counted = true;
+        if (++settled === n) setTimeout(() => process.stdout.write("ready\\n"), 300);
+        else connect();
+      };
+      c.on("connect", settle);
+      c.on("data", (d) => (data += d));
+      c.on("error", (e) => { error = e.code; settle(); });
+      c.on("close", () => {
+        const k = data === "ok" ? "served" : error ?? "closed";
+        out[k] = (out[k] ?? 0) + 1;
+        if (--open === 0) process.stdout.write(JSON.stringify(out) + "\\n");
+      });
+    };
+    connect();`;
+  const child = spawn(process.execPath, ["-e", script, String(port), String(n)], { env: plainEnv(), stdio: ["ignore", "pipe", "inherit"] });
+  let text = "";
+  let onReady!: () => void, onDone!: (o: ClientOutcomes) => void, onFail!: (e: Error) => void, onReadyFail!: (e: Error) => void;
+  const ready = new Promise<void>((resolve, reject) => ((onReady = resolve), (onReadyFail = reject)));
+  const done = new Promise<ClientOutcomes>((resolve, reject) => ((onDone = resolve), (onFail = reject)));
+  child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+    text += chunk;
+    const lines = text.split("\n");
+    text = lines.pop()!;
+    for (const line of lines) {
+      if (line === "ready") onReady();
+      else onDone(JSON.parse(line) as ClientOutcomes);
+    }
+  });
+  child.on("exit", (code) => {
+    const error = new Error(`the clients' process exited (${code}) before reporting`);
+    onReadyFail(error);
+    onFail(error);
+  });
+  // Whichever the test does not wait for must not be an unhandled rejection.
+  ready.catch(() => {});
+  done.catch(() => {});
+  return { ready, done, kill: () => child.kill() };
+}
+
+/** How many file descriptors this process has open (Linux: /proc/self/fd). */
+export function openFds(): number {
+  return readdirSync("/proc/self/fd").length;
 }

@@ -5,11 +5,11 @@ import * as net from "node:net";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, getRunningLoop, run, sleep, socket } from "../src/node/index.js";
+import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, getRunningLoop, run, sleep, socket, type Transport } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
 import { freePort, hostTick } from "./host.js";
 import {
-  Echo, Recorder, SYNC_BIND, captureWarnings, compact, lineOf, listeningOn, nodeClient, payload, portOf, tempDir, until, wait,
+  Echo, Recorder, SYNC_BIND, captureWarnings, compact, lineOf, listeningOn, manyClients, nodeClient, openFds, payload, portOf, tempDir, until, wait,
 } from "./node-net-helpers.js";
 
 bothCores("Server", (test) => {
@@ -203,6 +203,35 @@ bothCores("Server", (test) => {
       }
     }());
   });
+
+  if (existsSync("/proc/self/fd")) {
+    test("startServing: false - at most backlog (default 100) connections wait (the process's fds stay bounded); the rest are reset; those wait to be served", async (ctx) => {
+      const loop = ctx.newLoop({ clock: "real" });
+      const N = 300;
+      for (const backlog of [undefined, 7]) {
+        const [outcomes, held] = await loop.runUntilComplete(function* () {
+          const server = yield* loop.createServer(() => new (class extends Protocol {
+            override connectionMade(t: Transport): void {
+              t.write("ok");
+              t.close();
+            }
+          })(), "127.0.0.1", 0, { startServing: false, backlog });
+          const before = openFds();
+          const clients = manyClients(portOf(server), N);
+          yield* wait(clients.ready);
+          const held = openFds() - before;
+          yield* server.startServing();
+          const outcomes = yield* wait(clients.done);
+          server.close();
+          yield* server.waitClosed();
+          return [outcomes, held] as const;
+        }());
+        const limit = backlog ?? 100;
+        assert.ok(held <= limit + 4, `the process holds ${held} more file descriptors while the server does not serve`);
+        assert.equal(outcomes, { served: limit, ECONNRESET: N - limit });
+      }
+    });
+  }
 
   test("EADDRINUSE - the future rejects with Node's error; nothing is left listening", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });

@@ -1,6 +1,6 @@
 // The socket facade, the readiness bridge (addReader/addWriter) and the sock* methods,
 // with real sockets on 127.0.0.1 and real-clock loops, on both cores.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, openSync, closeSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -10,7 +10,7 @@ import {
   SOL_SOCKET, SO_ERROR, SO_REUSEADDR, gather, sleep, socket, type Coroutine, type Socket,
 } from "../src/node/index.js";
 import { bothCores, caught } from "./helpers.js";
-import { listeningOn, SYNC_BIND, wait } from "./node-net-helpers.js";
+import { listeningOn, manyClients, openFds, SYNC_BIND, wait } from "./node-net-helpers.js";
 import { freePort, hostTick } from "./host.js";
 
 type Port = [string, number];
@@ -558,6 +558,39 @@ bothCores("sock* methods", (test) => {
     }());
     assert.equal(outcomes, Array(ROUNDS).fill("ECONNRESET"));
   });
+
+  if (existsSync("/proc/self/fd")) {
+    test("listen(5) with nobody accepting: at most 5 connections held (the process's fds stay bounded); the rest are reset; the 5 are served once accept() runs", async (ctx) => {
+      const loop = ctx.newLoop({ clock: "real" });
+      const N = 300, BACKLOG = 5;
+      const [outcomes, held] = await loop.runUntilComplete(function* () {
+        const sock = socket(AF_INET, SOCK_STREAM);
+        sock.bind(["127.0.0.1", 0]);
+        sock.listen(BACKLOG);
+        if (!SYNC_BIND) yield* wait(hostTick());
+        const port = (sock.getsockname() as Port)[1];
+        const before = openFds();
+        const clients = manyClients(port, N);
+        yield* wait(clients.ready);
+        const held = openFds() - before;
+        const serving = loop.createTask(function* () {
+          for (;;) {
+            const [conn] = yield* loop.sockAccept(sock);
+            yield* loop.sockSendall(conn, "ok");
+            conn.close();
+          }
+        }());
+        const outcomes = yield* wait(clients.done);
+        serving.cancel();
+        yield* sleep(0);
+        sock.close();
+        return [outcomes, held] as const;
+      }());
+      // The held connections, and a few of the process's own (the clients' pipe).
+      assert.ok(held <= BACKLOG + 4, `the process holds ${held} more file descriptors while nobody accepts`);
+      assert.equal(outcomes, { served: BACKLOG, ECONNRESET: N - BACKLOG });
+    });
+  }
 
   test("sockRecvInto fills the caller's buffer; bad arguments name the call", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });

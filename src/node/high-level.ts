@@ -18,8 +18,8 @@ import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "./constants.js";
 import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } from "./datagram.js";
 import { installLoopMethods } from "./install.js";
 import { makeProtocol, type ProtocolFactory } from "./protocols.js";
-import { Server, type _ServerTls } from "./server.js";
-import { checkPort, checkUnixPath, Socket } from "./socket.js";
+import { Server, type _Pending, type _ServerTls } from "./server.js";
+import { _refuse, checkPort, checkUnixPath, Socket } from "./socket.js";
 import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
 
 /** asyncio's default listen backlog. */
@@ -39,7 +39,13 @@ export interface CreateServerOptions {
    * `server.close()` closes it.
    */
   sock?: Socket | null;
-  /** Listen backlog (default 100). */
+  /**
+   * Listen backlog (default 100, as asyncio): passed to listen(2), and how many connections
+   * may wait on each listening socket while the server is not serving (`startServing:
+   * false`). Node takes every connection from the kernel at once, so one arriving while
+   * `backlog` wait is reset (its client sees ECONNRESET) rather than left in the kernel's
+   * queue until the server serves.
+   */
   backlog?: number;
   /** Accepted for asyncio compatibility: Node always sets SO_REUSEADDR on listening TCP sockets. */
   reuseAddress?: boolean;
@@ -300,18 +306,27 @@ function lookup(loop: EventLoop, host: string, family: 0 | 4 | 6): Future<dns.Lo
  * A listening server to be: until the Server takes it, its connections are kept (paused)
  * in `pending` and its errors go unhandled nowhere.
  */
-function newListener(pending: net.Socket[]): net.Server {
+function newListener(pending: _Pending[], backlog: number): net.Server {
   const srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
   srv.on("error", _ignoreError);
-  holdConnections(srv, pending);
+  holdConnections(srv, pending, backlog);
   return srv;
 }
 
-/** Until the Server takes `srv` over, its connections wait in `pending` (paused). */
-function holdConnections(srv: net.Server, pending: net.Socket[]): void {
+/**
+ * Until the Server takes `srv` over, its connections wait in `pending` (paused): at most
+ * `backlog` of them (those it already has count); more are refused, as the Server does.
+ */
+function holdConnections(srv: net.Server, pending: _Pending[], backlog: number): void {
+  let held = pending.filter(([, from]) => from === srv).length;
   srv.on("connection", (conn: net.Socket) => {
     conn.on("error", _ignoreError);
-    pending.push(conn);
+    if (held >= Math.max(backlog, 1)) {
+      _refuse(conn);
+      return;
+    }
+    held++;
+    pending.push([conn, srv]);
   });
 }
 
@@ -344,14 +359,14 @@ interface ServeArgs {
 
 function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
   const listeners: net.Server[] = [];
-  let pending: net.Socket[] = [];
+  let pending: _Pending[] = [];
   let unixPath: string | undefined;
   try {
     if (a.sock !== null) {
       const taken = a.sock._takeListener();
       listeners.push(taken.server);
-      pending = taken.pending;
-      holdConnections(taken.server, pending);
+      pending = taken.pending.map((conn): _Pending => [conn, taken.server]);
+      holdConnections(taken.server, pending, a.backlog);
       // Node 20/22 take a bound address later in the host tick: wait for it (or its error).
       if (!taken.server.listening) yield* once(loop, taken.server, "listening");
       const name = taken.server.address();
@@ -359,7 +374,7 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
     } else if (a.path !== null) {
       unixPath = a.path;
       removeStaleSocket(a.path);
-      const srv = newListener(pending);
+      const srv = newListener(pending, a.backlog);
       listeners.push(srv);
       const listening = once(loop, srv, "listening");
       srv.listen({ path: a.path, backlog: a.backlog });
@@ -379,7 +394,7 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
         }
       }
       for (const addr of addresses) {
-        const srv = newListener(pending);
+        const srv = newListener(pending, a.backlog);
         listeners.push(srv);
         const listening = once(loop, srv, "listening");
         const options: net.ListenOptions & { reusePort?: boolean } = { port: a.port, backlog: a.backlog };
@@ -392,13 +407,13 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
     }
   } catch (e) {
     for (const s of listeners) s.close();
-    for (const conn of pending) conn.destroy();
+    for (const [conn] of pending) conn.destroy();
     throw e;
   }
   // The Server listens from now on (synchronously: no connection falls in between).
   for (const s of listeners) s.removeAllListeners("connection");
   const sockets = a.sock !== null ? [a.sock] : undefined;
-  const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, unixPath, sockets, site: a.site, call: a.call });
+  const server = new Server(loop, listeners, a.factory, { tls: a.tls, pending, backlog: a.backlog, unixPath, sockets, site: a.site, call: a.call });
   if (a.startServing) server._startServing();
   return server;
 }

@@ -1,7 +1,9 @@
 /// <reference types="node" />
 // Server: asyncio's base_events.Server over one or more listening node:net servers.
 // Node accepts every connection paused (pauseOnConnect); the server turns each into a
-// protocol and a Transport inside the loop, or holds it until serving starts. waitClosed
+// protocol and a Transport inside the loop, or holds it until serving starts (at most
+// `backlog` per listening socket: Node cannot leave the rest in the kernel's queue, so
+// they are refused with a reset). waitClosed
 // has 3.12.1+ semantics: done once the server is closed AND its connections are gone.
 import type * as net from "node:net";
 import * as tls from "node:tls";
@@ -12,7 +14,7 @@ import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { formatAddress, makeProtocol, type ProtocolFactory } from "./protocols.js";
-import { Socket } from "./socket.js";
+import { Socket, _refuse } from "./socket.js";
 import { Transport, _ignoreError, _resourceWarning, type StreamProtocolLike } from "./transports.js";
 
 /** A connection the server counts until it is gone: a transport, or a TLS handshake. */
@@ -20,6 +22,9 @@ interface Client {
   close(): void;
   abort(): void;
 }
+
+/** A connection Node accepted that waits to be served, and the listener that accepted it. @internal */
+export type _Pending = [conn: net.Socket, listener: net.Server];
 
 /** TLS settings of a server: the context, and the per-connection options. @internal */
 export interface _ServerTls {
@@ -58,8 +63,13 @@ export class Server {
   #listeners: net.Server[] | null;
   readonly #sockets: Socket[];
   #serving = false;
-  /** Connections accepted by Node before serving started, paused. */
-  #held: net.Socket[];
+  /** Connections accepted by Node before serving started, paused, with the listener that accepted each. */
+  #held: _Pending[];
+  /** How many of #held each listener accepted: at most #backlog (asyncio's listen backlog). */
+  #heldBy = new Map<net.Server, number>();
+  readonly #backlog: number;
+  /** Each listener's 'connection' handler (it knows its listener, for #heldBy). */
+  #handlers = new Map<net.Server, (conn: net.Socket) => void>();
   #clients = new Set<Client>();
   /** Futures of waitClosed(); null once the server is closed and its connections gone. */
   #waiters: Future<void>[] | null = [];
@@ -72,7 +82,9 @@ export class Server {
     loop: EventLoop,
     listeners: net.Server[],
     factory: ProtocolFactory<StreamProtocolLike>,
-    options: { tls?: _ServerTls | null; pending?: net.Socket[]; unixPath?: string; sockets?: Socket[]; site?: string; call?: string } = {},
+    options: {
+      tls?: _ServerTls | null; pending?: _Pending[]; backlog?: number; unixPath?: string; sockets?: Socket[]; site?: string; call?: string;
+    } = {},
   ) {
     this.#loop = loop;
     this.#call = options.call ?? "createServer()";
@@ -83,10 +95,16 @@ export class Server {
     this.#listeners = listeners;
     // A socket handed over with createServer({ sock }) is listed as itself, as in Python.
     this.#sockets = options.sockets ?? listeners.map(listeningSocket);
+    this.#backlog = Math.max(options.backlog ?? 100, 1);
     this.#held = options.pending ?? [];
-    for (const conn of this.#held) conn.on("error", _ignoreError);
+    for (const [conn, from] of this.#held) {
+      conn.on("error", _ignoreError);
+      this.#heldBy.set(from, (this.#heldBy.get(from) ?? 0) + 1);
+    }
     for (const s of listeners) {
-      s.on("connection", this.#onConnection);
+      const handler = (conn: net.Socket): void => this.#onConnection(conn, s);
+      this.#handlers.set(s, handler);
+      s.on("connection", handler);
       s.on("error", this.#onServerError);
     }
     loop._addResource(this);
@@ -99,12 +117,24 @@ export class Server {
   }
 
   // Node's events (outside the loop).
-  #onConnection = (conn: net.Socket): void => {
+  #onConnection(conn: net.Socket, from: net.Server): void {
     conn.on("error", _ignoreError);
-    if (this.#loop.isClosed() || this.#listeners === null) conn.destroy();
-    else if (!this.#serving) this.#held.push(conn);
-    else this.#loop._schedule(this.#accept, conn);
-  };
+    if (this.#loop.isClosed() || this.#listeners === null) {
+      conn.destroy();
+    } else if (this.#serving) {
+      this.#loop._schedule(this.#accept, conn);
+    } else {
+      // Not serving: the connection waits, as in a listening socket's backlog; when that
+      // is full, a kernel would leave it out, and Node took it: it is refused.
+      const held = this.#heldBy.get(from) ?? 0;
+      if (held >= this.#backlog) {
+        _refuse(conn);
+        return;
+      }
+      this.#heldBy.set(from, held + 1);
+      this.#held.push([conn, from]);
+    }
+  }
 
   #onServerError = (err: Error): void => {
     if (this.#loop.isClosed()) return;
@@ -203,7 +233,8 @@ export class Server {
     this.#serving = true;
     const held = this.#held;
     this.#held = [];
-    for (const conn of held) this.#loop._schedule(this.#accept, conn);
+    this.#heldBy.clear();
+    for (const [conn] of held) this.#loop._schedule(this.#accept, conn);
   }
 
   /**
@@ -246,13 +277,15 @@ export class Server {
     this.#listeners = null;
     this.#loop._removeResource(this);
     for (const s of listeners) {
-      s.removeListener("connection", this.#onConnection);
+      s.removeListener("connection", this.#handlers.get(s)!);
       s.close();
     }
+    this.#handlers.clear();
     for (const sock of this.#sockets) sock.close(); // the facades only: it leaves the server be
     // Connections Node accepted but nobody served are refused, as a closed backlog would be.
-    for (const conn of this.#held) conn.destroy();
+    for (const [conn] of this.#held) conn.destroy();
     this.#held = [];
+    this.#heldBy.clear();
     this.#serving = false;
     const forever = this.#servingForever;
     if (forever !== null && !forever.done()) {

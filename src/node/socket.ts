@@ -39,6 +39,9 @@ const BoundSocket = (net as unknown as { BoundSocket?: new (options: BoundSocket
 /** Whether `net.BoundSocket` binds Unix paths too (`isPipe` marks that capability). */
 const BOUND_PIPES = BoundSocket !== undefined && "isPipe" in BoundSocket.prototype;
 
+/** listen()'s default backlog (Python's: min(SOMAXCONN, 128)); also the bound before listen() on Node 20/22. */
+const DEFAULT_BACKLOG = 128;
+
 /** Received bytes a socket buffers before it stops reading (the peer then feels TCP backpressure). */
 const RECV_BUFFER = 256 * 1024;
 
@@ -83,7 +86,9 @@ export class Socket {
   /** Without net.BoundSocket: the address bind() asked for, until Node has taken it. */
   #requested: BoundSocketOptions | null = null;
   #server: net.Server | null = null;
+  /** Connections Node accepted that accept() has not taken: at most #backlog (see #onConnection). */
   #accepted: net.Socket[] = [];
+  #backlog = DEFAULT_BACKLOG;
   #conn: net.Socket | null = null;
   #chunks: Buffer[] = [];
   #buffered = 0;
@@ -161,16 +166,22 @@ export class Socket {
 
   /**
    * Starts accepting connections on the bound address (a connection arriving earlier is
-   * refused on Node 24+; on Node 20 and 22 it waits in the accept queue). `backlog` sizes
-   * the accept queue on Node 24+ (Node's default, 511, when 0); on Node 20 and 22 the
-   * listen began at `bind()`, with Node's default.
+   * refused on Node 24+; on Node 20 and 22 it waits in the accept queue). `backlog` (at
+   * least 1) is how many connections may wait for `accept()`. Node accepts every
+   * connection from the kernel at once (no public API stops it), so the queue is the
+   * socket's own: a connection arriving while `backlog` wait is reset at once (its client
+   * sees ECONNRESET) instead of waiting in the kernel until accept() makes room, as in
+   * Python. Calling it again on a listening socket changes the backlog.
    * @example
    * sock.listen(100)
    */
-  listen(backlog = 128): void {
+  listen(backlog = DEFAULT_BACKLOG): void {
     this.#checkOpen("listen()");
     if (!Number.isInteger(backlog)) throw new TypeError(`listen() expected backlog to be an integer, got ${repr(backlog)}`);
-    if (this.#state === LISTENING) return;
+    if (this.#state === LISTENING) {
+      this.#backlog = Math.max(backlog, 1);
+      return;
+    }
     if (this.#state !== BOUND) throw osError("listen()", "EINVAL", "bind() the socket first (wasyncio sockets listen on the address bind() took)");
     // Node 20/22: a bind that has failed by now is reported here.
     const error = this.#takeError();
@@ -179,6 +190,7 @@ export class Socket {
       this.#newServer().listen(this.#bound, Math.max(backlog, 0));
       this.#bound = null;
     }
+    this.#backlog = Math.max(backlog, 1);
     this.#state = LISTENING;
   }
 
@@ -668,6 +680,10 @@ export class Socket {
   #onConnection = (conn: net.Socket): void => {
     // Paused until accepted; an error meanwhile (the peer gave up) must not go unhandled.
     conn.on("error", ignoreError);
+    if (this.#accepted.length >= this.#backlog) {
+      _refuse(conn);
+      return;
+    }
     this.#accepted.push(conn);
     this._notify();
   };
@@ -831,6 +847,18 @@ function nodeAddress(addr: net.AddressInfo | string): Address {
 }
 
 function ignoreError(): void {}
+
+/**
+ * Refuses a connection Node accepted while the backlog was full: a TCP one is reset (the
+ * client sees ECONNRESET, as when a kernel's full queue refuses it with
+ * tcp_abort_on_overflow), a Unix one closed. Node gives no way to leave it in the
+ * kernel's queue instead. @internal
+ */
+export function _refuse(conn: net.Socket): void {
+  if (conn.destroyed) return;
+  if (typeof conn.resetAndDestroy === "function" && conn.remoteAddress !== undefined) conn.resetAndDestroy();
+  else conn.destroy();
+}
 
 /**
  * The size of `sockaddr_un.sun_path`: 108 bytes on Linux, 104 on macOS and the BSDs. A
