@@ -99,6 +99,8 @@ export class Socket {
   #error: Error | null = null;
   /** The error of checkEof's empty write after a real EOF: not the reader's. */
   #ignoredError: Error | null = null;
+  /** Node reported EOF and checkEof has not answered yet. */
+  #checkingEof = false;
   #options = new Map<string, number>();
   /** The path an AF_UNIX socket connected to (its peer's name; an accepted one has none). */
   #peerPath = "";
@@ -596,7 +598,8 @@ export class Socket {
     if (this.#state !== CONNECTED || this.#conn === null) {
       throw new RangeError(`createConnection() expected options.sock to be a connected socket, got ${this}`);
     }
-    const conn = this.#conn, buffered = this.#chunks, eof = this.#eof;
+    // An EOF being checked goes with it (a reset then follows as the connection's error).
+    const conn = this.#conn, buffered = this.#chunks, eof = this.#eof || this.#checkingEof;
     this.#detach(conn);
     this.#conn = conn;
     this.#chunks = [];
@@ -697,12 +700,17 @@ export class Socket {
   };
 
   #onEnd = (): void => {
-    if (this.family === AF_UNIX || this.#conn === null) this.#eofReceived(null);
-    else checkEof(this.#conn, this.#eofReceived);
+    if (this.family === AF_UNIX || this.#conn === null) {
+      this.#eofReceived(null);
+    } else {
+      this.#checkingEof = true;
+      checkEof(this.#conn, this.#eofReceived);
+    }
   };
 
   /** The peer's EOF, checked (checkEof): a reset is left to 'error' (ECONNRESET) and 'close'. */
   #eofReceived = (err: Error | null): void => {
+    this.#checkingEof = false;
     if (err !== null) {
       if ((err as NodeJS.ErrnoException).code === "ECONNRESET") return;
       // The EOF was real; the write side's error is for a later send() to meet (EPIPE).

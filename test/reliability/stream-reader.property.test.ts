@@ -3,8 +3,8 @@
 // included, are frequent and often cut in half), random chunkings, random reads (read(n),
 // read(-1), readexactly, readuntil with string and byte separators, readline) and limits
 // from 1 byte up; each read waited for with `yield*` (stepped inline) or a plain `yield`
-// (its Future driven by callbacks). The reference is a model of CPython 3.12's streams.StreamReader with all
-// the data buffered and EOF fed: readuntil at EOF raises IncompleteReadError(partial=the
+// (its Future driven by callbacks). The reference is a model of CPython 3.12's
+// streams.StreamReader with all the data buffered and EOF fed: readuntil at EOF raises IncompleteReadError(partial=the
 // whole buffer, expected=None), readexactly IncompleteReadError(partial, n), a separator
 // past the limit LimitOverrunError (asyncio's two messages and `consumed`, the data left
 // buffered), readline's ValueError (RangeError here) dropping the line or the buffer.
