@@ -8,7 +8,9 @@ import { bothCores } from "./helpers.js";
 import {
   Echo, Recorder, captureWarnings, compact, lineOf, nodeClient, payload, portOf, tempDir, until, wait,
 } from "./node-net-helpers.js";
-import { freePort, hostTick } from "./host.js";
+import { freePort, hostTick, plainEnv } from "./host.js";
+import { spawnSync } from "node:child_process";
+import { test } from "uvu";
 import { join } from "node:path";
 import * as net from "node:net";
 import { readdirSync } from "node:fs";
@@ -828,6 +830,36 @@ bothCores("Transport", (test) => {
     }());
   });
 });
+
+// A connection method still at work when its loop closes can never hand its socket over:
+// it closes the socket, which would otherwise keep Node's process alive for ever.
+test("createServer / createConnection / createDatagramEndpoint in flight when the loop closes: the socket is closed, the process can exit", () => {
+  const script = `
+    import * as net from "node:net";
+    import { EventLoop, Protocol, DatagramProtocol } from ${JSON.stringify(new URL("../src/node/index.ts", import.meta.url).href)};
+    const loop = new EventLoop({ clock: "real" });
+    const kind = process.argv.at(-1);
+    if (kind === "connection") {
+      // A peer that accepts, and that alone would not keep the process alive.
+      const peer = net.createServer((c) => c.unref()).listen(0, "127.0.0.1", () => {
+        peer.unref();
+        loop.createConnection(() => new Protocol(), "127.0.0.1", peer.address().port);
+        loop.close();
+      });
+    } else {
+      if (kind === "server") loop.createServer(() => new Protocol(), "127.0.0.1", 0);
+      else loop.createDatagramEndpoint(() => new DatagramProtocol(), { localAddr: ["127.0.0.1", 0] });
+      loop.close();
+    }`;
+  for (const kind of ["server", "connection", "datagram"]) {
+    const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, kind], {
+      env: plainEnv(), timeout: 15_000, encoding: "utf8",
+    });
+    assert.is(child.signal, null, `${kind}: the process did not exit (killed after 15 s) ${child.stderr}`);
+    assert.is(child.status, 0, `${kind}: ${child.stderr}`);
+  }
+});
+test.run();
 
 // asyncio's ResourceWarning: a connection still open when its loop closes is reported, once
 // per transport, not closed for the user.

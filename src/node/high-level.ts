@@ -340,6 +340,18 @@ function removeStaleSocket(path: string): void {
   }
 }
 
+/**
+ * Closes what a connection method is making if its loop closes first: the method's Future
+ * can then never be done, so nobody would ever get the socket (asyncio's coroutine would be
+ * dropped and its socket collected), and an open Node socket keeps the process alive.
+ * Returns the function that ends the watch once the socket is handed over (or closed).
+ */
+function closeWithLoop(loop: EventLoop, close: () => void): () => void {
+  const watch = { _loopClosed: close };
+  loop._addResource(watch);
+  return () => loop._removeResource(watch);
+}
+
 // ---- the coroutines ----------------------------------------------------------------------
 
 interface ServeArgs {
@@ -361,6 +373,11 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
   const listeners: net.Server[] = [];
   let pending: _Pending[] = [];
   let unixPath: string | undefined;
+  const closeAll = (): void => {
+    for (const s of listeners) s.close();
+    for (const [conn] of pending) conn.destroy();
+  };
+  const release = closeWithLoop(loop, closeAll);
   try {
     if (a.sock !== null) {
       const taken = a.sock._takeListener();
@@ -406,9 +423,10 @@ function* serve(loop: EventLoop, a: ServeArgs): Coroutine<Server> {
       }
     }
   } catch (e) {
-    for (const s of listeners) s.close();
-    for (const [conn] of pending) conn.destroy();
+    closeAll();
     throw e;
+  } finally {
+    release();
   }
   // The Server listens from now on (synchronously: no connection falls in between).
   for (const s of listeners) s.removeAllListeners("connection");
@@ -470,12 +488,15 @@ function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<
   }
   conn.on("error", _ignoreError);
   let protocol: P;
+  const release = closeWithLoop(loop, () => conn.destroy());
   try {
     if (ready !== null) yield* ready;
     protocol = makeProtocol(a.call, a.factory);
   } catch (e) {
     conn.destroy();
     throw e;
+  } finally {
+    release();
   }
   const waiter = loop.createFuture<void>();
   const transport = new Transport(loop, conn, protocol, {
@@ -516,6 +537,7 @@ function* datagram<P extends DatagramProtocolLike>(loop: EventLoop, a: DatagramA
   const onEarly = (msg: Buffer, rinfo: dgram.RemoteInfo): void => void early.push([msg, rinfo]);
   sock.on("message", onEarly);
   let protocol: P;
+  const release = closeWithLoop(loop, () => closeQuietly(sock));
   try {
     const bound = once(loop, sock, "listening");
     sock.bind({ address: local?.[0] ?? (family === 6 ? "::" : "0.0.0.0"), port: local?.[1] ?? 0 });
@@ -530,6 +552,8 @@ function* datagram<P extends DatagramProtocolLike>(loop: EventLoop, a: DatagramA
   } catch (e) {
     closeQuietly(sock);
     throw e;
+  } finally {
+    release();
   }
   sock.removeListener("message", onEarly);
   const waiter = loop.createFuture<void>();
