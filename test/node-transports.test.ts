@@ -678,7 +678,7 @@ bothCores("Transport", (test) => {
     assert.throws(() => loop.createServer(f, "127.0.0.1", 70000), is(RangeError, /createServer\(\) expected port/));
     assert.throws(() => loop.createServer(42 as never), is(TypeError, /createServer\(\) expected a protocol factory/));
     assert.throws(() => loop.createServer(f, 42 as never), is(TypeError, /createServer\(\) expected host/));
-    assert.throws(() => loop.createServer(f, "127.0.0.1", 0, { backlog: -1 }), is(TypeError, /options.backlog/));
+    assert.throws(() => loop.createServer(f, "127.0.0.1", 0, { backlog: -1 }), is(RangeError, /options.backlog/));
     assert.throws(() => loop.createServer(f, "127.0.0.1", 0, { ssl: 42 as never }), is(TypeError, /options.ssl/));
     assert.throws(() => loop.createConnection(f), is(RangeError, /createConnection\(\): host and port were not specified/));
     assert.throws(() => loop.createConnection(f, "127.0.0.1", 1.5), is(TypeError, /createConnection\(\) expected port/));
@@ -688,8 +688,8 @@ bothCores("Transport", (test) => {
     assert.throws(() => loop.createUnixConnection(f, 42 as never), is(TypeError, /createUnixConnection\(\) expected path/));
     const closed = ctx.newLoop({ clock: "real" });
     closed.close();
-    assert.throws(() => closed.createServer(f, "127.0.0.1", 0), is(Error, /^Event loop is closed$/));
-    assert.throws(() => closed.createConnection(f, "127.0.0.1", 1), is(Error, /^Event loop is closed$/));
+    assert.throws(() => closed.createServer(f, "127.0.0.1", 0), is(Error, /^Event loop is closed: createServer\(\)$/));
+    assert.throws(() => closed.createConnection(f, "127.0.0.1", 1), is(Error, /^Event loop is closed: createConnection\(\)$/));
   });
 
   test("createConnection / createUnixConnection - a factory returning no protocol rejects the call's future with a TypeError naming it; the socket is closed", async (ctx) => {

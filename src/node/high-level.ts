@@ -19,7 +19,7 @@ import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } fro
 import { installLoopMethods } from "./install.js";
 import { makeProtocol, type ProtocolFactory } from "./protocols.js";
 import { Server, type _Pending, type _ServerTls } from "./server.js";
-import { _refuse, checkPort, checkUnixPath, Socket } from "./socket.js";
+import { _refuse, checkNotClosed, checkPort, checkUnixPath, Socket } from "./socket.js";
 import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
 
 /** asyncio's default listen backlog. */
@@ -575,12 +575,8 @@ function createServer(this: EventLoop, protocolFactory: unknown, host?: unknown,
   return startServer(this, "createServer()", protocolFactory, host, port, options);
 }
 
-function checkLoop(loop: EventLoop): void {
-  if (loop.isClosed()) throw new Error("Event loop is closed");
-}
-
 function startServer(loop: EventLoop, call: string, protocolFactory: unknown, host: unknown, port: unknown, options: unknown): Future<Server> {
-  checkLoop(loop);
+  checkNotClosed(call, loop);
   checkFactory(call, protocolFactory);
   const o = checkOptions<CreateServerOptions>(call, options);
   const hosts = checkHost(call, host);
@@ -595,8 +591,9 @@ function startServer(loop: EventLoop, call: string, protocolFactory: unknown, ho
   }
   if (path !== null && (hosts !== null || p !== null)) throw new RangeError(`${call}: host/port and path can not be specified at the same time`);
   const backlog = o.backlog ?? DEFAULT_BACKLOG;
-  if (typeof backlog !== "number" || !Number.isInteger(backlog) || backlog < 0) {
-    throw new TypeError(`${call} expected options.backlog to be a non-negative integer, got ${repr(backlog)}`);
+  if (typeof backlog !== "number") throw new TypeError(`${call} expected options.backlog to be a non-negative integer, got ${repr(backlog)}`);
+  if (!Number.isInteger(backlog) || backlog < 0) {
+    throw new RangeError(`${call} expected options.backlog to be a non-negative integer, got ${repr(backlog)}`);
   }
   const args: ServeArgs = {
     call,
@@ -619,7 +616,7 @@ function createConnection(
 function openConnection(
   loop: EventLoop, call: string, protocolFactory: unknown, host: unknown, port: unknown, options: unknown,
 ): Future<[Transport, StreamProtocolLike]> {
-  checkLoop(loop);
+  checkNotClosed(call, loop);
   checkFactory(call, protocolFactory);
   const o = checkOptions<CreateConnectionOptions>(call, options);
   if (host !== undefined && host !== null && typeof host !== "string") {
@@ -673,7 +670,7 @@ function createUnixConnection(this: EventLoop, protocolFactory: unknown, path?: 
 
 function createDatagramEndpoint(this: EventLoop, protocolFactory: unknown, options?: unknown): Future<[DatagramTransport, DatagramProtocolLike]> {
   const call = "createDatagramEndpoint()";
-  checkLoop(this);
+  checkNotClosed(call, this);
   checkFactory(call, protocolFactory);
   const o = checkOptions<DatagramEndpointOptions>(call, options);
   if (typeof o.localAddr === "string" || typeof o.remoteAddr === "string") {

@@ -9,7 +9,7 @@
 import { EventLoop } from "../base-loop.js";
 import { checkFunction, repr } from "../util.js";
 import { installLoopMethods } from "./install.js";
-import { Socket, type Registration } from "./socket.js";
+import { checkNotClosed, Socket, type Registration } from "./socket.js";
 
 /**
  * A socket or its `fileno()`: what `addReader`/`addWriter` take, as asyncio takes a socket or an fd.
@@ -90,7 +90,7 @@ function addReader(this: EventLoop, fd: FileDescriptor, callback: (...args: any[
  * registration, for the sock* methods to remove exactly theirs with `_unwatch`.
  */
 export function _watch(loop: EventLoop, sock: Socket, writer: boolean, callback: (...args: any[]) => unknown, args: unknown[]): Registration {
-  if (loop.isClosed()) throw new Error("Event loop is closed");
+  checkNotClosed(writer ? "addWriter()" : "addReader()", loop);
   const reg = new Watch(loop, sock, writer, callback, args);
   if (writer) sock._writer = reg;
   else sock._reader = reg;

@@ -162,7 +162,8 @@ function retrySend(sock: Socket, state: SendState): void {
 
 function sockConnect(this: EventLoop, sock: Socket, address: Address): Future<void> {
   checkSocket("sockConnect()", sock);
-  if (sock.family === AF_UNIX && typeof address === "string") checkUnixPath("sockConnect()", address);
+  if (sock.family !== AF_UNIX) checkInetAddress("sockConnect()", address);
+  else if (typeof address === "string") checkUnixPath("sockConnect()", address);
   const fut = this.createFuture<void>();
   try {
     sock.connect(address);

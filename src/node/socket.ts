@@ -111,6 +111,7 @@ export class Socket {
 
   /** Use `socket()`. @internal */
   constructor(family: number, type: number, proto = 0) {
+    checkKind("new Socket()", family, type, proto);
     this.family = family;
     this.type = type;
     this.proto = proto;
@@ -286,6 +287,7 @@ export class Socket {
 
   /** @internal recv() that answers null instead of throwing BlockingIOError. */
   _tryRecv(bufsize: number): Uint8Array | null {
+    if (typeof bufsize !== "number") throw new TypeError(`recv() expected bufsize to be a non-negative integer, got ${repr(bufsize)}`);
     if (!Number.isInteger(bufsize) || bufsize < 0) throw new RangeError(`recv() expected bufsize to be a non-negative integer, got ${repr(bufsize)}`);
     this.#checkReadable("recv()");
     // Python answers recv(0) at once with b''.
@@ -473,7 +475,7 @@ export class Socket {
    * sock.setblocking(false)
    */
   setblocking(flag: boolean): void {
-    if (flag) throw new Error("setblocking(true): wasyncio sockets never block the thread; use the loop's sock* methods to wait");
+    if (flag) throw new Error("setblocking(): wasyncio sockets never block the thread (setblocking(true)); use the loop's sock* methods to wait");
   }
 
   /** Always 0: wasyncio sockets are non-blocking (Python's `gettimeout()` of one). */
@@ -503,6 +505,9 @@ export class Socket {
    * if (sock.getsockopt(SOL_SOCKET, SO_ERROR) !== 0) throw new Error("connect failed")
    */
   getsockopt(level: number, option: number): number {
+    if (!Number.isInteger(level) || !Number.isInteger(option)) {
+      throw new TypeError(`getsockopt() expected integer level and option, got ${repr(level)}, ${repr(option)}`);
+    }
     this.#checkOpen("getsockopt()");
     if (level === SOL_SOCKET && option === SO_ERROR) {
       const error = this.#takeError();
@@ -804,13 +809,21 @@ export class Socket {
  * sock.bind(["127.0.0.1", 9527]); sock.listen(10)
  */
 export function socket(family: number = AF_INET, type: number = SOCK_STREAM, proto = 0): Socket {
-  if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
-    throw new RangeError(`socket() expected family AF_INET, AF_INET6 or AF_UNIX, got ${repr(family)}`);
-  }
-  if (type === SOCK_DGRAM) throw new RangeError("socket(): SOCK_DGRAM sockets are not offered; use loop.createDatagramEndpoint() for UDP");
-  if (type !== SOCK_STREAM) throw new RangeError(`socket() expected type SOCK_STREAM, got ${repr(type)}`);
-  if (!Number.isInteger(proto)) throw new TypeError(`socket() expected proto to be an integer, got ${repr(proto)}`);
+  checkKind("socket()", family, type, proto);
   return new Socket(family, type, proto);
+}
+
+/** The checks of socket()'s arguments, for `socket()` and `new Socket()`. */
+function checkKind(call: string, family: unknown, type: unknown, proto: unknown): void {
+  for (const [name, value] of [["family", family], ["type", type], ["proto", proto]] as const) {
+    if (typeof value !== "number") throw new TypeError(`${call} expected ${name} to be a number, got ${repr(value)}`);
+  }
+  if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
+    throw new RangeError(`${call} expected family AF_INET, AF_INET6 or AF_UNIX, got ${repr(family)}`);
+  }
+  if (type === SOCK_DGRAM) throw new RangeError(`${call}: SOCK_DGRAM sockets are not offered; use loop.createDatagramEndpoint() for UDP`);
+  if (type !== SOCK_STREAM) throw new RangeError(`${call} expected type SOCK_STREAM, got ${repr(type)}`);
+  if (!Number.isInteger(proto)) throw new RangeError(`${call} expected proto to be an integer, got ${repr(proto)}`);
 }
 
 /**
@@ -891,6 +904,11 @@ export function checkUnixPath(call: string, path: string): string {
 }
 
 /** Checks an `[host, port]` address. @internal */
+/** Throws asyncio's "Event loop is closed", naming `call`, if `loop` is closed. @internal */
+export function checkNotClosed(call: string, loop: { isClosed(): boolean }): void {
+  if (loop.isClosed()) throw new Error(`Event loop is closed: ${call}`);
+}
+
 export function checkInetAddress(call: string, address: unknown): [string, number] {
   if (!Array.isArray(address) || address.length < 2 || typeof address[0] !== "string") {
     throw new TypeError(`${call} expected an address [host, port], got ${repr(address)}`);

@@ -138,6 +138,7 @@ export class StreamReader {
    * reader.setException(new Error("protocol violation"))
    */
   setException(exc: unknown): void {
+    if (exc === undefined || exc === null) throw new TypeError(`setException() expected an exception, got ${repr(exc)}`);
     this.#exception = exc;
     const waiter = this.#waiter;
     if (waiter !== null) {

@@ -13,7 +13,7 @@ import "./high-level.js";
 import type { CreateConnectionOptions, CreateServerOptions } from "./high-level.js";
 import type { Server } from "./server.js";
 import { DEFAULT_LIMIT, StreamReader, checkLimit } from "./stream-reader.js";
-import { checkUnixPath } from "./socket.js";
+import { checkPort, checkUnixPath } from "./socket.js";
 import { FlowControlProtocol, StreamWriter } from "./stream-writer.js";
 import type { Transport } from "./transports.js";
 
@@ -45,10 +45,11 @@ export interface StreamOptions {
  * StreamReaderProtocol): bytes and EOF go to the reader, write flow control to the
  * writer's `drain()`. With `clientConnected` (a server's), each connection makes a
  * writer and calls `clientConnected(reader, writer)`; a generator it returns runs as a
- * Task, a Promise is followed. If the call throws, or the Task or Promise fails, the
- * error goes to the loop's exception handler ("Unhandled exception in
- * client_connected_cb") and the connection is closed (`transport.close()`); a cancelled
- * Task closes it too.
+ * Task, a Promise is followed. If the Task or Promise fails, the error goes to the loop's
+ * exception handler ("Unhandled exception in client_connected_cb") and the connection is
+ * closed (`transport.close()`); a cancelled Task closes it too. If a plain callback
+ * throws, the error escapes `connectionMade`: the transport reports it ("Exception in
+ * callback protocol.connectionMade()") and the connection stays open, as in asyncio.
  * @example
  * const reader = new StreamReader({ loop })
  * const protocol = new StreamReaderProtocol(reader, null, loop)
@@ -93,16 +94,9 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     if (cb === null) return;
     const writer = new StreamWriter(transport, this, reader, this._loop);
     this.#writer = writer;
-    let res: unknown;
-    try {
-      res = cb(reader!, writer);
-    } catch (exc) {
-      // asyncio lets this escape connection_made (its transport reports it as a failing
-      // callback and stays open); closing it, as for a failed coroutine, leaves no
-      // connection that nothing will ever serve.
-      this.#clientFailed(exc, transport);
-      return;
-    }
+    // A plain callback's exception escapes connectionMade, as in asyncio: the transport
+    // reports it as a failing callback's and stays open.
+    const res: unknown = cb(reader!, writer);
     let fut: Future<unknown> | null = null;
     if (isGenerator(res)) fut = this._loop.createTask(res as Coroutine<unknown>);
     else if (isThenable(res)) fut = wrapPromise(res, this._loop);
@@ -118,7 +112,7 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     });
   }
 
-  /** clientConnected failed (threw, or its task or Promise did): report it, close the connection. */
+  /** clientConnected's task or Promise failed: report it, close the connection (asyncio 3.12). */
   #clientFailed(exc: unknown, transport: Transport): void {
     this._loop.callExceptionHandler({
       message: "Unhandled exception in client_connected_cb",
@@ -198,6 +192,11 @@ function checkCallback(call: string, cb: unknown): void {
  */
 export function openConnection(host?: string | null, port?: number | null, opts?: StreamOptions & CreateConnectionOptions): Coroutine<[StreamReader, StreamWriter]> {
   const [limit, rest] = splitOptions("openConnection()", opts);
+  // Checked at the call (openConnection is lazy): the error names this call, not createConnection().
+  if (host !== undefined && host !== null && typeof host !== "string") {
+    throw new TypeError(`openConnection() expected host to be a string, got ${repr(host)}`);
+  }
+  if (port !== undefined && port !== null) checkPort("openConnection()", "port", port);
   return connect(limit, (loop, factory) => loop.createConnection(factory, host, port, rest));
 }
 
@@ -229,11 +228,12 @@ function* connect(
  * Starts a server on `host`:`port` calling `clientConnected(reader, writer)` for each
  * connection, and returns the Server (asyncio.start_server): a generator function.
  * `clientConnected` may be a plain function, a generator function (run as a Task) or an
- * async function. If it throws (a plain function), or its Task or Promise fails, the error
- * goes to the loop's exception handler ("Unhandled exception in client_connected_cb") and
- * that connection is closed; the server goes on. (asyncio closes it only for a coroutine:
- * a plain callback's exception is reported as a failing callback's and its connection is
- * left open.) `opts` are `createServer`'s plus `limit`.
+ * async function. If its Task or Promise fails, the error goes to the loop's exception
+ * handler ("Unhandled exception in client_connected_cb") and that connection is closed;
+ * the server goes on. If a plain function throws, the error is reported as a failing
+ * callback's ("Exception in callback protocol.connectionMade()") and, as in asyncio, that
+ * connection is left open: close it in the handler (`writer.close()`) if it must not be.
+ * `opts` are `createServer`'s plus `limit`.
  * @example
  * function* handle(reader: StreamReader, writer: StreamWriter) {
  *   for (;;) {

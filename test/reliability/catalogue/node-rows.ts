@@ -1,0 +1,194 @@
+// The catalogue's rows for wasyncio/node: sockets, the loop's I/O methods, transports,
+// servers and streams. Rows that need a connection run on a real-clock loop over
+// 127.0.0.1 and close what they open.
+import {
+  AF_INET, AF_UNIX, DatagramProtocol, Protocol, SOCK_STREAM, Socket, StreamReader, StreamReaderProtocol, StreamWriter,
+  openConnection, openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Transport,
+} from "../../../src/node/index.js";
+import { table, type Env } from "./harness.js";
+
+export const { rows, row } = table();
+
+/**
+ * Methods a user overrides (a protocol's callbacks, called by the transport), classes only
+ * the library makes, and calls with no argument a user can get wrong: nothing to reject.
+ */
+export const NOT_CALLED_BY_USERS = new Set([
+  "new BaseProtocol()", "new Protocol()", "new BufferedProtocol()", "new DatagramProtocol()", "new FlowControlProtocol()",
+  "connectionMade()", "connectionLost()", "pauseWriting()", "resumeWriting()", "dataReceived()", "eofReceived()",
+  "getBuffer()", "bufferUpdated()", "datagramReceived()", "errorReceived()",
+  "new Transport()", "new DatagramTransport()", "new Server()", "new StreamWriter()",
+  // no argument a user can get wrong
+  "accept()", "fileno()", "getsockname()", "getpeername()", "gettimeout()", "isServing()", "closeClients()",
+  "abortClients()", "startServing()", "waitClosed()", "writeEof()", "canWriteEof()",
+  "getWriteBufferSize()", "getWriteBufferLimits()", "pauseReading()", "resumeReading()", "isReading()", "abort()",
+  "isClosing()", "getProtocol()", "exception()", "feedEof()", "atEof()", "readline()", "drain()", "recvInto()",
+  // any key is accepted, as asyncio's dict lookup: an unknown one gives the default
+  "getExtraInfo()",
+]);
+
+const noop = () => {};
+const factory = () => new Protocol();
+const badFactories: [string, () => unknown, string][] = [
+  ["a factory that returns {}", () => ({}), "returned {}"],
+  ["an async factory", async () => new Protocol(), "a Promise"],
+  ["a factory that returns null", () => null, "null"],
+];
+
+/** A connected Transport on env.real: a server on 127.0.0.1:0 and a client; both closed after the row. */
+function* connection(env: Env): Coroutine<Transport> {
+  const loop = env.real as EventLoop;
+  const server = yield* loop.createServer(factory, "127.0.0.1", 0);
+  env.cleanup.push(function* () {
+    server.close();
+    server.closeClients();
+    yield* server.waitClosed();
+  });
+  const [, port] = server.sockets[0].getsockname() as [string, number];
+  const [transport] = yield* loop.createConnection(factory, "127.0.0.1", port);
+  env.cleanup.unshift(() => transport.abort());
+  return transport;
+}
+
+function* streams(env: Env): Coroutine<[StreamReader, StreamWriter]> {
+  const server = yield* startServer(function* (_r, w) {
+    w.close();
+  }, "127.0.0.1", 0);
+  env.cleanup.push(function* () {
+    server.close();
+    yield* server.waitClosed();
+  });
+  const [, port] = server.sockets[0].getsockname() as [string, number];
+  const pair = yield* openConnection("127.0.0.1", port);
+  env.cleanup.unshift(() => pair[1].transport.abort());
+  return pair;
+}
+
+function fresh(env: Env): Socket {
+  const sock = socket(AF_INET, SOCK_STREAM);
+  env.cleanup.push(() => sock.close());
+  return sock;
+}
+
+const LONG_PATH = `/tmp/${"x".repeat(120)}.sock`;
+
+// ---- sockets ----------------------------------------------------------------------
+row("socket()", "a string family", TypeError, '"inet"', () => socket("inet" as never));
+row("socket()", "an unknown family", RangeError, "12345", () => socket(12345));
+row("new Socket()", "an unknown type", RangeError, "999", () => new Socket(AF_INET, 999));
+row("bind()", "a string address", TypeError, '"127.0.0.1"', (env) => fresh(env).bind("127.0.0.1" as never));
+row("bind()", "a port out of range", RangeError, "70000", (env) => fresh(env).bind(["127.0.0.1", 70000]));
+row("bind()", "a Unix path over the limit", Error, /too long/, (env) => {
+  const sock = socket(AF_UNIX, SOCK_STREAM);
+  env.cleanup.push(() => sock.close());
+  sock.bind(LONG_PATH);
+});
+row("listen()", "a string backlog", TypeError, '"5"', (env) => fresh(env).listen("5" as never));
+row("connect()", "a number address", TypeError, "42", (env) => fresh(env).connect(42 as never));
+row("recv()", "a negative size", RangeError, "-1", (env) => fresh(env).recv(-1));
+row("recv()", "a string size", TypeError, '"8"', (env) => fresh(env).recv("8" as never));
+row("send()", "a number", TypeError, "42", (env) => fresh(env).send(42 as never));
+row("shutdown()", "an unknown how", RangeError, "7", (env) => fresh(env).shutdown(7));
+row("setblocking()", "blocking mode", Error, "never block", (env) => fresh(env).setblocking(true));
+row("setsockopt()", "a string level", TypeError, '"SOL"', (env) => fresh(env).setsockopt("SOL" as never, 1, 1));
+row("getsockopt()", "a string option", TypeError, '"X"', (env) => fresh(env).getsockopt(1, "X" as never));
+// ---- the loop's I/O methods -------------------------------------------------------
+row("addReader()", "a string fd", TypeError, '"3"', ({ real }) => real.addReader("3" as never, noop));
+row("addReader()", "a non-function callback", TypeError, "42", (env) => env.real.addReader(fresh(env), 42 as never));
+row("removeReader()", "a string fd", TypeError, '"3"', ({ real }) => real.removeReader("3" as never));
+row("addWriter()", "a string fd", TypeError, '"3"', ({ real }) => real.addWriter("3" as never, noop));
+row("removeWriter()", "a string fd", TypeError, '"3"', ({ real }) => real.removeWriter("3" as never));
+row("addReader()", "a closed loop", Error, /closed/, (env) => env.closed.addReader(fresh(env), noop));
+row("sockRecv()", "a non-socket", TypeError, "42", ({ real }) => real.sockRecv(42 as never, 10), "real");
+row("sockRecv()", "a negative size", RangeError, "-1", (env) => env.real.sockRecv(fresh(env), -1), "real");
+row("sockRecvInto()", "a non-buffer", TypeError, "42", (env) => env.real.sockRecvInto(fresh(env), 42 as never), "real");
+row("sockAccept()", "a non-socket", TypeError, "42", ({ real }) => real.sockAccept(42 as never), "real");
+row("sockSendall()", "a number", TypeError, "42", (env) => env.real.sockSendall(fresh(env), 42 as never), "real");
+row("sockConnect()", "a string address", TypeError, '"localhost"', (env) => env.real.sockConnect(fresh(env), "localhost" as never), "real");
+row("sockSendfile()", "a file name", TypeError, '"data.bin"', (env) => env.real.sockSendfile(fresh(env), "data.bin" as never), "real");
+row("getaddrinfo()", "a number host", TypeError, "42", ({ real }) => real.getaddrinfo(42 as never, 80), "real");
+row("getnameinfo()", "a string sockaddr", TypeError, '"127.0.0.1"', ({ real }) => real.getnameinfo("127.0.0.1" as never), "real");
+
+// ---- transports, servers, protocols -----------------------------------------------
+row("createServer()", "a non-function factory", TypeError, "42", ({ real }) => real.createServer(42 as never, "127.0.0.1", 0), "real");
+row("createServer()", "a string port", TypeError, '"80"', ({ real }) => real.createServer(factory, "127.0.0.1", "80" as never), "real");
+row("createServer()", "a NaN backlog", RangeError, "NaN", ({ real }) => real.createServer(factory, "127.0.0.1", 0, { backlog: NaN }), "real");
+row("createServer()", "a closed loop", Error, /closed/, ({ closed }) => closed.createServer(factory, "127.0.0.1", 0));
+row("createConnection()", "a non-function factory", TypeError, "42", ({ real }) => real.createConnection(42 as never, "127.0.0.1", 1), "real");
+row("createConnection()", "a port out of range", RangeError, "70000", ({ real }) => real.createConnection(factory, "127.0.0.1", 70000), "real");
+for (const [bad, f, names] of badFactories) {
+  row("createConnection()", bad, TypeError, names, function* (env) {
+    const loop = env.real;
+    const server = yield* loop.createServer(factory, "127.0.0.1", 0);
+    env.cleanup.push(function* () {
+      server.close();
+      server.closeClients();
+      yield* server.waitClosed();
+    });
+    const [, port] = server.sockets[0].getsockname() as [string, number];
+    yield* loop.createConnection(f as never, "127.0.0.1", port);
+  }, "real");
+  row("createDatagramEndpoint()", bad, TypeError, names, ({ real }) => real.createDatagramEndpoint(f as never, { localAddr: ["127.0.0.1", 0] }), "real");
+}
+row("createUnixServer()", "a number path", TypeError, "42", ({ real }) => real.createUnixServer(factory, 42 as never), "real");
+row("createUnixServer()", "a path over the limit", Error, /too long/, ({ real }) => real.createUnixServer(factory, LONG_PATH), "real");
+row("createUnixConnection()", "a path over the limit", Error, /too long/, ({ real }) => real.createUnixConnection(factory, LONG_PATH), "real");
+row("createDatagramEndpoint()", "a non-function factory", TypeError, "42", ({ real }) => real.createDatagramEndpoint(42 as never), "real");
+row("createDatagramEndpoint()", "a number localAddr", TypeError, "42", ({ real }) =>
+  real.createDatagramEndpoint(() => new DatagramProtocol(), { localAddr: 42 as never }), "real");
+row("write()", "a number", TypeError, "42", function* (env) {
+  (yield* connection(env)).write(42 as never);
+}, "real");
+row("writelines()", "a number", TypeError, "42", function* (env) {
+  (yield* connection(env)).writelines(42 as never);
+}, "real");
+row("setWriteBufferLimits()", "high below low", RangeError, /high/, function* (env) {
+  (yield* connection(env)).setWriteBufferLimits(10, 20);
+}, "real");
+row("setWriteBufferLimits()", "a string high", TypeError, '"64k"', function* (env) {
+  (yield* connection(env)).setWriteBufferLimits("64k" as never);
+}, "real");
+row("setProtocol()", "a non-protocol", TypeError, "42", function* (env) {
+  (yield* connection(env)).setProtocol(42 as never);
+}, "real");
+row("sendto()", "a number", TypeError, "42", function* (env) {
+  const [transport] = yield* env.real.createDatagramEndpoint(() => new DatagramProtocol(), { localAddr: ["127.0.0.1", 0] });
+  env.cleanup.push(() => transport.close());
+  transport.sendto(42 as never, ["127.0.0.1", 9]);
+}, "real");
+row("serveForever()", "a closed Server", Error, /closed/, function* (env) {
+  const server = yield* env.real.createServer(factory, "127.0.0.1", 0);
+  server.close();
+  env.cleanup.push(() => server.waitClosed());
+  yield* server.serveForever();
+}, "real");
+
+// ---- streams ----------------------------------------------------------------------
+row("new StreamReader()", "a zero limit", RangeError, "0", () => new StreamReader({ limit: 0 }));
+row("new StreamReader()", "a string limit", TypeError, '"64k"', () => new StreamReader({ limit: "64k" as never }));
+row("feedData()", "a number", TypeError, "42", () => new StreamReader().feedData(42 as never), true);
+row("feedData()", "data after feedEof()", Error, "feedEof()", () => {
+  const r = new StreamReader();
+  r.feedEof();
+  r.feedData(new Uint8Array(1));
+}, true);
+row("setException()", "undefined", TypeError, "undefined", () => new StreamReader().setException(undefined), true);
+row("setTransport()", "a non-transport", TypeError, "42", () => new StreamReader().setTransport(42 as never), true);
+row("read()", "a string size", TypeError, '"8"', () => new StreamReader().read("8" as never), true);
+row("readexactly()", "a negative size", RangeError, "-1", () => new StreamReader().readexactly(-1), true);
+row("readuntil()", "an empty separator", RangeError, "separator", () => new StreamReader().readuntil(""), true);
+row("readuntil()", "a number separator", TypeError, "42", () => new StreamReader().readuntil(42 as never), true);
+row("new StreamReaderProtocol()", "a non-reader", TypeError, "42", () => new StreamReaderProtocol(42 as never), true);
+row("new StreamReaderProtocol()", "a non-function callback", TypeError, "42", () => new StreamReaderProtocol(new StreamReader(), 42 as never), true);
+row("write()", "a number to a StreamWriter", TypeError, "42", function* (env) {
+  (yield* streams(env))[1].write(42 as never);
+}, "real");
+row("writelines()", "a number to a StreamWriter", TypeError, "42", function* (env) {
+  (yield* streams(env))[1].writelines(42 as never);
+}, "real");
+row("openConnection()", "a port out of range", RangeError, "70000", () => openConnection("127.0.0.1", 70000), "real");
+row("openConnection()", "a zero limit", RangeError, "0", () => openConnection("127.0.0.1", 1, { limit: 0 }), "real");
+row("openUnixConnection()", "a path over the limit", Error, /too long/, () => openUnixConnection(LONG_PATH), "real");
+row("startServer()", "a non-function callback", TypeError, "42", () => startServer(42 as never, "127.0.0.1", 0), "real");
+row("startUnixServer()", "a non-function callback", TypeError, "42", () => startUnixServer(42 as never, "/tmp/x.sock"), "real");
+row("startUnixServer()", "a path over the limit", Error, /too long/, () => startUnixServer(function* () {}, LONG_PATH), "real");
