@@ -135,8 +135,13 @@ function* halfClose(kind) {
 
 // ---- slowloris -----------------------------------------------------------------------------
 
-/** RSS growth allowed while the slow peers trickle: they send a few KB in all. */
-const LORIS_RSS_MB = 16;
+/**
+ * What the server may come to hold (JS heap and buffers after a full GC) while the slow
+ * peers trickle: they send a few KB in all. Judged after GC, not on RSS: the good client's
+ * round trips (half a million in 10 s on Node 26) churn buffers, and how far RSS rises
+ * with that garbage is the collector's choice, not something the server keeps.
+ */
+const LORIS_RETAINED_MB = 16;
 /** The well-behaved client's round trips: p99 and worst case allowed under attack. */
 const LORIS_P99_MS = 100, LORIS_MAX_MS = 1000;
 
@@ -151,9 +156,11 @@ function* slowloris(kind) {
       const started = loris.run("slowloris", { port, connections: conns, intervalMs: SIZES.lorisIntervalMs });
       const { connected } = yield* wrapPromise(loris.next("connected"));
       yield* until(() => stats.open >= connected, 5000);
+      const retainedBefore = retainedAfterGc();
       resetPeakRss();
       const sampler = new RssSampler(100).start();
       const under = yield* wrapPromise(good.run("latency", { port, durationMs: SIZES.lorisMs, salt: 4 }));
+      const retained = retainedAfterGc() - retainedBefore; // the slow peers are still connected
       loris.send({ type: "stop" });
       const res = yield* wrapPromise(started);
       sampler.stop();
@@ -161,12 +168,12 @@ function* slowloris(kind) {
       const fail = [];
       if (under.errors.count || base.errors.count) fail.push(`good client errors: ${JSON.stringify(under.errors.kinds)}`);
       if (!(under.p99Ms <= LORIS_P99_MS && under.maxMs <= LORIS_MAX_MS)) fail.push(`good client p99 ${under.p99Ms.toFixed(1)} ms / max ${under.maxMs.toFixed(0)} ms`);
-      if (growth > LORIS_RSS_MB * MiB) fail.push(`RSS grew ${mb(growth)} (limit ${LORIS_RSS_MB} MB)`);
+      if (retained > LORIS_RETAINED_MB * MiB) fail.push(`${mb(retained)} more held after GC (limit ${LORIS_RETAINED_MB} MB)`);
       if (res.connected !== conns) fail.push(`only ${res.connected} of ${conns} slow peers connected`);
       return {
         fail,
         figures: `${res.connected} peers x 1 byte/${SIZES.lorisIntervalMs / 1000} s for ${SIZES.lorisMs / 1000} s (${res.stillOpen} still open); ` +
-          `RSS ${mb(sampler.first)} -> peak +${mb(growth)}; good client ${under.rounds} round trips, ` +
+          `held after GC ${retained >= 0 ? "+" : ""}${mb(retained)}; RSS ${mb(sampler.first)} -> peak +${mb(growth)}; good client ${under.rounds} round trips, ` +
           `p99 ${under.p99Ms.toFixed(1)} ms (alone ${base.p99Ms.toFixed(1)}), max ${under.maxMs.toFixed(0)} ms`,
         stats,
       };
