@@ -89,8 +89,14 @@ function checkContext(call: string, context: unknown): void {
 /** The empty core every closed loop points at (never run: a closed loop schedules nothing). */
 let closedCore: SchedulerCore | null = null;
 
+/**
+ * A chunk of the callback table starts empty: ids are handed out in order, so each new one
+ * appends to its chunk (which stays a packed array), and a loop that schedules little
+ * holds little (a full chunk up front was 64 KB a loop, and made creating loops slow once
+ * many were alive).
+ */
 function newChunk<T>(): (T | undefined)[] {
-  return new Array<T | undefined>(CHUNK_MASK + 1).fill(undefined);
+  return [];
 }
 
 type Callback = (...args: any[]) => unknown;
