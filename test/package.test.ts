@@ -21,9 +21,13 @@ const TSC = require.resolve("typescript/bin/tsc");
 const ATTW = join(ROOT, "node_modules", "@arethetypeswrong", "cli", "dist", "index.js");
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
-/** The tarball's budget: the two builds (readable, no source maps) and the types; no sources. */
-const PACKED_BUDGET = 240_000;
-const UNPACKED_BUDGET = 950_000;
+/**
+ * The tarball's budget: the two builds (readable, no source maps) and the types; no sources.
+ * Raised from 240/950 kB when the argument checks and reliability fixes after 0.1.0 took
+ * it to 246 kB packed, 964 kB unpacked; with room for a little more.
+ */
+const PACKED_BUDGET = 260_000;
+const UNPACKED_BUDGET = 1_000_000;
 
 interface Run {
   stdout: string;
