@@ -309,3 +309,12 @@ export function manyClients(port: number, n: number): { ready: Promise<void>; do
 export function openFds(): number {
   return readdirSync("/proc/self/fd").length;
 }
+
+/** A protocol factory that makes a Recorder for each connection and keeps it in `into`. */
+export function recorders(loop: EventLoop, into: Recorder[]): () => Recorder {
+  return () => {
+    const p = new Recorder(loop);
+    into.push(p);
+    return p;
+  };
+}

@@ -9,8 +9,7 @@ import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, getRunnin
 import { bothCores } from "./helpers.js";
 import { freePort, hostTick } from "./host.js";
 import {
-  Echo, Recorder, SYNC_BIND, captureWarnings, compact, lineOf, listeningOn, manyClients, nodeClient, openFds, payload, portOf, tempDir, until, wait,
-} from "./node-net-helpers.js";
+  Echo, Recorder, SYNC_BIND, captureWarnings, compact, lineOf, listeningOn, manyClients, nodeClient, openFds, payload, portOf, tempDir, until, wait, recorders } from "./node-net-helpers.js";
 
 bothCores("Server", (test) => {
   test("close - stops listening, keeps the connections; waitClosed waits until they are gone", async (ctx) => {
@@ -18,11 +17,7 @@ bothCores("Server", (test) => {
     const log = await loop.runUntilComplete(function* () {
       const log: string[] = [];
       const protos: Recorder[] = [];
-      const server = yield* loop.createServer(() => {
-        const p = new Recorder(loop);
-        protos.push(p);
-        return p;
-      }, "127.0.0.1", 0);
+      const server = yield* loop.createServer(recorders(loop, protos), "127.0.0.1", 0);
       assert.instance(server, Server);
       assert.ok(server.isServing());
       assert.is(server.getLoop(), loop);
@@ -76,11 +71,7 @@ bothCores("Server", (test) => {
     await loop.runUntilComplete(function* () {
       for (const how of ["closeClients", "abortClients"] as const) {
         const protos: Recorder[] = [];
-        const server = yield* loop.createServer(() => {
-          const p = new Recorder(loop);
-          protos.push(p);
-          return p;
-        }, "127.0.0.1", 0);
+        const server = yield* loop.createServer(recorders(loop, protos), "127.0.0.1", 0);
         const peers = [nodeClient(portOf(server)), nodeClient(portOf(server), { read: false })];
         yield* wait(Promise.all(peers.map((p) => p.connected)));
         yield* until(loop, () => protos.length === 2, "both accepted");
@@ -176,11 +167,7 @@ bothCores("Server", (test) => {
     const loop = ctx.newLoop({ clock: "real" });
     await loop.runUntilComplete(function* () {
       const protos: Recorder[] = [];
-      const server = yield* loop.createServer(() => {
-        const p = new Recorder(loop);
-        protos.push(p);
-        return p;
-      }, "127.0.0.1", 0, { startServing: false });
+      const server = yield* loop.createServer(recorders(loop, protos), "127.0.0.1", 0, { startServing: false });
       const peers = [nodeClient(portOf(server)), nodeClient(portOf(server))];
       yield* wait(Promise.all(peers.map((p) => p.connected)));
       peers[0].sock.write("first");
@@ -345,11 +332,7 @@ bothCores("Server", (test) => {
       });
       yield* ready;
       const protos: Recorder[] = [];
-      const server = yield* loop.createServer(() => {
-        const p = new Recorder(loop);
-        protos.push(p);
-        return p;
-      }, null, null, { sock });
+      const server = yield* loop.createServer(recorders(loop, protos), null, null, { sock });
       // As in Python, the socket handed over stays the server's socket and keeps answering.
       assert.ok(sock.fileno() >= 0, "fileno() of the handed-over socket");
       assert.equal(sock.getsockname(), ["127.0.0.1", port]);

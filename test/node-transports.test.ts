@@ -6,8 +6,7 @@ import {
 } from "../src/node/index.js";
 import { bothCores } from "./helpers.js";
 import {
-  Echo, Recorder, captureWarnings, compact, lineOf, nodeClient, payload, portOf, tempDir, until, wait,
-} from "./node-net-helpers.js";
+  Echo, Recorder, captureWarnings, compact, lineOf, nodeClient, payload, portOf, tempDir, until, wait, recorders } from "./node-net-helpers.js";
 import { freePort, hostTick, plainEnv } from "./host.js";
 import { spawnSync } from "node:child_process";
 import { test } from "uvu";
@@ -331,11 +330,7 @@ bothCores("Transport", (test) => {
     const loop = ctx.newLoop({ clock: "real" });
     await loop.runUntilComplete(function* () {
       const protos: Recorder[] = [];
-      const server = yield* loop.createServer(() => {
-        const p = new Recorder(loop);
-        protos.push(p);
-        return p;
-      }, "127.0.0.1", 0);
+      const server = yield* loop.createServer(recorders(loop, protos), "127.0.0.1", 0);
       const port = portOf(server);
       const big = payload(8 << 20, 9);
       // close(): everything arrives, then EOF.
@@ -697,16 +692,8 @@ bothCores("Transport", (test) => {
     const path = join(tempDir(), "bad.sock");
     await loop.runUntilComplete(function* () {
       const accepted: Recorder[] = [];
-      const server = yield* loop.createServer(() => {
-        const p = new Recorder(loop);
-        accepted.push(p);
-        return p;
-      }, "127.0.0.1", 0);
-      const unix = yield* loop.createUnixServer(() => {
-        const p = new Recorder(loop);
-        accepted.push(p);
-        return p;
-      }, path);
+      const server = yield* loop.createServer(recorders(loop, accepted), "127.0.0.1", 0);
+      const unix = yield* loop.createUnixServer(recorders(loop, accepted), path);
       const cases: [() => unknown, string][] = [
         [() => ({}), "returned {}, not a Protocol (it has no dataReceived(), nor getBuffer() and bufferUpdated())"],
         [async () => new Protocol(), "returned a Promise, not a Protocol (an async function cannot be a protocol factory)"],
@@ -777,11 +764,7 @@ bothCores("Transport", (test) => {
     const ROUNDS = 50;
     const results = await loop.runUntilComplete(function* () {
       const protos: Recorder[] = [];
-      const server = yield* loop.createServer(() => {
-        const p = new Recorder(loop);
-        protos.push(p);
-        return p;
-      }, "127.0.0.1", 0);
+      const server = yield* loop.createServer(recorders(loop, protos), "127.0.0.1", 0);
       const results: string[] = [];
       for (let i = 0; i < ROUNDS; i++) {
         const peer = net.connect(portOf(server), "127.0.0.1", () => peer.write(payload(3000, i), () => peer.resetAndDestroy()));
@@ -895,11 +878,7 @@ bothCores("Transport left open", (test, core) => {
       await run(function* () {
         const loop = getRunningLoop();
         const accepted: Recorder[] = [];
-        const server = yield* loop.createServer(() => {
-          const p = new Recorder(loop);
-          accepted.push(p);
-          return p;
-        }, "127.0.0.1", 0);
+        const server = yield* loop.createServer(recorders(loop, accepted), "127.0.0.1", 0);
         const [left] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
         const [closed] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
         yield* until(loop, () => accepted.length === 2, "both accepted");
@@ -933,11 +912,7 @@ bothCores("Transport left open", (test, core) => {
         const loop = getRunningLoop();
         const accepted: Recorder[] = [];
         serverLine = lineOf(new Error(), "node-transports.test.ts") + 1;
-        const server = yield* loop.createServer(() => {
-          const p = new Recorder(loop);
-          accepted.push(p);
-          return p;
-        }, "127.0.0.1", 0);
+        const server = yield* loop.createServer(recorders(loop, accepted), "127.0.0.1", 0);
         connectLine = lineOf(new Error(), "node-transports.test.ts") + 1;
         const [t] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
         yield* until(loop, () => accepted.length === 1, "accepted");

@@ -35,8 +35,11 @@ const badFactories: [string, () => unknown, string][] = [
   ["a factory that returns null", () => null, "null"],
 ];
 
-/** A connected Transport on env.real: a server on 127.0.0.1:0 and a client; both closed after the row. */
-function* connection(env: Env): Coroutine<Transport> {
+/**
+ * A connected Transport on env.real: a server on 127.0.0.1:0 and a client made by
+ * `clientFactory`; both closed after the row.
+ */
+function* connection(env: Env, clientFactory: () => unknown = factory): Coroutine<Transport> {
   const loop = env.real as EventLoop;
   const server = yield* loop.createServer(factory, "127.0.0.1", 0);
   env.cleanup.push(function* () {
@@ -45,7 +48,7 @@ function* connection(env: Env): Coroutine<Transport> {
     yield* server.waitClosed();
   });
   const [, port] = server.sockets[0].getsockname() as [string, number];
-  const [transport] = yield* loop.createConnection(factory, "127.0.0.1", port);
+  const [transport] = yield* loop.createConnection(clientFactory as () => Protocol, "127.0.0.1", port);
   env.cleanup.unshift(() => transport.abort());
   return transport;
 }
@@ -117,17 +120,7 @@ row("createServer()", "a closed loop", Error, /closed/, ({ closed }) => closed.c
 row("createConnection()", "a non-function factory", TypeError, "42", ({ real }) => real.createConnection(42 as never, "127.0.0.1", 1), "real");
 row("createConnection()", "a port out of range", RangeError, "70000", ({ real }) => real.createConnection(factory, "127.0.0.1", 70000), "real");
 for (const [bad, f, names] of badFactories) {
-  row("createConnection()", bad, TypeError, names, function* (env) {
-    const loop = env.real;
-    const server = yield* loop.createServer(factory, "127.0.0.1", 0);
-    env.cleanup.push(function* () {
-      server.close();
-      server.closeClients();
-      yield* server.waitClosed();
-    });
-    const [, port] = server.sockets[0].getsockname() as [string, number];
-    yield* loop.createConnection(f as never, "127.0.0.1", port);
-  }, "real");
+  row("createConnection()", bad, TypeError, names, (env) => connection(env, f), "real");
   row("createDatagramEndpoint()", bad, TypeError, names, ({ real }) => real.createDatagramEndpoint(f as never, { localAddr: ["127.0.0.1", 0] }), "real");
 }
 row("createUnixServer()", "a number path", TypeError, "42", ({ real }) => real.createUnixServer(factory, 42 as never), "real");
