@@ -4,7 +4,7 @@
 import type { Awaitable, LoopLike } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
 import { _ensureFuture } from "./ensure-future.js";
-import { Future } from "./future.js";
+import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { checkMs, isGenerator, isThenable, repr } from "./util.js";
 import { _newFuture } from "./wait.js";
@@ -115,7 +115,7 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
       fut.cancel(exc instanceof CancelledError ? exc.message || undefined : undefined);
     } else {
       const exc = item.exception();
-      if (exc !== null) fut.setException(exc);
+      if (exc !== null) _setExceptionAsIs(fut, exc);
       else fut.setResult(item.result());
     }
   }

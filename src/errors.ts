@@ -10,16 +10,22 @@
  * @internal
  */
 export function _asException(value: unknown, what: string): unknown {
-  if (value === undefined || value === null) return new Error(`${what} ${value}`, { cause: value });
-  if (typeof value === "object" || typeof value === "function") {
-    try {
-      Object.getPrototypeOf(value);
-    } catch (e) {
-      const why = e instanceof Error ? `: ${e.message}` : "";
-      return new Error(`${what} an object that cannot be inspected${why}`, { cause: value });
-    }
+  return _classifyThrown(value, what)[0];
+}
+
+/**
+ * `_asException(value, what)` and whether it is a CancelledError, in one guarded look: a
+ * Proxy may throw on any inspection, the second as well as the first. @internal
+ */
+export function _classifyThrown(value: unknown, what: string): [exception: unknown, cancelled: boolean] {
+  if (value === undefined || value === null) return [new Error(`${what} ${value}`, { cause: value }), false];
+  if (typeof value !== "object" && typeof value !== "function") return [value, false];
+  try {
+    return [value, value instanceof CancelledError];
+  } catch (e) {
+    const why = e instanceof Error ? `: ${e.message}` : "";
+    return [new Error(`${what} an object that cannot be inspected${why}`, { cause: value }), false];
   }
-  return value;
 }
 
 /**

@@ -173,10 +173,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 
   /**
-   * @internal Finishes a pending future with `exception` as it is (a Task's coroutine threw
-   * it: no class is instantiated). The caller has made it a valid exception (`_asException`).
+   * @internal Finishes a pending future with `exception` as it is: what a coroutine threw,
+   * a Promise rejected with or a child future holds is passed on unchanged (a function is
+   * not instantiated as `setException` does). The caller has made it a valid exception
+   * (`_asException`).
    */
-  protected _finishWithException(exception: unknown): void {
+  _finishWithException(exception: unknown): void {
+    if (this.#state !== PENDING) throw new InvalidStateError(`setException(): ${STATE_NAMES[this.#state]}: ${this}`);
     this.#exception = exception;
     this.#state = FINISHED;
     this.#logTraceback();
@@ -355,6 +358,15 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   [Symbol.iterator](): this {
     return this;
   }
+}
+
+/**
+ * Finishes `fut` with `exception` as it is (see `_finishWithException`), for a future of
+ * another copy of the library through its `setException`. @internal
+ */
+export function _setExceptionAsIs(fut: Future<any>, exception: unknown): void {
+  if (typeof fut._finishWithException === "function") fut._finishWithException(exception);
+  else fut.setException(exception);
 }
 
 /** `Error("boom")`, for reprs. @internal */

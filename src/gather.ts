@@ -3,7 +3,7 @@
 import type { Awaitable, Coroutine, LoopLike } from "./events.js";
 import { CancelledError } from "./errors.js";
 import { _ensureFuture } from "./ensure-future.js";
-import { Future } from "./future.js";
+import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { isGenerator, isThenable, repr } from "./util.js";
 
@@ -175,7 +175,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       }
       const exc = fut.exception();
       if (exc !== null) {
-        outer.setException(exc);
+        _setExceptionAsIs(outer, exc);
         return;
       }
     }

@@ -1,7 +1,7 @@
 // Promise interop: adopting a Promise as a Future.
 import type { AbortSignalLike, LoopLike } from "./events.js";
 import { _asException } from "./errors.js";
-import { Future } from "./future.js";
+import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { repr } from "./util.js";
 
@@ -36,7 +36,7 @@ export function wrapPromise<T>(promise: PromiseLike<T>, loop?: LoopLike): Future
     return fut.done() || host.isClosed?.() === true;
   };
   const reject = (e: unknown) => {
-    if (!settled()) fut.setException(_asException(e, "Promise rejected with"));
+    if (!settled()) _setExceptionAsIs(fut, _asException(e, "Promise rejected with"));
   };
   if (threw) {
     reject(error);

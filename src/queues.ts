@@ -11,7 +11,7 @@
 //   addDoneCallback). The retry loop then runs in a done callback of the getter future,
 //   as asyncio would run it in the step of a Task wrapping `q.get()`.
 import type { Coroutine, LoopLike } from "./events.js";
-import { CancelledError, QueueEmpty, QueueFull, QueueShutDown, _asException } from "./errors.js";
+import { CancelledError, QueueEmpty, QueueFull, QueueShutDown, _classifyThrown } from "./errors.js";
 import { Future } from "./future.js";
 import { _runningLoopOrNull, getEventLoop } from "./running.js";
 import { checkFunction, isGenerator, repr } from "./util.js";
@@ -182,12 +182,13 @@ class QueueOpIterator<R> implements Iterator<Future<unknown>, R, unknown> {
     this.#state = FINISHED;
     if (op.done()) return;
     op._queue._abandon(op, undefined);
-    error = _asException(error, "the caller threw");
-    if (error instanceof CancelledError) {
-      op.cancel(error.message === "" ? undefined : error.message);
+    const [exc, cancelled] = _classifyThrown(error, "the caller threw");
+    if (cancelled) {
+      const message = (exc as CancelledError).message;
+      op.cancel(message === "" ? undefined : message);
     } else {
       // The caller's coroutine sees the error; the op only mirrors it for other listeners.
-      op.setException(error);
+      op._finishWithException(exc);
       op._clearLogTraceback();
     }
   }

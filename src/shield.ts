@@ -1,7 +1,7 @@
 // shield(): asyncio.shield. Returns a Future at once.
 import type { Awaitable } from "./events.js";
 import { _ensureFuture } from "./ensure-future.js";
-import { Future } from "./future.js";
+import { Future, _setExceptionAsIs } from "./future.js";
 
 /**
  * Protects `aw` from cancellation: cancelling the returned future (or the task waiting
@@ -30,7 +30,7 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
       return;
     }
     const exc = inner.exception();
-    if (exc !== null) outer.setException(exc);
+    if (exc !== null) _setExceptionAsIs(outer, exc);
     else outer.setResult(inner.result());
   };
   const onOuterDone = (): void => {

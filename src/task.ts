@@ -3,7 +3,7 @@
 // a Promise (waited for), or undefined (give up the rest of this iteration). Anything
 // else is a bad yield: a TypeError is thrown into the coroutine at its next step.
 import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./events.js";
-import { CancelledError, InvalidStateError, _asException } from "./errors.js";
+import { CancelledError, InvalidStateError, _asException, _classifyThrown } from "./errors.js";
 import { Future, describeError } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
 import { checkLoop, creationSite, isGenerator, isThenable, repr } from "./util.js";
@@ -251,9 +251,9 @@ export class Task<T = unknown> extends Future<T> {
     } catch (e) {
       // Whatever the coroutine threw ends the task: a value that cannot be an exception
       // (undefined, null, a revoked Proxy) is wrapped, so no error escapes the step.
-      const thrown = _asException(e, "the coroutine threw");
-      if (thrown instanceof CancelledError) {
-        this._cancelledExc = thrown;
+      const [thrown, cancelled] = _classifyThrown(e, "the coroutine threw");
+      if (cancelled) {
+        this._cancelledExc = thrown as CancelledError;
         super.cancel();
       } else {
         this._finishWithException(thrown);

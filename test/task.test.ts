@@ -1,7 +1,7 @@
 // Task: driving generator coroutines, cancellation, the yield protocol, on both cores.
 import * as assert from "uvu/assert";
 import {
-  CancelledError, EventLoop, Future, Task, allTasks, createTask, currentTask, ensureFuture, getRunningLoop, sleep, taskGroup, waitFor,
+  CancelledError, EventLoop, Future, Task, allTasks, createTask, currentTask, ensureFuture, getRunningLoop, sleep, taskGroup, waitFor, gather, shield, asCompleted, wrapPromise,
   type Coroutine, type ExceptionContext,
 } from "../src/index.js";
 import { setMaxListeners } from "node:events";
@@ -520,6 +520,49 @@ bothCores("Task", (test) => {
       assert.match(String((failed.exception() as Error).message), new RegExp(message));
     });
   }
+
+  test("a thrown function is passed on as it is: gather, shield and asCompleted end with that very value", ({ loop }) => {
+    const thrown = () => 1;
+    function* bad(): Coroutine<void> {
+      yield;
+      throw thrown;
+    }
+    const seen: unknown[] = [];
+    loop._runUntilCompleteSync(function* () {
+      for (const wrap of [(t: Task<void>) => gather(t), (t: Task<void>) => shield(t), (t: Task<void>) => [...asCompleted([t])][0]]) {
+        try {
+          yield* wrap(loop.createTask(bad()));
+        } catch (e) {
+          seen.push(e);
+        }
+      }
+      try {
+        // A thenable that rejects at once (a Promise would settle only after runSync's job).
+        yield* wrapPromise({ then: (_: unknown, reject: (e: unknown) => void) => reject(thrown) } as PromiseLike<never>);
+      } catch (e) {
+        seen.push(e);
+      }
+    }());
+    assert.equal(seen.length, 4);
+    for (const e of seen) assert.ok(e === thrown, `got ${String(e)}`);
+  });
+
+  test("a Proxy that throws on its second inspection ends its task (one guarded look decides)", ({ loop }) => {
+    let n = 0;
+    const hostile = new Proxy({}, {
+      getPrototypeOf() {
+        if (n++ > 0) throw new Error("inspected twice");
+        return Object.prototype;
+      },
+    });
+    const task = loop.createTask(function* (): Coroutine<void> {
+      yield;
+      throw hostile;
+    }());
+    loop._runUntilCompleteSync(sleep(1));
+    assert.ok(task.done());
+    assert.ok(task.exception() === hostile);
+  });
 
   test("waitFor() and a TaskGroup with a child that throws undefined - both end", ({ loop }) => {
     const log: string[] = [];

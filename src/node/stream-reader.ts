@@ -12,7 +12,7 @@
 // iterator much faster, and this is the per-chunk path of every stream.
 import { Buffer } from "node:buffer";
 import type { EventLoop } from "../base-loop.js";
-import { CancelledError, IncompleteReadError, LimitOverrunError } from "../errors.js";
+import { CancelledError, IncompleteReadError, LimitOverrunError, _classifyThrown } from "../errors.js";
 import { Future, type Waiter } from "../future.js";
 import { _runningLoopOrNull, getEventLoop, getRunningLoop } from "../running.js";
 import { repr } from "../util.js";
@@ -479,11 +479,13 @@ export class ReadOp extends Future<Uint8Array> {
 
   /** @internal */
   _fail(e: unknown): void {
-    if (e instanceof CancelledError) {
-      this._cancelledExc = e;
-      super.cancel(e.message === "" ? undefined : e.message);
+    const [exc, cancelled] = _classifyThrown(e, "the read threw");
+    if (cancelled) {
+      const c = exc as CancelledError;
+      this._cancelledExc = c;
+      super.cancel(c.message === "" ? undefined : c.message);
     } else {
-      super.setException(e === undefined || e === null ? new Error(String(e)) : e);
+      this._finishWithException(exc);
     }
   }
 

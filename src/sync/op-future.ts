@@ -15,7 +15,7 @@
 // The generator starts at the call and runs to its first wait, so the method's effects
 // (taking a free lock, queueing as a waiter) happen at once, whoever consumes the future.
 import type { Coroutine, LoopLike } from "../events.js";
-import { CancelledError, _asException } from "../errors.js";
+import { CancelledError, _classifyThrown } from "../errors.js";
 import { Future } from "../future.js";
 
 /** @internal A Future whose outcome is that of a generator (see the file comment). */
@@ -168,10 +168,11 @@ export class _OpFuture<T> extends Future<T> {
   }
 
   #settleError(e: unknown): void {
-    const exc = _asException(e, "the operation threw");
-    if (exc instanceof CancelledError) {
-      this._cancelledExc = exc;
-      super.cancel(exc.message === "" ? undefined : exc.message);
+    const [exc, cancelled] = _classifyThrown(e, "the operation threw");
+    if (cancelled) {
+      const c = exc as CancelledError;
+      this._cancelledExc = c;
+      super.cancel(c.message === "" ? undefined : c.message);
     } else {
       this._finishWithException(exc);
     }
