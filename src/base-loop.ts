@@ -14,7 +14,7 @@ import { Future, _reportUnretrieved, describeError, type Waiter } from "./future
 import { Handle, TimerHandle } from "./handles.js";
 import { Task, _checkCoroutine, _forgetTasks } from "./task.js";
 import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
-import { checkFunction, checkMs, describeObject, repr } from "./util.js";
+import { checkFunction, checkMs, checkOptions, describeObject, repr } from "./util.js";
 
 // Slot states.
 const FREE = 0;
@@ -76,11 +76,6 @@ const NO_BYTES = new Uint8Array(0);
 const NO_WORDS = new Uint32Array(0);
 /** A slot's last generation: released at it, the slot is retired rather than wrap to 0. */
 const LAST_GENERATION = 0xffffffff;
-function checkOptions(call: string, options: unknown): void {
-  if (options !== undefined && (typeof options !== "object" || options === null)) {
-    throw new TypeError(`${call} expected an options object, got ${repr(options)}`);
-  }
-}
 
 function checkContext(call: string, context: unknown): void {
   if (typeof context !== "object" || context === null) throw new TypeError(`${call} expected a context object, got ${repr(context)}`);
@@ -282,9 +277,7 @@ export class EventLoop {
   createTask<T>(coro: Coroutine<T>, options?: CreateTaskOptions): Task<T> {
     this.#checkClosed("createTask()");
     _checkCoroutine("loop.createTask()", coro);
-    if (options !== undefined && options !== null && typeof options !== "object") {
-      throw new TypeError(`loop.createTask() expected options to be an object, got ${repr(options)}`);
-    }
+    checkOptions("loop.createTask()", options);
     const name = options?.name;
     const signal = options?.signal;
     if (signal !== undefined) checkSignal(signal);

@@ -14,7 +14,7 @@ import type { Coroutine, LoopLike } from "./events.js";
 import { CancelledError, QueueEmpty, QueueFull, QueueShutDown, _classifyThrown } from "./errors.js";
 import { Future } from "./future.js";
 import { _runningLoopOrNull, getEventLoop } from "./running.js";
-import { checkFunction, isGenerator, repr } from "./util.js";
+import { checkFunction, checkOptions, isGenerator, repr } from "./util.js";
 
 const GET = 0, PUT = 1;
 // How a blocked operation is driven (see the top of the file).
@@ -251,9 +251,7 @@ export class Queue<T = unknown> {
     if (!(Number.isInteger(maxsize) || maxsize === Infinity || maxsize === -Infinity)) {
       throw new RangeError(`new ${new.target.name}() expected maxsize to be an integer, got ${repr(maxsize)}`);
     }
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(`new ${new.target.name}() expected options to be an object, got ${repr(options)}`);
-    }
+    checkOptions(`new ${new.target.name}()`, options);
     this.#maxsize = maxsize;
   }
 

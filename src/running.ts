@@ -1,6 +1,7 @@
 // Which loop is running and which task is stepping. Single-threaded, so plain module state.
 import type { LoopLike } from "./events.js";
 import type { EventLoop } from "./base-loop.js";
+import { checkLoop } from "./util.js";
 
 interface Stepping {
   getLoop(): LoopLike;
@@ -75,8 +76,6 @@ export function getEventLoop(): EventLoop {
  * const loop = newEventLoop(); setEventLoop(loop)
  */
 export function setEventLoop(loop: LoopLike | null): void {
-  if (loop !== null && (typeof loop !== "object" || typeof loop.callSoon !== "function")) {
-    throw new TypeError(`setEventLoop() expected an event loop or null, got ${String(loop)}`);
-  }
+  if (loop !== null) checkLoop("setEventLoop()", "loop", loop);
   currentLoop = loop;
 }

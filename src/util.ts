@@ -53,6 +53,13 @@ export function checkLoop(call: string, arg: string, loop: unknown): void {
   }
 }
 
+/** `options` as an object (undefined or null: none), or a TypeError naming `call`. @internal */
+export function checkOptions<T extends object>(call: string, options: unknown): Partial<T> {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== "object") throw new TypeError(`${call} expected options to be an object, got ${repr(options)}`);
+  return options as Partial<T>;
+}
+
 /** Throws unless `fn` is a function. @internal */
 export function checkFunction(call: string, fn: unknown): void {
   if (typeof fn !== "function") throw new TypeError(`${call} expected a function, got ${repr(fn)}`);

@@ -13,7 +13,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
-import { creationSite, repr } from "../util.js";
+import { checkOptions, creationSite, repr } from "../util.js";
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "./constants.js";
 import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } from "./datagram.js";
 import { installLoopMethods } from "./install.js";
@@ -188,12 +188,6 @@ function checkFactory(call: string, factory: unknown): void {
   if (typeof factory !== "function") {
     throw new TypeError(`${call} expected a protocol factory (a function or a class), got ${repr(factory)}`);
   }
-}
-
-function checkOptions<T extends object>(call: string, options: unknown): Partial<T> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== "object") throw new TypeError(`${call} expected options to be an object, got ${repr(options)}`);
-  return options as Partial<T>;
 }
 
 function optionalPort(call: string, port: unknown): number | null {

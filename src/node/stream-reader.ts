@@ -15,7 +15,7 @@ import type { EventLoop } from "../base-loop.js";
 import { CancelledError, IncompleteReadError, LimitOverrunError, _classifyThrown } from "../errors.js";
 import { Future, type Waiter } from "../future.js";
 import { _runningLoopOrNull, getEventLoop, getRunningLoop } from "../running.js";
-import { repr } from "../util.js";
+import { checkOptions, repr } from "../util.js";
 import { ByteQueue } from "./byte-queue.js";
 
 /**
@@ -106,9 +106,7 @@ export class StreamReader {
    * reader.feedData(new TextEncoder().encode("hello\n")); reader.feedEof()
    */
   constructor(options?: StreamReaderOptions) {
-    if (options !== undefined && (typeof options !== "object" || options === null)) {
-      throw new TypeError(`new StreamReader() expected an options object, got ${repr(options)}`);
-    }
+    checkOptions("new StreamReader()", options);
     const limit = options?.limit;
     this.#limit = limit === undefined ? DEFAULT_LIMIT : checkLimit("new StreamReader()", limit);
     const loop = options?.loop;

@@ -7,7 +7,7 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { wrapPromise } from "../promises.js";
 import { getRunningLoop } from "../running.js";
-import { isGenerator, isThenable, repr } from "../util.js";
+import { checkOptions, isGenerator, isThenable, repr } from "../util.js";
 // Streams are made over the loop's createConnection/createServer: make sure they are installed.
 import "./high-level.js";
 import type { CreateConnectionOptions, CreateServerOptions } from "./high-level.js";
@@ -165,12 +165,10 @@ export class StreamReaderProtocol extends FlowControlProtocol {
 }
 
 function splitOptions<O extends StreamOptions>(call: string, opts: O | undefined): [number, Omit<O, "limit">] {
-  if (opts === undefined || opts === null) return [DEFAULT_LIMIT, {} as Omit<O, "limit">];
-  if (typeof opts !== "object") throw new TypeError(`${call} expected an options object, got ${repr(opts)}`);
-  const { limit, ...rest } = opts;
+  const { limit, ...rest } = checkOptions<O>(call, opts);
   const path = (rest as { path?: unknown }).path;
   if (typeof path === "string") checkUnixPath(call, path);
-  return [limit === undefined ? DEFAULT_LIMIT : checkLimit(call, limit), rest];
+  return [limit === undefined ? DEFAULT_LIMIT : checkLimit(call, limit), rest as Omit<O, "limit">];
 }
 
 function checkCallback(call: string, cb: unknown): void {
