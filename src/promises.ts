@@ -15,45 +15,35 @@ import { repr } from "./util.js";
  */
 export function wrapPromise<T>(promise: PromiseLike<T>, loop?: LoopLike): Future<T> {
   // Like Promise.resolve(): `then` is read once, and a `then` (or its getter) that throws
-  // rejects, here the future, rather than throwing at the call.
-  let then: unknown, error: unknown, threw = false;
+  // rejects the future rather than throwing at the call.
+  let then: unknown, thenThrew: { error: unknown } | null = null;
   try {
     then = (typeof promise === "object" || typeof promise === "function") && promise !== null ? promise.then : undefined;
-  } catch (e) {
-    error = e;
-    threw = true;
+  } catch (error) {
+    thenThrew = { error };
   }
-  if (!threw && typeof then !== "function") throw new TypeError(`wrapPromise() expected a Promise or thenable, got ${repr(promise)}`);
+  if (thenThrew === null && typeof then !== "function") throw new TypeError(`wrapPromise() expected a Promise or thenable, got ${repr(promise)}`);
   loop ??= getEventLoop();
   const fut = typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
+  // An EventLoop counts the Promises it waits on, so that runSync can say why it cannot go on.
   const host = loop as { isClosed?: () => boolean; _promisePending?: (delta: 1 | -1) => void };
-  let pending = false;
-  const settled = (): boolean => {
-    if (pending) {
-      pending = false;
-      host._promisePending!(-1);
-    }
-    return fut.done() || host.isClosed?.() === true;
+  const counted = thenThrew === null && typeof host._promisePending === "function";
+  if (counted) host._promisePending!(1);
+  let open = true;
+  // The first outcome wins, as for a Promise; a closed loop takes none.
+  const settle = (set: () => void): void => {
+    if (!open) return;
+    open = false;
+    if (counted) host._promisePending!(-1);
+    if (!fut.done() && host.isClosed?.() !== true) set();
   };
-  const reject = (e: unknown) => {
-    if (!settled()) _setExceptionAsIs(fut, _asException(e, "Promise rejected with"));
-  };
-  if (threw) {
-    reject(error);
+  const reject = (e: unknown): void => settle(() => _setExceptionAsIs(fut, _asException(e, "Promise rejected with")));
+  if (thenThrew !== null) {
+    reject(thenThrew.error);
     return fut;
   }
-  if (typeof host._promisePending === "function") {
-    host._promisePending(1);
-    pending = true;
-  }
   try {
-    (then as PromiseLike<T>["then"]).call(
-      promise,
-      (value) => {
-        if (!settled()) fut.setResult(value);
-      },
-      reject,
-    );
+    (then as PromiseLike<T>["then"]).call(promise, (value) => settle(() => fut.setResult(value)), reject);
   } catch (e) {
     reject(e);
   }
