@@ -12,14 +12,7 @@ export function repr(value: unknown): string {
     case "object":
       if (value === null) return "null";
       if (Array.isArray(value)) return `an array`;
-      if (typeof (value as { toString?: unknown }).toString === "function" && (value as object).toString !== Object.prototype.toString) {
-        try {
-          return String(value);
-        } catch {
-          /* fall through */
-        }
-      }
-      return value.constructor?.name ?? "Object";
+      return ownString(value) ?? value.constructor?.name ?? "Object";
     default:
       return String(value);
   }
@@ -71,15 +64,18 @@ export function checkFunction(call: string, fn: unknown): void {
  */
 export function describeObject(value: unknown): string {
   if (typeof value !== "object" || value === null) return repr(value);
+  return ownString(value) ?? className(value);
+}
+
+/** What an object's class's own `toString()` says, or null if it has none (or it throws). */
+function ownString(value: object): string | null {
   const own = (value as { toString?: unknown }).toString;
-  if (typeof own === "function" && own !== Object.prototype.toString) {
-    try {
-      return String(value);
-    } catch {
-      /* fall through */
-    }
+  if (typeof own !== "function" || own === Object.prototype.toString) return null;
+  try {
+    return String(value);
+  } catch {
+    return null;
   }
-  return className(value);
 }
 
 /** `<Echo>`: an object's class, as asyncio's reprs show objects. @internal */
