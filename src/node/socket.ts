@@ -97,8 +97,6 @@ export class Socket {
   #shutWr = false;
   /** An error Node reported that the next operation raises (ECONNRESET, a failed connect). */
   #error: Error | null = null;
-  /** The error of checkEof's empty write after a real EOF: not the reader's. */
-  #ignoredError: Error | null = null;
   /** Node reported EOF and checkEof has not answered yet. */
   #checkingEof = false;
   #options = new Map<string, number>();
@@ -706,27 +704,23 @@ export class Socket {
 
   #onEnd = (): void => {
     if (this.family === AF_UNIX || this.#conn === null) {
-      this.#eofReceived(null);
+      this.#eofChecked(true);
     } else {
       this.#checkingEof = true;
-      checkEof(this.#conn, this.#eofReceived);
+      checkEof(this.#conn, this.#eofChecked);
     }
   };
 
   /** The peer's EOF, checked (checkEof): a reset is left to 'error' (ECONNRESET) and 'close'. */
-  #eofReceived = (err: Error | null): void => {
+  #eofChecked = (eof: boolean): void => {
     this.#checkingEof = false;
-    if (err !== null) {
-      if ((err as NodeJS.ErrnoException).code === "ECONNRESET") return;
-      // The EOF was real; the write side's error is for a later send() to meet (EPIPE).
-      this.#ignoredError = err;
-    }
+    if (!eof) return;
     this.#eof = true;
     this._notify();
   };
 
   #onError = (error: Error): void => {
-    if (error === this.#ignoredError) return;
+    if (_isEofCheckError(error)) return;
     if (this.#error === null) this.#error = error;
     this._notify();
   };
@@ -841,22 +835,36 @@ export const EOF_MAY_HIDE_RESET = ((): boolean => {
 
 const NOTHING = Buffer.alloc(0);
 
+/** Errors of checkEof's empty writes after a real EOF (EPIPE): not the connection's own. */
+const eofCheckErrors = new WeakSet<Error>();
+
 /**
  * Tells a TCP connection's EOF from a reset libuv reported as EOF (see EOF_MAY_HIDE_RESET):
  * an empty write sends nothing, but on a reset connection the kernel fails it with the
  * pending ECONNRESET, which Node then reports as the socket's 'error' (and closes it).
- * `done(null)`: a real EOF; `done(err)`: the empty write's error (ECONNRESET: a reset;
- * EPIPE: the peer had closed cleanly, then refused data we sent). Not tried (`done(null)`
- * at once) on a libuv that reports resets, when the write side is closed, or when data
- * waits to be sent: the empty write would wait behind data a peer may never read. Only
- * for TCP: on a Unix socket an empty write fails with EPIPE after any close. @internal
+ * `done(true)`: a real EOF; `done(false)`: a reset, which the 'error' and 'close' that
+ * follow report. A real EOF's write may fail too (EPIPE: the peer had closed cleanly, then
+ * refused data we sent): that error is not the connection's (`_isEofCheckError`). Not tried
+ * (`done(true)` at once) on a libuv that reports resets, when the write side is closed, or
+ * when data waits to be sent: the empty write would wait behind data a peer may never
+ * read. Only for TCP: on a Unix socket an empty write fails with EPIPE after any close.
+ * @internal
  */
-export function checkEof(conn: net.Socket, done: (err: Error | null) => void): void {
+export function checkEof(conn: net.Socket, done: (eof: boolean) => void): void {
   if (!EOF_MAY_HIDE_RESET || conn.destroyed || conn.writableEnded || conn.writableLength > 0) {
-    done(null);
+    done(true);
     return;
   }
-  conn.write(NOTHING, (err?: Error | null) => done(err ?? null));
+  conn.write(NOTHING, (err?: Error | null) => {
+    if (err && (err as NodeJS.ErrnoException).code === "ECONNRESET") return done(false);
+    if (err) eofCheckErrors.add(err);
+    done(true);
+  });
+}
+
+/** Whether `err` is the failed empty write of a real EOF's check (to be ignored). @internal */
+export function _isEofCheckError(err: Error): boolean {
+  return eofCheckErrors.has(err);
 }
 
 /** What an owned socket still answers (Python's TransportSocket offers these). */
@@ -903,12 +911,12 @@ export function checkUnixPath(call: string, path: string): string {
   return path;
 }
 
-/** Checks an `[host, port]` address. @internal */
 /** Throws asyncio's "Event loop is closed", naming `call`, if `loop` is closed. @internal */
 export function checkNotClosed(call: string, loop: { isClosed(): boolean }): void {
   if (loop.isClosed()) throw new Error(`Event loop is closed: ${call}`);
 }
 
+/** Checks an `[host, port]` address. @internal */
 export function checkInetAddress(call: string, address: unknown): [string, number] {
   if (!Array.isArray(address) || address.length < 2 || typeof address[0] !== "string") {
     throw new TypeError(`${call} expected an address [host, port], got ${repr(address)}`);

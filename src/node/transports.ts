@@ -15,7 +15,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Future } from "../future.js";
 import { className, repr } from "../util.js";
 import { BufferedProtocol, describe, formatAddress, notAProtocol, type Address } from "./protocols.js";
-import { checkEof, toBytes } from "./socket.js";
+import { _isEofCheckError, checkEof, toBytes } from "./socket.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -162,8 +162,6 @@ export class Transport {
   #nodeError: Error | null = null;
   /** A plain TCP connection (not TLS, not Unix): its EOF is checked for a hidden reset. */
   readonly #tcp: boolean;
-  /** The error of checkEof's empty write after a real EOF: not the connection's. */
-  #ignoredError: Error | null = null;
   /** What connectionLost receives when fixed by abort() or a fatal error (undefined: not fixed). */
   #lostExc: Error | null | undefined = undefined;
   /** connectionLost was called. */
@@ -224,24 +222,19 @@ export class Transport {
 
   #onEnd = (): void => {
     if (this.#tcp) checkEof(this.#conn, this.#eofChecked);
-    else this.#eofChecked(null);
+    else this.#eofChecked(true);
   };
 
   /**
    * The peer's EOF, checked for a reset libuv reported as EOF (checkEof): a reset is not
    * an EOF; Node's 'error' (ECONNRESET) and 'close' follow, and connectionLost gets it.
    */
-  #eofChecked = (err: Error | null): void => {
-    if (err !== null) {
-      if ((err as NodeJS.ErrnoException).code === "ECONNRESET") return;
-      // The EOF was real; the failed empty write only says the peer is gone (EPIPE).
-      this.#ignoredError = err;
-    }
-    if (!this.#loop.isClosed()) this.#loop._schedule(this.#eofEvent, undefined);
+  #eofChecked = (eof: boolean): void => {
+    if (eof && !this.#loop.isClosed()) this.#loop._schedule(this.#eofEvent, undefined);
   };
 
   #onError = (err: Error): void => {
-    if (this.#nodeError === null && err !== this.#ignoredError) this.#nodeError = err;
+    if (this.#nodeError === null && !_isEofCheckError(err)) this.#nodeError = err;
   };
 
   #onClose = (): void => {
