@@ -6,7 +6,8 @@ import { CancelledError, TimeoutError } from "./errors.js";
 import { _ensureFuture } from "./ensure-future.js";
 import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
-import { checkMs, isGenerator, isThenable, repr } from "./util.js";
+import { isGenerator, isThenable, repr } from "./util.js";
+import { checkMs } from "./checks.js";
 import { _newFuture } from "./wait.js";
 
 /**

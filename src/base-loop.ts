@@ -14,7 +14,8 @@ import { Future, _reportUnretrieved, describeError, type Waiter } from "./future
 import { Handle, TimerHandle } from "./handles.js";
 import { Task, _checkCoroutine, _forgetTasks } from "./task.js";
 import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
-import { checkFunction, checkMs, checkOptions, describeObject, repr } from "./util.js";
+import { describeObject, repr } from "./util.js";
+import { checkFunction, checkMs, checkOptions, loopClosed } from "./checks.js";
 
 // Slot states.
 const FREE = 0;
@@ -660,7 +661,7 @@ export class EventLoop {
 
   /** asyncio's "Event loop is closed", naming the call that met it. */
   #checkClosed(call: string): void {
-    if (this.#closed) throw new Error(`Event loop is closed: ${call}`);
+    if (this.#closed) throw loopClosed(call);
   }
 
   // ---- errors and debug -------------------------------------------------------------

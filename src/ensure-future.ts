@@ -3,6 +3,7 @@ import { Future } from "./future.js";
 import { wrapPromise } from "./promises.js";
 import { getEventLoop } from "./running.js";
 import { Task, _describeNotCoroutine } from "./task.js";
+import { loopClosed } from "./checks.js";
 import { isGenerator, isThenable } from "./util.js";
 
 /**
@@ -27,7 +28,7 @@ export function _ensureFuture<T>(call: string, aw: Awaitable<T>, loop?: LoopLike
   }
   if (isGenerator(aw)) {
     loop ??= getEventLoop();
-    if ((loop as { isClosed?: () => boolean }).isClosed?.() === true) throw new Error(`Event loop is closed: ${call}`);
+    if ((loop as { isClosed?: () => boolean }).isClosed?.() === true) throw loopClosed(call);
     const create = (loop as { createTask?: (c: unknown) => Future<T> }).createTask;
     return typeof create === "function" ? create.call(loop, aw) : new Task<T>(aw, { loop });
   }

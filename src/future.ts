@@ -3,7 +3,8 @@
 import type { ExceptionContext, LoopLike } from "./events.js";
 import { CancelledError, InvalidStateError } from "./errors.js";
 import { getEventLoop } from "./running.js";
-import { checkFunction, checkLoop, repr } from "./util.js";
+import { repr } from "./util.js";
+import { checkFunction, checkLoop } from "./checks.js";
 
 const PENDING = 0, CANCELLED = 1, FINISHED = 2;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;

@@ -14,7 +14,8 @@ import type { Coroutine, LoopLike } from "./events.js";
 import { CancelledError, QueueEmpty, QueueFull, QueueShutDown, _classifyThrown } from "./errors.js";
 import { Future } from "./future.js";
 import { _runningLoopOrNull, getEventLoop } from "./running.js";
-import { checkFunction, checkOptions, isGenerator, repr } from "./util.js";
+import { isGenerator, repr } from "./util.js";
+import { checkFunction, checkOptions } from "./checks.js";
 
 const GET = 0, PUT = 1;
 // How a blocked operation is driven (see the top of the file).

@@ -1,7 +1,7 @@
 // Which loop is running and which task is stepping. Single-threaded, so plain module state.
 import type { LoopLike } from "./events.js";
 import type { EventLoop } from "./base-loop.js";
-import { checkLoop } from "./util.js";
+import { checkLoop } from "./checks.js";
 
 interface Stepping {
   getLoop(): LoopLike;

@@ -11,7 +11,7 @@ import { EventLoop, _runningLoops } from "./base-loop.js";
 import type { Coroutine, LoopLike } from "./events.js";
 import type { Future } from "./future.js";
 import { _runningLoopOrNull, getRunningLoop } from "./running.js";
-import { checkMs } from "./util.js";
+import { checkMs } from "./checks.js";
 
 interface TimerLoop {
   callLater(delayMs: number, cb: (...a: any[]) => unknown, ...args: any[]): { cancel(): void };

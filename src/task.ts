@@ -6,7 +6,8 @@ import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./e
 import { CancelledError, InvalidStateError, _asException, _classifyThrown } from "./errors.js";
 import { Future, describeError } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
-import { checkLoop, creationSite, isGenerator, isThenable, repr } from "./util.js";
+import { creationSite, isGenerator, isThenable, repr } from "./util.js";
+import { checkLoop } from "./checks.js";
 import { wrapPromise } from "./promises.js";
 
 /** @internal What an EventLoop offers a Task: one stable slot id for the task's lifetime. */

@@ -7,7 +7,8 @@ import type { Coroutine, LoopLike } from "./events.js";
 import { CancelledError, InvalidStateError, TimeoutError } from "./errors.js";
 import { getRunningLoop } from "./running.js";
 import { currentTask, type Task } from "./task.js";
-import { checkMs, isGenerator, repr } from "./util.js";
+import { isGenerator, repr } from "./util.js";
+import { checkMs } from "./checks.js";
 
 /**
  * The body of `timeout()`: a generator function that receives the scope (or a coroutine).

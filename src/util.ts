@@ -32,32 +32,6 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
     typeof (value as PromiseLike<unknown>).then === "function";
 }
 
-/** Throws unless `ms` is a number of milliseconds (not NaN). @internal */
-export function checkMs(call: string, arg: string, ms: unknown): number {
-  if (typeof ms !== "number") throw new TypeError(`${call} expected ${arg} to be a number of milliseconds, got ${repr(ms)}`);
-  if (Number.isNaN(ms)) throw new RangeError(`${call} expected ${arg} to be a number of milliseconds, got NaN`);
-  return ms;
-}
-
-/** Throws unless `loop` is an event loop (anything with `callSoon`), naming `call` and `arg`. @internal */
-export function checkLoop(call: string, arg: string, loop: unknown): void {
-  if (typeof loop !== "object" || loop === null || typeof (loop as { callSoon?: unknown }).callSoon !== "function") {
-    throw new TypeError(`${call} expected ${arg} to be an event loop, got ${repr(loop)}`);
-  }
-}
-
-/** `options` as an object (undefined or null: none), or a TypeError naming `call`. @internal */
-export function checkOptions<T extends object>(call: string, options: unknown): Partial<T> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== "object") throw new TypeError(`${call} expected options to be an object, got ${repr(options)}`);
-  return options as Partial<T>;
-}
-
-/** Throws unless `fn` is a function. @internal */
-export function checkFunction(call: string, fn: unknown): void {
-  if (typeof fn !== "function") throw new TypeError(`${call} expected a function, got ${repr(fn)}`);
-}
-
 /**
  * How an object shows in a report: its own `toString()` if its class has one, else its
  * class name in angle brackets (`<Echo>`), never `[object Object]`. @internal

@@ -9,7 +9,8 @@ import { Future } from "./future.js";
 import { wrapPromise } from "./promises.js";
 import { getRunningLoop } from "./running.js";
 import { Timeout, _runScope } from "./timeouts.js";
-import { checkMs, isGenerator } from "./util.js";
+import { isGenerator } from "./util.js";
+import { checkMs } from "./checks.js";
 import { _newFuture, _releaseWaiter } from "./wait.js";
 
 /** Cancels `fut` and waits until it is done (asyncio's `_cancel_and_wait`). */

@@ -4,7 +4,8 @@
 import type { Coroutine, LoopLike } from "./events.js";
 import { Future } from "./future.js";
 import { getRunningLoop } from "./running.js";
-import { checkMs, isGenerator, repr } from "./util.js";
+import { isGenerator, repr } from "./util.js";
+import { checkMs } from "./checks.js";
 
 /**
  * `wait()` returns when any future finishes or is cancelled.

@@ -7,9 +7,11 @@
 // socket is still ready, it is queued again for the next iteration: while a socket is
 // readable its reader runs once per iteration; when nothing is ready nothing runs.
 import { EventLoop } from "../base-loop.js";
-import { checkFunction, repr } from "../util.js";
+import { repr } from "../util.js";
+import { checkFunction } from "../checks.js";
 import { installLoopMethods } from "./install.js";
-import { checkNotClosed, Socket, type Registration } from "./socket.js";
+import { Socket, type Registration } from "./socket.js";
+import { checkNotClosed } from "../checks.js";
 
 /**
  * A socket or its `fileno()`: what `addReader`/`addWriter` take, as asyncio takes a socket or an fd.

@@ -911,10 +911,6 @@ export function checkUnixPath(call: string, path: string): string {
   return path;
 }
 
-/** Throws asyncio's "Event loop is closed", naming `call`, if `loop` is closed. @internal */
-export function checkNotClosed(call: string, loop: { isClosed(): boolean }): void {
-  if (loop.isClosed()) throw new Error(`Event loop is closed: ${call}`);
-}
 
 /** Checks an `[host, port]` address. @internal */
 export function checkInetAddress(call: string, address: unknown): [string, number] {

@@ -15,7 +15,8 @@ import type { EventLoop } from "../base-loop.js";
 import { CancelledError, IncompleteReadError, LimitOverrunError, _classifyThrown } from "../errors.js";
 import { Future, type Waiter } from "../future.js";
 import { _runningLoopOrNull, getEventLoop, getRunningLoop } from "../running.js";
-import { checkOptions, repr } from "../util.js";
+import { repr } from "../util.js";
+import { checkOptions } from "../checks.js";
 import { ByteQueue } from "./byte-queue.js";
 
 /**

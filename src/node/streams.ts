@@ -7,7 +7,8 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { wrapPromise } from "../promises.js";
 import { getRunningLoop } from "../running.js";
-import { checkOptions, isGenerator, isThenable, repr } from "../util.js";
+import { isGenerator, isThenable, repr } from "../util.js";
+import { checkOptions } from "../checks.js";
 // Streams are made over the loop's createConnection/createServer: make sure they are installed.
 import "./high-level.js";
 import type { CreateConnectionOptions, CreateServerOptions } from "./high-level.js";

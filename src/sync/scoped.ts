@@ -3,7 +3,8 @@
 // on a cancellation.
 import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
-import { checkFunction, repr } from "../util.js";
+import { repr } from "../util.js";
+import { checkFunction } from "../checks.js";
 
 /**
  * Anything with `acquire()` (a Future) and `release()`: Lock, Condition, Semaphore, BoundedSemaphore.

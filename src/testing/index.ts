@@ -1,7 +1,8 @@
 // wasyncio/testing: deterministic tests on the virtual clock.
 import { EventLoop } from "../base-loop.js";
 import { getEventLoop } from "../running.js";
-import { checkMs, repr } from "../util.js";
+import { repr } from "../util.js";
+import { checkMs } from "../checks.js";
 
 export { runSync } from "../runners.js";
 
