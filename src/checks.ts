@@ -22,6 +22,7 @@ export function checkNotClosed(call: string, loop: { isClosed(): boolean }): voi
 }
 
 // --- Core -------------------------------------------------------------------------------
+// (start of core)
 
 /** Throws unless `fn` is a function. @internal */
 export function checkFunction(call: string, fn: unknown): void {
@@ -48,7 +49,13 @@ export function checkOptions<T extends object>(call: string, options: unknown): 
   if (typeof options !== "object") throw expected(call, "options to be an object", options);
   return options as Partial<T>;
 }
+// (end of core)
 
 // --- Sync primitives and queues ----------------------------------------------------------
+// (end of sync primitives and queues)
 
-// --- Streams and Node ---------------------------------------------------------------------
+// --- Stream reader -----------------------------------------------------------------------
+// (end of stream reader)
+
+// --- Node: sockets, transports, servers (no node: imports here; this module loads anywhere)
+// (end of Node)

@@ -381,9 +381,10 @@ export function describeError(e: unknown): string {
 }
 
 /**
- * Sets `value` as the result of `fut` unless it was cancelled meanwhile: the callback
- * `sleep` schedules. @internal
+ * Sets `value` as the result of `fut` unless it is done already (cancelled, or woken by
+ * another path): what a scheduled wake-up calls, `loop.callSoon(_resolvePending, fut)`.
+ * @internal
  */
-export function _setResultUnlessCancelled<T>(fut: Future<T>, value: T): void {
-  if (!fut.cancelled()) fut.setResult(value);
+export function _resolvePending<T>(fut: Future<T>, value?: T): void {
+  if (!fut.done()) fut.setResult(value as T);
 }

@@ -9,7 +9,7 @@
 // coroutine is a bad yield, thenable or not).
 import { EventLoop, _runningLoops } from "./base-loop.js";
 import type { Coroutine, LoopLike } from "./events.js";
-import type { Future } from "./future.js";
+import { _resolvePending, type Future } from "./future.js";
 import { _runningLoopOrNull, getRunningLoop } from "./running.js";
 import { checkMs } from "./checks.js";
 
@@ -19,10 +19,6 @@ interface TimerLoop {
 }
 
 const NEW = 0, WAITING = 1, DONE = 2;
-
-function resolveUndefined(fut: Future<undefined>): void {
-  if (!fut.done()) fut.setResult(undefined);
-}
 
 function resolveWith<T>([fut, value]: [Future<T>, T]): void {
   if (!fut.done()) fut.setResult(value);
@@ -130,7 +126,7 @@ class Sleep<T> {
       const fut = (this.#fut = running.createFuture<T>());
       const when = running.time() + this.#ms;
       this.#id = this.#value === undefined
-        ? running._timer(when, resolveUndefined, fut)
+        ? running._timer(when, _resolvePending, fut)
         : running._timer(when, resolveWith, [fut, this.#value]);
       this.#gen = running._slotGeneration(this.#id);
       this.#loop = running;

@@ -4,7 +4,7 @@
 // callbacks keep the count of bytes in flight (the "write buffer").
 import type * as dgram from "node:dgram";
 import type { EventLoop } from "../base-loop.js";
-import type { Future } from "../future.js";
+import { _resolvePending, type Future } from "../future.js";
 import { className, repr } from "../util.js";
 import { formatAddress, type Address } from "./protocols.js";
 import { toBytes } from "./socket.js";
@@ -85,7 +85,7 @@ export class DatagramTransport {
     const a = sock.address();
     this.#extra = { socket: sock, sockname: [a.address, a.port] as Address, peername: address };
     loop._schedule(this.#made, undefined);
-    if (options.waiter) loop._schedule(resolveWaiter, options.waiter);
+    if (options.waiter) loop._schedule(_resolvePending, options.waiter);
     if (options.early) for (const d of options.early) loop._schedule(this.#deliver, d);
     sock.on("message", this.#onMessage);
     sock.on("error", this.#onError);
@@ -297,10 +297,6 @@ export class DatagramTransport {
     _resourceWarning(`unclosed transport ${this}`,
       "An open datagram endpoint keeps the Node process alive: close it (transport.close()) before its loop closes.", this.#site);
   }
-}
-
-function resolveWaiter(waiter: Future<void>): void {
-  if (!waiter.done()) waiter.setResult(undefined);
 }
 
 function sameAddress(a: unknown, b: [string, number]): boolean {

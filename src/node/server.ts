@@ -10,7 +10,7 @@ import * as tls from "node:tls";
 import type { Coroutine } from "../events.js";
 import type { EventLoop } from "../base-loop.js";
 import { CancelledError } from "../errors.js";
-import type { Future } from "../future.js";
+import { _resolvePending, type Future } from "../future.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { formatAddress, makeProtocol, type ProtocolFactory } from "./protocols.js";
@@ -327,7 +327,7 @@ export class Server {
       return fut;
     }
     this._startServing();
-    this.#loop._schedule(resolveVoid, fut);
+    this.#loop._schedule(_resolvePending, fut);
     return fut;
   }
 
@@ -407,8 +407,4 @@ function listeningAddress(sock: Socket): string {
   } catch {
     return String(sock);
   }
-}
-
-function resolveVoid(fut: Future<void>): void {
-  if (!fut.done()) fut.setResult(undefined);
 }

@@ -4,7 +4,7 @@
 // only while the transport is over its high-water mark (pauseWriting .. resumeWriting).
 import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
-import { Future } from "../future.js";
+import { Future, _resolvePending } from "../future.js";
 import { _runningLoopOrNull, getEventLoop } from "../running.js";
 import { _OpFuture } from "../sync/op-future.js";
 import { repr } from "../util.js";
@@ -15,10 +15,6 @@ import type { Transport } from "./transports.js";
 /** The error drain() throws once the connection is gone (asyncio's ConnectionResetError). */
 function connectionLost(): Error {
   return Object.assign(new Error("Connection lost"), { code: "ECONNRESET" });
-}
-
-function resolveTick(fut: Future<undefined>): void {
-  if (!fut.done()) fut.setResult(undefined);
 }
 
 /**
@@ -248,7 +244,7 @@ export class StreamWriter {
     // Give connectionLost, already scheduled by close(), its turn first: a loop of
     // `write(); yield* drain()` on a closed connection must see the error, not spin.
     const tick = this.#loop.createFuture<undefined>();
-    this.#loop._schedule(resolveTick, tick);
+    this.#loop._schedule(_resolvePending, tick);
     yield* tick;
     yield* this.#protocol._drainHelper();
   }

@@ -12,7 +12,7 @@
 import type * as net from "node:net";
 import type * as tls from "node:tls";
 import type { EventLoop } from "../base-loop.js";
-import type { Future } from "../future.js";
+import { _resolvePending, type Future } from "../future.js";
 import { className, repr } from "../util.js";
 import { BufferedProtocol, describe, formatAddress, notAProtocol, type Address } from "./protocols.js";
 import { _isEofCheckError, checkEof, toBytes } from "./socket.js";
@@ -99,10 +99,6 @@ export function _resourceWarning(message: string, advice: string, site: string |
 
 /** Ignores an 'error' event: every Node socket we touch gets one, so none is ever unhandled. @internal */
 export function _ignoreError(): void {}
-
-function resolveWaiter(waiter: Future<void>): void {
-  if (!waiter.done()) waiter.setResult(undefined);
-}
 
 /** asyncio's _set_write_buffer_limits: [low, high]. @internal */
 export function _writeBufferLimits(call: string, high: unknown, low: unknown): [number, number] {
@@ -194,7 +190,7 @@ export class Transport {
 
     // asyncio: connection_made, then the reader, then the waiter, each through call_soon.
     loop._schedule(this.#made, undefined);
-    if (options.waiter) loop._schedule(resolveWaiter, options.waiter);
+    if (options.waiter) loop._schedule(_resolvePending, options.waiter);
     if (options.buffered) for (const chunk of options.buffered) loop._schedule(this.#deliver, chunk);
     if (options.eof) loop._schedule(this.#eofEvent, undefined);
 
