@@ -2,7 +2,7 @@
 // The loop's high-level networking methods (asyncio's create_server, create_connection,
 // create_unix_*, create_datagram_endpoint), installed on EventLoop.prototype. Each checks
 // its arguments at the call and returns a Future at once; the work is a generator written
-// like asyncio's coroutine, run by an _OpFuture.
+// like asyncio's coroutine, run by an _Operation.
 import * as dgram from "node:dgram";
 import * as dns from "node:dns";
 import type { EventEmitter } from "node:events";
@@ -12,7 +12,7 @@ import * as tls from "node:tls";
 import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
-import { _OpFuture } from "../sync/op-future.js";
+import { _Operation } from "../operation.js";
 import { creationSite, repr } from "../util.js";
 import { checkOptions } from "../checks.js";
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "./constants.js";
@@ -600,7 +600,7 @@ function startServer(loop: EventLoop, call: string, protocolFactory: unknown, ho
     startServing: o.startServing === undefined ? true : Boolean(o.startServing),
     site: loop.getDebug() ? creationSite() : undefined,
   };
-  return new _OpFuture(loop, serve(loop, args));
+  return new _Operation(loop, serve(loop, args));
 }
 
 function createConnection(
@@ -645,7 +645,7 @@ function openConnection(
     host: h, port: p, path, sock, tls: t, serverHostname, localAddr,
     site: loop.getDebug() ? creationSite() : undefined,
   };
-  return new _OpFuture(loop, connect(loop, args));
+  return new _Operation(loop, connect(loop, args));
 }
 
 function createUnixServer(this: EventLoop, protocolFactory: unknown, path?: unknown, options?: unknown): Future<Server> {
@@ -684,7 +684,7 @@ function createDatagramEndpoint(this: EventLoop, protocolFactory: unknown, optio
     reuseAddress: Boolean(o.reuseAddress), reusePort: Boolean(o.reusePort), allowBroadcast: Boolean(o.allowBroadcast),
     site: this.getDebug() ? creationSite() : undefined,
   };
-  return new _OpFuture(this, datagram(this, args));
+  return new _Operation(this, datagram(this, args));
 }
 
 installLoopMethods({ createServer, createConnection, createUnixServer, createUnixConnection, createDatagramEndpoint });

@@ -11,7 +11,7 @@ import type { Coroutine } from "../events.js";
 import type { EventLoop } from "../base-loop.js";
 import { CancelledError } from "../errors.js";
 import { _resolvePending, type Future } from "../future.js";
-import { _OpFuture } from "../sync/op-future.js";
+import { _Operation } from "../operation.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { formatAddress, makeProtocol, type ProtocolFactory } from "./protocols.js";
 import { Socket, _refuse } from "./socket.js";
@@ -339,7 +339,7 @@ export class Server {
    * // ... task.cancel() shuts the server down
    */
   serveForever(): Future<void> {
-    return new _OpFuture(this.#loop, this.#serveForever());
+    return new _Operation(this.#loop, this.#serveForever());
   }
 
   *#serveForever(): Coroutine<void> {

@@ -9,7 +9,7 @@ import * as net from "node:net";
 import type { EventLoop } from "../base-loop.js";
 import { BlockingIOError, SendfileNotAvailableError } from "../errors.js";
 import type { Future } from "../future.js";
-import { _OpFuture } from "../sync/op-future.js";
+import { _Operation } from "../operation.js";
 import { repr } from "../util.js";
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
@@ -208,7 +208,7 @@ function sockSendfile(
     fut.setException(new SendfileNotAvailableError("sockSendfile(): wasyncio sockets have no native sendfile and fallback is false"));
     return fut;
   }
-  return new _OpFuture(this, sendfileFallback(this, sock, fd, offset, count));
+  return new _Operation(this, sendfileFallback(this, sock, fd, offset, count));
 }
 
 /** asyncio's _sock_sendfile_fallback: read a chunk, send it all, until EOF or `count`. */

@@ -437,7 +437,7 @@ export class StreamReader {
 
 /**
  * @internal The Future of a read that had to wait (see the file comment). It runs two
- * ways, as the sync primitives' _OpFuture: inline, when a task does `yield* op` (the task
+ * ways, as the sync primitives' _Operation: inline, when a task does `yield* op` (the task
  * waits on the reader's waiter and the read completes inside the task's step); or driven
  * by done callbacks, attached only once someone consumes the future another way (`await`,
  * `addDoneCallback`, a plain `yield`), so the inline path schedules nothing extra.

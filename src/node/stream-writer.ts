@@ -6,7 +6,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import { Future, _resolvePending } from "../future.js";
 import { _runningLoopOrNull, getEventLoop } from "../running.js";
-import { _OpFuture } from "../sync/op-future.js";
+import { _Operation } from "../operation.js";
 import { repr } from "../util.js";
 import { Protocol } from "./protocols.js";
 import type { StreamReader } from "./stream-reader.js";
@@ -228,7 +228,7 @@ export class StreamWriter {
       }
     }
     const protocol = this.#protocol;
-    if (this.#transport.isClosing()) return new _OpFuture(loop, this.#drainClosing());
+    if (this.#transport.isClosing()) return new _Operation(loop, this.#drainClosing());
     if (!protocol._connectionLost && !protocol._paused) {
       let done = this.#complete;
       if (done === null) {
@@ -237,7 +237,7 @@ export class StreamWriter {
       }
       return done;
     }
-    return new _OpFuture(loop, protocol._drainHelper());
+    return new _Operation(loop, protocol._drainHelper());
   }
 
   *#drainClosing(): Coroutine<void> {

@@ -7,7 +7,7 @@ import type { Future } from "../future.js";
 import { repr } from "../util.js";
 import { Condition } from "./condition.js";
 import { LoopBinding } from "./loop-bound.js";
-import { _OpFuture } from "./op-future.js";
+import { _Operation } from "../operation.js";
 
 type BarrierState = "filling" | "draining" | "resetting" | "broken";
 
@@ -66,7 +66,7 @@ export class Barrier {
    * const index = yield* barrier.wait()
    */
   wait(): Future<number> {
-    return new _OpFuture(this.#binding.anyLoop(), this.#waitBody());
+    return new _Operation(this.#binding.anyLoop(), this.#waitBody());
   }
 
   *#waitBody(): Coroutine<number> {
@@ -113,7 +113,7 @@ export class Barrier {
    * yield* barrier.reset()
    */
   reset(): Future<void> {
-    return new _OpFuture(this.#binding.anyLoop(), this.#resetBody());
+    return new _Operation(this.#binding.anyLoop(), this.#resetBody());
   }
 
   *#resetBody(): Coroutine<void> {
@@ -138,7 +138,7 @@ export class Barrier {
    * yield* barrier.abort()
    */
   abort(): Future<void> {
-    return new _OpFuture(this.#binding.anyLoop(), this.#abortBody());
+    return new _Operation(this.#binding.anyLoop(), this.#abortBody());
   }
 
   *#abortBody(): Coroutine<void> {

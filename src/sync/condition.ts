@@ -9,7 +9,7 @@ import { repr } from "../util.js";
 import { checkFunction } from "../checks.js";
 import { Lock } from "./lock.js";
 import { LoopBinding } from "./loop-bound.js";
-import { _OpFuture } from "./op-future.js";
+import { _Operation } from "../operation.js";
 import { WaitQueue } from "./wait-queue.js";
 
 /**
@@ -102,7 +102,7 @@ export class Condition {
   wait(): Future<true> {
     if (!this.locked()) throw new Error("cannot wait on un-acquired lock");
     const loop = this.#binding.getLoop();
-    return new _OpFuture(loop, this.#waitBody(loop));
+    return new _Operation(loop, this.#waitBody(loop));
   }
 
   *#waitBody(loop: EventLoop): Coroutine<true> {
@@ -142,7 +142,7 @@ export class Condition {
    */
   waitFor<R>(predicate: () => R): Future<R> {
     checkFunction("Condition.waitFor()", predicate);
-    return new _OpFuture(this.#binding.anyLoop(), this.#waitForBody(predicate));
+    return new _Operation(this.#binding.anyLoop(), this.#waitForBody(predicate));
   }
 
   *#waitForBody<R>(predicate: () => R): Coroutine<R> {

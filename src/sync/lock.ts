@@ -5,7 +5,7 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import type { EventLoop } from "../base-loop.js";
 import { LoopBinding } from "./loop-bound.js";
-import { _OpFuture } from "./op-future.js";
+import { _Operation } from "../operation.js";
 import { WaitQueue } from "./wait-queue.js";
 
 /**
@@ -39,7 +39,7 @@ export class Lock {
       return this.#binding.doneTrue();
     }
     const loop = this.#binding.getLoop();
-    return new _OpFuture(loop, this.#acquireSlow(loop));
+    return new _Operation(loop, this.#acquireSlow(loop));
   }
 
   *#acquireSlow(loop: EventLoop): Coroutine<true> {

@@ -6,7 +6,7 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { repr } from "../util.js";
 import { LoopBinding } from "./loop-bound.js";
-import { _OpFuture } from "./op-future.js";
+import { _Operation } from "../operation.js";
 import { WaitQueue } from "./wait-queue.js";
 
 function checkValue(call: string, value: unknown): number {
@@ -64,7 +64,7 @@ export class Semaphore {
       return this.#binding.doneTrue();
     }
     const loop = this.#binding.getLoop();
-    return new _OpFuture(loop, this.#acquireSlow(loop));
+    return new _Operation(loop, this.#acquireSlow(loop));
   }
 
   *#acquireSlow(loop: EventLoop): Coroutine<true> {

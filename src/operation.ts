@@ -1,4 +1,4 @@
-// The Future that a coroutine-shaped method of a primitive returns (`lock.acquire()`,
+// The operation primitive: the Future that a coroutine-shaped method returns (`lock.acquire()`,
 // `cond.wait()`, `barrier.wait()` ...). asyncio writes those methods as coroutines; the
 // public rule here is that a method returns a Future at once. The logic stays a
 // generator, written like asyncio's coroutine, and runs two ways:
@@ -14,12 +14,12 @@
 //
 // The generator starts at the call and runs to its first wait, so the method's effects
 // (taking a free lock, queueing as a waiter) happen at once, whoever consumes the future.
-import type { Coroutine, LoopLike } from "../events.js";
-import { CancelledError, _classifyThrown } from "../errors.js";
-import { Future } from "../future.js";
+import type { Coroutine, LoopLike } from "./events.js";
+import { CancelledError, _classifyThrown } from "./errors.js";
+import { Future } from "./future.js";
 
 /** @internal A Future whose outcome is that of a generator (see the file comment). */
-export class _OpFuture<T> extends Future<T> {
+export class _Operation<T> extends Future<T> {
   #gen: Coroutine<T>;
   /** The future the generator waits on, or null while it runs or once it is done. */
   #waiting: Future<any> | null = null;
@@ -181,9 +181,9 @@ export class _OpFuture<T> extends Future<T> {
 
 /** What `yield* op` iterates: the operation's generator, stepped by the calling task. */
 class InlineIterator<T> {
-  #op: _OpFuture<T>;
+  #op: _Operation<T>;
   #started = false;
-  constructor(op: _OpFuture<T>) {
+  constructor(op: _Operation<T>) {
     this.#op = op;
   }
   next(value?: unknown): IteratorResult<unknown, T> {
