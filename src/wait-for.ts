@@ -4,13 +4,14 @@
 // is raised.
 import type { Awaitable, Coroutine } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
-import { _checkAwaitable, _ensureFuture } from "./ensure-future.js";
+import { _ensureFuture } from "./ensure-future.js";
 import { Future } from "./future.js";
 import { wrapPromise } from "./promises.js";
 import { getRunningLoop } from "./running.js";
 import { Timeout, _runScope } from "./timeouts.js";
+import { Task } from "./task.js";
 import { isGenerator } from "./util.js";
-import { checkMs } from "./checks.js";
+import { checkAwaitable, checkMs } from "./checks.js";
 import { _newFuture, _releaseWaiter } from "./wait.js";
 
 /** Cancels `fut` and waits until it is done (asyncio's `_cancel_and_wait`). */
@@ -53,7 +54,7 @@ function* awaitInline<T>(aw: Awaitable<T>): Coroutine<T> {
  * }
  */
 export function waitFor<T>(aw: Awaitable<T>, timeoutMs?: number | null): Coroutine<T> {
-  _checkAwaitable("waitFor()", aw);
+  checkAwaitable("waitFor()", aw, Task);
   if (timeoutMs !== null && timeoutMs !== undefined) checkMs("waitFor()", "timeoutMs", timeoutMs);
   return waitForCoro(aw, timeoutMs ?? null);
 }
