@@ -3,12 +3,11 @@
 // distinct awaitables, the k-th of which gives the outcome of the k-th to finish.
 import type { Awaitable, LoopLike } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
-import { _ensureFuture } from "./ensure-future.js";
+import { _ensureFuture, _newFuture } from "./ensure-future.js";
 import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { isGenerator, isThenable } from "./util.js";
 import { checkAwaitables, checkIterable, checkMs, loopLacks } from "./checks.js";
-import { _newFuture } from "./wait.js";
 
 /**
  * Options of `asCompleted()`.

@@ -18,6 +18,11 @@ export function ensureFuture<T>(aw: Awaitable<T>, loop?: LoopLike): Future<T> {
   return _ensureFuture("ensureFuture()", aw, loop);
 }
 
+/** @internal A future of `loop`: `createFuture()` where the loop has one (a user's own loop may make its own class). */
+export function _newFuture<T>(loop: LoopLike): Future<T> {
+  return typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
+}
+
 /** ensureFuture for `call` (gather(), waitFor(), ...), whose name its errors carry. @internal */
 export function _ensureFuture<T>(call: string, aw: Awaitable<T>, loop?: LoopLike): Future<T> {
   if (aw instanceof Future) {

@@ -2,7 +2,7 @@
 // with `yield*` inside a task and with `await` anywhere.
 import type { Awaitable, Coroutine, LoopLike } from "./events.js";
 import { CancelledError } from "./errors.js";
-import { _ensureFuture } from "./ensure-future.js";
+import { _ensureFuture, _newFuture } from "./ensure-future.js";
 import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { Task } from "./task.js";
@@ -138,8 +138,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   for (let i = 0; i < args.length; i++) if (!isAwaitable(args[i])) throw notGatherable(i + 1, args[i], Task);
 
   if (args.length === 0) {
-    const loop = getEventLoop();
-    const outer = typeof loop.createFuture === "function" ? loop.createFuture<unknown[]>() : new Future<unknown[]>({ loop });
+    const outer = _newFuture<unknown[]>(getEventLoop());
     outer.setResult([]);
     return outer;
   }

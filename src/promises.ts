@@ -1,6 +1,7 @@
 // Promise interop: adopting a Promise as a Future.
 import type { AbortSignalLike, LoopLike } from "./events.js";
 import { _asException } from "./errors.js";
+import { _newFuture } from "./ensure-future.js";
 import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { expected } from "./checks.js";
@@ -24,7 +25,7 @@ export function wrapPromise<T>(promise: PromiseLike<T>, loop?: LoopLike): Future
   }
   if (thenThrew === null && typeof then !== "function") throw expected("wrapPromise()", "a Promise or thenable", promise);
   loop ??= getEventLoop();
-  const fut = typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
+  const fut = _newFuture<T>(loop);
   // An EventLoop counts the Promises it waits on, so that runSync can say why it cannot go on.
   const host = loop as { isClosed?: () => boolean; _promisePending?: (delta: 1 | -1) => void };
   const counted = thenThrew === null && typeof host._promisePending === "function";

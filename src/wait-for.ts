@@ -4,20 +4,19 @@
 // is raised.
 import type { Awaitable, Coroutine } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
-import { _ensureFuture } from "./ensure-future.js";
-import { Future } from "./future.js";
+import { _ensureFuture, _newFuture } from "./ensure-future.js";
+import { Future, _resolvePending } from "./future.js";
 import { wrapPromise } from "./promises.js";
 import { getRunningLoop } from "./running.js";
 import { Timeout, _runScope } from "./timeouts.js";
 import { Task } from "./task.js";
 import { isGenerator } from "./util.js";
 import { checkAwaitable, checkMs } from "./checks.js";
-import { _newFuture, _releaseWaiter } from "./wait.js";
 
 /** Cancels `fut` and waits until it is done (asyncio's `_cancel_and_wait`). */
 function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
   const waiter = _newFuture<undefined>(getRunningLoop());
-  const release = (): void => _releaseWaiter(waiter);
+  const release = (): void => _resolvePending(waiter);
   fut.addDoneCallback(release);
   try {
     fut.cancel();

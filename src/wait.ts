@@ -2,7 +2,8 @@
 // but addDoneCallback/removeDoneCallback/done/cancelled/exception, and of the loop but
 // createFuture (and callLater for a timeout), so it works on a user's own loop class.
 import type { Coroutine, LoopLike } from "./events.js";
-import { Future } from "./future.js";
+import { _newFuture } from "./ensure-future.js";
+import { Future, _resolvePending } from "./future.js";
 import { getRunningLoop } from "./running.js";
 import { isGenerator, isWaitable } from "./util.js";
 import { checkIterable, checkMs, checkWaitArgs, loopLacks } from "./checks.js";
@@ -51,16 +52,6 @@ interface TimerLoop extends LoopLike {
   callLater(delayMs: number, cb: (...args: any[]) => unknown, ...args: any[]): { cancel(): void };
 }
 
-/** @internal A future of `loop`: `createFuture()` where the loop has one. */
-export function _newFuture<T>(loop: LoopLike): Future<T> {
-  return typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
-}
-
-/** @internal Sets `waiter`'s result unless it is done: asyncio's `_release_waiter`. */
-export function _releaseWaiter(waiter: Future<unknown>): void {
-  if (!waiter.done()) waiter.setResult(undefined);
-}
-
 /**
  * Waits for futures and tasks; returns `[done, pending]`, two Sets. Nothing is cancelled,
  * not even on the timeout. Pass tasks, not coroutines (as asyncio 3.12): wrap a
@@ -92,7 +83,7 @@ export function* _wait<F extends Future<any>>(
   if (timeout !== null) {
     const timerLoop = loop as TimerLoop;
     if (typeof timerLoop.callLater !== "function") throw loopLacks("wait()", "callLater() for a timeout");
-    timeoutHandle = timerLoop.callLater(timeout, _releaseWaiter, waiter);
+    timeoutHandle = timerLoop.callLater(timeout, _resolvePending, waiter);
   }
   let counter = fs.size;
   const onCompletion = (f: Future<any>): void => {
@@ -100,7 +91,7 @@ export function* _wait<F extends Future<any>>(
     if (counter <= 0 || returnWhen === FIRST_COMPLETED ||
       (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== null)) {
       timeoutHandle?.cancel();
-      _releaseWaiter(waiter);
+      _resolvePending(waiter);
     }
   };
   for (const f of fs) f.addDoneCallback(onCompletion);
