@@ -1,10 +1,11 @@
 // Fixtures of the core's suites (tasks, futures, combinators): a user's own minimal loop,
-// the CPython 3.12 iteration-order harness, and the unretrieved-exception report check.
+// a task cancelled from outside, the unretrieved-exception report check, and the CPython
+// 3.12 iteration-order harness.
 import * as assert from "uvu/assert";
 import {
-  CancelledError, Future, sleep, type Coroutine, type EventLoop, type ExceptionContext, type LoopLike,
+  CancelledError, Future, sleep, type Coroutine, type EventLoop, type ExceptionContext, type LoopLike, type Task,
 } from "../src/index.js";
-import { bothCores, runIn } from "./helpers.js";
+import { bothCores, caught, runIn } from "./helpers.js";
 
 /** A user's own minimal loop (the seed's "How does event loop work?"): a ready list, nothing else. */
 export class MiniLoop implements LoopLike {
@@ -32,6 +33,17 @@ export class MiniLoop implements LoopLike {
       this.runOnce();
     }
   }
+}
+
+/**
+ * Runs `coro` as a task on `loop`, cancelled from outside `ms` later; asserts that running
+ * it ends with a CancelledError. Returns the task.
+ */
+export function cancelledAt<T>(loop: EventLoop, ms: number, coro: Coroutine<T>): Task<T> {
+  const task = loop.createTask(coro);
+  loop.callLater(ms, () => task.cancel());
+  assert.instance(caught(() => runIn(loop, task)), CancelledError);
+  return task;
 }
 
 /**
