@@ -24,17 +24,16 @@ export function checkNotClosed(call: string, loop: { isClosed(): boolean }): voi
 // --- Core -------------------------------------------------------------------------------
 // (start of core)
 
-/** A class `value` may be an instance of: checks.ts cannot import Task (future.ts imports this module). */
-type AnyClass = abstract new (...args: never[]) => unknown;
+/** The Task class, passed in: this module cannot import it (future.ts imports this module). */
+type TaskClass = abstract new (...args: never[]) => unknown;
 
 /**
  * `value`, described for an error about a value that is not a coroutine, with what to do
  * instead for the usual mistakes: a generator function not called, a Promise or an async
  * function (which cannot be a task), a future or task (already scheduled). The one "did
  * you mean to call the generator function" of the library; `Task` names a task as one.
- * @internal
  */
-export function describeNotCoroutine(value: unknown, Task: AnyClass): string {
+function describeNotCoroutine(value: unknown, Task: TaskClass): string {
   if (typeof value === "function") {
     const kind = (value as { constructor?: { name?: string } }).constructor?.name;
     const name = value.name || "fn";
@@ -59,17 +58,17 @@ export function describeNotCoroutine(value: unknown, Task: AnyClass): string {
 }
 
 /** `<call> expected <what>, got <value>` where the value is described with `describeNotCoroutine`'s hints. */
-function expectedAwaitable(call: string, what: string, value: unknown, Task: AnyClass): TypeError {
+function expectedAwaitable(call: string, what: string, value: unknown, Task: TaskClass): TypeError {
   return new TypeError(`${call} expected ${what}, got ${describeNotCoroutine(value, Task)}`);
 }
 
 /** Throws the TypeError naming `call` unless `coro` is a coroutine (a generator object). @internal */
-export function checkCoroutine(call: string, coro: unknown, Task: AnyClass): void {
+export function checkCoroutine(call: string, coro: unknown, Task: TaskClass): void {
   if (!isGenerator(coro)) throw expectedAwaitable(call, "a generator (a coroutine)", coro, Task);
 }
 
 /** The TypeError of `call` (ensureFuture(), waitFor(), ...) given something it cannot wait for. @internal */
-export function notAwaitable(call: string, aw: unknown, Task: AnyClass): TypeError {
+export function notAwaitable(call: string, aw: unknown, Task: TaskClass): TypeError {
   return expectedAwaitable(call, "a Future, a generator (coroutine) or a Promise", aw, Task);
 }
 
@@ -78,12 +77,12 @@ export function notAwaitable(call: string, aw: unknown, Task: AnyClass): TypeErr
  * copy of the library), a coroutine or a Promise. For the checks made at the call by
  * functions that adopt `aw` later (waitFor, shield). @internal
  */
-export function checkAwaitable(call: string, aw: unknown, Task: AnyClass): void {
+export function checkAwaitable(call: string, aw: unknown, Task: TaskClass): void {
   if (!isAwaitable(aw)) throw notAwaitable(call, aw, Task);
 }
 
 /** The TypeError of `gather()` given, as its argument number `n`, something it cannot wait for. @internal */
-export function notGatherable(n: number, aw: unknown, Task: AnyClass): TypeError {
+export function notGatherable(n: number, aw: unknown, Task: TaskClass): TypeError {
   return expectedAwaitable("gather()", `argument ${n} to be a Future, a coroutine or a Promise`, aw, Task);
 }
 

@@ -89,7 +89,7 @@ export class GatheringFuture<T> extends Future<T> {
 
 /** A plain object last argument: `gather()`'s options. */
 function isOptions(value: unknown): value is GatherOptions {
-  return typeof value === "object" && value !== null && !isAwaitable(value);
+  return typeof value === "object" && value !== null && !(value instanceof Future) && !isAwaitable(value);
 }
 
 /**
@@ -135,7 +135,10 @@ export function gather(...args: unknown[]): Future<unknown[]> {
     checkOptionKeys("gather()", options, "returnExceptions");
     returnExceptions = Boolean(options.returnExceptions);
   }
-  for (let i = 0; i < args.length; i++) if (!isAwaitable(args[i])) throw notGatherable(i + 1, args[i], Task);
+  for (let i = 0; i < args.length; i++) {
+    // A Future first: the usual argument, told without a property lookup.
+    if (!(args[i] instanceof Future) && !isAwaitable(args[i])) throw notGatherable(i + 1, args[i], Task);
+  }
 
   if (args.length === 0) {
     const outer = _newFuture<unknown[]>(getEventLoop());
