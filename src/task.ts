@@ -108,7 +108,9 @@ export class Task<T = unknown> extends Future<T> {
    */
   getStack(options?: { limit?: number }): string[] {
     const limit = options?.limit;
-    if (limit !== undefined && limit !== null && typeof limit !== "number") throw expected("getStack()", "options.limit to be a number", limit);
+    if (limit !== undefined && limit !== null && typeof limit !== "number") {
+      throw expected("getStack()", "options.limit to be a number", limit);
+    }
     if (this.done()) return [];
     const frames: string[] = [];
     if (this.#sourceTraceback !== undefined) frames.push(...this.#sourceTraceback.split("\n"));
