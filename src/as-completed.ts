@@ -3,12 +3,11 @@
 // distinct awaitables, the k-th of which gives the outcome of the k-th to finish.
 import type { Awaitable, LoopLike } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
-import { _ensureFuture } from "./ensure-future.js";
+import { _ensureFuture, _newFuture } from "./ensure-future.js";
 import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
-import { isGenerator, isThenable, repr } from "./util.js";
-import { checkMs } from "./checks.js";
-import { _newFuture } from "./wait.js";
+import { isGenerator, isThenable } from "./util.js";
+import { checkAwaitables, checkIterable, checkMs, loopLacks } from "./checks.js";
 
 /**
  * Options of `asCompleted()`.
@@ -79,7 +78,7 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
     for (const f of this.#todo) f.addDoneCallback(this.#onCompletion);
     if (this.#todo.size > 0 && this.#timeout !== null) {
       const timerLoop = loop as { callLater?(ms: number, cb: () => unknown): { cancel(): void } };
-      if (typeof timerLoop.callLater !== "function") throw new TypeError("asCompleted() needs a loop with callLater() for a timeout");
+      if (typeof timerLoop.callLater !== "function") throw loopLacks("asCompleted()", "callLater() for a timeout");
       this.#timeoutHandle = timerLoop.callLater(this.#timeout, () => this.#onTimeout());
     }
   }
@@ -134,19 +133,10 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
  * }
  */
 export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options?: AsCompletedOptions): IterableIterator<Future<T>> {
-  if (aws instanceof Future || isGenerator(aws) || isThenable(aws)) {
-    throw new TypeError(`asCompleted() expected an iterable of futures, got ${repr(aws)}`);
-  }
-  if (typeof aws !== "object" || aws === null || typeof (aws as Iterable<unknown>)[Symbol.iterator] !== "function") {
-    throw new TypeError(`asCompleted() expected an iterable of futures, got ${repr(aws)}`);
-  }
+  checkIterable("asCompleted()", aws, aws instanceof Future || isGenerator(aws) || isThenable(aws));
   const timeout = options?.timeout ?? null;
   if (timeout !== null) checkMs("asCompleted()", "options.timeout", timeout);
   const list = [...aws];
-  list.forEach((aw, i) => {
-    if (!(aw instanceof Future) && !isGenerator(aw) && !isThenable(aw)) {
-      throw new TypeError(`asCompleted() expected element ${i} to be a Future, a coroutine or a Promise, got ${repr(aw)}`);
-    }
-  });
+  checkAwaitables("asCompleted()", list);
   return new AsCompleted(list, timeout);
 }

@@ -12,10 +12,10 @@ import type { AbortSignalLike, Awaitable, Coroutine, ExceptionContext, Exception
 import { _ensureFuture } from "./ensure-future.js";
 import { Future, _reportUnretrieved, describeError, type Waiter } from "./future.js";
 import { Handle, TimerHandle } from "./handles.js";
-import { Task, _checkCoroutine, _forgetTasks } from "./task.js";
+import { Task, _forgetTasks } from "./task.js";
 import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
 import { describeObject, repr } from "./util.js";
-import { checkFunction, checkMs, checkOptions, loopClosed } from "./checks.js";
+import { checkCoroutine, checkFunction, checkMs, checkOptions, loopClosed } from "./checks.js";
 
 // Slot states.
 const FREE = 0;
@@ -277,7 +277,7 @@ export class EventLoop {
    */
   createTask<T>(coro: Coroutine<T>, options?: CreateTaskOptions): Task<T> {
     this.#checkClosed("createTask()");
-    _checkCoroutine("loop.createTask()", coro);
+    checkCoroutine("loop.createTask()", coro, Task);
     checkOptions("loop.createTask()", options);
     const name = options?.name;
     const signal = options?.signal;

@@ -2,7 +2,7 @@
 // message from one table and AssemblyScript keeps its messages in util/error.ts. A check
 // names the public call and the argument, so the user sees which call of theirs was wrong;
 // checks return the checked value so a call site reads `const n = checkCount(call, n)`.
-import { repr } from "./util.js";
+import { isAwaitable, isFutureLike, isGenerator, isThenable, isWaitable, repr } from "./util.js";
 
 type ErrorClass = new (message: string) => Error;
 
@@ -23,6 +23,133 @@ export function checkNotClosed(call: string, loop: { isClosed(): boolean }): voi
 
 // --- Core -------------------------------------------------------------------------------
 // (start of core)
+
+/** The Task class, passed in: this module cannot import it (future.ts imports this module). */
+type TaskClass = abstract new (...args: never[]) => unknown;
+
+/**
+ * `value`, described for an error about a value that is not a coroutine, with what to do
+ * instead for the usual mistakes: a generator function not called, a Promise or an async
+ * function (which cannot be a task), a future or task (already scheduled). The one "did
+ * you mean to call the generator function" of the library; `Task` names a task as one.
+ */
+function describeNotCoroutine(value: unknown, Task: TaskClass): string {
+  if (typeof value === "function") {
+    const kind = (value as { constructor?: { name?: string } }).constructor?.name;
+    const name = value.name || "fn";
+    if (kind === "AsyncFunction" || kind === "AsyncGeneratorFunction") {
+      return `async function ${name}: an async function cannot be driven or cancelled as a task; write it as a ` +
+        `generator function (function*), or wait for its promise with wrapPromise(${name}()) or ensureFuture(${name}())`;
+    }
+    if (kind === "GeneratorFunction") return `${repr(value)} (did you mean to call the generator function: ${name}()?)`;
+    return `${repr(value)} (did you mean to call it?)`;
+  }
+  if (isFutureLike(value)) {
+    const what = value instanceof Task ? "a Task" : "a Future";
+    return `${repr(value)}: ${what} is already scheduled: yield* it to wait for it, or pass it to ensureFuture()`;
+  }
+  if (isThenable(value)) {
+    const advice = "cannot be driven or cancelled as a task; wait for it with wrapPromise(p) or ensureFuture(p), " +
+      "or write the coroutine as a generator function (function*)";
+    if (value instanceof Promise) return `a Promise: a Promise (what an async function returns) ${advice}`;
+    return `a thenable (${repr(value)}): a thenable ${advice}`;
+  }
+  return repr(value);
+}
+
+/** `<call> expected <what>, got <value>` where the value is described with `describeNotCoroutine`'s hints. */
+function expectedAwaitable(call: string, what: string, value: unknown, Task: TaskClass): TypeError {
+  return new TypeError(`${call} expected ${what}, got ${describeNotCoroutine(value, Task)}`);
+}
+
+/** Throws the TypeError naming `call` unless `coro` is a coroutine (a generator object). @internal */
+export function checkCoroutine(call: string, coro: unknown, Task: TaskClass): void {
+  if (!isGenerator(coro)) throw expectedAwaitable(call, "a generator (a coroutine)", coro, Task);
+}
+
+/** The TypeError of `call` (ensureFuture(), waitFor(), ...) given something it cannot wait for. @internal */
+export function notAwaitable(call: string, aw: unknown, Task: TaskClass): TypeError {
+  return expectedAwaitable(call, "a Future, a generator (coroutine) or a Promise", aw, Task);
+}
+
+/**
+ * Throws the TypeError naming `call` unless `aw` is awaitable: a Future (of this or another
+ * copy of the library), a coroutine or a Promise. For the checks made at the call by
+ * functions that adopt `aw` later (waitFor, shield). @internal
+ */
+export function checkAwaitable(call: string, aw: unknown, Task: TaskClass): void {
+  if (!isAwaitable(aw)) throw notAwaitable(call, aw, Task);
+}
+
+/** The TypeError of `gather()` given, as its argument number `n`, something it cannot wait for. @internal */
+export function notGatherable(n: number, aw: unknown, Task: TaskClass): TypeError {
+  return expectedAwaitable("gather()", `argument ${n} to be a Future, a coroutine or a Promise`, aw, Task);
+}
+
+/**
+ * The TypeError thrown into a task's coroutine that yielded `value` (a `generator`, or any
+ * other value that is neither a future, a promise nor undefined). @internal
+ */
+export function badYield(value: unknown, generator: boolean): TypeError {
+  if (generator) return new TypeError("Task got bad yield: a generator: did you mean yield* instead of yield?");
+  return new TypeError(`Task got bad yield: ${repr(value)}: a task may yield a Future, a Promise or undefined; did you mean yield*?`);
+}
+
+/** Throws unless `options` has no key but `known` (a key of `call`'s options object). @internal */
+export function checkOptionKeys(call: string, options: object, known: string): void {
+  for (const key of Object.keys(options)) {
+    if (key !== known) throw new TypeError(`${call} got an unknown option ${repr(key)}`);
+  }
+}
+
+/**
+ * Throws the TypeError naming `call` unless `value` is an iterable of futures; `single` says
+ * that `value` is one awaitable (a future, a coroutine) rather than a collection of them. @internal
+ */
+export function checkIterable(call: string, value: unknown, single: boolean): void {
+  if (single || typeof value !== "object" || value === null || typeof (value as Iterable<unknown>)[Symbol.iterator] !== "function") {
+    throw expected(call, "an iterable of futures", value);
+  }
+}
+
+/** `wait()`'s futures `fs` (not empty, no coroutine) and its `returnWhen` (one of `whens`). @internal */
+export function checkWaitArgs(fs: Set<unknown>, returnWhen: unknown, whens: readonly string[]): void {
+  if (fs.size === 0) throw new RangeError("wait() expected a non-empty set of futures, got an empty one");
+  if (!whens.includes(returnWhen as string)) {
+    const what = `${whens.slice(0, -1).join(", ")} or ${whens[whens.length - 1]}`;
+    throw expected("wait()", `options.returnWhen to be ${what}`, returnWhen, RangeError);
+  }
+  for (const f of fs) {
+    if (isGenerator(f)) throw new TypeError("wait(): passing coroutines is forbidden, use tasks explicitly");
+    if (!isWaitable(f)) throw expected("wait()", "futures or tasks", f);
+  }
+}
+
+/**
+ * Throws unless every element of `aws` is a Future, a coroutine or a Promise (`asCompleted()`
+ * takes no future of another copy of the library that is not thenable). @internal
+ */
+export function checkAwaitables(call: string, aws: readonly unknown[]): void {
+  for (let i = 0; i < aws.length; i++) {
+    const aw = aws[i];
+    if (!isGenerator(aw) && !isThenable(aw)) throw expected(call, `element ${i} to be a Future, a coroutine or a Promise`, aw);
+  }
+}
+
+/** Throws the RangeError of `call` given a future `fut` of another loop than `loop`. @internal */
+export function checkSameLoop(call: string, fut: { getLoop(): unknown }, loop: unknown): void {
+  if (fut.getLoop() !== loop) throw new RangeError(`${call}: the future belongs to a different loop than the one given`);
+}
+
+/** The error of `call` on a loop without the methods it needs (`what`: "callLater() for a timeout"). @internal */
+export function loopLacks(call: string, what: string): TypeError {
+  return new TypeError(`${call} needs a loop with ${what}`);
+}
+
+/** Throws unless `body` is a generator function (or, where `coroutineToo`, a coroutine). @internal */
+export function checkBody(call: string, what: string, body: unknown, coroutineToo: boolean): void {
+  if (typeof body !== "function" && !(coroutineToo && isGenerator(body))) throw expected(call, what, body);
+}
 
 /** Throws unless `fn` is a function. @internal */
 export function checkFunction(call: string, fn: unknown): void {

@@ -2,10 +2,12 @@
 // with `yield*` inside a task and with `await` anywhere.
 import type { Awaitable, Coroutine, LoopLike } from "./events.js";
 import { CancelledError } from "./errors.js";
-import { _ensureFuture } from "./ensure-future.js";
+import { _ensureFuture, _newFuture } from "./ensure-future.js";
 import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
-import { isGenerator, isThenable, repr } from "./util.js";
+import { Task } from "./task.js";
+import { isAwaitable } from "./util.js";
+import { checkOptionKeys, notGatherable } from "./checks.js";
 
 /**
  * Options of `gather()`, passed as its last argument.
@@ -87,8 +89,7 @@ export class GatheringFuture<T> extends Future<T> {
 
 /** A plain object last argument: `gather()`'s options. */
 function isOptions(value: unknown): value is GatherOptions {
-  return typeof value === "object" && value !== null && !(value instanceof Future) &&
-    !isGenerator(value) && !isThenable(value) && typeof (value as Future).addDoneCallback !== "function";
+  return typeof value === "object" && value !== null && !(value instanceof Future) && !isAwaitable(value);
 }
 
 /**
@@ -131,23 +132,16 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   let returnExceptions = false;
   if (args.length > 0 && isOptions(args[args.length - 1])) {
     const options = args.pop() as Record<string, unknown>;
-    for (const key of Object.keys(options)) {
-      if (key !== "returnExceptions") throw new TypeError(`gather() got an unknown option ${repr(key)}`);
-    }
+    checkOptionKeys("gather()", options, "returnExceptions");
     returnExceptions = Boolean(options.returnExceptions);
   }
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (!(arg instanceof Future) && !isGenerator(arg) && !isThenable(arg) &&
-      !(typeof arg === "object" && arg !== null && typeof (arg as Future).addDoneCallback === "function")) {
-      const hint = typeof arg === "function" ? " (did you mean to call the generator function?)" : "";
-      throw new TypeError(`gather() expected argument ${i + 1} to be a Future, a coroutine or a Promise, got ${repr(arg)}${hint}`);
-    }
+    // A Future first: the usual argument, told without a property lookup.
+    if (!(args[i] instanceof Future) && !isAwaitable(args[i])) throw notGatherable(i + 1, args[i], Task);
   }
 
   if (args.length === 0) {
-    const loop = getEventLoop();
-    const outer = typeof loop.createFuture === "function" ? loop.createFuture<unknown[]>() : new Future<unknown[]>({ loop });
+    const outer = _newFuture<unknown[]>(getEventLoop());
     outer.setResult([]);
     return outer;
   }

@@ -1,9 +1,10 @@
 // Promise interop: adopting a Promise as a Future.
 import type { AbortSignalLike, LoopLike } from "./events.js";
 import { _asException } from "./errors.js";
+import { _newFuture } from "./ensure-future.js";
 import { Future, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
-import { repr } from "./util.js";
+import { expected } from "./checks.js";
 
 /**
  * A Future of `loop` (default: the running or current loop) settled by `promise`.
@@ -22,9 +23,9 @@ export function wrapPromise<T>(promise: PromiseLike<T>, loop?: LoopLike): Future
   } catch (error) {
     thenThrew = { error };
   }
-  if (thenThrew === null && typeof then !== "function") throw new TypeError(`wrapPromise() expected a Promise or thenable, got ${repr(promise)}`);
+  if (thenThrew === null && typeof then !== "function") throw expected("wrapPromise()", "a Promise or thenable", promise);
   loop ??= getEventLoop();
-  const fut = typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
+  const fut = _newFuture<T>(loop);
   // An EventLoop counts the Promises it waits on, so that runSync can say why it cannot go on.
   const host = loop as { isClosed?: () => boolean; _promisePending?: (delta: 1 | -1) => void };
   const counted = thenThrew === null && typeof host._promisePending === "function";
@@ -60,7 +61,7 @@ export function wrapPromise<T>(promise: PromiseLike<T>, loop?: LoopLike): Future
  * }
  */
 export function toAbortSignal(fut: Future<unknown>): AbortSignalLike {
-  if (!(fut instanceof Future)) throw new TypeError(`toAbortSignal() expected a Future, got ${repr(fut)}`);
+  if (!(fut instanceof Future)) throw expected("toAbortSignal()", "a Future", fut);
   const controller = new AbortController();
   const abortIfCancelled = (f: Future<unknown>) => {
     if (!f.cancelled()) return;

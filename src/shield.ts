@@ -1,7 +1,7 @@
 // shield(): asyncio.shield. Returns a Future at once.
 import type { Awaitable } from "./events.js";
-import { _ensureFuture } from "./ensure-future.js";
-import { Future, _setExceptionAsIs } from "./future.js";
+import { _ensureFuture, _newFuture } from "./ensure-future.js";
+import { type Future, _setExceptionAsIs } from "./future.js";
 
 /**
  * Protects `aw` from cancellation: cancelling the returned future (or the task waiting
@@ -16,8 +16,7 @@ import { Future, _setExceptionAsIs } from "./future.js";
 export function shield<T>(aw: Awaitable<T>): Future<T> {
   const inner = _ensureFuture("shield()", aw);
   if (inner.done()) return inner;
-  const loop = inner.getLoop();
-  const outer = typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
+  const outer = _newFuture<T>(inner.getLoop());
 
   const onInnerDone = (inner: Future<T>): void => {
     if (outer.cancelled()) {

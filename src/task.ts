@@ -6,8 +6,8 @@ import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./e
 import { CancelledError, InvalidStateError, _asException, _classifyThrown } from "./errors.js";
 import { Future, describeError } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
-import { creationSite, isGenerator, isThenable, repr } from "./util.js";
-import { checkLoop } from "./checks.js";
+import { creationSite, isFutureLike, isGenerator, isThenable } from "./util.js";
+import { badYield, checkCoroutine, checkLoop, expected } from "./checks.js";
 import { wrapPromise } from "./promises.js";
 
 /** @internal What an EventLoop offers a Task: one stable slot id for the task's lifetime. */
@@ -71,7 +71,7 @@ export class Task<T = unknown> extends Future<T> {
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const loop = options?.loop ?? _runningLoopOrNull() ?? getEventLoop();
     checkLoop("new Task()", "options.loop", loop);
-    _checkCoroutine("new Task()", coro);
+    checkCoroutine("new Task()", coro, Task);
     super({ loop });
     this.#coro = coro;
     const name = options?.name;
@@ -109,7 +109,7 @@ export class Task<T = unknown> extends Future<T> {
   getStack(options?: { limit?: number }): string[] {
     const limit = options?.limit;
     if (limit !== undefined && limit !== null && typeof limit !== "number") {
-      throw new TypeError(`getStack() expected options.limit to be a number, got ${repr(limit)}`);
+      throw expected("getStack()", "options.limit to be a number", limit);
     }
     if (this.done()) return [];
     const frames: string[] = [];
@@ -303,9 +303,9 @@ export class Task<T = unknown> extends Future<T> {
   #awaited(value: unknown): Future<unknown> {
     if (value instanceof Future || isFutureLike(value)) return value;
     // A coroutine is a bad yield even if it is thenable (sleep() is): yield* was meant.
-    if (isGenerator(value)) throw new TypeError("Task got bad yield: a generator: did you mean yield* instead of yield?");
+    if (isGenerator(value)) throw badYield(value, true);
     if (isThenable(value)) return wrapPromise(value, this.getLoop());
-    throw new TypeError(`Task got bad yield: ${repr(value)}: a task may yield a Future, a Promise or undefined; did you mean yield*?`);
+    throw badYield(value, false);
   }
 
   #finish(): void {
@@ -319,56 +319,13 @@ export class Task<T = unknown> extends Future<T> {
 }
 
 /**
- * Throws a TypeError naming `call` unless `coro` is a coroutine (a generator object), with
- * what to do instead for the usual mistakes: a generator function not called, a Promise
- * or an async function (which cannot be a task), a future or task (already scheduled).
- * @internal
- */
-export function _checkCoroutine(call: string, coro: unknown): void {
-  if (!isGenerator(coro)) throw new TypeError(`${call} expected a generator (a coroutine), got ${_describeNotCoroutine(coro)}`);
-}
-
-/** `coro`, described for an error message about a value that is not a coroutine, with a hint. @internal */
-export function _describeNotCoroutine(coro: unknown): string {
-  if (typeof coro === "function") {
-    const kind = (coro as { constructor?: { name?: string } }).constructor?.name;
-    const name = coro.name || "fn";
-    if (kind === "AsyncFunction" || kind === "AsyncGeneratorFunction") {
-      return `async function ${name}: an async function cannot be driven or cancelled as a task; write it as a ` +
-        `generator function (function*), or wait for its promise with wrapPromise(${name}()) or ensureFuture(${name}())`;
-    }
-    if (kind === "GeneratorFunction") return `${repr(coro)} (did you mean to call the generator function: ${name}()?)`;
-    return `${repr(coro)} (did you mean to call it?)`;
-  }
-  if (coro instanceof Future || isFutureLike(coro)) {
-    const what = coro instanceof Task ? "a Task" : "a Future";
-    return `${repr(coro)}: ${what} is already scheduled: yield* it to wait for it, or pass it to ensureFuture()`;
-  }
-  if (isThenable(coro)) {
-    const advice = "cannot be driven or cancelled as a task; wait for it with wrapPromise(p) or ensureFuture(p), " +
-      "or write the coroutine as a generator function (function*)";
-    if (coro instanceof Promise) return `a Promise: a Promise (what an async function returns) ${advice}`;
-    return `a thenable (${repr(coro)}): a thenable ${advice}`;
-  }
-  return repr(coro);
-}
-
-/** A future from another copy of this library (or a compatible class). @internal */
-function isFutureLike(value: unknown): value is Future<unknown> {
-  return typeof value === "object" && value !== null &&
-    typeof (value as Future).addDoneCallback === "function" &&
-    typeof (value as Future).result === "function" &&
-    typeof (value as Future).getLoop === "function";
-}
-
-/**
  * Wraps `coro` in a Task scheduled on the running loop (asyncio's `create_task`): the
  * same as `getRunningLoop().createTask(coro, options)`.
  * @example
  * function* main() { const t = createTask(worker(), { name: "worker" }); yield* t }
  */
 export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignalLike }): Task<T> {
-  _checkCoroutine("createTask()", coro);
+  checkCoroutine("createTask()", coro, Task);
   const loop = getRunningLoop();
   if (typeof loop.createTask !== "function") throw new Error("createTask(): the running loop has no createTask method");
   return loop.createTask(coro, options) as Task<T>;

@@ -5,8 +5,8 @@ import type { Coroutine } from "./events.js";
 import { CancelledError, ExceptionGroup } from "./errors.js";
 import type { Future } from "./future.js";
 import { _steppingTask, getRunningLoop } from "./running.js";
-import { _checkCoroutine, type Task } from "./task.js";
-import { repr } from "./util.js";
+import { Task } from "./task.js";
+import { checkBody, checkCoroutine } from "./checks.js";
 
 /**
  * A group of tasks that end together; made by `taskGroup()`, which passes it to its body.
@@ -34,7 +34,7 @@ export class TaskGroup {
     if (!this.#entered) throw new Error(`TaskGroup ${this} has not been entered`);
     if (this.#exiting && this.#tasks.size === 0) throw new Error(`TaskGroup ${this} is finished`);
     if (this.#aborting) throw new Error(`TaskGroup ${this} is shutting down`);
-    _checkCoroutine("TaskGroup.createTask()", coro);
+    checkCoroutine("TaskGroup.createTask()", coro, Task);
     const task = getRunningLoop().createTask(coro, { name: options?.name });
     if (task.done()) {
       this.#taskDone(task);
@@ -144,7 +144,7 @@ export class TaskGroup {
  * console.log(a.result(), b.result())
  */
 export function taskGroup<T>(body: (tg: TaskGroup) => Coroutine<T>): Coroutine<T> {
-  if (typeof body !== "function") throw new TypeError(`taskGroup() expected a generator function, got ${repr(body)}`);
+  checkBody("taskGroup()", "a generator function", body, false);
   return runGroup(body);
 }
 

@@ -7,8 +7,8 @@ import type { Coroutine, LoopLike } from "./events.js";
 import { CancelledError, InvalidStateError, TimeoutError } from "./errors.js";
 import { getRunningLoop } from "./running.js";
 import { currentTask, type Task } from "./task.js";
-import { isGenerator, repr } from "./util.js";
-import { checkMs } from "./checks.js";
+import { isGenerator } from "./util.js";
+import { checkBody, checkMs, expected, loopLacks } from "./checks.js";
 
 /**
  * The body of `timeout()`: a generator function that receives the scope (or a coroutine).
@@ -84,7 +84,7 @@ export class Timeout {
     } else if (typeof loop.callLater === "function" && now !== undefined) {
       this.#handle = loop.callLater(when - now, onTimeout);
     } else {
-      throw new TypeError("timeout() needs a loop with time() and callAt() for a deadline");
+      throw loopLacks("timeout()", "time() and callAt() for a deadline");
     }
   }
 
@@ -149,9 +149,7 @@ export function* _runScope<T>(call: string, makeScope: () => Timeout, body: Time
   let result: T;
   try {
     const coro = typeof body === "function" ? body(scope) : body;
-    if (!isGenerator(coro)) {
-      throw new TypeError(`${call} expected the body to return a generator (a coroutine), got ${repr(coro)}`);
-    }
+    if (!isGenerator(coro)) throw expected(call, "the body to return a generator (a coroutine)", coro);
     result = yield* coro;
   } catch (e) {
     scope._exit(true, e);
@@ -159,12 +157,6 @@ export function* _runScope<T>(call: string, makeScope: () => Timeout, body: Time
   }
   scope._exit(false, undefined);
   return result;
-}
-
-function checkBody(call: string, body: unknown): void {
-  if (typeof body !== "function" && !isGenerator(body)) {
-    throw new TypeError(`${call} expected the body to be a generator function, got ${repr(body)}`);
-  }
 }
 
 /**
@@ -182,7 +174,7 @@ function checkBody(call: string, body: unknown): void {
  */
 export function timeout<T>(ms: number | null | undefined, body: TimeoutBody<T>): Coroutine<T> {
   if (ms !== null && ms !== undefined) checkMs("timeout()", "ms", ms);
-  checkBody("timeout()", body);
+  checkBody("timeout()", "the body to be a generator function", body, true);
   return _runScope("timeout()", () => {
     const when = ms === null || ms === undefined ? null : getRunningLoop().time() + ms;
     return new Timeout(when, "timeout(): the deadline passed");
@@ -199,6 +191,6 @@ export function timeout<T>(ms: number | null | undefined, body: TimeoutBody<T>):
  */
 export function timeoutAt<T>(when: number | null | undefined, body: TimeoutBody<T>): Coroutine<T> {
   if (when !== null && when !== undefined) checkMs("timeoutAt()", "when", when);
-  checkBody("timeoutAt()", body);
+  checkBody("timeoutAt()", "the body to be a generator function", body, true);
   return _runScope("timeoutAt()", () => new Timeout(when ?? null, "timeoutAt(): the deadline passed"), body);
 }

@@ -1,3 +1,5 @@
+import type { Future } from "./future.js";
+
 /** A short description of a value for error messages: `42`, `"abc"`, `function foo`, `Object`. @internal */
 export function repr(value: unknown): string {
   switch (typeof value) {
@@ -26,10 +28,35 @@ export function isGenerator(value: unknown): value is Generator {
   );
 }
 
+/** A future of this library or of another copy of it (a compatible class). @internal */
+export function isFutureLike(value: unknown): value is Future<unknown> {
+  return typeof value === "object" && value !== null &&
+    typeof (value as Future).addDoneCallback === "function" &&
+    typeof (value as Future).result === "function" &&
+    typeof (value as Future).getLoop === "function";
+}
+
 /** A Promise or any other thenable. @internal */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === "object" || typeof value === "function") && value !== null &&
     typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/**
+ * What a Task can wait for: a Future (of this or another copy of the library: anything
+ * with `addDoneCallback`), a coroutine, or a Promise or other thenable (a Future is one). @internal
+ */
+export function isAwaitable(value: unknown): boolean {
+  return isGenerator(value) || isThenable(value) ||
+    (typeof value === "object" && value !== null && typeof (value as Future).addDoneCallback === "function");
+}
+
+/** A future with the methods `wait()` uses: addDoneCallback, removeDoneCallback, done. @internal */
+export function isWaitable(value: unknown): value is Future<unknown> {
+  return typeof value === "object" && value !== null &&
+    typeof (value as Future).addDoneCallback === "function" &&
+    typeof (value as Future).removeDoneCallback === "function" &&
+    typeof (value as Future).done === "function";
 }
 
 /**

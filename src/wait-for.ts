@@ -4,19 +4,19 @@
 // is raised.
 import type { Awaitable, Coroutine } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
-import { _checkAwaitable, _ensureFuture } from "./ensure-future.js";
-import { Future } from "./future.js";
+import { _ensureFuture, _newFuture } from "./ensure-future.js";
+import { Future, _resolvePending } from "./future.js";
 import { wrapPromise } from "./promises.js";
 import { getRunningLoop } from "./running.js";
 import { Timeout, _runScope } from "./timeouts.js";
+import { Task } from "./task.js";
 import { isGenerator } from "./util.js";
-import { checkMs } from "./checks.js";
-import { _newFuture, _releaseWaiter } from "./wait.js";
+import { checkAwaitable, checkMs } from "./checks.js";
 
 /** Cancels `fut` and waits until it is done (asyncio's `_cancel_and_wait`). */
 function* cancelAndWait(fut: Future<unknown>): Coroutine<void> {
   const waiter = _newFuture<undefined>(getRunningLoop());
-  const release = (): void => _releaseWaiter(waiter);
+  const release = (): void => _resolvePending(waiter);
   fut.addDoneCallback(release);
   try {
     fut.cancel();
@@ -53,7 +53,7 @@ function* awaitInline<T>(aw: Awaitable<T>): Coroutine<T> {
  * }
  */
 export function waitFor<T>(aw: Awaitable<T>, timeoutMs?: number | null): Coroutine<T> {
-  _checkAwaitable("waitFor()", aw);
+  checkAwaitable("waitFor()", aw, Task);
   if (timeoutMs !== null && timeoutMs !== undefined) checkMs("waitFor()", "timeoutMs", timeoutMs);
   return waitForCoro(aw, timeoutMs ?? null);
 }

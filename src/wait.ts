@@ -2,10 +2,11 @@
 // but addDoneCallback/removeDoneCallback/done/cancelled/exception, and of the loop but
 // createFuture (and callLater for a timeout), so it works on a user's own loop class.
 import type { Coroutine, LoopLike } from "./events.js";
-import { Future } from "./future.js";
+import { _newFuture } from "./ensure-future.js";
+import { Future, _resolvePending } from "./future.js";
 import { getRunningLoop } from "./running.js";
-import { isGenerator, repr } from "./util.js";
-import { checkMs } from "./checks.js";
+import { isGenerator, isWaitable } from "./util.js";
+import { checkIterable, checkMs, checkWaitArgs, loopLacks } from "./checks.js";
 
 /**
  * `wait()` returns when any future finishes or is cancelled.
@@ -33,6 +34,8 @@ export const ALL_COMPLETED = "ALL_COMPLETED";
  */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
+const RETURN_WHEN: readonly ReturnWhen[] = [FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED];
+
 /**
  * Options of `wait()`.
  * @example
@@ -49,24 +52,6 @@ interface TimerLoop extends LoopLike {
   callLater(delayMs: number, cb: (...args: any[]) => unknown, ...args: any[]): { cancel(): void };
 }
 
-/** A future of this library or a compatible one (the only methods wait() uses). */
-function isFutureLike(value: unknown): value is Future<unknown> {
-  return value instanceof Future || (typeof value === "object" && value !== null &&
-    typeof (value as Future).addDoneCallback === "function" &&
-    typeof (value as Future).removeDoneCallback === "function" &&
-    typeof (value as Future).done === "function");
-}
-
-/** @internal A future of `loop`: `createFuture()` where the loop has one. */
-export function _newFuture<T>(loop: LoopLike): Future<T> {
-  return typeof loop.createFuture === "function" ? loop.createFuture<T>() : new Future<T>({ loop });
-}
-
-/** @internal Sets `waiter`'s result unless it is done: asyncio's `_release_waiter`. */
-export function _releaseWaiter(waiter: Future<unknown>): void {
-  if (!waiter.done()) waiter.setResult(undefined);
-}
-
 /**
  * Waits for futures and tasks; returns `[done, pending]`, two Sets. Nothing is cancelled,
  * not even on the timeout. Pass tasks, not coroutines (as asyncio 3.12): wrap a
@@ -77,24 +62,12 @@ export function _releaseWaiter(waiter: Future<unknown>): void {
  * for (const t of pending) t.cancel()
  */
 export function wait<F extends Future<any>>(aws: Iterable<F>, options?: WaitOptions): Coroutine<[Set<F>, Set<F>]> {
-  if (isFutureLike(aws) || isGenerator(aws)) {
-    throw new TypeError(`wait() expected an iterable of futures, got ${repr(aws)}`);
-  }
-  if (typeof aws !== "object" || aws === null || typeof (aws as Iterable<F>)[Symbol.iterator] !== "function") {
-    throw new TypeError(`wait() expected an iterable of futures, got ${repr(aws)}`);
-  }
+  checkIterable("wait()", aws, isWaitable(aws) || isGenerator(aws));
   const timeout = options?.timeout ?? null;
   if (timeout !== null) checkMs("wait()", "options.timeout", timeout);
   const returnWhen = options?.returnWhen ?? ALL_COMPLETED;
   const fs = new Set(aws);
-  if (fs.size === 0) throw new RangeError("wait() expected a non-empty set of futures, got an empty one");
-  if (returnWhen !== FIRST_COMPLETED && returnWhen !== FIRST_EXCEPTION && returnWhen !== ALL_COMPLETED) {
-    throw new RangeError(`wait() expected options.returnWhen to be FIRST_COMPLETED, FIRST_EXCEPTION or ALL_COMPLETED, got ${repr(returnWhen)}`);
-  }
-  for (const f of fs) {
-    if (isGenerator(f)) throw new TypeError("wait(): passing coroutines is forbidden, use tasks explicitly");
-    if (!isFutureLike(f)) throw new TypeError(`wait() expected futures or tasks, got ${repr(f)}`);
-  }
+  checkWaitArgs(fs, returnWhen, RETURN_WHEN);
   return _wait(fs, timeout, returnWhen);
 }
 
@@ -109,8 +82,8 @@ export function* _wait<F extends Future<any>>(
   let timeoutHandle: { cancel(): void } | null = null;
   if (timeout !== null) {
     const timerLoop = loop as TimerLoop;
-    if (typeof timerLoop.callLater !== "function") throw new TypeError("wait() needs a loop with callLater() for a timeout");
-    timeoutHandle = timerLoop.callLater(timeout, _releaseWaiter, waiter);
+    if (typeof timerLoop.callLater !== "function") throw loopLacks("wait()", "callLater() for a timeout");
+    timeoutHandle = timerLoop.callLater(timeout, _resolvePending, waiter);
   }
   let counter = fs.size;
   const onCompletion = (f: Future<any>): void => {
@@ -118,7 +91,7 @@ export function* _wait<F extends Future<any>>(
     if (counter <= 0 || returnWhen === FIRST_COMPLETED ||
       (returnWhen === FIRST_EXCEPTION && !f.cancelled() && f.exception() !== null)) {
       timeoutHandle?.cancel();
-      _releaseWaiter(waiter);
+      _resolvePending(waiter);
     }
   };
   for (const f of fs) f.addDoneCallback(onCompletion);

@@ -1,8 +1,8 @@
 // TaskGroup: asyncio 3.12's structured concurrency, on both cores, in virtual time.
 import * as assert from "uvu/assert";
-import { CancelledError, ExceptionGroup, sleep, type Coroutine } from "../src/index.js";
+import { CancelledError, ExceptionGroup, sleep, type Coroutine, type EventLoop } from "../src/index.js";
 import { TaskGroup, taskGroup } from "../src/taskgroup.js";
-import { bothCores } from "./helpers.js";
+import { bothCores, caught, runIn } from "./helpers.js";
 
 function* work(log: string[], name: string, ms: number, fail?: Error): Coroutine<string> {
   try {
@@ -16,10 +16,22 @@ function* work(log: string[], name: string, ms: number, fail?: Error): Coroutine
   }
 }
 
+/** Runs a task group of `body` in a task on `loop`; returns what the group threw (null: nothing). */
+function groupError(loop: EventLoop, body: (tg: TaskGroup) => Coroutine<void>): unknown {
+  return runIn(loop, (function* () {
+    try {
+      yield* taskGroup(body);
+      return null;
+    } catch (e) {
+      return e;
+    }
+  })());
+}
+
 bothCores("TaskGroup", (test) => {
   test("waits for every child and returns the body's value", ({ loop }) => {
     const log: string[] = [];
-    const v = loop._runUntilCompleteSync((function* () {
+    const v = runIn(loop, (function* () {
       const r = yield* taskGroup(function* (tg) {
         const a = tg.createTask(work(log, "a", 20), { name: "A" });
         const b = tg.createTask(work(log, "b", 10));
@@ -36,27 +48,20 @@ bothCores("TaskGroup", (test) => {
   test("the first failure cancels the siblings and the body; ExceptionGroup of the failures", ({ loop }) => {
     const log: string[] = [];
     const boom = new RangeError("boom");
-    const caught = loop._runUntilCompleteSync((function* () {
+    const group = groupError(loop, function* (tg) {
+      tg.createTask(work(log, "slow", 100));
+      tg.createTask(work(log, "failing", 10, boom));
       try {
-        yield* taskGroup(function* (tg) {
-          tg.createTask(work(log, "slow", 100));
-          tg.createTask(work(log, "failing", 10, boom));
-          try {
-            yield* sleep(1000);
-          } catch (e) {
-            log.push(`body ${e instanceof CancelledError ? "cancelled" : "failed"} at ${loop.time()}`);
-            throw e;
-          }
-        });
-        return null;
+        yield* sleep(1000);
       } catch (e) {
-        return e;
+        log.push(`body ${e instanceof CancelledError ? "cancelled" : "failed"} at ${loop.time()}`);
+        throw e;
       }
-    })());
-    assert.instance(caught, ExceptionGroup);
-    assert.instance(caught, AggregateError);
-    assert.equal((caught as ExceptionGroup).exceptions, [boom]);
-    assert.is((caught as ExceptionGroup).message, "unhandled errors in a TaskGroup");
+    });
+    assert.instance(group, ExceptionGroup);
+    assert.instance(group, AggregateError);
+    assert.equal((group as ExceptionGroup).exceptions, [boom]);
+    assert.is((group as ExceptionGroup).message, "unhandled errors in a TaskGroup");
     // asyncio's order: the group cancels the siblings first, then the parent (the body).
     assert.equal(log, ["slow cancelled", "body cancelled at 10"]);
   });
@@ -64,7 +69,7 @@ bothCores("TaskGroup", (test) => {
   test("several failures are all in the group; the parent task is not left cancelled", ({ loop }) => {
     const log: string[] = [];
     const e1 = new Error("one"), e2 = new Error("two");
-    const result = loop._runUntilCompleteSync((function* () {
+    const result = runIn(loop, (function* () {
       let group: unknown;
       try {
         yield* taskGroup(function* (tg) {
@@ -89,18 +94,12 @@ bothCores("TaskGroup", (test) => {
   test("an exception in the body cancels the children and joins the group", ({ loop }) => {
     const log: string[] = [];
     const bodyError = new TypeError("body");
-    const caught = loop._runUntilCompleteSync((function* () {
-      try {
-        yield* taskGroup(function* (tg) {
-          tg.createTask(work(log, "child", 100));
-          yield* sleep(5);
-          throw bodyError;
-        });
-      } catch (e) {
-        return e;
-      }
-    })());
-    assert.equal((caught as ExceptionGroup).exceptions, [bodyError]);
+    const group = groupError(loop, function* (tg) {
+      tg.createTask(work(log, "child", 100));
+      yield* sleep(5);
+      throw bodyError;
+    });
+    assert.equal((group as ExceptionGroup).exceptions, [bodyError]);
     assert.equal(log, ["child cancelled"]);
   });
 
@@ -114,19 +113,13 @@ bothCores("TaskGroup", (test) => {
       log.push("not reached");
     })());
     loop.callLater(10, () => parent.cancel("stop"));
-    let caught: unknown;
-    try {
-      loop._runUntilCompleteSync(parent);
-    } catch (e) {
-      caught = e;
-    }
-    assert.instance(caught, CancelledError);
+    assert.instance(caught(() => runIn(loop, parent)), CancelledError);
     assert.ok(parent.cancelled());
     assert.equal(log, ["c1 cancelled", "c2 cancelled"]);
   });
 
   test("TaskGroup.createTask of a Promise or a Task says what to do instead, naming TaskGroup.createTask()", ({ loop }) => {
-    const messages = loop._runUntilCompleteSync(taskGroup(function* (tg) {
+    const messages = runIn<string[]>(loop, taskGroup(function* (tg) {
       const got: string[] = [];
       const child = tg.createTask(sleep(1));
       for (const bad of [Promise.resolve(1), child]) {
@@ -144,7 +137,7 @@ bothCores("TaskGroup", (test) => {
 
   test("createTask after the group finished, or outside a task, throws", ({ loop }) => {
     let kept: TaskGroup | undefined;
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       yield* taskGroup(function* (tg) {
         kept = tg;
       });
@@ -152,7 +145,7 @@ bothCores("TaskGroup", (test) => {
     assert.throws(() => kept!.createTask(sleep(1)), /is finished/);
     assert.throws(() => new TaskGroup().createTask(sleep(1)), /has not been entered/);
     assert.throws(() => new TaskGroup()._enter(), /cannot determine the parent task/);
-    assert.throws(() => loop._runUntilCompleteSync((function* () {
+    assert.throws(() => runIn(loop, (function* () {
       yield* taskGroup(function* (tg) {
         tg.createTask((() => 1) as never);
       });

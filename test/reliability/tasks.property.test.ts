@@ -13,7 +13,7 @@
 import fc from "fast-check";
 import * as assert from "uvu/assert";
 import { CancelledError, Event, Lock, Queue, TimeoutError, sleep, waitFor, type Coroutine, type EventLoop, type Task } from "../../src/index.js";
-import { bothCores } from "../helpers.js";
+import { bothCores, runIn } from "../helpers.js";
 import { fcParams } from "./runs.js";
 
 type Step =
@@ -123,7 +123,7 @@ function runProgram(loop: EventLoop, p: Program): void {
     }
   }
 
-  loop._runUntilCompleteSync(function* (): Coroutine<void> {
+  runIn(loop, function* (): Coroutine<void> {
     tasks = p.tasks.map((steps, i) =>
       loop.createTask(function* (): Coroutine<void> {
         started.add(i);

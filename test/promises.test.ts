@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CancelledError, EventLoop, currentTask, getRunningLoop, run, sleep, wrapPromise, type Coroutine } from "../src/index.js";
 import { toAbortSignal } from "../src/promises.js";
-import { bothCores, caught } from "./helpers.js";
+import { bothCores, caught, runIn } from "./helpers.js";
 
 bothCores("Interop", (test) => {
   test("toAbortSignal(fut) aborts with the CancelledError when the future is cancelled", ({ loop }) => {
@@ -67,7 +67,7 @@ bothCores("Interop", (test) => {
         done++;
       })(), { signal: controller.signal });
     }
-    loop._runUntilCompleteSync(sleep(100));
+    runIn(loop, sleep(100));
     assert.is(done, 100_000);
     assert.is(getEventListeners(controller.signal, "abort").length, 0);
   });
@@ -132,7 +132,7 @@ bothCores("Interop", (test) => {
   test("yield sleep(ms) without the star is a bad yield, thenable or not: a TypeError, no timer, no wait", ({ loop }) => {
     const log: string[] = [];
     const t0 = loop.time();
-    const result = loop._runUntilCompleteSync(function* (): Coroutine<string> {
+    const result = runIn(loop, function* (): Coroutine<string> {
       for (const s of [sleep(100, "v"), sleep(0, "w")]) {
         try {
           const got: unknown = yield s;
