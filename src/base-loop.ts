@@ -1,6 +1,7 @@
 // The event loop proper: a scheduler core (Wasm or TS) that orders handle ids, a slot
-// table that maps ids to callbacks, and a driver that runs the loop in slices on the
-// host's macrotask queue. `_runOnce` is the only place callbacks are called.
+// table that maps ids to callbacks (loop/slot-table.ts), a clock (loop/clock.ts), and a
+// driver that runs the loop in slices on the host's macrotask queue. `_runOnce` is the
+// only place callbacks are called.
 //
 //   callSoon ─► slot table (fn, arg, state, generation) ─► id ─► core.push (no call into Wasm)
 //   callLater ─► slot ─► core.timerAdd(id, when)
@@ -8,55 +9,24 @@
 import { acquireCore, releaseCore, type SchedulerCore } from "./core/index.js";
 import { hostDriver } from "./drivers/index.js";
 import { MAX_SLEEP_MS, type HostDriver } from "./drivers/types.js";
-import type { AbortSignalLike, Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory } from "./events.js";
+import type { Awaitable, Coroutine, CreateTaskOptions, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory, _Resource } from "./events.js";
 import { _ensureFuture } from "./ensure-future.js";
 import { Future, _reportUnretrieved, describeError, type Waiter } from "./future.js";
 import { Handle, TimerHandle } from "./handles.js";
 import { Task, _checkCoroutine, _forgetTasks } from "./task.js";
 import { _runningLoopOrNull, _setLoopFactory, _setRunningLoop } from "./running.js";
-import { describeObject, repr } from "./util.js";
-import { checkFunction, checkMs, checkOptions, loopClosed } from "./checks.js";
-
-// Slot states.
-const FREE = 0;
-/** A one-shot callback in the ready ring. */
-const QUEUED = 1;
-/** A one-shot callback in the timer heap. */
-const TIMER = 2;
-/** Cancelled while in the ready ring: skipped and freed when reached. */
-const CANCELLED = 3;
-/** Cancelled while in the heap: freed when the core releases the id. */
-const ZOMBIE = 4;
-/** A task's stable slot, not scheduled. */
-const TASK = 5;
-/** A task's stable slot, in the ready ring. */
-const TASK_QUEUED = 6;
-
-// How a one-shot slot calls its function.
-const CALL0 = 0, CALL1 = 1, CALLN = 2;
+import { _linkSignal } from "./abort.js";
+import { RealClock, VirtualClock, YIELD, type Clock } from "./loop/clock.js";
+import { CALL0, CALL1, CANCELLED, QUEUED, SlotTable, TASK, TASK_QUEUED, TIMER, ZOMBIE, type Callback } from "./loop/slot-table.js";
+import { describeObject } from "./util.js";
+import { checkContext, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, loopClosed } from "./checks.js";
 
 /** Longest run of loop iterations before yielding to the host's I/O and promise callbacks. */
 const SLICE_MS = 4;
 /** asyncio's slow_callback_duration, in ms. */
 const SLOW_CALLBACK_MS = 100;
-const FIRST_SLOTS = 1024;
-// Callbacks and arguments live in chunks of 4,096 slots: growing adds a chunk instead of
-// copying one large array, and chunks sit in V8's ordinary pages, which it reuses, where a
-// large array takes fresh memory on every growth (page faults dominated a burst of 1M).
-const CHUNK_BITS = 12;
-const CHUNK_MASK = (1 << CHUNK_BITS) - 1;
-
-/**
- * The typed arrays of the last closed loop's slot table, for the next loop: growing them
- * again would take fresh memory, which is costly on VMs (the Wasm cores are pooled alike).
- */
-interface SlotArrays {
-  state: Uint8Array<ArrayBuffer>;
-  kind: Uint8Array<ArrayBuffer>;
-  gen: Uint32Array<ArrayBuffer>;
-  free: Uint32Array<ArrayBuffer>;
-}
-let spareSlots: SlotArrays | null = null;
+/** What the drive loop returns when the loop was stopped. */
+const STOPPED = 0;
 
 /**
  * The loops inside runForever() (or runUntilComplete()). Between two iterations no loop is
@@ -69,53 +39,22 @@ const runningLoops = new Set<EventLoop>();
 export function _runningLoops(): ReadonlySet<EventLoop> {
   return runningLoops;
 }
-/** Slot tables up to this size are kept for reuse (10 bytes a slot). */
-const MAX_SPARE_SLOTS = 1 << 21;
-
-// The tables of every closed loop.
-const NO_BYTES = new Uint8Array(0);
-const NO_WORDS = new Uint32Array(0);
-/** A slot's last generation: released at it, the slot is retired rather than wrap to 0. */
-const LAST_GENERATION = 0xffffffff;
-
-function checkContext(call: string, context: unknown): void {
-  if (typeof context !== "object" || context === null) throw new TypeError(`${call} expected a context object, got ${repr(context)}`);
-}
 
 /** The empty core every closed loop points at (never run: a closed loop schedules nothing). */
 let closedCore: SchedulerCore | null = null;
 
-/**
- * A chunk of the callback table starts empty: ids are handed out in order, so each new one
- * appends to its chunk (which stays a packed array), and a loop that schedules little
- * holds little (a full chunk up front was 64 KB a loop, and made creating loops slow once
- * many were alive).
- */
-function newChunk<T>(): (T | undefined)[] {
-  return [];
+/** What wasyncio/testing inspects of a loop. @internal */
+export interface _LoopParts {
+  slots: SlotTable;
+  core: SchedulerCore;
+  coreKind: "wasm" | "js";
+  closed: boolean;
 }
+let partsOf: (loop: EventLoop) => _LoopParts;
 
-type Callback = (...args: any[]) => unknown;
-
-/**
- * @internal Something told if it is still open when its loop closes: a server or a
- * transport (it warns, as asyncio's ResourceWarning), an awaited sleep (it rejects).
- */
-export interface _Resource {
-  _loopClosed(): void;
-}
-
-/**
- * Options of `loop.createTask()`.
- * @example
- * const options: CreateTaskOptions = { name: "fetcher", signal: AbortSignal.timeout(5000) }
- * const task = loop.createTask(fetchAll(), options)
- */
-export interface CreateTaskOptions {
-  /** The task's name (default `Task-N`). */
-  name?: string;
-  /** Cancels the task when aborted, with the signal's reason as the message. */
-  signal?: AbortSignalLike;
+/** @internal A loop's slot table and core, for wasyncio/testing's inspector (not members of the loop). */
+export function _loopParts(loop: EventLoop): _LoopParts {
+  return partsOf(loop);
 }
 
 /**
@@ -134,31 +73,14 @@ export class EventLoop {
   /** The kind of core the loop ran on, kept when close() gives the core back. */
   #coreKind: "wasm" | "js" | undefined = undefined;
   #host: HostDriver;
-  readonly #virtual: boolean;
-  #vnow = 0;
-  // The slot table: one entry per live id; ids are recycled with a new generation.
-  #fns: (Callback | undefined)[][] = [newChunk()];
-  #args: unknown[][] = [newChunk()];
-  #state = new Uint8Array(FIRST_SLOTS);
-  #kind = new Uint8Array(FIRST_SLOTS);
-  // A generation never wraps: a slot released at LAST_GENERATION is retired, never reused.
-  // Wrapping to 0 after 2^32 reuses (minutes of a busy loop, whose LIFO free list reuses
-  // one slot over and over) let a stale handle cancel the slot's new occupant. Retiring
-  // costs 10 bytes per 2^32 callbacks; doubles (exact to 2^53) cost 5-15% on callSoon.
-  #gen = new Uint32Array(FIRST_SLOTS);
-  #free = new Uint32Array(FIRST_SLOTS);
-  #freeTop = 0;
-  /** Slots retired at their last generation. */
-  #retired = 0;
-  #nextId = 0;
+  readonly #clock: Clock;
+  #slots = new SlotTable();
   // Running state.
   #running = false;
   #stopping = false;
   #closed = false;
   #waiting = false;
   #sliceQueued = false;
-  /** Virtual clock: the host has had a turn since the loop last ran anything. */
-  #hostTurnSinceWork = false;
   #sleepToken: unknown = undefined;
   #stopped: (() => void) | null = null;
   #failed: ((e: unknown) => void) | null = null;
@@ -178,24 +100,16 @@ export class EventLoop {
    * const loop = new EventLoop({ clock: "virtual", debug: true })
    */
   constructor(options?: LoopOptions) {
-    checkOptions("new EventLoop()", options);
-    const clock = options?.clock ?? "real";
-    if (clock !== "real" && clock !== "virtual") {
-      throw new RangeError(`new EventLoop() expected options.clock to be "real" or "virtual", got ${repr(clock)}`);
-    }
-    const core = options?.core;
-    if (core !== undefined && core !== "wasm" && core !== "js") {
-      throw new RangeError(`new EventLoop() expected options.core to be "wasm" or "js", got ${repr(core)}`);
-    }
-    this.#virtual = clock === "virtual";
-    this.#debug = Boolean(options?.debug);
-    this.#slowCallbackMs = options?.slowCallbackMs === undefined ? SLOW_CALLBACK_MS : checkMs("new EventLoop()", "options.slowCallbackMs", options.slowCallbackMs);
+    const checked = checkLoopOptions("new EventLoop()", options);
+    this.#debug = Boolean(checked.debug);
+    this.#slowCallbackMs = checked.slowCallbackMs ?? SLOW_CALLBACK_MS;
     this.#host = hostDriver();
-    this.#core = acquireCore(core, this.#onRelease);
-    if (spareSlots !== null) {
-      ({ state: this.#state, kind: this.#kind, gen: this.#gen, free: this.#free } = spareSlots);
-      spareSlots = null;
-    }
+    this.#clock = checked.clock === "virtual" ? new VirtualClock() : new RealClock(this.#host);
+    this.#core = acquireCore(checked.core, this.#onRelease);
+  }
+
+  static {
+    partsOf = (loop) => ({ slots: loop.#slots, core: loop.#core, coreKind: loop.#coreKind ?? loop.#core.kind, closed: loop.#closed });
   }
 
   // ---- callbacks ------------------------------------------------------------------
@@ -209,11 +123,12 @@ export class EventLoop {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     checkFunction("callSoon()", callback);
     this.#checkClosed("callSoon()");
-    const id = this.#allocArgs(callback as Callback, args);
-    this.#state[id] = QUEUED;
+    const slots = this.#slots;
+    const id = slots.allocArgs(callback as Callback, args);
+    slots.state[id] = QUEUED;
     this.#push(id);
     // Not kept by the loop: a handle the caller drops dies young, which is most of them.
-    return new Handle(callback as Callback, this, id, this.#gen[id]);
+    return new Handle(callback as Callback, this, id, slots.gen[id]);
   }
 
   /**
@@ -247,16 +162,16 @@ export class EventLoop {
    * const t0 = loop.time(); yield* sleep(100); loop.time() - t0 >= 100 // true
    */
   time(): number {
-    return this.#virtual ? this.#vnow : this.#host.now();
+    return this.#clock.now();
   }
 
   #timer(call: string, when: number, callback: Callback, args: unknown[]): TimerHandle {
     this.#checkClosed(call);
-    const id = this.#allocArgs(callback, args);
-    this.#state[id] = TIMER;
+    const id = this.#slots.allocArgs(callback, args);
+    this.#slots.state[id] = TIMER;
     this.#timerAdd(id, when);
     if (this.#waiting) this.#wake();
-    return new TimerHandle(when, callback, this, id, this.#gen[id]);
+    return new TimerHandle(when, callback, this, id, this.#slots.gen[id]);
   }
 
   // ---- futures and tasks ----------------------------------------------------------
@@ -289,7 +204,7 @@ export class EventLoop {
       task = this.#taskFactory(this, coro, { name }) as Task<T>;
       if (name !== undefined && typeof task.setName === "function") task.setName(name);
     }
-    if (signal !== undefined) linkSignal(task, signal);
+    if (signal !== undefined) _linkSignal(task, signal);
     return task;
   }
 
@@ -299,9 +214,7 @@ export class EventLoop {
    * loop.setTaskFactory((loop, coro, opts) => new TracedTask(coro, { loop, ...opts }))
    */
   setTaskFactory(factory: TaskFactory<EventLoop> | null): void {
-    if (factory !== null && typeof factory !== "function") {
-      throw new TypeError(`setTaskFactory() expected a function or null, got ${repr(factory)}`);
-    }
+    checkFunctionOrNull("setTaskFactory()", factory);
     this.#taskFactory = factory;
   }
 
@@ -414,18 +327,7 @@ export class EventLoop {
     this.#coreKind = this.#core.kind;
     releaseCore(this.#core);
     this.#core = (closedCore ??= acquireCore("js", () => {}));
-    this.#fns = [];
-    this.#args = [];
-    if (this.#state.length <= MAX_SPARE_SLOTS && (spareSlots === null || spareSlots.state.length < this.#state.length)) {
-      this.#state.fill(FREE, 0, this.#nextId);
-      // This loop's handles can no longer cancel anything (it is closed): generations start
-      // over in the next loop, and the slots retired here are usable again.
-      if (this.#retired !== 0) this.#gen.fill(0, 0, this.#nextId);
-      spareSlots = { state: this.#state, kind: this.#kind, gen: this.#gen, free: this.#free };
-    }
-    this.#state = this.#kind = NO_BYTES;
-    this.#gen = this.#free = NO_WORDS;
-    this.#freeTop = this.#nextId = this.#retired = 0;
+    this.#slots.dispose();
   }
 
   /**
@@ -439,7 +341,7 @@ export class EventLoop {
     const staged = core.pending();
     const n = core.tick(this.time());
     // Ids past the staged ones came out of the timer heap: they are in the ring now.
-    const state = this.#state;
+    const state = this.#slots.state;
     for (let i = staged; i < n; i++) {
       const id = core.batchAt(i);
       if (state[id] === TIMER) state[id] = QUEUED;
@@ -454,19 +356,19 @@ export class EventLoop {
   }
 
   #run(id: number): void {
-    const st = this.#state[id];
+    const slots = this.#slots;
+    const st = slots.state[id];
     if (st === TASK_QUEUED) {
-      this.#state[id] = TASK;
-      const task = this.#args[id >>> CHUNK_BITS][id & CHUNK_MASK] as Task<any>;
+      slots.state[id] = TASK;
+      const task = slots.arg(id) as Task<any>;
       try {
         task._run();
       } catch (e) {
         this.#reportCallbackError(e, new Handle(task._run, null));
       }
     } else if (st === QUEUED) {
-      const c = id >>> CHUNK_BITS, i = id & CHUNK_MASK;
-      const fn = this.#fns[c][i]!, arg = this.#args[c][i], kind = this.#kind[id];
-      this.#release(id);
+      const fn = slots.fn(id)!, arg = slots.arg(id), kind = slots.kind[id];
+      slots.release(id);
       try {
         if (kind === CALL1) fn(arg);
         else if (kind === CALL0) fn();
@@ -475,14 +377,14 @@ export class EventLoop {
         this.#reportCallbackError(e, new Handle(fn, null));
       }
     } else if (st === CANCELLED) {
-      this.#release(id);
+      slots.release(id);
     }
   }
 
   /** Debug mode: the same, timing each callback and warning about slow ones. */
   #runTimed(id: number): void {
-    const c = id >>> CHUNK_BITS, i = id & CHUNK_MASK;
-    const what = this.#state[id] === TASK_QUEUED ? this.#args[c][i] : new Handle(this.#fns[c][i] ?? (() => {}), null);
+    const slots = this.#slots;
+    const what = slots.state[id] === TASK_QUEUED ? slots.arg(id) : new Handle(slots.fn(id) ?? (() => {}), null);
     const t0 = this.#host.now();
     this.#run(id);
     const ms = this.#host.now() - t0;
@@ -517,35 +419,18 @@ export class EventLoop {
       this.#sleepToken = undefined;
     }
     if (!this.#running) return;
-    const host = this.#host;
-    const end = host.now() + SLICE_MS;
     const prev = _setRunningLoop(this);
     try {
-      for (;;) {
-        if (!this.#stopping && this.#core.pending() === 0) {
-          const delay = this.#idle();
-          if (delay < 0) {
-            this.#queueSlice();
-            return;
-          }
-          if (delay > 0) {
-            // Nothing to do until the next timer, or until something is scheduled from
-            // outside (a promise settling, I/O): callSoon and callLater wake us.
-            this.#waiting = true;
-            if (delay !== Infinity) this.#sleepToken = host.sleep(this.#slice, Math.min(Math.ceil(delay), MAX_SLEEP_MS));
-            return;
-          }
-        }
-        this._runOnce();
-        this.#hostTurnSinceWork = false;
-        if (this.#stopping) {
-          this.#finish(null);
-          return;
-        }
-        if (host.now() >= end) {
-          this.#queueSlice();
-          return;
-        }
+      const wait = this.#drive(false, Infinity);
+      if (wait === STOPPED) {
+        this.#finish(null);
+      } else if (wait === YIELD) {
+        this.#queueSlice();
+      } else {
+        // Nothing to do until the next timer, or until something is scheduled from
+        // outside (a promise settling, I/O): callSoon and callLater wake us.
+        this.#waiting = true;
+        if (wait !== Infinity) this.#sleepToken = this.#host.sleep(this.#slice, Math.min(Math.ceil(wait), MAX_SLEEP_MS));
       }
     } catch (e) {
       this.#finish(e);
@@ -555,22 +440,24 @@ export class EventLoop {
   };
 
   /**
-   * Milliseconds until the next timer (Infinity: none). The virtual clock jumps instead,
-   * but only after one turn of the host with nothing to do (-1: yield first), so promises
-   * that are already settling are not overtaken by a jump of time.
+   * The one drive loop, for slices on the host (`sync` false) and for runSync and advance
+   * (`sync`: the clock jumps at once, never past `horizon`). Runs iterations until the loop
+   * stops (STOPPED), the slice is over (YIELD), or nothing is ready: then returns how
+   * long to wait for the next timer (Infinity: there is none).
    */
-  #idle(): number {
-    const next = this.#core.timerNext();
-    if (next === Infinity) return Infinity;
-    const now = this.time();
-    if (next <= now) return 0;
-    if (!this.#virtual) return next - now;
-    if (!this.#hostTurnSinceWork) {
-      this.#hostTurnSinceWork = true;
-      return -1;
+  #drive(sync: boolean, horizon: number): number {
+    const core = this.#core, clock = this.#clock, host = this.#host;
+    const end = sync ? Infinity : host.now() + SLICE_MS;
+    for (;;) {
+      if (!this.#stopping && core.pending() === 0) {
+        const wait = clock.untilNext(core.timerNext(), horizon, sync);
+        if (wait !== 0) return wait;
+      }
+      this._runOnce();
+      clock.ran();
+      if (this.#stopping) return STOPPED;
+      if (!sync && host.now() >= end) return YIELD;
     }
-    this.#vnow = next;
-    return 0;
   }
 
   #finish(error: unknown): void {
@@ -598,22 +485,14 @@ export class EventLoop {
   /** @internal runSync's engine: runs `aw` to completion synchronously on the virtual clock. */
   _runUntilCompleteSync<T>(aw: Awaitable<T>): T {
     this.#checkRunnable("runSync()");
-    if (!this.#virtual) throw new Error("runSync() needs a loop with the virtual clock");
+    if (!(this.#clock instanceof VirtualClock)) throw new Error("runSync() needs a loop with the virtual clock");
     const fut = this.#adopt(aw, "runSync()");
     const stop = () => this.stop();
     fut.addDoneCallback(stop);
     this.#running = true;
     const prev = _setRunningLoop(this);
     try {
-      for (;;) {
-        if (!this.#stopping && this.#core.pending() === 0) {
-          const next = this.#core.timerNext();
-          if (next === Infinity) throw this.#deadlock(fut);
-          if (next > this.#vnow) this.#vnow = next;
-        }
-        this._runOnce();
-        if (this.#stopping) break;
-      }
+      if (this.#drive(true, Infinity) !== STOPPED) throw this.#deadlock(fut);
     } finally {
       this.#stopping = false;
       this.#running = false;
@@ -627,20 +506,15 @@ export class EventLoop {
   /** @internal testing.advance: runs everything due within `ms` of virtual time, synchronously. */
   _advance(ms: number): void {
     this.#checkRunnable("advance()");
-    if (!this.#virtual) throw new Error("advance() needs a loop with the virtual clock");
-    const target = this.#vnow + (ms > 0 ? ms : 0);
+    const clock = this.#clock;
+    if (!(clock instanceof VirtualClock)) throw new Error("advance() needs a loop with the virtual clock");
+    const target = clock.now() + (ms > 0 ? ms : 0);
     this.#running = true;
     const prev = _setRunningLoop(this);
     try {
-      for (;;) {
-        if (this.#core.pending() === 0) {
-          const next = this.#core.timerNext();
-          if (next > target) break;
-          if (next > this.#vnow) this.#vnow = next;
-        }
-        this._runOnce();
-      }
-      this.#vnow = target;
+      // stop() does not end an advance: everything due by `target` runs.
+      while (this.#drive(true, target) === STOPPED) this.#stopping = false;
+      clock.set(target);
     } finally {
       this.#stopping = false;
       this.#running = false;
@@ -673,9 +547,7 @@ export class EventLoop {
    * loop.setExceptionHandler((loop, ctx) => log.error(ctx.message, ctx.exception))
    */
   setExceptionHandler(handler: ExceptionHandler<EventLoop> | null): void {
-    if (handler !== null && typeof handler !== "function") {
-      throw new TypeError(`setExceptionHandler() expected a function or null, got ${repr(handler)}`);
-    }
+    checkFunctionOrNull("setExceptionHandler()", handler);
     this.#handler = handler;
   }
 
@@ -743,18 +615,18 @@ export class EventLoop {
   /** @internal Schedules `fn(arg)` with no Handle object (a future's done callbacks). */
   _schedule(fn: (arg: any) => unknown, arg: unknown): void {
     this.#checkClosed("a done callback");
-    const id = this.#alloc(fn, CALL1, arg);
-    this.#state[id] = QUEUED;
+    const id = this.#slots.alloc(fn, CALL1, arg);
+    this.#slots.state[id] = QUEUED;
     this.#push(id);
   }
 
   /** @internal Wakes a task waiting on `fut`: a task of this loop is scheduled by its own id. */
   _scheduleWake(waiter: Waiter, fut: Future<any>): void {
     this.#checkClosed("a task wakeup");
-    const task = waiter as Task<any>;
-    if (task._slot >= 0 && this.#state[task._slot] === TASK && task.getLoop() === this) {
+    const task = waiter as Task<any>, state = this.#slots.state;
+    if (task._slot >= 0 && state[task._slot] === TASK && task.getLoop() === this) {
       task._wakeFut = fut;
-      this.#state[task._slot] = TASK_QUEUED;
+      state[task._slot] = TASK_QUEUED;
       this.#push(task._slot);
     } else {
       this._schedule(waiter._wakeupCallback(), fut);
@@ -767,11 +639,53 @@ export class EventLoop {
    */
   _timer(when: number, fn: (arg: any) => unknown, arg: unknown): number {
     this.#checkClosed("sleep()");
-    const id = this.#alloc(fn, CALL1, arg);
-    this.#state[id] = TIMER;
+    const id = this.#slots.alloc(fn, CALL1, arg);
+    this.#slots.state[id] = TIMER;
     this.#timerAdd(id, when);
     if (this.#waiting) this.#wake();
     return id;
+  }
+
+  /** @internal The generation of slot `id`. */
+  _slotGeneration(id: number): number {
+    return this.#slots.gen[id];
+  }
+
+  /** @internal Handle.cancel(): acts only if the handle's generation is still the slot's. */
+  _cancelSlot(id: number, gen: number): void {
+    const slots = this.#slots;
+    if (this.#closed || id < 0 || slots.gen[id] !== gen) return;
+    const st = slots.state[id];
+    if (st === QUEUED) {
+      slots.state[id] = CANCELLED;
+    } else if (st === TIMER) {
+      slots.state[id] = ZOMBIE;
+      this.#core.timerCancel(id);
+    } else {
+      return;
+    }
+    slots.clear(id);
+  }
+
+  /** @internal A stable slot for a task's lifetime. */
+  _registerTask(task: Task<any>): number {
+    this.#checkClosed("new Task()");
+    const id = this.#slots.alloc(task._run, CALL1, task);
+    this.#slots.state[id] = TASK;
+    return id;
+  }
+
+  /** @internal Schedules a step of the task in `slot`. */
+  _scheduleTask(slot: number): void {
+    this.#checkClosed("a task step");
+    if (this.#slots.state[slot] !== TASK) throw new Error(`internal error: task slot ${slot} scheduled twice`);
+    this.#slots.state[slot] = TASK_QUEUED;
+    this.#push(slot);
+  }
+
+  /** @internal Frees a finished task's slot. */
+  _releaseTask(slot: number): void {
+    if (!this.#closed) this.#slots.release(slot);
   }
 
   /** @internal Tracks an open server or transport, to be reported if still open at close(). */
@@ -784,80 +698,13 @@ export class EventLoop {
     this.#resources?.delete(resource);
   }
 
-  /** @internal The generation of slot `id`. */
-  _slotGeneration(id: number): number {
-    return this.#gen[id];
-  }
-
-  /** @internal Test hook: sets slot `id`'s generation, as if it had been reused that many more times. */
-  _setSlotGeneration(id: number, gen: number): void {
-    this.#gen[id] = gen;
-  }
-
-  /** @internal A stable slot for a task's lifetime. */
-  _registerTask(task: Task<any>): number {
-    this.#checkClosed("new Task()");
-    const id = this.#alloc(task._run, CALL1, task);
-    this.#state[id] = TASK;
-    return id;
-  }
-
-  /** @internal Schedules a step of the task in `slot`. */
-  _scheduleTask(slot: number): void {
-    this.#checkClosed("a task step");
-    if (this.#state[slot] !== TASK) throw new Error(`internal error: task slot ${slot} scheduled twice`);
-    this.#state[slot] = TASK_QUEUED;
-    this.#push(slot);
-  }
-
-  /** @internal Frees a finished task's slot. */
-  _releaseTask(slot: number): void {
-    if (!this.#closed) this.#release(slot);
-  }
-
-  /** @internal Handle.cancel(): acts only if the handle's generation is still the slot's. */
-  _cancelSlot(id: number, gen: number): void {
-    if (this.#closed || id < 0 || this.#gen[id] !== gen) return;
-    const st = this.#state[id];
-    if (st === QUEUED) {
-      this.#state[id] = CANCELLED;
-    } else if (st === TIMER) {
-      this.#state[id] = ZOMBIE;
-      this.#core.timerCancel(id);
-    } else {
-      return;
-    }
-    this.#fns[id >>> CHUNK_BITS][id & CHUNK_MASK] = undefined;
-    this.#args[id >>> CHUNK_BITS][id & CHUNK_MASK] = undefined;
-  }
-
-  /** @internal Ids in use: callbacks and timers not yet run or released, and live tasks. */
-  _liveIds(): number {
-    return this.#nextId - this.#freeTop - this.#retired;
-  }
-
-  /** @internal Size of the slot table (it only grows when more ids are live at once). */
-  _slotCapacity(): number {
-    return this.#state.length;
-  }
-
-  /** @internal The scheduler core's kind and timer records held (cancelled included). */
-  _coreInfo(): { kind: "wasm" | "js"; timers: number } {
-    return { kind: this.#coreKind ?? this.#core.kind, timers: this.#closed ? 0 : this.#core.timerCount() };
-  }
-
-  /** @internal The core itself, for its tests. */
-  _core(): SchedulerCore {
-    return this.#core;
-  }
-
   #push(id: number): void {
     try {
       this.#core.push(id);
     } catch (e) {
       // The core could not grow its ring and is as it was: so is the slot table.
-      if (this.#state[id] === TASK_QUEUED) this.#state[id] = TASK;
-      else this.#release(id);
+      if (this.#slots.state[id] === TASK_QUEUED) this.#slots.state[id] = TASK;
+      else this.#slots.release(id);
       throw e;
     }
     if (this.#waiting) this.#wake();
@@ -868,118 +715,20 @@ export class EventLoop {
     try {
       this.#core.timerAdd(id, when);
     } catch (e) {
-      this.#release(id);
+      this.#slots.release(id);
       throw e;
-    }
-  }
-
-  #allocArgs(fn: Callback, args: unknown[]): number {
-    const n = args.length;
-    return n === 0 ? this.#alloc(fn, CALL0, undefined) : n === 1 ? this.#alloc(fn, CALL1, args[0]) : this.#alloc(fn, CALLN, args);
-  }
-
-  #alloc(fn: Callback, kind: number, arg: unknown): number {
-    let id: number;
-    if (this.#freeTop > 0) {
-      id = this.#free[--this.#freeTop];
-    } else {
-      id = this.#nextId++;
-      if (id === this.#state.length) this.#growSlots();
-    }
-    const c = id >>> CHUNK_BITS, i = id & CHUNK_MASK;
-    if (c === this.#fns.length) {
-      this.#fns.push(newChunk());
-      this.#args.push(newChunk());
-    }
-    this.#fns[c][i] = fn;
-    this.#kind[id] = kind;
-    this.#args[c][i] = arg;
-    return id;
-  }
-
-  #release(id: number): void {
-    this.#fns[id >>> CHUNK_BITS][id & CHUNK_MASK] = undefined;
-    this.#args[id >>> CHUNK_BITS][id & CHUNK_MASK] = undefined;
-    this.#state[id] = FREE;
-    const gen = this.#gen;
-    if (gen[id] !== LAST_GENERATION) {
-      gen[id]++;
-      this.#free[this.#freeTop++] = id;
-    } else {
-      this.#retired++;
     }
   }
 
   /** The core dropped a cancelled timer's record: its id may be reused now. */
   #onRelease = (id: number): void => {
-    if (this.#state[id] === ZOMBIE) this.#release(id);
+    if (this.#slots.state[id] === ZOMBIE) this.#slots.release(id);
   };
-
-  #growSlots(): void {
-    const size = this.#state.length, cap = size * 2;
-    const state = new Uint8Array(cap), kind = new Uint8Array(cap), gen = new Uint32Array(cap), free = new Uint32Array(cap);
-    state.set(this.#state);
-    kind.set(this.#kind);
-    gen.set(this.#gen);
-    free.set(this.#free);
-    this.#state = state;
-    this.#kind = kind;
-    this.#gen = gen;
-    this.#free = free;
-  }
 }
 
 function describeContextValue(value: unknown): string {
   if (value instanceof Error) return describeError(value);
   return describeObject(value);
-}
-
-function abortMessage(signal: AbortSignal): string | undefined {
-  const reason: unknown = signal.reason;
-  if (reason === undefined) return undefined;
-  return reason instanceof Error ? reason.message : String(reason);
-}
-
-/** createTask's `signal`: abort cancels the task; the listener goes when the task ends. */
-function checkSignal(signal: AbortSignal): void {
-  if (typeof signal !== "object" || signal === null || typeof signal.addEventListener !== "function" || typeof signal.aborted !== "boolean") {
-    throw new TypeError(`createTask() expected options.signal to be an AbortSignal, got ${repr(signal)}`);
-  }
-}
-
-/**
- * The tasks each signal cancels. One listener per signal, whatever the number of tasks:
- * EventTarget removes a listener by searching its list, so one listener per task made
- * 100,000 tasks on one signal quadratic.
- */
-const tasksBySignal = new WeakMap<AbortSignal, Set<Task<any>>>();
-
-function linkSignal(task: Task<any>, signal: AbortSignal): void {
-  if (signal.aborted) {
-    task.cancel(abortMessage(signal));
-    return;
-  }
-  let tasks = tasksBySignal.get(signal);
-  if (tasks === undefined) {
-    const linked = (tasks = new Set());
-    tasksBySignal.set(signal, linked);
-    const onAbort = () => {
-      tasksBySignal.delete(signal);
-      const message = abortMessage(signal);
-      for (const t of linked) t.cancel(message);
-      linked.clear();
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-    // The listener goes with the last task: kept on the set so the last one can remove it.
-    (linked as Set<Task<any>> & { _onAbort?: () => void })._onAbort = onAbort;
-  }
-  tasks.add(task);
-  const linked = tasks as Set<Task<any>> & { _onAbort?: () => void };
-  task.addDoneCallback(() => {
-    if (!linked.delete(task) || linked.size !== 0) return;
-    tasksBySignal.delete(signal);
-    signal.removeEventListener("abort", linked._onAbort!);
-  });
 }
 
 /**

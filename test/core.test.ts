@@ -6,6 +6,7 @@ import type { SchedulerCore } from "../src/core/types.js";
 import { WasmCore, wasmModule } from "../src/core/wasm.js";
 import { WASM_BASE64 } from "../src/core/wasm-binary.generated.js";
 import { EventLoop, type Handle } from "../src/index.js";
+import { _setSlotGeneration } from "../src/testing/inspect.js";
 import { CORES, bothCores } from "./helpers.js";
 
 function makeCore(kind: (typeof CORES)[number], released: number[] = []): SchedulerCore {
@@ -217,7 +218,7 @@ bothCores("slot generations", (test) => {
       first = make(() => events.push("zero"));
       runAll(loop);
     } while (first._gen === 2 ** 32 - 1);
-    loop._setSlotGeneration(first._id, 0);
+    _setSlotGeneration(loop, first._id, 0);
     const stale = make(() => events.push("first"));
     assert.is(stale._id, first._id);
     assert.is(stale._gen, 0);
@@ -230,7 +231,7 @@ bothCores("slot generations", (test) => {
     const events: string[] = [];
     const stale = staleHandle(loop, events, (fn) => loop.callSoon(fn));
     // As if the slot had been reused 2^32 - 1 times since.
-    loop._setSlotGeneration(stale._id, 2 ** 32 - 1);
+    _setSlotGeneration(loop, stale._id, 2 ** 32 - 1);
     const last = loop.callSoon(() => events.push("last"));
     assert.is(last._id, stale._id);
     runAll(loop);
@@ -244,7 +245,7 @@ bothCores("slot generations", (test) => {
   test("a stale TimerHandle cannot cancel what reuses its slot after 2^32 reuses", ({ loop }) => {
     const events: string[] = [];
     const stale = staleHandle(loop, events, (fn) => loop.callLater(1, fn));
-    loop._setSlotGeneration(stale._id, 2 ** 32 - 1);
+    _setSlotGeneration(loop, stale._id, 2 ** 32 - 1);
     const last = loop.callLater(1, () => events.push("last"));
     assert.is(last._id, stale._id);
     runAll(loop);

@@ -1,6 +1,7 @@
 // EventLoop: callbacks, timers, handles, running and closing, errors. Virtual clock.
 import * as assert from "uvu/assert";
 import { EventLoop, Handle, TimerHandle, sleep } from "../src/index.js";
+import { loopStats } from "../src/testing/index.js";
 import { bothCores } from "./helpers.js";
 
 bothCores("EventLoop callbacks", (test) => {
@@ -122,17 +123,17 @@ bothCores("EventLoop callbacks", (test) => {
   test("ids are recycled: 2,000,000 handles with no growth of live ids", ({ loop }) => {
     let count = 0;
     const cb = () => count++;
-    const capacity = loop._slotCapacity();
+    const capacity = loopStats(loop).slotCapacity;
     for (let round = 0; round < 2000; round++) {
       for (let i = 0; i < 500; i++) loop.callSoon(cb);
       for (let i = 0; i < 500; i++) loop.callLater(i % 7, cb).cancel();
       loop._runOnce();
-      assert.ok(loop._liveIds() <= 1000);
+      assert.ok(loopStats(loop).liveIds <= 1000);
     }
     loop._runUntilCompleteSync(sleep(10));
     assert.is(count, 1_000_000);
-    assert.is(loop._liveIds(), 0);
-    assert.is(loop._slotCapacity(), capacity);
+    assert.is(loopStats(loop).liveIds, 0);
+    assert.is(loopStats(loop).slotCapacity, capacity);
   });
 
   test("1,000,000 timers: schedule, cancel half, fire the rest in virtual time", ({ loop }) => {
@@ -153,8 +154,8 @@ bothCores("EventLoop callbacks", (test) => {
     loop._runUntilCompleteSync(sleep(100));
     assert.is(fired, 500_000);
     assert.ok(ordered);
-    assert.is(loop._liveIds(), 0);
-    assert.is(loop._coreInfo().timers, 0);
+    assert.is(loopStats(loop).liveIds, 0);
+    assert.is(loopStats(loop).timers, 0);
   });
 });
 

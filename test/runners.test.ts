@@ -6,7 +6,7 @@ import {
   CancelledError, EventLoop, Future, Task, allTasks, ensureFuture, getEventLoop, getRunningLoop,
   newEventLoop, run, runSync, setEventLoop, sleep, wrapPromise, type Coroutine,
 } from "../src/index.js";
-import { advance } from "../src/testing/index.js";
+import { advance, loopStats } from "../src/testing/index.js";
 import { CORES } from "./helpers.js";
 
 for (const core of CORES) {
@@ -19,7 +19,7 @@ for (const core of CORES) {
     }, { core });
     assert.is(v, "main");
     assert.ok(seen!.isClosed());
-    assert.is(seen!._coreInfo().kind, core);
+    assert.is(loopStats(seen!).core, core);
   });
 
   test(`run() - cancels and drains leftover tasks; their finally blocks run [${core}]`, async () => {

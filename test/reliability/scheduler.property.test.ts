@@ -15,6 +15,8 @@ import fc from "fast-check";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { EventLoop } from "../../src/index.js";
+import { loopStats } from "../../src/testing/index.js";
+import { _schedulerCore } from "../../src/testing/inspect.js";
 import { fcParams } from "./runs.js";
 
 type Op =
@@ -204,7 +206,7 @@ function runLoop(p: Program, core: "wasm" | "js"): string[] {
   const errors: unknown[] = [];
   loop.setExceptionHandler((_l, c) => void errors.push(c.exception ?? c.message));
   try {
-    if (p.seqBeforeWrap !== null) loop._core().timerSetSeq(0xffffffff - p.seqBeforeWrap);
+    if (p.seqBeforeWrap !== null) _schedulerCore(loop).timerSetSeq(0xffffffff - p.seqBeforeWrap);
     const it = new Interpreter(loop);
     it.exec(p.ops);
     // Never done: each run ends by stop() or because nothing is left.
@@ -223,8 +225,8 @@ function runLoop(p: Program, core: "wasm" | "js"): string[] {
     never.cancel();
     // Timers that never fire (Infinity) are still held: cancel everything, then every id is free.
     for (const h of it.handles) h.cancel();
-    loop._core().timerNext();
-    assert.is(loop._liveIds(), 0, `[${core}] ids still held at the end`);
+    _schedulerCore(loop).timerNext();
+    assert.is(loopStats(loop).liveIds, 0, `[${core}] ids still held at the end`);
     assert.equal(errors, [], `[${core}] the exception handler was called`);
     return it.log;
   } finally {
