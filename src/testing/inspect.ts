@@ -1,8 +1,9 @@
 // What a test may check of a loop's insides: the ids it holds, its slot table's size, its
-// scheduler core. Read through _loopParts, not members of the loop, so EventLoop's own
+// scheduler core. Read through _loopScheduler, not members of the loop, so EventLoop's own
 // surface is asyncio's.
-import { EventLoop, _loopParts } from "../base-loop.js";
+import { EventLoop, _loopScheduler } from "../base-loop.js";
 import type { SchedulerCore } from "../core/index.js";
+import type { Scheduler } from "../loop/scheduler.js";
 import { expected } from "../checks.js";
 
 /**
@@ -21,9 +22,9 @@ export interface LoopStats {
   timers: number;
 }
 
-function partsOf(call: string, loop: unknown) {
+function schedulerOf(call: string, loop: unknown): Scheduler {
   if (!(loop instanceof EventLoop)) throw expected(call, "an EventLoop", loop);
-  return _loopParts(loop);
+  return _loopScheduler(loop);
 }
 
 /**
@@ -37,16 +38,17 @@ function partsOf(call: string, loop: unknown) {
  * loopStats(loop).liveIds // 0
  */
 export function loopStats(loop: EventLoop): LoopStats {
-  const { slots, core, coreKind, closed } = partsOf("loopStats()", loop);
-  return { liveIds: slots.live(), slotCapacity: slots.state.length, core: coreKind, timers: closed ? 0 : core.timerCount() };
+  const sched = schedulerOf("loopStats()", loop), { slots, core } = sched;
+  // A closed loop's core is the shared empty one: it holds no timers.
+  return { liveIds: slots.live(), slotCapacity: slots.state.length, core: sched.kind(), timers: loop.isClosed() ? 0 : core.timerCount() };
 }
 
 /** @internal The loop's scheduler core, for the core's own tests. */
 export function _schedulerCore(loop: EventLoop): SchedulerCore {
-  return partsOf("_schedulerCore()", loop).core;
+  return schedulerOf("_schedulerCore()", loop).core;
 }
 
 /** @internal Test hook: sets slot `id`'s generation, as if it had been reused that many more times. */
 export function _setSlotGeneration(loop: EventLoop, id: number, gen: number): void {
-  partsOf("_setSlotGeneration()", loop).slots.gen[id] = gen;
+  schedulerOf("_setSlotGeneration()", loop).slots.gen[id] = gen;
 }
