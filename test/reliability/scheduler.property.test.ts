@@ -17,6 +17,7 @@ import * as assert from "uvu/assert";
 import { EventLoop } from "../../src/index.js";
 import { loopStats } from "../../src/testing/index.js";
 import { _schedulerCore } from "../../src/testing/inspect.js";
+import { runIn } from "../helpers.js";
 import { fcParams } from "./runs.js";
 
 type Op =
@@ -213,7 +214,7 @@ function runLoop(p: Program, core: "wasm" | "js"): string[] {
     const never = loop.createFuture<never>();
     for (;;) {
       try {
-        loop._runUntilCompleteSync(never);
+        runIn(loop, never);
       } catch {
         // "stopped before the future completed", or "nothing left that could complete it".
       }

@@ -6,10 +6,10 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { EventLoop } from "../src/index.js";
-import { _poolBytes } from "../src/core/index.js";
-import { _schedulerCore } from "../src/testing/inspect.js";
-import { runChild } from "./host.js";
+import { EventLoop } from "../../src/index.js";
+import { _poolBytes } from "../../src/core/index.js";
+import { _schedulerCore } from "../../src/testing/inspect.js";
+import { runChild } from "../host.js";
 
 const test = suite("core memory");
 
@@ -18,8 +18,8 @@ const test = suite("core memory");
  * (Before the core started at one page, the bugs were reproduced with 300: 524,288 timers.)
  */
 const PAGES = 32;
-const CORE_URL = pathToFileURL(join(import.meta.dirname, "..", "src", "core", "wasm.ts")).href;
-const INSPECT_URL = pathToFileURL(join(import.meta.dirname, "..", "src", "testing", "inspect.ts")).href;
+const CORE_URL = pathToFileURL(join(import.meta.dirname, "..", "..", "src", "core", "wasm.ts")).href;
+const INSPECT_URL = pathToFileURL(join(import.meta.dirname, "..", "..", "src", "testing", "inspect.ts")).href;
 
 // Shared by the scenarios: what they run before and after the failure.
 const PRELUDE = `
