@@ -1,9 +1,6 @@
-// The event loop proper, as asyncio's base_events.py: callbacks, timers, futures and
-// tasks, running, closing, the exception handler. Its parts live in src/loop/: the slot
-// table that maps ids to callbacks and the scheduler core that orders the ids
-// (scheduler.ts, slot-table.ts), the clocks (clock.ts), and the runner that drives
-// iterations in slices on the host or synchronously (runner.ts). `_runOnce` is the only
-// place callbacks are called.
+// The event loop proper, as asyncio's base_events.py. Its parts are in src/loop/: the
+// scheduler (a slot table of callbacks, a core that orders their ids), the clocks, the
+// runner (slices on the host, or synchronous runs). `_runOnce` alone calls callbacks.
 //
 //   callSoon ─► slot table (fn, arg, state, generation) ─► id ─► core.push (no call into Wasm)
 //   callLater ─► slot ─► core.timerAdd(id, when)
