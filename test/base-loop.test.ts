@@ -1,4 +1,5 @@
-// EventLoop: callbacks, timers, handles, running and closing, errors. Virtual clock.
+// EventLoop (src/base-loop.ts): callbacks, timers, handles, debug mode, its repr and its
+// argument errors. Running, clocks, the slot table and the exception handler are in test/loop/.
 import * as assert from "uvu/assert";
 import { EventLoop, Handle, TimerHandle, sleep } from "../src/index.js";
 import { loopStats } from "../src/testing/index.js";
