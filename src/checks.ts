@@ -3,6 +3,7 @@
 // names the public call and the argument, so the user sees which call of theirs was wrong;
 // checks return the checked value so a call site reads `const n = checkCount(call, n)`.
 import { isAwaitable, isFutureLike, isGenerator, isThenable, isWaitable, repr } from "./util.js";
+import type { LoopOptions } from "./events.js";
 
 type ErrorClass = new (message: string) => Error;
 
@@ -175,6 +176,34 @@ export function checkOptions<T extends object>(call: string, options: unknown): 
   if (options === undefined || options === null) return {};
   if (typeof options !== "object") throw expected(call, "options to be an object", options);
   return options as Partial<T>;
+}
+/** Throws unless `fn` is a function or null. @internal */
+export function checkFunctionOrNull(call: string, fn: unknown): void {
+  if (fn !== null && typeof fn !== "function") throw expected(call, "a function or null", fn);
+}
+
+/** Throws unless `context` is an exception handler's context object. @internal */
+export function checkContext(call: string, context: unknown): void {
+  if (typeof context !== "object" || context === null) throw expected(call, "a context object", context);
+}
+
+/** Throws unless `signal` is an AbortSignal (createTask's `signal` option). @internal */
+export function checkSignal(signal: unknown): void {
+  const s = signal as { addEventListener?: unknown; aborted?: unknown } | null;
+  if (typeof s !== "object" || s === null || typeof s.addEventListener !== "function" || typeof s.aborted !== "boolean") {
+    throw expected("createTask()", "options.signal to be an AbortSignal", signal);
+  }
+}
+
+/** `new EventLoop()`'s options, checked: the clock and core named, the slow-callback threshold a number. @internal */
+export function checkLoopOptions(call: string, options: unknown): LoopOptions {
+  const checked = checkOptions<LoopOptions>(call, options);
+  const clock = checked.clock;
+  if (clock !== undefined && clock !== "real" && clock !== "virtual") throw expected(call, 'options.clock to be "real" or "virtual"', clock, RangeError);
+  const core = checked.core;
+  if (core !== undefined && core !== "wasm" && core !== "js") throw expected(call, 'options.core to be "wasm" or "js"', core, RangeError);
+  if (checked.slowCallbackMs !== undefined) checkMs(call, "options.slowCallbackMs", checked.slowCallbackMs);
+  return checked;
 }
 // (end of core)
 

@@ -108,3 +108,24 @@ export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototy
   /** Stops calling `listener`. */
   removeEventListener(type: "abort", listener: () => void): void;
 };
+
+/**
+ * Options of `loop.createTask()`.
+ * @example
+ * const options: CreateTaskOptions = { name: "fetcher", signal: AbortSignal.timeout(5000) }
+ * const task = loop.createTask(fetchAll(), options)
+ */
+export interface CreateTaskOptions {
+  /** The task's name (default `Task-N`). */
+  name?: string;
+  /** Cancels the task when aborted, with the signal's reason as the message. */
+  signal?: AbortSignalLike;
+}
+
+/**
+ * @internal Something told if it is still open when its loop closes: a server or a
+ * transport (it warns, as asyncio's ResourceWarning), an awaited sleep (it rejects).
+ */
+export interface _Resource {
+  _loopClosed(): void;
+}

@@ -1,7 +1,8 @@
 // wasyncio: Python's asyncio for JavaScript and TypeScript. The public API, by concept.
 
 // The loop
-export { EventLoop, newEventLoop, type CreateTaskOptions } from "./base-loop.js";
+export { EventLoop, newEventLoop } from "./base-loop.js";
+export type { CreateTaskOptions } from "./events.js";
 export { Handle, TimerHandle } from "./handles.js";
 export { getRunningLoop, getEventLoop, setEventLoop } from "./running.js";
 export { run, runSync, type Main } from "./runners.js";

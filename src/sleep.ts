@@ -7,7 +7,8 @@
 // instead of resolving at once to the iterator. `then` is a prototype method: it costs
 // `yield* sleep()` nothing, and a Task never takes the object for a promise (a yielded
 // coroutine is a bad yield, thenable or not).
-import { EventLoop, _runningLoops } from "./base-loop.js";
+import { EventLoop } from "./base-loop.js";
+import { _runningLoops } from "./loop/runner.js";
 import type { Coroutine, LoopLike } from "./events.js";
 import { _resolvePending, type Future } from "./future.js";
 import { _runningLoopOrNull, getRunningLoop } from "./running.js";

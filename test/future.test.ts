@@ -1,6 +1,8 @@
 // Future: asyncio's futures.Future semantics, on both cores.
 import * as assert from "uvu/assert";
 import { CancelledError, Future, InvalidStateError, sleep } from "../src/index.js";
+import { loopStats } from "../src/testing/index.js";
+import { _schedulerCore } from "../src/testing/inspect.js";
 import { CORES, bothCores, runIn } from "./helpers.js";
 import { assertUnretrieved } from "./core-fixtures.js";
 import { runChild } from "./host.js";
@@ -155,8 +157,8 @@ bothCores("Future", (test) => {
 
   test("sleep() is lazy: nothing is scheduled until a task runs it; sleep(0) yields exactly once", ({ loop }) => {
     const coro = sleep(1000, "x");
-    assert.is(loop._liveIds(), 0);
-    assert.is(loop._coreInfo().timers, 0);
+    assert.is(loopStats(loop).liveIds, 0);
+    assert.is(loopStats(loop).timers, 0);
     const steps: string[] = [];
     const result = runIn(loop, (function* () {
       const zero = sleep(0, "zero");
@@ -174,8 +176,8 @@ bothCores("Future", (test) => {
     loop.callLater(10, () => task.cancel());
     runIn(loop, sleep(20));
     assert.ok(task.cancelled());
-    loop._core().timerNext();
-    assert.is(loop._liveIds(), 0);
+    _schedulerCore(loop).timerNext();
+    assert.is(loopStats(loop).liveIds, 0);
   });
 
   test("sleep(ms, value) returns value; sleep rejects bad delays by name", ({ loop }) => {

@@ -3,6 +3,8 @@
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { EventLoop, type ExceptionContext, type LoopOptions } from "../src/index.js";
+import { loopStats } from "../src/testing/index.js";
+import { _schedulerCore } from "../src/testing/inspect.js";
 
 export const CORES = ["wasm", "js"] as const;
 export type CoreKind = (typeof CORES)[number];
@@ -55,8 +57,8 @@ export function bothCores(name: string, define: (test: CoreTest, core: CoreKind)
         for (const loop of loops) {
           assert.not.ok(loop.isRunning(), "a loop is still running after the test");
           // Cancelled timers leave the heap lazily; drop those nothing live sits above.
-          if (!loop.isClosed()) loop._core().timerNext();
-          const live = loop.isClosed() ? 0 : loop._liveIds();
+          if (!loop.isClosed()) _schedulerCore(loop).timerNext();
+          const live = loop.isClosed() ? 0 : loopStats(loop).liveIds;
           loop.close();
           if (live !== 0 && !ctx.allowLive) assert.unreachable(`the loop still holds ${live} live ids after the test`);
         }

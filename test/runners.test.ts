@@ -6,8 +6,8 @@ import {
   CancelledError, EventLoop, Future, Task, allTasks, ensureFuture, getEventLoop, getRunningLoop,
   newEventLoop, run, runSync, setEventLoop, sleep, wrapPromise, type Coroutine,
 } from "../src/index.js";
-import { advance } from "../src/testing/index.js";
-import { CORES } from "./helpers.js";
+import { advance, loopStats } from "../src/testing/index.js";
+import { CORES, runIn } from "./helpers.js";
 
 for (const core of CORES) {
   test(`run() - runs main to completion on a new loop and closes it [${core}]`, async () => {
@@ -19,7 +19,7 @@ for (const core of CORES) {
     }, { core });
     assert.is(v, "main");
     assert.ok(seen!.isClosed());
-    assert.is(seen!._coreInfo().kind, core);
+    assert.is(loopStats(seen!).core, core);
   });
 
   test(`run() - cancels and drains leftover tasks; their finally blocks run [${core}]`, async () => {
@@ -172,7 +172,7 @@ test("ensureFuture() - Future as is, coroutine to Task, Promise adopted, others 
   assert.instance(adopted, Future);
   assert.throws(() => ensureFuture(5 as never, loop), /ensureFuture\(\) expected a Future, a generator \(coroutine\) or a Promise, got 5/);
   assert.throws(() => ensureFuture(fut, new EventLoop()), (e: unknown) => e instanceof RangeError);
-  assert.is(loop._runUntilCompleteSync(task), 3);
+  assert.is(runIn(loop, task), 3);
   fut.cancel();
   adopted.cancel();
   loop.close();

@@ -5,6 +5,7 @@ import {
   type Coroutine, type ExceptionContext,
 } from "../src/index.js";
 import { setMaxListeners } from "node:events";
+import { loopStats } from "../src/testing/index.js";
 import { bothCores, caught, runIn } from "./helpers.js";
 import { MiniLoop, assertUnretrieved } from "./core-fixtures.js";
 
@@ -360,7 +361,7 @@ bothCores("Task", (test) => {
     let maxLive = 0;
     while (!tasks.every((t) => t.done())) {
       loop._runOnce();
-      maxLive = Math.max(maxLive, loop._liveIds());
+      maxLive = Math.max(maxLive, loopStats(loop).liveIds);
     }
     assert.is(switches, 100_000);
     assert.ok(maxLive <= 1000, `live ids peaked at ${maxLive}`);

@@ -1,10 +1,10 @@
 // wasyncio/testing: deterministic tests on the virtual clock.
 import { EventLoop } from "../base-loop.js";
 import { getEventLoop } from "../running.js";
-import { repr } from "../util.js";
-import { checkMs } from "../checks.js";
+import { checkMs, expected } from "../checks.js";
 
 export { runSync } from "../runners.js";
+export { loopStats, type LoopStats } from "./inspect.js";
 
 /**
  * Runs `loop` (default: the current loop) synchronously through the next `ms`
@@ -19,6 +19,6 @@ export { runSync } from "../runners.js";
 export function advance(ms: number, loop?: EventLoop): void {
   checkMs("advance()", "ms", ms);
   const target = loop ?? getEventLoop();
-  if (!(target instanceof EventLoop)) throw new TypeError(`advance() expected an EventLoop, got ${repr(target)}`);
+  if (!(target instanceof EventLoop)) throw expected("advance()", "an EventLoop", target);
   target._advance(ms);
 }

@@ -15,6 +15,9 @@ import fc from "fast-check";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { EventLoop } from "../../src/index.js";
+import { loopStats } from "../../src/testing/index.js";
+import { _schedulerCore } from "../../src/testing/inspect.js";
+import { runIn } from "../helpers.js";
 import { fcParams } from "./runs.js";
 
 type Op =
@@ -204,14 +207,14 @@ function runLoop(p: Program, core: "wasm" | "js"): string[] {
   const errors: unknown[] = [];
   loop.setExceptionHandler((_l, c) => void errors.push(c.exception ?? c.message));
   try {
-    if (p.seqBeforeWrap !== null) loop._core().timerSetSeq(0xffffffff - p.seqBeforeWrap);
+    if (p.seqBeforeWrap !== null) _schedulerCore(loop).timerSetSeq(0xffffffff - p.seqBeforeWrap);
     const it = new Interpreter(loop);
     it.exec(p.ops);
     // Never done: each run ends by stop() or because nothing is left.
     const never = loop.createFuture<never>();
     for (;;) {
       try {
-        loop._runUntilCompleteSync(never);
+        runIn(loop, never);
       } catch {
         // "stopped before the future completed", or "nothing left that could complete it".
       }
@@ -223,8 +226,8 @@ function runLoop(p: Program, core: "wasm" | "js"): string[] {
     never.cancel();
     // Timers that never fire (Infinity) are still held: cancel everything, then every id is free.
     for (const h of it.handles) h.cancel();
-    loop._core().timerNext();
-    assert.is(loop._liveIds(), 0, `[${core}] ids still held at the end`);
+    _schedulerCore(loop).timerNext();
+    assert.is(loopStats(loop).liveIds, 0, `[${core}] ids still held at the end`);
     assert.equal(errors, [], `[${core}] the exception handler was called`);
     return it.log;
   } finally {

@@ -90,6 +90,7 @@ row("new EventLoop()", "a bad core", RangeError, '"gpu"', () => new EventLoop({ 
 row("new EventLoop()", "a NaN slowCallbackMs", RangeError, "NaN", () => new EventLoop({ slowCallbackMs: NaN }));
 row("newEventLoop()", "non-object options", TypeError, "42", () => newEventLoop(42 as never));
 row("setEventLoop()", "a non-loop", TypeError, "42", () => setEventLoop(42 as never));
+row("loopStats()", "a non-loop", TypeError, "42", () => testing.loopStats(42 as never));
 
 // ---- futures and tasks ------------------------------------------------------------
 row("new Future()", "a non-loop", TypeError, "options.loop", () => new Future({ loop: 42 as never }));

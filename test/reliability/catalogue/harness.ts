@@ -5,7 +5,7 @@
 // word); and afterwards the loop must still run a callback, a timer and a sleep.
 import * as assert from "uvu/assert";
 import { EventLoop, Future, sleep, type Coroutine } from "../../../src/index.js";
-import { bothCores, type CoreKind } from "../../helpers.js";
+import { bothCores, runIn, type CoreKind } from "../../helpers.js";
 
 /** What a row may use: a fresh loop, a closed one, a foreign one, a done future. */
 export interface Env {
@@ -59,7 +59,7 @@ function stillRuns(loop: EventLoop): void {
   const log: string[] = [];
   loop.callSoon(() => log.push("callback"));
   loop.callLater(5, () => log.push("timer"));
-  loop._runUntilCompleteSync(function* () {
+  runIn(loop, function* () {
     yield* sleep(10);
     log.push("sleep");
   }());
@@ -107,7 +107,7 @@ export function runCatalogue(name: string, rows: readonly Row[]): void {
           }
         }
         if (r.where === "task") {
-          ctx.loop._runUntilCompleteSync(inTask());
+          runIn(ctx.loop, inTask());
         } else if (r.where === "real") {
           await real.runUntilComplete(inTask());
         } else {

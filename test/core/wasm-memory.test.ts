@@ -6,9 +6,10 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { EventLoop } from "../src/index.js";
-import { _poolBytes } from "../src/core/index.js";
-import { runChild } from "./host.js";
+import { EventLoop } from "../../src/index.js";
+import { _poolBytes } from "../../src/core/index.js";
+import { _schedulerCore } from "../../src/testing/inspect.js";
+import { runChild } from "../host.js";
 
 const test = suite("core memory");
 
@@ -17,19 +18,21 @@ const test = suite("core memory");
  * (Before the core started at one page, the bugs were reproduced with 300: 524,288 timers.)
  */
 const PAGES = 32;
-const CORE_URL = pathToFileURL(join(import.meta.dirname, "..", "src", "core", "wasm.ts")).href;
+const CORE_URL = pathToFileURL(join(import.meta.dirname, "..", "..", "src", "core", "wasm.ts")).href;
+const INSPECT_URL = pathToFileURL(join(import.meta.dirname, "..", "..", "src", "testing", "inspect.ts")).href;
 
 // Shared by the scenarios: what they run before and after the failure.
 const PRELUDE = `
   import { EventLoop, sleep } from WASYNCIO;
+  import { loopStats, _schedulerCore } from ${JSON.stringify(INSPECT_URL)};
   const loop = new EventLoop({ clock: "virtual", core: "wasm" });
   const noop = () => {};
   const describe = (e: unknown) => e instanceof Error ? { name: e.name, message: e.message } : { name: "none", message: String(e) };
   /** Calls fn until it throws; returns the calls that worked, the error, and the live ids before and after the failed call. */
   function fill(fn: () => void) {
     for (let n = 0; ; n++) {
-      const live = loop._liveIds();
-      try { fn(); } catch (e) { return { n, error: describe(e), liveBefore: live, liveAfter: loop._liveIds() }; }
+      const live = loopStats(loop).liveIds;
+      try { fn(); } catch (e) { return { n, error: describe(e), liveBefore: live, liveAfter: loopStats(loop).liveIds }; }
     }
   }
   /** callSoon, callLater and a sleep, run to the end: what ran, in order. */
@@ -73,12 +76,12 @@ test("timerAdd: a failed callLater keeps no slot, the timers before it stay sche
   const r = scenario<{ add: Failure; timers: number; cancelled: string[]; live: number; events: string[] }>(`
     const handles: ReturnType<typeof loop.callLater>[] = [];
     const add = fill(() => void handles.push(loop.callLater(1000, noop)));
-    const timers = loop._coreInfo().timers;
+    const timers = loopStats(loop).timers;
     // At the limit: cancelling needs no memory.
     const cancelled: string[] = [];
     for (const h of handles) try { h.cancel(); } catch (e) { cancelled.push(String(e)); }
-    loop._core().timerNext();
-    report({ add, timers, cancelled: cancelled.slice(0, 3), live: loop._liveIds(), events: afterwards() });
+    _schedulerCore(loop).timerNext();
+    report({ add, timers, cancelled: cancelled.slice(0, 3), live: loopStats(loop).liveIds, events: afterwards() });
   `);
   assertFailed(r.add, "timerAdd");
   assert.is(r.timers, r.add.n);
@@ -94,7 +97,7 @@ test("readyGrow: a failed callSoon keeps no slot, the callbacks before it all ru
     // The ring is full until its batch has run: one iteration first.
     loop._runOnce();
     const ranFirst = ran;
-    report({ push, ran: ranFirst, events: afterwards(), live: loop._liveIds() });
+    report({ push, ran: ranFirst, events: afterwards(), live: loopStats(loop).liveIds });
   `);
   assertFailed(r.push, "readyGrow");
   assert.is(r.ran, r.push.n);
@@ -112,10 +115,10 @@ test("tick: an iteration whose due timers do not fit the ready ring fails whole;
     // Timers due at once, then a full ready ring: the iteration needs room for both.
     const add = fill(() => void handles.push(loop.callLater(0, () => ranTimers++)));
     const push = fill(() => void loop.callSoon(() => ranSoon++));
-    const live = loop._liveIds();
+    const live = loopStats(loop).liveIds;
     let tick = { name: "none", message: "" };
     try { loop._runOnce(); } catch (e) { tick = describe(e); }
-    const timers = loop._coreInfo().timers, liveAfterTick = loop._liveIds(), ran = [ranSoon, ranTimers];
+    const timers = loopStats(loop).timers, liveAfterTick = loopStats(loop).liveIds, ran = [ranSoon, ranTimers];
     for (const h of handles) h.cancel();
     loop._runOnce();
     const ranAfter = [ranSoon, ranTimers];
@@ -124,7 +127,7 @@ test("tick: an iteration whose due timers do not fit the ready ring fails whole;
     let soon = false;
     loop.callSoon(() => { soon = true; });
     loop._runOnce();
-    report({ add, push, tick, ran, timers, liveAfterTick: liveAfterTick - live, ranAfter, soon, live: loop._liveIds() });
+    report({ add, push, tick, ran, timers, liveAfterTick: liveAfterTick - live, ranAfter, soon, live: loopStats(loop).liveIds });
   `);
   assertFailed(r.add, "timerAdd");
   assertFailed(r.push, "readyGrow");
@@ -186,12 +189,12 @@ test("timerCancel, timerNext and the heap rebuild need no memory: at the limit t
     const n = handles.length, lazy = Math.floor(n * 0.4);
     // The first 40%: flagged only (no rebuild below half); timerNext drops them all in one call.
     for (let i = 0; i < lazy; i++) try { handles[i].cancel(); } catch (e) { errors.push("cancel " + String(e)); }
-    try { loop._core().timerNext(); } catch (e) { errors.push("timerNext " + String(e)); }
-    const timersAfterNext = loop._coreInfo().timers;
+    try { _schedulerCore(loop).timerNext(); } catch (e) { errors.push("timerNext " + String(e)); }
+    const timersAfterNext = loopStats(loop).timers;
     // The rest: past half cancelled, the heap is rebuilt, releasing them in one call.
     for (let i = lazy; i < n; i++) try { handles[i].cancel(); } catch (e) { errors.push("cancel " + String(e)); }
-    try { loop._core().timerNext(); } catch (e) { errors.push("timerNext " + String(e)); }
-    report({ add, errors: errors.slice(0, 3), timersAfterNext: n - lazy - timersAfterNext, live: loop._liveIds(), events: afterwards() });
+    try { _schedulerCore(loop).timerNext(); } catch (e) { errors.push("timerNext " + String(e)); }
+    report({ add, errors: errors.slice(0, 3), timersAfterNext: n - lazy - timersAfterNext, live: loopStats(loop).liveIds, events: afterwards() });
   `);
   assertFailed(r.add, "timerAdd");
   assert.equal(r.errors, []);
@@ -206,7 +209,7 @@ test("a closed loop's core that grew past 1 MiB is not pooled (Wasm memory never
   const before = _poolBytes();
   const loop = new EventLoop({ clock: "virtual", core: "wasm" });
   for (let i = 0; i < 100_000; i++) loop.callLater(1000, () => {});
-  const grown = loop._core().memoryBytes();
+  const grown = _schedulerCore(loop).memoryBytes();
   assert.ok(grown > 2 ** 20, `100,000 timers took only ${grown} bytes`);
   loop.close();
   // Before: the pool kept it, grown (a loop that held 5M timers: 306 MB).
@@ -222,6 +225,7 @@ test("a closed loop's core that grew past 1 MiB is not pooled (Wasm memory never
 test("1,500 live loops take little memory each", () => {
   const { status, stdout, stderr } = runChild(`
     import { EventLoop } from WASYNCIO;
+    import { _schedulerCore } from ${JSON.stringify(INSPECT_URL)};
     const gc = (globalThis as { gc: () => void }).gc;
     gc();
     const m0 = process.memoryUsage();
@@ -230,7 +234,7 @@ test("1,500 live loops take little memory each", () => {
     gc();
     const m1 = process.memoryUsage();
     // Node 26 no longer counts Wasm memories in "external": their sizes, summed.
-    const wasm = loops.reduce((bytes, loop) => bytes + loop._core().memoryBytes(), 0);
+    const wasm = loops.reduce((bytes, loop) => bytes + _schedulerCore(loop).memoryBytes(), 0);
     console.log(JSON.stringify({ rss: m1.rss - m0.rss, external: m1.external - m0.external, wasm }));
     for (const loop of loops) loop.close();
   `);

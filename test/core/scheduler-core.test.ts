@@ -1,12 +1,11 @@
 // The scheduler cores, driven directly: the same suite for the Wasm and the TS core.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { JsCore } from "../src/core/js.js";
-import type { SchedulerCore } from "../src/core/types.js";
-import { WasmCore, wasmModule } from "../src/core/wasm.js";
-import { WASM_BASE64 } from "../src/core/wasm-binary.generated.js";
-import { EventLoop, type Handle } from "../src/index.js";
-import { CORES, bothCores } from "./helpers.js";
+import { JsCore } from "../../src/core/js.js";
+import type { SchedulerCore } from "../../src/core/types.js";
+import { WasmCore, wasmModule } from "../../src/core/wasm.js";
+import { WASM_BASE64 } from "../../src/core/wasm-binary.generated.js";
+import { CORES } from "../helpers.js";
 
 function makeCore(kind: (typeof CORES)[number], released: number[] = []): SchedulerCore {
   const release = (id: number) => void released.push(id);
@@ -202,58 +201,3 @@ for (const kind of CORES) {
 
   test.run();
 }
-
-// Issue 10, bug 2: a handle names its slot by (id, generation). A u32 generation wrapped
-// to 0 after 2^32 reuses of the slot (a few minutes of a busy loop, whose LIFO free list
-// reuses one slot over and over), and a handle from generation 0 then cancelled the slot's
-// new occupant. Now a slot released at its last generation is retired instead.
-bothCores("slot generations", (test) => {
-  /** A handle of generation 0 whose callback has run (so the slot is free, at generation 1). */
-  function staleHandle(loop: EventLoop, events: string[], make: (fn: () => void) => Handle): Handle {
-    // A slot that goes back to the free list (a slot table left by a closed loop may hold
-    // retired slots, at their last generation): the next call takes it again.
-    let first: Handle;
-    do {
-      first = make(() => events.push("zero"));
-      runAll(loop);
-    } while (first._gen === 2 ** 32 - 1);
-    loop._setSlotGeneration(first._id, 0);
-    const stale = make(() => events.push("first"));
-    assert.is(stale._id, first._id);
-    assert.is(stale._gen, 0);
-    runAll(loop);
-    return stale;
-  }
-  const runAll = (loop: EventLoop) => loop._advance(1);
-
-  test("a stale Handle cannot cancel what reuses its slot after 2^32 reuses", ({ loop }) => {
-    const events: string[] = [];
-    const stale = staleHandle(loop, events, (fn) => loop.callSoon(fn));
-    // As if the slot had been reused 2^32 - 1 times since.
-    loop._setSlotGeneration(stale._id, 2 ** 32 - 1);
-    const last = loop.callSoon(() => events.push("last"));
-    assert.is(last._id, stale._id);
-    runAll(loop);
-    const next = loop.callSoon(() => events.push("next"));
-    stale.cancel(); // its callback ran long ago: a no-op
-    last.cancel();
-    runAll(loop);
-    assert.equal(events.filter((e) => e !== "zero"), ["first", "last", "next"]);
-  });
-
-  test("a stale TimerHandle cannot cancel what reuses its slot after 2^32 reuses", ({ loop }) => {
-    const events: string[] = [];
-    const stale = staleHandle(loop, events, (fn) => loop.callLater(1, fn));
-    loop._setSlotGeneration(stale._id, 2 ** 32 - 1);
-    const last = loop.callLater(1, () => events.push("last"));
-    assert.is(last._id, stale._id);
-    runAll(loop);
-    const next = loop.callLater(1, () => events.push("next"));
-    const soon = loop.callSoon(() => events.push("soon"));
-    stale.cancel();
-    last.cancel();
-    runAll(loop);
-    assert.equal(events.filter((e) => e !== "zero"), ["first", "last", "soon", "next"]);
-    assert.not.ok(next.cancelled() || soon.cancelled());
-  });
-});
