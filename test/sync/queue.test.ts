@@ -5,9 +5,10 @@ import * as assert from "uvu/assert";
 import {
   CancelledError, QueueEmpty, QueueFull, QueueShutDown, TimeoutError, gather, sleep, waitFor,
   type Coroutine,
-} from "../src/index.js";
-import { LifoQueue, PriorityQueue, Queue } from "../src/queues.js";
-import { bothCores, caught } from "./helpers.js";
+} from "../../src/index.js";
+import { LifoQueue, Queue } from "../../src/sync/queue.js";
+import { PriorityQueue } from "../../src/sync/priority-queue.js";
+import { bothCores, caught } from "../helpers.js";
 
 
 bothCores("Queue", (test) => {
