@@ -40,29 +40,9 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  /** @internal heapq.heappush: append, then move the item up past every parent it is less than. */
+  /** @internal heapq.heappush: the item goes in at the end, then up. */
   protected override _put(item: T): void {
-    const heap = this.#heap;
-    heap.push(item);
-    const end = heap.length - 1;
-    let pos = end;
-    try {
-      while (pos > 0) {
-        const parentPos = (pos - 1) >> 1;
-        const parent = heap[parentPos];
-        if (!this.#less(item, parent)) break;
-        heap[pos] = parent;
-        pos = parentPos;
-      }
-    } catch (e) {
-      // An unorderable item: undo the moves and leave the queue as it was.
-      const path = [end];
-      while (path[path.length - 1] > pos) path.push((path[path.length - 1] - 1) >> 1);
-      for (let j = path.length - 1; j > 0; j--) heap[path[j]] = heap[path[j - 1]];
-      heap.pop();
-      throw e;
-    }
-    heap[pos] = item;
+    this.#siftUp(this.#heap.length, item);
   }
 
   /** @internal heapq.heappop: the last item replaces the root, goes down to a leaf, then up. */
@@ -81,15 +61,25 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
       pos = child;
       child = 2 * pos + 1;
     }
-    while (pos > 0) {
+    this.#siftUp(pos, last);
+    return top;
+  }
+
+  /**
+   * heapq's _siftdown: puts `item` at `pos` or above it, moving down every parent it is
+   * less than. It compares first and moves after, so an item Python cannot order throws
+   * with the heap as it was (the same comparisons as heapq's, so the same order).
+   */
+  #siftUp(pos: number, item: T): void {
+    const heap = this.#heap;
+    let to = pos;
+    while (to > 0 && this.#less(item, heap[(to - 1) >> 1])) to = (to - 1) >> 1;
+    while (pos > to) {
       const parentPos = (pos - 1) >> 1;
-      const parent = heap[parentPos];
-      if (!this.#less(last, parent)) break;
-      heap[pos] = parent;
+      heap[pos] = heap[parentPos];
       pos = parentPos;
     }
-    heap[pos] = last;
-    return top;
+    heap[pos] = item;
   }
 
   /** @internal */

@@ -6,8 +6,9 @@
 // operation (../operation.ts) whose generator is asyncio's coroutine, retry loop and
 // `except:` branch included. Under `yield*` it runs inside the caller's task, exactly where
 // asyncio's coroutine runs, so wake-ups come in the same order and a cancellation lands
-// where asyncio's lands; awaited or gathered, done callbacks drive it. Its cancel() is a
-// plain Future's (done at once, the item or free slot passed on), as it always was here.
+// where asyncio's lands; awaited or gathered, done callbacks drive it. It is a `plain`
+// operation: its cancel() is a Future's (done at once, a wake-up it got passed on), and a
+// get() woken before anyone iterated it is driven by its callback (see operation.ts).
 //
 // Getters and putters wait in WaitQueues with asyncio's queue discipline: a waiter leaves
 // the line when it is woken (`_wakeup_next`) or gives up.
@@ -152,25 +153,7 @@ export class Queue<T = unknown> {
     }
     if (this.#shutdown) return failed(this.#binding.anyLoop(), this.#shutDownError("put"));
     const loop = this.#binding.getLoopOrCurrent();
-    return new _Operation(loop, this.#put(loop, item), true);
-  }
-
-  /** asyncio's put(): waits in line while the queue is full. */
-  *#put(loop: EventLoop, item: T): Coroutine<void> {
-    const putters = this.#putters;
-    while (this.full()) {
-      if (this.#shutdown) throw this.#shutDownError("put");
-      const putter = putters.append(loop);
-      let woken = false;
-      try {
-        yield putter;
-        woken = true;
-      } finally {
-        if (!woken) this.#giveUp(putters, putter);
-      }
-    }
-    if (this.#shutdown) throw this.#shutDownError("put");
-    this.#add(item);
+    return new _Operation(loop, this.#waitInLine(loop, false, item), true);
   }
 
   /**
@@ -205,24 +188,7 @@ export class Queue<T = unknown> {
     if (this._qsize() > 0) return done(this.#binding.anyLoop(), this.#take());
     if (this.#shutdown) return failed(this.#binding.anyLoop(), this.#shutDownError("get"));
     const loop = this.#binding.getLoopOrCurrent();
-    return new _Operation(loop, this.#get(loop), true);
-  }
-
-  /** asyncio's get(): waits in line while the queue is empty. */
-  *#get(loop: EventLoop): Coroutine<T> {
-    const getters = this.#getters;
-    while (this._qsize() === 0) {
-      if (this.#shutdown) throw this.#shutDownError("get");
-      const getter = getters.append(loop);
-      let woken = false;
-      try {
-        yield getter;
-        woken = true;
-      } finally {
-        if (!woken) this.#giveUp(getters, getter);
-      }
-    }
-    return this.#take();
+    return new _Operation(loop, this.#waitInLine(loop, true), true);
   }
 
   /**
@@ -374,14 +340,36 @@ export class Queue<T = unknown> {
   // ---- waiting ------------------------------------------------------------------------
 
   /**
-   * asyncio's `except:` branch of get()/put(): the waiter leaves the line; a wake-up it got
-   * but will not use (the item, or the free slot, is still there) goes to the next in line.
+   * asyncio's get() and put() from their `while` loop on: waits in line until an item (a
+   * free slot) is there, then takes (adds) it. The generator of their operation.
    */
-  #giveUp(list: WaitQueue<void>, waiter: Future<void>): void {
-    waiter.cancel();
-    list.remove(waiter);
-    const ready = list === this.#getters ? this._qsize() > 0 : !this.full();
-    if (ready && !waiter.cancelled()) list.wakeNext(undefined);
+  *#waitInLine(loop: EventLoop, getting: boolean, item?: T): Coroutine<any> {
+    const line = getting ? this.#getters : this.#putters;
+    while (!this.#canGoOn(getting)) {
+      if (this.#shutdown) throw this.#shutDownError(getting ? "get" : "put");
+      const waiter = line.append(loop);
+      let woken = false;
+      try {
+        yield waiter;
+        woken = true;
+      } finally {
+        if (!woken) {
+          // asyncio's `except:` branch: leave the line; a wake-up this waiter got but will
+          // not use (the item, or the free slot, is still there) goes to the next in line.
+          waiter.cancel();
+          line.remove(waiter);
+          if (!waiter.cancelled() && this.#canGoOn(getting)) line.wakeNext(undefined);
+        }
+      }
+    }
+    if (getting) return this.#take();
+    if (this.#shutdown) throw this.#shutDownError("put");
+    this.#add(item as T);
+  }
+
+  /** Whether a get (`getting`) or a put could go ahead now: an item, or a free slot, is there. */
+  #canGoOn(getting: boolean): boolean {
+    return getting ? this._qsize() > 0 : !this.full();
   }
 
   #shutDownError(call: string): QueueShutDown {
