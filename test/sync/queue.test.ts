@@ -1,6 +1,6 @@
-// Queues: asyncio's Queue, PriorityQueue and LifoQueue (3.13 shutdown), on both cores, in
-// virtual time. The interleaving logs marked "CPython 3.13.0" were recorded by running the
-// same program with asyncio (python3.13, asyncio.run) and are matched event for event.
+// Queue and LifoQueue: asyncio's (3.13 shutdown), on both cores, in virtual time. The
+// interleaving logs marked "CPython 3.13.0" were recorded by running the same program
+// with asyncio (python3.13, asyncio.run) and are matched event for event.
 import * as assert from "uvu/assert";
 import {
   CancelledError, QueueEmpty, QueueFull, QueueShutDown, TimeoutError, gather, sleep, waitFor,
@@ -8,7 +8,7 @@ import {
 } from "../../src/index.js";
 import { LifoQueue, Queue } from "../../src/sync/queue.js";
 import { PriorityQueue } from "../../src/sync/priority-queue.js";
-import { bothCores, caught } from "../helpers.js";
+import { bothCores, caught, runIn } from "../helpers.js";
 
 
 bothCores("Queue", (test) => {
@@ -19,7 +19,7 @@ bothCores("Queue", (test) => {
     assert.is(q.maxsize, 2);
     assert.ok(q.empty());
     assert.not.ok(q.full());
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const p1 = q.put(1);
       assert.ok(p1.done());
       yield* p1;
@@ -81,7 +81,7 @@ bothCores("Queue", (test) => {
     q.getNowait();
     q.getNowait();
     q.taskDone();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const g = q.get();
       assert.is(String(q), "<Queue maxsize=3 _getters[1] tasks=1>");
       q.shutdown();
@@ -99,7 +99,7 @@ bothCores("Queue", (test) => {
     for (let i = 0; i < 4; i++) q.putNowait(i);
     assert.equal([q.getNowait(), q.getNowait(), q.getNowait(), q.getNowait()], [3, 2, 1, 0]);
     const log: string[] = [];
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const ts = ["a", "b"].map((n) => loop.createTask((function* () {
         log.push(`${n} got ${yield* q.get()}`);
       })()));
@@ -110,100 +110,6 @@ bothCores("Queue", (test) => {
     })());
     // Both items are in the stack when the getters run: "a" takes the top one.
     assert.equal(log, ["a got 2", "b got 1"]);
-  });
-
-  // ---- PriorityQueue ordering -------------------------------------------------------------
-
-  test("PriorityQueue: numbers, [priority, value] pairs with ties, strings by code point (CPython 3.13.0)", () => {
-    const q = new PriorityQueue<unknown>();
-    for (const x of [5, 1, 4, 1, 3, 9, 2, 6]) q.putNowait(x);
-    assert.equal(Array.from({ length: q.qsize() }, () => q.getNowait()), [1, 1, 2, 3, 4, 5, 6, 9]);
-    for (const x of [[2, "b"], [1, "z"], [2, "a"], [1, "a"], [0, "q"], [2, "a", 1], [2]]) q.putNowait(x);
-    assert.equal(
-      Array.from({ length: q.qsize() }, () => q.getNowait()),
-      [[0, "q"], [1, "a"], [1, "z"], [2], [2, "a"], [2, "a", 1], [2, "b"]],
-    );
-    for (const x of ["b", "a", "B", "ab", "", "\uffff", "\u{10000}", "é"]) q.putNowait(x);
-    assert.equal(
-      Array.from({ length: q.qsize() }, () => q.getNowait()),
-      ["", "B", "a", "ab", "b", "é", "\uffff", "\u{10000}"],
-    );
-  });
-
-  test("PriorityQueue: numbers, bigints and booleans compare by value; nested arrays; Dates", () => {
-    const q = new PriorityQueue<unknown>();
-    for (const x of [3n, 2.5, true, 0, -1n, false]) q.putNowait(x);
-    // CPython 3.13.0's heapq gives [-1, False, 0, True, 2.5, 3] for the same pushes.
-    assert.equal(Array.from({ length: 6 }, () => q.getNowait()), [-1n, false, 0, true, 2.5, 3n]);
-    for (const x of [[1, [2, "b"]], [1, [2, "a"]], [1, [1, "z"]], [0, [9]]]) q.putNowait(x);
-    assert.equal(Array.from({ length: 4 }, () => q.getNowait()), [[0, [9]], [1, [1, "z"]], [1, [2, "a"]], [1, [2, "b"]]]);
-    const d1 = new Date(2000, 1, 1), d2 = new Date(1999, 1, 1);
-    q.putNowait(d1);
-    q.putNowait(d2);
-    assert.is(q.getNowait(), d2);
-    assert.is(q.getNowait(), d1);
-  });
-
-  test("PriorityQueue: ties keep heapq's order; equal pairs with the same object payload are fine", () => {
-    // Items that compare equal come out in the order heapq's algorithm gives.
-    const q = new PriorityQueue<{ p: number; id: string }>(0, { compare: (a, b) => a.p - b.p });
-    const ids = ["a", "b", "c", "d", "e", "f", "g"];
-    const ps = [1, 1, 0, 1, 0, 1, 1];
-    ids.forEach((id, i) => q.putNowait({ p: ps[i], id }));
-    // CPython 3.13.0's heapq, with the same keys and a __lt__ on p only, pops this order.
-    assert.equal(Array.from({ length: 7 }, () => q.getNowait().id), ["c", "e", "a", "f", "g", "b", "d"]);
-    const shared = { x: 1 };
-    const q2 = new PriorityQueue<[number, object]>();
-    q2.putNowait([1, shared]);
-    q2.putNowait([1, shared]);
-    q2.putNowait([0, {}]);
-    assert.is(q2.getNowait()[0], 0);
-    assert.is(q2.getNowait()[1], shared);
-  });
-
-  test("PriorityQueue: items Python cannot order throw TypeError and leave the queue unchanged", () => {
-    const q = new PriorityQueue<unknown>();
-    q.putNowait(1);
-    q.putNowait(2);
-    q.putNowait(3);
-    const e = caught(() => q.putNowait("x"));
-    assert.instance(e, TypeError);
-    assert.match((e as Error).message, /compare/);
-    assert.is(q.qsize(), 3);
-    assert.is(String(q), "<PriorityQueue maxsize=0 _queue=[1, 2, 3] tasks=3>");
-    assert.throws(() => q.putNowait([1]), (err: unknown) => err instanceof TypeError);
-    assert.throws(() => q.putNowait({}), (err: unknown) => err instanceof TypeError);
-    assert.throws(() => q.putNowait(null), (err: unknown) => err instanceof TypeError);
-    assert.equal([q.getNowait(), q.getNowait(), q.getNowait()], [1, 2, 3]);
-    // A failure high up the heap: the moves made so far are undone.
-    const deep = new PriorityQueue<unknown[]>();
-    for (const x of [[1, "a"], [2, "b"], [3, "c"], [4, "d"]]) deep.putNowait(x);
-    const before = String(deep);
-    assert.throws(() => deep.putNowait([1, 5]), (err: unknown) => err instanceof TypeError);
-    assert.is(String(deep), before);
-    deep.putNowait([0, 0]);
-    assert.equal(Array.from({ length: 5 }, () => deep.getNowait()), [[0, 0], [1, "a"], [2, "b"], [3, "c"], [4, "d"]]);
-    const pairs = new PriorityQueue<[number, object]>();
-    pairs.putNowait([1, {}]);
-    assert.throws(() => pairs.putNowait([1, {}]), (err: unknown) => err instanceof TypeError);
-    assert.is(pairs.qsize(), 1);
-  });
-
-  test("PriorityQueue: blocked getters are served first come, each the smallest item (CPython 3.13.0)", ({ loop }) => {
-    const log: string[] = [];
-    const q = new PriorityQueue<number>();
-    loop._runUntilCompleteSync((function* () {
-      const ts = ["a", "b", "c"].map((n) => loop.createTask((function* () {
-        log.push(`${n} got ${yield* q.get()}`);
-      })()));
-      yield* sleep(0);
-      q.putNowait(3);
-      q.putNowait(1);
-      q.putNowait(2);
-      log.push(`qsize=${q.qsize()}`);
-      for (const t of ts) yield* t;
-    })());
-    assert.equal(log, ["qsize=3", "a got 1", "b got 2", "c got 3"]);
   });
 
   // ---- interleavings matched against CPython -----------------------------------------------
@@ -232,7 +138,7 @@ bothCores("Queue", (test) => {
         yield* sleep(0);
       }
     }
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       yield* gather(producer(), consumer("a"), consumer("b"));
     })());
     assert.equal(log, [
@@ -257,7 +163,7 @@ bothCores("Queue", (test) => {
         log.push(`got ${yield* q.get()}`);
       }
     }
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       yield* gather(prod("x"), prod("y"), prod("z"), cons());
     })());
     assert.equal(log, [
@@ -269,7 +175,7 @@ bothCores("Queue", (test) => {
   test("an item taken between a getter's wake-up and its step: the getter waits again, at the back (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const getter = (name: string) => loop.createTask((function* () {
         log.push(`${name} got ${yield* q.get()}`);
       })());
@@ -291,7 +197,7 @@ bothCores("Queue", (test) => {
   test("a getter cancelled after its wake-up passes it on: the item goes to the next getter (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const getter = (name: string) => loop.createTask((function* () {
         try {
           log.push(`${name} got ${yield* q.get()}`);
@@ -315,7 +221,7 @@ bothCores("Queue", (test) => {
   test("a getter cancelled before any wake-up leaves the line; the next put goes to the next getter", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const getter = (name: string) => loop.createTask((function* () {
         try {
           log.push(`${name} got ${yield* q.get()}`);
@@ -340,7 +246,7 @@ bothCores("Queue", (test) => {
     const log: string[] = [];
     const q = new Queue<number>(1);
     q.putNowait(0);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const putter = (name: string, v: number) => loop.createTask((function* () {
         try {
           yield* q.put(v);
@@ -364,7 +270,7 @@ bothCores("Queue", (test) => {
   test("waitFor(q.get()) times out and takes nothing: the item put later is there (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       try {
         yield* waitFor(q.get(), 10);
       } catch (e) {
@@ -381,7 +287,7 @@ bothCores("Queue", (test) => {
     const log: string[] = [];
     const q = new Queue<number>(1);
     q.putNowait(0);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const putter = (name: string, v: number) => loop.createTask((function* () {
         yield* q.put(v);
         log.push(`${name} put ${v} qsize=${q.qsize()}`);
@@ -406,7 +312,7 @@ bothCores("Queue", (test) => {
   test("shutdown() after a getter was woken: it still takes the item, the others fail (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const ts = ["A", "B", "C"].map((name) => loop.createTask((function* () {
         try {
           log.push(`${name} got ${yield* q.get()}`);
@@ -427,7 +333,7 @@ bothCores("Queue", (test) => {
   test("shutdown(true) after a getter was woken: the item is dropped, every getter fails (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const ts = ["A", "B"].map((name) => loop.createTask((function* () {
         try {
           log.push(`${name} got ${yield* q.get()}`);
@@ -451,7 +357,7 @@ bothCores("Queue", (test) => {
     const log: string[] = [];
     const q = new Queue<string>(1);
     q.putNowait("x");
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const p = loop.createTask((function* () {
         try {
           yield* q.put("y");
@@ -508,7 +414,7 @@ bothCores("Queue", (test) => {
       yield* q.join();
       log.push("joined");
     }
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       yield* gather(prod("p", 5, 0), prod("r", 4, 2), cons("c", 5, 1), cons("d", 4, 0), joiner());
     })());
     assert.equal(log, [
@@ -522,7 +428,7 @@ bothCores("Queue", (test) => {
   test("join() waits for taskDone() of every item; two workers (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       function* worker(name: string): Coroutine<void> {
         for (;;) {
           const x = yield* q.get();
@@ -554,7 +460,7 @@ bothCores("Queue", (test) => {
     assert.throws(() => q.taskDone(), (e: unknown) => e instanceof RangeError && e.message === "taskDone() called too many times");
     q.putNowait(1);
     q.getNowait();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const j1 = q.join();
       const j2 = q.join();
       assert.not.ok(j1.done());
@@ -573,7 +479,7 @@ bothCores("Queue", (test) => {
     const q = new Queue<number>();
     q.putNowait(1);
     q.putNowait(2);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const ts = ["j1", "j2", "j3"].map((n) => loop.createTask((function* () {
         yield* q.join();
         log.push(n);
@@ -597,7 +503,7 @@ bothCores("Queue", (test) => {
     const log: string[] = [];
     const q = new Queue<string | number>(1);
     q.putNowait("x");
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       function* putter(name: string, v: number): Coroutine<void> {
         try {
           yield* q.put(v);
@@ -648,7 +554,7 @@ bothCores("Queue", (test) => {
   test("shutdown(true): drains the queue, counts the dropped items as done, releases join(), wakes getters (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       function* joiner(): Coroutine<void> {
         yield* q.join();
         log.push("joined");
@@ -695,7 +601,7 @@ bothCores("Queue", (test) => {
   test("shutdown(true) with items nobody got: join() returns at once; gets and puts fail (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>(2);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       q.putNowait(1);
       q.putNowait(2);
       const p = loop.createTask((function* () {
@@ -744,7 +650,7 @@ bothCores("Queue", (test) => {
   test("get() used as a plain future (gather, yield without *, addDoneCallback) is driven by callbacks", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const all = gather(q.get(), q.get());
       const plain = q.get();
       plain.addDoneCallback((f) => log.push(`callback ${f.result()}`));
@@ -764,7 +670,7 @@ bothCores("Queue", (test) => {
 
   test("a get() future made early and iterated after its wake-up still gets its item", ({ loop }) => {
     const q = new Queue<string>();
-    const v = loop._runUntilCompleteSync((function* () {
+    const v = runIn(loop, (function* () {
       const f = q.get();
       const other = q.get();
       q.putNowait("first");
@@ -781,7 +687,7 @@ bothCores("Queue", (test) => {
   test("get().cancel(): the waiting task sees CancelledError; a wake-up already given passes on", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const f1 = q.get();
       const t1 = loop.createTask((function* () {
         try {
@@ -806,7 +712,7 @@ bothCores("Queue", (test) => {
 
   test("two tasks waiting on the same get() future both get the item", ({ loop }) => {
     const q = new Queue<number>();
-    const r = loop._runUntilCompleteSync((function* () {
+    const r = runIn(loop, (function* () {
       const f = q.get();
       const a = loop.createTask((function* () {
         return yield* f;
@@ -824,7 +730,7 @@ bothCores("Queue", (test) => {
   test("put() futures: a cancelled blocked put leaves its item out", ({ loop }) => {
     const q = new Queue<number>(1);
     q.putNowait(0);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const p1 = q.put(1);
       const p2 = q.put(2);
       assert.not.ok(p1.done());
@@ -839,16 +745,16 @@ bothCores("Queue", (test) => {
   test("a queue is bound to the loop it first waits on", ({ loop, newLoop }) => {
     const q = new Queue<number>();
     const other = newLoop();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       loop.callSoon(() => q.putNowait(1));
       yield* q.get();
     })());
     q.putNowait(2);
     // Done at once: no loop needed, as asyncio.
-    assert.is(other._runUntilCompleteSync((function* () {
+    assert.is(runIn(other, (function* () {
       return yield* q.get();
     })()), 2);
-    const e = caught(() => other._runUntilCompleteSync((function* () {
+    const e = caught(() => runIn(other, (function* () {
       return yield* q.get();
     })()));
     assert.instance(e, Error);
@@ -860,7 +766,7 @@ bothCores("Queue", (test) => {
   test("iter(body): consumes until shutdown; generator bodies run inline; no taskDone() for you", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>(1);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const consumer = loop.createTask(q.iter(function* (x) {
         log.push(`got ${x}`);
         yield* sleep(1);
@@ -882,7 +788,7 @@ bothCores("Queue", (test) => {
     const other = new Queue<number>();
     other.shutdown();
     q.putNowait(1);
-    const e = caught(() => loop._runUntilCompleteSync(q.iter(() => other.putNowait(1))));
+    const e = caught(() => runIn(loop, q.iter(() => other.putNowait(1))));
     assert.instance(e, QueueShutDown);
     assert.match((e as Error).message, /putNowait/);
   });
