@@ -79,7 +79,8 @@ export class _Operation<T> extends Future<T> {
   /**
    * Cancels the operation as cancelling a Task would: `CancelledError` is thrown into its
    * generator at its current wait, which may clean up (a Condition re-acquires its lock)
-   * before the future ends cancelled. Returns false if already done.
+   * before the future ends cancelled. A plain operation ends cancelled at once and cleans
+   * up right away. Returns false if already done.
    */
   override cancel(msg?: string): boolean {
     this._clearLogTraceback();
@@ -225,7 +226,7 @@ export class _Operation<T> extends Future<T> {
     }
   }
 
-  /** A `cancelNow` cancel: the generator runs its cleanup now; the future is already cancelled. */
+  /** A plain operation's cancel: the generator runs its cleanup now; the future is cancelled already. */
   #abandon(msg: string | undefined): void {
     this.#waiting = null;
     try {
