@@ -209,6 +209,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else this.#callbacks.push(waiter);
   }
 
+  /** @internal Takes back an `_addWaiter` registration while the future is pending. */
+  _removeWaiter(waiter: Waiter): void {
+    const cbs = this.#callbacks;
+    if (cbs === null) return;
+    const i = cbs.indexOf(waiter);
+    if (i < 0) return;
+    if (cbs.length === 1) this.#callbacks = null;
+    else cbs.splice(i, 1);
+  }
+
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<T>): number {
     checkFunction("removeDoneCallback()", callback);

@@ -125,6 +125,8 @@ export class _Operation<T> extends Future<T> {
     if (this.done() || this.#inline) return super[Symbol.iterator]();
     if (this.#plain && (this.#detached || this.#waiting?.done() === true)) return super[Symbol.iterator]();
     this.#inline = true;
+    // The task waits on that future itself now: the driven run's wake-up would be a no-op.
+    this.#waiting?._removeWaiter(this);
     return new InlineIterator(this) as unknown as Iterator<Future<T>, T, unknown>;
   }
 

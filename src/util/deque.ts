@@ -32,7 +32,7 @@ export class Deque<T> {
     const item = items[this.#head] as T;
     items[this.#head++] = undefined;
     if (this.#head === items.length) {
-      items.length = 0;
+      this.#items = []; // faster than truncating `items`
       this.#head = 0;
     } else if (this.#head >= COMPACT_AT && this.#head * 2 >= items.length) {
       // Drop the consumed prefix once it is most of the array: amortised O(1).
@@ -52,7 +52,7 @@ export class Deque<T> {
 
   /** Removes every item. */
   clear(): void {
-    this.#items.length = 0;
+    this.#items = [];
     this.#head = 0;
   }
 
