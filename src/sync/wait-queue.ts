@@ -120,43 +120,6 @@ export class WaitQueue<T = true> {
     return false;
   }
 
-  // asyncio's queues keep their getters and putters another way: a waiter leaves the line
-  // the moment it is woken (`_wakeup_next` pops it), or when its coroutine gives up
-  // (`except:` removes it). `append`, `wakeNext`, `wakeAll` and `remove` are that
-  // discipline; a queue uses only these, so its waiters carry no done callback.
-
-  /** Queues a new waiter future of `loop` that stays until woken by `wakeNext`/`wakeAll` or removed. */
-  append(loop: _FutureLoop): Future<T> {
-    const fut = loop.createFuture<T>();
-    this.#waiters.add(fut);
-    return fut;
-  }
-
-  /** Removes `fut` if it is queued (asyncio's `deque.remove`, without the ValueError). */
-  remove(fut: Future<T>): void {
-    this.#waiters.delete(fut);
-  }
-
-  /** asyncio's Queue._wakeup_next: removes waiters from the head until it wakes one not done. */
-  wakeNext(value: T): boolean {
-    for (const fut of this.#waiters) {
-      this.#waiters.delete(fut);
-      if (!fut.done()) {
-        fut.setResult(value);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Removes every waiter, waking those not done, in order (asyncio's Queue.shutdown). */
-  wakeAll(value: T): void {
-    for (const fut of this.#waiters) {
-      this.#waiters.delete(fut);
-      if (!fut.done()) fut.setResult(value);
-    }
-  }
-
   /** Whether every queued waiter was cancelled (true when the queue is empty). */
   allCancelled(): boolean {
     for (const fut of this.#waiters) if (!fut.cancelled()) return false;
