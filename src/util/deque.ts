@@ -31,11 +31,9 @@ export class Deque<T> {
     const items = this.#items;
     const item = items[this.#head] as T;
     items[this.#head++] = undefined;
-    if (this.#head === items.length) {
-      this.#items = []; // faster than truncating `items`
-      this.#head = 0;
-    } else if (this.#head >= COMPACT_AT && this.#head * 2 >= items.length) {
-      // Drop the consumed prefix once it is most of the array: amortised O(1).
+    // Drop the consumed prefix once it is most of the array (all of it, once emptied):
+    // amortised O(1), with no new array each time the deque empties.
+    if (this.#head >= COMPACT_AT && this.#head * 2 >= items.length) {
       items.splice(0, this.#head);
       this.#head = 0;
     }
@@ -52,7 +50,7 @@ export class Deque<T> {
 
   /** Removes every item. */
   clear(): void {
-    this.#items = [];
+    this.#items.length = 0;
     this.#head = 0;
   }
 
