@@ -208,6 +208,47 @@ export function checkLoopOptions(call: string, options: unknown): LoopOptions {
 // (end of core)
 
 // --- Sync primitives and queues ----------------------------------------------------------
+
+/** Throws unless `value` is a number (TypeError) for which `valid` holds (RangeError). */
+function checkNumber(call: string, what: string, value: unknown, valid: (n: number) => boolean): number {
+  if (typeof value !== "number") throw expected(call, what, value);
+  if (!valid(value)) throw expected(call, what, value, RangeError);
+  return value;
+}
+
+/** A Semaphore's initial value: a non-negative integer, 1 if undefined. @internal */
+export function checkSemaphoreValue(call: string, value: unknown): number {
+  if (value === undefined) return 1;
+  return checkNumber(call, "value to be a non-negative integer", value, (n) => Number.isInteger(n) && n >= 0);
+}
+
+/** A Barrier's parties: a positive integer. @internal */
+export function checkParties(call: string, parties: unknown): number {
+  return checkNumber(call, "parties to be a positive integer", parties, (n) => Number.isInteger(n) && n >= 1);
+}
+
+/** A queue's maxsize: an integer or an infinity. @internal */
+export function checkMaxsize(call: string, maxsize: unknown): number {
+  const integral = (n: number): boolean => Number.isInteger(n) || n === Infinity || n === -Infinity;
+  return checkNumber(call, "maxsize to be an integer", maxsize, integral);
+}
+
+/** `Condition.notify(n)`'s n: a number, not NaN (TypeError either way). @internal */
+export function checkNotifyCount(call: string, n: unknown): number {
+  if (typeof n !== "number" || Number.isNaN(n)) throw expected(call, "n to be a number", n);
+  return n;
+}
+
+/** Throws unless `value` has `acquire()` and `release()` (and `locked()` if `lockLike`). @internal */
+export function checkAcquirable(call: string, what: string, value: unknown, lockLike = false): void {
+  const v = value as { acquire?: unknown; release?: unknown; locked?: unknown } | null;
+  if (
+    typeof v !== "object" || v === null || typeof v.acquire !== "function" || typeof v.release !== "function" ||
+    (lockLike && typeof v.locked !== "function")
+  ) {
+    throw expected(call, what, value);
+  }
+}
 // (end of sync primitives and queues)
 
 // --- Stream reader -----------------------------------------------------------------------

@@ -4,7 +4,7 @@ import type { ExceptionContext, LoopLike } from "./events.js";
 import { CancelledError, InvalidStateError } from "./errors.js";
 import { getEventLoop } from "./running.js";
 import { repr } from "./util.js";
-import { checkFunction, checkLoop } from "./checks.js";
+import { checkFunction, checkLoop, expected } from "./checks.js";
 
 const PENDING = 0, CANCELLED = 1, FINISHED = 2;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
@@ -168,7 +168,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state !== PENDING) throw new InvalidStateError(`setException(): ${STATE_NAMES[this.#state]}: ${this}`);
     if (typeof exception === "function") exception = new (exception as new () => unknown)();
     if (exception === undefined || exception === null) {
-      throw new TypeError(`setException() expected an exception, got ${repr(exception)}`);
+      throw expected("setException()", "an exception", exception);
     }
     this._finishWithException(exception);
   }
@@ -207,6 +207,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state !== PENDING) this.#callSoon(waiter);
     else if (this.#callbacks === null) this.#callbacks = [waiter];
     else this.#callbacks.push(waiter);
+  }
+
+  /** @internal Takes back an `_addWaiter` registration while the future is pending. */
+  _removeWaiter(waiter: Waiter): void {
+    const cbs = this.#callbacks;
+    if (cbs === null) return;
+    const i = cbs.indexOf(waiter);
+    if (i < 0) return;
+    if (cbs.length === 1) this.#callbacks = null;
+    else cbs.splice(i, 1);
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */

@@ -33,7 +33,8 @@ export { Barrier } from "./sync/barrier.js";
 export { withLock, withSemaphore, type Acquirable } from "./sync/scoped.js";
 
 // Queues
-export { Queue, PriorityQueue, LifoQueue, type QueueOptions } from "./queues.js";
+export { Queue, LifoQueue, type QueueOptions } from "./sync/queue.js";
+export { PriorityQueue } from "./sync/priority-queue.js";
 
 // Errors
 export {

@@ -14,6 +14,18 @@
 //
 // The generator starts at the call and runs to its first wait, so the method's effects
 // (taking a free lock, queueing as a waiter) happen at once, whoever consumes the future.
+//
+// By default the operation is a Task's equal: cancelling it throws CancelledError in at
+// the generator's next step (so a Condition re-acquires its lock first), and `yield*`
+// runs it inline whenever it is still pending. An operation made `plain` (a queue's get
+// and put) is a plain Future wherever it can be:
+// - cancel() ends it cancelled at once, and runs the generator's cleanup (leave the line,
+//   pass a wake-up on) right away; a task iterating it sees the cancellation next step.
+// - it runs inline only if nothing claimed it first: once someone listens to it as a
+//   future (a done callback, then, a task's plain `yield`), or a wake-up reached it
+//   before any `yield*` did, the done callbacks drive it and `yield*` waits on it as on
+//   any future. (A woken getter an early `yield*` took inline at once would overtake the
+//   tasks already due to run: the queue tests pin the order this keeps.)
 import type { Coroutine, LoopLike } from "./events.js";
 import { CancelledError, _classifyThrown } from "./errors.js";
 import { Future } from "./future.js";
@@ -27,9 +39,17 @@ export class _Operation<T> extends Future<T> {
   #inline = false;
   #mustCancel = false;
   #cancelMsg: string | undefined = undefined;
-  #onWake = (fut: Future<any>): void => {
+  /** A plain operation (see the file comment). */
+  #plain: boolean;
+  /** A plain operation was claimed as a future: the done callbacks drive it. */
+  #detached = false;
+  #wakeupFn: ((fut: Future<any>) => void) | null = null;
+
+  /** @internal The future it waits on is done: the driven run takes its next step. */
+  _wakeup(fut: Future<any>): void {
     if (this.#inline || fut !== this.#waiting) return;
     this.#waiting = null;
+    this.#detached = true;
     let exc: unknown;
     let value: unknown;
     try {
@@ -38,22 +58,38 @@ export class _Operation<T> extends Future<T> {
       exc = e ?? new Error(String(e));
     }
     this.#drive(exc !== undefined, exc !== undefined ? exc : value);
-  };
+  }
 
-  constructor(loop: LoopLike, gen: Coroutine<T>) {
+  /** @internal The wakeup as a callback, for loops without `_scheduleWake` (made once). */
+  _wakeupCallback(): (fut: Future<any>) => void {
+    return (this.#wakeupFn ??= (fut) => this._wakeup(fut));
+  }
+
+  /**
+   * @param plain a plain Future wherever it can be (see the file comment); its
+   *   generator's cleanup (`finally`/`catch`) must not wait. Default: a Task's equal.
+   */
+  constructor(loop: LoopLike, gen: Coroutine<T>, plain = false) {
     super({ loop });
     this.#gen = gen;
+    this.#plain = plain;
     this.#drive(false, undefined);
   }
 
   /**
    * Cancels the operation as cancelling a Task would: `CancelledError` is thrown into its
    * generator at its current wait, which may clean up (a Condition re-acquires its lock)
-   * before the future ends cancelled. Returns false if already done.
+   * before the future ends cancelled. A plain operation ends cancelled at once and cleans
+   * up right away. Returns false if already done.
    */
   override cancel(msg?: string): boolean {
     this._clearLogTraceback();
     if (this.done()) return false;
+    if (this.#plain) {
+      super.cancel(msg);
+      this.#abandon(msg);
+      return true;
+    }
     const waiting = this.#waiting;
     if (waiting !== null && waiting.cancel(msg)) return true;
     this.#mustCancel = true;
@@ -65,10 +101,32 @@ export class _Operation<T> extends Future<T> {
     return `<Future ${this._describe()}>`;
   }
 
+  override addDoneCallback(callback: (future: Future<T>) => unknown): void {
+    if (this.#plain) this.#detached = true;
+    super.addDoneCallback(callback);
+  }
+
+  /** @internal */
+  override _addWaiter(waiter: Parameters<Future<T>["_addWaiter"]>[0]): void {
+    if (this.#plain) this.#detached = true;
+    super._addWaiter(waiter);
+  }
+
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.#plain) this.#detached = true;
+    return super.then(onFulfilled, onRejected);
+  }
+
   /** `yield* op`: runs the operation inside the calling task (see the file comment). */
   override [Symbol.iterator](): Iterator<Future<T>, T, unknown> {
     if (this.done() || this.#inline) return super[Symbol.iterator]();
+    if (this.#plain && (this.#detached || this.#waiting?.done() === true)) return super[Symbol.iterator]();
     this.#inline = true;
+    // The task waits on that future itself now: the driven run's wake-up would be a no-op.
+    this.#waiting?._removeWaiter(this);
     return new InlineIterator(this) as unknown as Iterator<Future<T>, T, unknown>;
   }
 
@@ -87,6 +145,8 @@ export class _Operation<T> extends Future<T> {
 
   /** @internal One inline step: resumes the generator; returns what the task waits on next. */
   _inlineStep(throwing: boolean, arg: unknown): IteratorResult<unknown, T> {
+    // Cancelled at once while the task waited: the task ends with the future's outcome.
+    if (this.done()) return { value: this.result(), done: true };
     this.#waiting = null;
     let r: IteratorResult<unknown, T>;
     try {
@@ -162,8 +222,21 @@ export class _Operation<T> extends Future<T> {
       }
       this.#waiting = fut;
       if (this.#mustCancel && fut.cancel(this.#cancelMsg)) this.#mustCancel = false;
-      fut.addDoneCallback(this.#onWake);
+      // As a Waiter, as a Task registers: no callback closure per operation.
+      fut._addWaiter(this);
       return;
+    }
+  }
+
+  /** A plain operation's cancel: the generator runs its cleanup now; the future is cancelled already. */
+  #abandon(msg: string | undefined): void {
+    this.#waiting = null;
+    try {
+      const r = this.#gen.throw(msg === undefined ? new CancelledError() : new CancelledError(msg));
+      if (r.done !== true) this.#gen.return(undefined as T);
+    } catch {
+      // The CancelledError rethrown, as expected. (Cleanup must not fail: the future is
+      // cancelled already, and nobody waits on the generator.)
     }
   }
 

@@ -25,12 +25,31 @@ function resolveWith<T>([fut, value]: [Future<T>, T]): void {
   if (!fut.done()) fut.setResult(value);
 }
 
+/** What sleep() returns: iterated by `yield*`, and a thenable so that `await` sleeps too. */
+abstract class Sleeping<T> {
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  /** `await sleep(ms, value)`: a Promise of `value` after `ms` on the running loop. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this._awaited().then(onFulfilled, onRejected);
+  }
+
+  /** @internal The sleep as a Promise, for `await`. */
+  protected abstract _awaited(): Promise<T>;
+}
+
 /** What `sleep(0)` returns: yields once (the rest of this loop iteration), with no timer. */
-class Yield<T> {
+class Yield<T> extends Sleeping<T> {
   #value: T;
   #state = NEW;
 
   constructor(value: T) {
+    super();
     this.#value = value;
   }
 
@@ -53,21 +72,14 @@ class Yield<T> {
     return { value: value as T, done: true };
   }
 
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  /** `await sleep(ms, value)`: a Promise of `value` after `ms` on the running loop. */
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return awaited(0, this.#value).then(onFulfilled, onRejected);
+  /** @internal */
+  protected _awaited(): Promise<T> {
+    return awaited(0, this.#value);
   }
 }
 
 /** What `sleep(ms > 0)` returns: waits on a future that a timer resolves. */
-class Sleep<T> {
+class Sleep<T> extends Sleeping<T> {
   #ms: number;
   #value: T;
   #state = NEW;
@@ -79,6 +91,7 @@ class Sleep<T> {
   #handle: { cancel(): void } | null = null;
 
   constructor(ms: number, value: T) {
+    super();
     this.#ms = ms;
     this.#value = value;
   }
@@ -108,16 +121,9 @@ class Sleep<T> {
     return { value: value as T, done: true };
   }
 
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  /** `await sleep(ms, value)`: a Promise of `value` after `ms` on the running loop. */
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return awaited(this.#ms, this.#value).then(onFulfilled, onRejected);
+  /** @internal */
+  protected _awaited(): Promise<T> {
+    return awaited(this.#ms, this.#value);
   }
 
   #start(): Future<T> {

@@ -4,6 +4,7 @@
 // chunks first copies them into one growable store (capacity doubles), so a line that
 // arrives in many small chunks is copied once in all, not once per arrival.
 import { Buffer } from "node:buffer";
+import { Deque } from "../util/deque.js";
 
 const EMPTY = new Uint8Array(0);
 /** A store bigger than this is dropped once emptied rather than kept for reuse. */
@@ -21,9 +22,8 @@ export class ByteQueue {
   #store: Buffer | null = null;
   #start = 0;
   #end = 0;
-  #chunks: Uint8Array[] = [];
-  #head = 0;
-  /** Offset of the first unread byte in #chunks[#head]. */
+  #chunks = new Deque<Uint8Array>();
+  /** Offset of the first unread byte in the first chunk. */
   #off = 0;
 
   push(chunk: Uint8Array): void {
@@ -34,7 +34,7 @@ export class ByteQueue {
   /** Removes and returns the first `n` bytes (0 < n <= size): the chunk itself or a view when it can. */
   take(n: number): Uint8Array {
     if (this.#end === this.#start) {
-      const first = this.#chunks[this.#head];
+      const first = this.#chunks.at(0);
       const off = this.#off;
       const avail = first.length - off;
       if (n === avail) {
@@ -58,7 +58,7 @@ export class ByteQueue {
     const n = this.size;
     if (this.#end > this.#start) out.push(this.take(this.#end - this.#start));
     while (this.size > 0) {
-      const first = this.#chunks[this.#head];
+      const first = this.#chunks.at(0);
       out.push(this.take(first.length - this.#off));
     }
     return n;
@@ -76,8 +76,7 @@ export class ByteQueue {
   }
 
   clear(): void {
-    this.#chunks.length = 0;
-    this.#head = 0;
+    this.#chunks.clear();
     this.#off = 0;
     this.size = 0;
     this.#emptyStore();
@@ -100,11 +99,11 @@ export class ByteQueue {
 
   /** The buffered bytes as one Buffer region [base, end): a single chunk as is, else the store. */
   #contiguous(): [Buffer, number, number] {
-    const pending = this.#chunks.length - this.#head;
+    const pending = this.#chunks.length;
     if (this.#end === this.#start) {
       if (pending === 0) return [Buffer.alloc(0), 0, 0];
       if (pending === 1) {
-        const chunk = this.#chunks[this.#head];
+        const chunk = this.#chunks.at(0);
         return [asBuffer(chunk), this.#off, chunk.length];
       }
     }
@@ -131,14 +130,13 @@ export class ByteQueue {
     }
     const chunks = this.#chunks;
     let end = this.#end;
-    for (let i = this.#head; i < chunks.length; i++) {
-      const c = i === this.#head && this.#off > 0 ? chunks[i].subarray(this.#off) : chunks[i];
+    for (let i = 0; i < chunks.length; i++) {
+      const c = i === 0 && this.#off > 0 ? chunks.at(0).subarray(this.#off) : chunks.at(i);
       store.set(c, end);
       end += c.length;
     }
     this.#end = end;
-    chunks.length = 0;
-    this.#head = 0;
+    chunks.clear();
     this.#off = 0;
   }
 
@@ -154,7 +152,7 @@ export class ByteQueue {
       if (this.#start === this.#end) this.#emptyStore();
     }
     while (pos < n) {
-      const first = this.#chunks[this.#head];
+      const first = this.#chunks.at(0);
       const off = this.#off;
       const k = Math.min(first.length - off, n - pos);
       if (out !== null) out.set(off === 0 && k === first.length ? first : first.subarray(off, off + k), pos);
@@ -166,19 +164,8 @@ export class ByteQueue {
   }
 
   #dropHead(): void {
-    const chunks = this.#chunks;
+    this.#chunks.shift();
     this.#off = 0;
-    if (++this.#head === chunks.length) {
-      chunks.length = 0;
-      this.#head = 0;
-    } else {
-      (chunks as (Uint8Array | undefined)[])[this.#head - 1] = undefined;
-      // Many small chunks read one by one: compact now and then rather than shift each.
-      if (this.#head >= 1024 && this.#head * 2 >= chunks.length) {
-        chunks.splice(0, this.#head);
-        this.#head = 0;
-      }
-    }
   }
 
   #emptyStore(): void {

@@ -4,10 +4,10 @@
 import type { Coroutine } from "../events.js";
 import { BrokenBarrierError } from "../errors.js";
 import type { Future } from "../future.js";
-import { repr } from "../util.js";
 import { Condition } from "./condition.js";
 import { LoopBinding } from "./loop-bound.js";
 import { _Operation } from "../operation.js";
+import { checkParties } from "../checks.js";
 
 type BarrierState = "filling" | "draining" | "resetting" | "broken";
 
@@ -34,13 +34,7 @@ export class Barrier {
    * @param parties how many tasks must wait to trip the barrier (an integer >= 1)
    */
   constructor(parties: number) {
-    if (typeof parties !== "number") {
-      throw new TypeError(`new Barrier() expected parties to be a positive integer, got ${repr(parties)}`);
-    }
-    if (!Number.isInteger(parties) || parties < 1) {
-      throw new RangeError(`new Barrier() expected parties to be a positive integer, got ${repr(parties)}`);
-    }
-    this.#parties = parties;
+    this.#parties = checkParties("new Barrier()", parties);
   }
 
   /** The number of tasks needed to trip the barrier. */

@@ -5,8 +5,7 @@ import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import { CancelledError } from "../errors.js";
 import type { Future } from "../future.js";
-import { repr } from "../util.js";
-import { checkFunction } from "../checks.js";
+import { checkAcquirable, checkFunction, checkNotifyCount } from "../checks.js";
 import { Lock } from "./lock.js";
 import { LoopBinding } from "./loop-bound.js";
 import { _Operation } from "../operation.js";
@@ -52,14 +51,8 @@ export class Condition {
    * @param lock the lock to use (default: a new `Lock`)
    */
   constructor(lock?: LockLike | null) {
-    if (lock === undefined || lock === null) {
-      lock = new Lock();
-    } else if (
-      typeof lock !== "object" || typeof lock.acquire !== "function" ||
-      typeof lock.release !== "function" || typeof lock.locked !== "function"
-    ) {
-      throw new TypeError(`new Condition() expected lock to be a Lock, got ${repr(lock)}`);
-    }
+    if (lock === undefined || lock === null) lock = new Lock();
+    else checkAcquirable("new Condition()", "lock to be a Lock", lock, true);
     this.#lock = lock;
   }
 
@@ -162,9 +155,7 @@ export class Condition {
    * cond.notify()      // inside withLock(cond, ...)
    */
   notify(n: number = 1): void {
-    if (typeof n !== "number" || Number.isNaN(n)) {
-      throw new TypeError(`Condition.notify() expected n to be a number, got ${repr(n)}`);
-    }
+    checkNotifyCount("Condition.notify()", n);
     if (!this.locked()) throw new Error("cannot notify on un-acquired lock");
     this.#waiters.unpark(n, false);
   }

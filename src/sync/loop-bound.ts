@@ -29,6 +29,16 @@ export class LoopBinding {
     return loop;
   }
 
+  /**
+   * As `getLoop()`, and also outside a running loop (an async function resumes in a
+   * microtask, between iterations): then the bound loop, or else the current event loop,
+   * which it binds. What a queue waits on, so `for await (x of q)` works.
+   */
+  getLoopOrCurrent(): EventLoop {
+    if (_runningLoopOrNull() === null) return (this.#loop ??= getEventLoop() as EventLoop);
+    return this.getLoop();
+  }
+
   /** A loop for an operation that may not wait: the running one, without binding. */
   anyLoop(): EventLoop {
     return (_runningLoopOrNull() ?? this.#loop ?? getEventLoop()) as EventLoop;

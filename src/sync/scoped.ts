@@ -3,8 +3,7 @@
 // on a cancellation.
 import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
-import { repr } from "../util.js";
-import { checkFunction } from "../checks.js";
+import { checkAcquirable, checkFunction } from "../checks.js";
 
 /**
  * Anything with `acquire()` (a Future) and `release()`: Lock, Condition, Semaphore, BoundedSemaphore.
@@ -16,15 +15,6 @@ export interface Acquirable {
   acquire(): Future<unknown>;
   /** Gives it back. */
   release(): void;
-}
-
-function checkAcquirable(call: string, what: string, value: unknown): void {
-  if (
-    typeof value !== "object" || value === null ||
-    typeof (value as Acquirable).acquire !== "function" || typeof (value as Acquirable).release !== "function"
-  ) {
-    throw new TypeError(`${call} expected ${what}, got ${repr(value)}`);
-  }
 }
 
 function* scoped<L extends Acquirable, R>(primitive: L, body: (primitive: L) => Coroutine<R>): Coroutine<R> {

@@ -4,19 +4,10 @@
 import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
-import { repr } from "../util.js";
 import { LoopBinding } from "./loop-bound.js";
 import { _Operation } from "../operation.js";
 import { WaitQueue } from "./wait-queue.js";
-
-function checkValue(call: string, value: unknown): number {
-  if (value === undefined) return 1;
-  if (typeof value !== "number") throw new TypeError(`${call} expected value to be a non-negative integer, got ${repr(value)}`);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new RangeError(`${call} expected value to be a non-negative integer, got ${repr(value)}`);
-  }
-  return value;
-}
+import { checkSemaphoreValue } from "../checks.js";
 
 /**
  * A counter of free units (asyncio.Semaphore): `acquire()` takes one, waiting while there
@@ -39,7 +30,7 @@ export class Semaphore {
    *   value throws `RangeError`
    */
   constructor(value: number = 1) {
-    this.#value = checkValue(`new ${new.target.name}()`, value);
+    this.#value = checkSemaphoreValue(`new ${new.target.name}()`, value);
   }
 
   /**

@@ -1,13 +1,14 @@
-// Queues: asyncio's Queue, PriorityQueue and LifoQueue (3.13 shutdown), on both cores, in
-// virtual time. The interleaving logs marked "CPython 3.13.0" were recorded by running the
-// same program with asyncio (python3.13, asyncio.run) and are matched event for event.
+// Queue and LifoQueue: asyncio's (3.13 shutdown), on both cores, in virtual time. The
+// interleaving logs marked "CPython 3.13.0" were recorded by running the same program
+// with asyncio (python3.13, asyncio.run) and are matched event for event.
 import * as assert from "uvu/assert";
 import {
   CancelledError, QueueEmpty, QueueFull, QueueShutDown, TimeoutError, gather, sleep, waitFor,
   type Coroutine,
-} from "../src/index.js";
-import { LifoQueue, PriorityQueue, Queue } from "../src/queues.js";
-import { bothCores, caught } from "./helpers.js";
+} from "../../src/index.js";
+import { LifoQueue, Queue } from "../../src/sync/queue.js";
+import { PriorityQueue } from "../../src/sync/priority-queue.js";
+import { bothCores, caught, runIn } from "../helpers.js";
 
 
 bothCores("Queue", (test) => {
@@ -18,7 +19,7 @@ bothCores("Queue", (test) => {
     assert.is(q.maxsize, 2);
     assert.ok(q.empty());
     assert.not.ok(q.full());
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const p1 = q.put(1);
       assert.ok(p1.done());
       yield* p1;
@@ -80,7 +81,7 @@ bothCores("Queue", (test) => {
     q.getNowait();
     q.getNowait();
     q.taskDone();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const g = q.get();
       assert.is(String(q), "<Queue maxsize=3 _getters[1] tasks=1>");
       q.shutdown();
@@ -98,7 +99,7 @@ bothCores("Queue", (test) => {
     for (let i = 0; i < 4; i++) q.putNowait(i);
     assert.equal([q.getNowait(), q.getNowait(), q.getNowait(), q.getNowait()], [3, 2, 1, 0]);
     const log: string[] = [];
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const ts = ["a", "b"].map((n) => loop.createTask((function* () {
         log.push(`${n} got ${yield* q.get()}`);
       })()));
@@ -109,100 +110,6 @@ bothCores("Queue", (test) => {
     })());
     // Both items are in the stack when the getters run: "a" takes the top one.
     assert.equal(log, ["a got 2", "b got 1"]);
-  });
-
-  // ---- PriorityQueue ordering -------------------------------------------------------------
-
-  test("PriorityQueue: numbers, [priority, value] pairs with ties, strings by code point (CPython 3.13.0)", () => {
-    const q = new PriorityQueue<unknown>();
-    for (const x of [5, 1, 4, 1, 3, 9, 2, 6]) q.putNowait(x);
-    assert.equal(Array.from({ length: q.qsize() }, () => q.getNowait()), [1, 1, 2, 3, 4, 5, 6, 9]);
-    for (const x of [[2, "b"], [1, "z"], [2, "a"], [1, "a"], [0, "q"], [2, "a", 1], [2]]) q.putNowait(x);
-    assert.equal(
-      Array.from({ length: q.qsize() }, () => q.getNowait()),
-      [[0, "q"], [1, "a"], [1, "z"], [2], [2, "a"], [2, "a", 1], [2, "b"]],
-    );
-    for (const x of ["b", "a", "B", "ab", "", "\uffff", "\u{10000}", "é"]) q.putNowait(x);
-    assert.equal(
-      Array.from({ length: q.qsize() }, () => q.getNowait()),
-      ["", "B", "a", "ab", "b", "é", "\uffff", "\u{10000}"],
-    );
-  });
-
-  test("PriorityQueue: numbers, bigints and booleans compare by value; nested arrays; Dates", () => {
-    const q = new PriorityQueue<unknown>();
-    for (const x of [3n, 2.5, true, 0, -1n, false]) q.putNowait(x);
-    // CPython 3.13.0's heapq gives [-1, False, 0, True, 2.5, 3] for the same pushes.
-    assert.equal(Array.from({ length: 6 }, () => q.getNowait()), [-1n, false, 0, true, 2.5, 3n]);
-    for (const x of [[1, [2, "b"]], [1, [2, "a"]], [1, [1, "z"]], [0, [9]]]) q.putNowait(x);
-    assert.equal(Array.from({ length: 4 }, () => q.getNowait()), [[0, [9]], [1, [1, "z"]], [1, [2, "a"]], [1, [2, "b"]]]);
-    const d1 = new Date(2000, 1, 1), d2 = new Date(1999, 1, 1);
-    q.putNowait(d1);
-    q.putNowait(d2);
-    assert.is(q.getNowait(), d2);
-    assert.is(q.getNowait(), d1);
-  });
-
-  test("PriorityQueue: ties keep heapq's order; equal pairs with the same object payload are fine", () => {
-    // Items that compare equal come out in the order heapq's algorithm gives.
-    const q = new PriorityQueue<{ p: number; id: string }>(0, { compare: (a, b) => a.p - b.p });
-    const ids = ["a", "b", "c", "d", "e", "f", "g"];
-    const ps = [1, 1, 0, 1, 0, 1, 1];
-    ids.forEach((id, i) => q.putNowait({ p: ps[i], id }));
-    // CPython 3.13.0's heapq, with the same keys and a __lt__ on p only, pops this order.
-    assert.equal(Array.from({ length: 7 }, () => q.getNowait().id), ["c", "e", "a", "f", "g", "b", "d"]);
-    const shared = { x: 1 };
-    const q2 = new PriorityQueue<[number, object]>();
-    q2.putNowait([1, shared]);
-    q2.putNowait([1, shared]);
-    q2.putNowait([0, {}]);
-    assert.is(q2.getNowait()[0], 0);
-    assert.is(q2.getNowait()[1], shared);
-  });
-
-  test("PriorityQueue: items Python cannot order throw TypeError and leave the queue unchanged", () => {
-    const q = new PriorityQueue<unknown>();
-    q.putNowait(1);
-    q.putNowait(2);
-    q.putNowait(3);
-    const e = caught(() => q.putNowait("x"));
-    assert.instance(e, TypeError);
-    assert.match((e as Error).message, /compare/);
-    assert.is(q.qsize(), 3);
-    assert.is(String(q), "<PriorityQueue maxsize=0 _queue=[1, 2, 3] tasks=3>");
-    assert.throws(() => q.putNowait([1]), (err: unknown) => err instanceof TypeError);
-    assert.throws(() => q.putNowait({}), (err: unknown) => err instanceof TypeError);
-    assert.throws(() => q.putNowait(null), (err: unknown) => err instanceof TypeError);
-    assert.equal([q.getNowait(), q.getNowait(), q.getNowait()], [1, 2, 3]);
-    // A failure high up the heap: the moves made so far are undone.
-    const deep = new PriorityQueue<unknown[]>();
-    for (const x of [[1, "a"], [2, "b"], [3, "c"], [4, "d"]]) deep.putNowait(x);
-    const before = String(deep);
-    assert.throws(() => deep.putNowait([1, 5]), (err: unknown) => err instanceof TypeError);
-    assert.is(String(deep), before);
-    deep.putNowait([0, 0]);
-    assert.equal(Array.from({ length: 5 }, () => deep.getNowait()), [[0, 0], [1, "a"], [2, "b"], [3, "c"], [4, "d"]]);
-    const pairs = new PriorityQueue<[number, object]>();
-    pairs.putNowait([1, {}]);
-    assert.throws(() => pairs.putNowait([1, {}]), (err: unknown) => err instanceof TypeError);
-    assert.is(pairs.qsize(), 1);
-  });
-
-  test("PriorityQueue: blocked getters are served first come, each the smallest item (CPython 3.13.0)", ({ loop }) => {
-    const log: string[] = [];
-    const q = new PriorityQueue<number>();
-    loop._runUntilCompleteSync((function* () {
-      const ts = ["a", "b", "c"].map((n) => loop.createTask((function* () {
-        log.push(`${n} got ${yield* q.get()}`);
-      })()));
-      yield* sleep(0);
-      q.putNowait(3);
-      q.putNowait(1);
-      q.putNowait(2);
-      log.push(`qsize=${q.qsize()}`);
-      for (const t of ts) yield* t;
-    })());
-    assert.equal(log, ["qsize=3", "a got 1", "b got 2", "c got 3"]);
   });
 
   // ---- interleavings matched against CPython -----------------------------------------------
@@ -231,7 +138,7 @@ bothCores("Queue", (test) => {
         yield* sleep(0);
       }
     }
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       yield* gather(producer(), consumer("a"), consumer("b"));
     })());
     assert.equal(log, [
@@ -256,7 +163,7 @@ bothCores("Queue", (test) => {
         log.push(`got ${yield* q.get()}`);
       }
     }
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       yield* gather(prod("x"), prod("y"), prod("z"), cons());
     })());
     assert.equal(log, [
@@ -268,7 +175,7 @@ bothCores("Queue", (test) => {
   test("an item taken between a getter's wake-up and its step: the getter waits again, at the back (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const getter = (name: string) => loop.createTask((function* () {
         log.push(`${name} got ${yield* q.get()}`);
       })());
@@ -290,7 +197,7 @@ bothCores("Queue", (test) => {
   test("a getter cancelled after its wake-up passes it on: the item goes to the next getter (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const getter = (name: string) => loop.createTask((function* () {
         try {
           log.push(`${name} got ${yield* q.get()}`);
@@ -314,7 +221,7 @@ bothCores("Queue", (test) => {
   test("a getter cancelled before any wake-up leaves the line; the next put goes to the next getter", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const getter = (name: string) => loop.createTask((function* () {
         try {
           log.push(`${name} got ${yield* q.get()}`);
@@ -339,7 +246,7 @@ bothCores("Queue", (test) => {
     const log: string[] = [];
     const q = new Queue<number>(1);
     q.putNowait(0);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const putter = (name: string, v: number) => loop.createTask((function* () {
         try {
           yield* q.put(v);
@@ -363,7 +270,7 @@ bothCores("Queue", (test) => {
   test("waitFor(q.get()) times out and takes nothing: the item put later is there (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       try {
         yield* waitFor(q.get(), 10);
       } catch (e) {
@@ -380,7 +287,7 @@ bothCores("Queue", (test) => {
     const log: string[] = [];
     const q = new Queue<number>(1);
     q.putNowait(0);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const putter = (name: string, v: number) => loop.createTask((function* () {
         yield* q.put(v);
         log.push(`${name} put ${v} qsize=${q.qsize()}`);
@@ -402,55 +309,11 @@ bothCores("Queue", (test) => {
     ]);
   });
 
-  test("shutdown() after a getter was woken: it still takes the item, the others fail (CPython 3.13.0)", ({ loop }) => {
-    const log: string[] = [];
-    const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
-      const ts = ["A", "B", "C"].map((name) => loop.createTask((function* () {
-        try {
-          log.push(`${name} got ${yield* q.get()}`);
-        } catch (e) {
-          if (!(e instanceof QueueShutDown)) throw e;
-          log.push(`${name} shutdown`);
-        }
-      })()));
-      yield* sleep(0);
-      q.putNowait(1);
-      q.shutdown();
-      log.push("shut");
-      yield* gather(...ts);
-    })());
-    assert.equal(log, ["shut", "A got 1", "B shutdown", "C shutdown"]);
-  });
-
-  test("shutdown(true) after a getter was woken: the item is dropped, every getter fails (CPython 3.13.0)", ({ loop }) => {
-    const log: string[] = [];
-    const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
-      const ts = ["A", "B"].map((name) => loop.createTask((function* () {
-        try {
-          log.push(`${name} got ${yield* q.get()}`);
-        } catch (e) {
-          if (!(e instanceof QueueShutDown)) throw e;
-          log.push(`${name} shutdown`);
-        }
-      })()));
-      yield* sleep(0);
-      q.putNowait(1);
-      q.shutdown(true);
-      log.push(`shut join done=${q.join().done()}`);
-      yield* gather(...ts);
-      yield* q.join();
-      log.push("joined");
-    })());
-    assert.equal(log, ["shut join done=true", "A shutdown", "B shutdown", "joined"]);
-  });
-
   test("cancelling tasks blocked in put() and join(); waitFor(q.put()) times out and adds nothing (CPython 3.13.0)", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<string>(1);
     q.putNowait("x");
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const p = loop.createTask((function* () {
         try {
           yield* q.put("y");
@@ -507,7 +370,7 @@ bothCores("Queue", (test) => {
       yield* q.join();
       log.push("joined");
     }
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       yield* gather(prod("p", 5, 0), prod("r", 4, 2), cons("c", 5, 1), cons("d", 4, 0), joiner());
     })());
     assert.equal(log, [
@@ -516,234 +379,12 @@ bothCores("Queue", (test) => {
     ]);
   });
 
-  // ---- join and taskDone --------------------------------------------------------------------
-
-  test("join() waits for taskDone() of every item; two workers (CPython 3.13.0)", ({ loop }) => {
-    const log: string[] = [];
-    const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
-      function* worker(name: string): Coroutine<void> {
-        for (;;) {
-          const x = yield* q.get();
-          log.push(`${name} start ${x}`);
-          yield* sleep(x);
-          log.push(`${name} done ${x}`);
-          q.taskDone();
-        }
-      }
-      for (const x of [30, 10, 20, 10]) q.putNowait(x);
-      const ws = ["a", "b"].map((n) => loop.createTask(worker(n)));
-      yield* q.join();
-      log.push(`joined at ${loop.time()}`);
-      for (const w of ws) w.cancel();
-      yield* gather(...ws, { returnExceptions: true });
-      const e = caught(() => q.taskDone());
-      assert.instance(e, RangeError);
-      log.push((e as Error).message);
-    })());
-    assert.equal(log, [
-      "a start 30", "b start 10", "b done 10", "b start 20", "a done 30", "a start 10", "b done 20", "a done 10",
-      "joined at 40", "taskDone() called too many times",
-    ]);
-  });
-
-  test("join() is done at once with nothing unfinished; taskDone() too often is a RangeError", ({ loop }) => {
-    const q = new Queue<number>();
-    assert.ok(q.join().done());
-    assert.throws(() => q.taskDone(), (e: unknown) => e instanceof RangeError && e.message === "taskDone() called too many times");
-    q.putNowait(1);
-    q.getNowait();
-    loop._runUntilCompleteSync((function* () {
-      const j1 = q.join();
-      const j2 = q.join();
-      assert.not.ok(j1.done());
-      j1.cancel();
-      loop.callLater(5, () => q.taskDone());
-      yield* j2;
-      assert.is(loop.time(), 5);
-      assert.ok(j1.cancelled());
-      assert.ok(q.join().done());
-    })());
-    assert.throws(() => q.taskDone(), (e: unknown) => e instanceof RangeError);
-  });
-
-  test("several joiners wake together, in the order they joined", ({ loop }) => {
-    const log: string[] = [];
-    const q = new Queue<number>();
-    q.putNowait(1);
-    q.putNowait(2);
-    loop._runUntilCompleteSync((function* () {
-      const ts = ["j1", "j2", "j3"].map((n) => loop.createTask((function* () {
-        yield* q.join();
-        log.push(n);
-      })()));
-      yield* sleep(0);
-      q.getNowait();
-      q.taskDone();
-      yield* sleep(0);
-      log.push("one done");
-      q.getNowait();
-      q.taskDone();
-      log.push("all done");
-      yield* gather(...ts);
-    })());
-    assert.equal(log, ["one done", "all done", "j1", "j2", "j3"]);
-  });
-
-  // ---- shutdown -----------------------------------------------------------------------------
-
-  test("shutdown(): waiting putters fail, getters drain what is left then fail (CPython 3.13.0)", ({ loop }) => {
-    const log: string[] = [];
-    const q = new Queue<string | number>(1);
-    q.putNowait("x");
-    loop._runUntilCompleteSync((function* () {
-      function* putter(name: string, v: number): Coroutine<void> {
-        try {
-          yield* q.put(v);
-          log.push(`${name} put ${v}`);
-        } catch (e) {
-          if (!(e instanceof QueueShutDown)) throw e;
-          log.push(`${name} put shutdown`);
-        }
-      }
-      function* getter(name: string): Coroutine<void> {
-        for (;;) {
-          let x: string | number;
-          try {
-            x = yield* q.get();
-          } catch (e) {
-            if (!(e instanceof QueueShutDown)) throw e;
-            log.push(`${name} get shutdown`);
-            return;
-          }
-          log.push(`${name} got ${x}`);
-          yield* sleep(0);
-        }
-      }
-      const ts = [loop.createTask(putter("P1", 1)), loop.createTask(putter("P2", 2))];
-      yield* sleep(0);
-      log.push(`qsize=${q.qsize()} full=${q.full()}`);
-      q.shutdown();
-      log.push("shutdown");
-      try {
-        q.putNowait(3);
-      } catch (e) {
-        if (e instanceof QueueShutDown) log.push("put_nowait shutdown");
-      }
-      ts.push(loop.createTask(getter("G1")), loop.createTask(getter("G2")));
-      yield* gather(...ts);
-      try {
-        q.getNowait();
-      } catch (e) {
-        if (e instanceof QueueShutDown) log.push("get_nowait shutdown");
-      }
-    })());
-    assert.equal(log, [
-      "qsize=1 full=true", "shutdown", "put_nowait shutdown", "P1 put shutdown", "P2 put shutdown", "G1 got x",
-      "G2 get shutdown", "G1 get shutdown", "get_nowait shutdown",
-    ]);
-  });
-
-  test("shutdown(true): drains the queue, counts the dropped items as done, releases join(), wakes getters (CPython 3.13.0)", ({ loop }) => {
-    const log: string[] = [];
-    const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
-      function* joiner(): Coroutine<void> {
-        yield* q.join();
-        log.push("joined");
-      }
-      function* getter(name: string): Coroutine<void> {
-        try {
-          for (;;) {
-            log.push(`${name} got ${yield* q.get()}`);
-            q.taskDone();
-          }
-        } catch (e) {
-          if (!(e instanceof QueueShutDown)) throw e;
-          log.push(`${name} shutdown`);
-        }
-      }
-      const g = loop.createTask(getter("G"));
-      yield* sleep(0);
-      for (let i = 0; i < 3; i++) q.putNowait(i);
-      log.push(`qsize=${q.qsize()}`);
-      const j = loop.createTask(joiner());
-      yield* sleep(0);
-      log.push(`G done=${g.done()} qsize=${q.qsize()}`);
-      const j2 = loop.createTask(joiner());
-      q.putNowait(7);
-      q.putNowait(8);
-      yield* sleep(0);
-      log.push(`before qsize=${q.qsize()}`);
-      q.shutdown(true);
-      log.push(`immediate qsize=${q.qsize()}`);
-      yield* gather(g, j, j2);
-      try {
-        q.taskDone();
-        log.push("task_done ok");
-      } catch (e) {
-        if (e instanceof RangeError) log.push(`task_done RangeError ${e.message}`);
-      }
-    })());
-    assert.equal(log, [
-      "qsize=3", "G got 0", "G got 1", "G got 2", "joined", "G done=false qsize=0", "G got 7", "G got 8",
-      "before qsize=0", "immediate qsize=0", "joined", "G shutdown", "task_done RangeError taskDone() called too many times",
-    ]);
-  });
-
-  test("shutdown(true) with items nobody got: join() returns at once; gets and puts fail (CPython 3.13.0)", ({ loop }) => {
-    const log: string[] = [];
-    const q = new Queue<number>(2);
-    loop._runUntilCompleteSync((function* () {
-      q.putNowait(1);
-      q.putNowait(2);
-      const p = loop.createTask((function* () {
-        try {
-          yield* q.put(3);
-        } catch (e) {
-          log.push(`put ${(e as Error).name}`);
-        }
-      })());
-      const j = loop.createTask((function* () {
-        yield* q.join();
-        log.push(`joined qsize=${q.qsize()}`);
-      })());
-      yield* sleep(0);
-      q.shutdown(true);
-      log.push(`shut qsize=${q.qsize()} empty=${q.empty()}`);
-      yield* gather(p, j);
-      assert.ok(q.join().done());
-      const g = q.get();
-      assert.ok(g.done());
-      assert.instance(g.exception(), QueueShutDown);
-      const pf = q.put(4);
-      assert.instance(pf.exception(), QueueShutDown);
-      assert.throws(() => q.getNowait(), (e: unknown) => e instanceof QueueShutDown);
-      assert.throws(() => q.putNowait(5), (e: unknown) => e instanceof QueueShutDown);
-    })());
-    // CPython 3.13.0: join() is released before the putters are woken.
-    assert.equal(log, ["shut qsize=0 empty=true", "joined qsize=0", "put QueueShutDown"]);
-  });
-
-  test("shutdown() without immediate: getNowait() and get() still take what is left", () => {
-    const q = new Queue<number>();
-    q.putNowait(1);
-    q.putNowait(2);
-    q.shutdown();
-    q.shutdown();
-    assert.is(q.getNowait(), 1);
-    assert.is(q.get().result(), 2);
-    assert.throws(() => q.getNowait(), (e: unknown) => e instanceof QueueShutDown && /getNowait/.test(e.message));
-    q.taskDone();
-    q.taskDone();
-  });
-
   // ---- the returned futures -----------------------------------------------------------------
 
   test("get() used as a plain future (gather, yield without *, addDoneCallback) is driven by callbacks", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const all = gather(q.get(), q.get());
       const plain = q.get();
       plain.addDoneCallback((f) => log.push(`callback ${f.result()}`));
@@ -763,7 +404,7 @@ bothCores("Queue", (test) => {
 
   test("a get() future made early and iterated after its wake-up still gets its item", ({ loop }) => {
     const q = new Queue<string>();
-    const v = loop._runUntilCompleteSync((function* () {
+    const v = runIn(loop, (function* () {
       const f = q.get();
       const other = q.get();
       q.putNowait("first");
@@ -780,7 +421,7 @@ bothCores("Queue", (test) => {
   test("get().cancel(): the waiting task sees CancelledError; a wake-up already given passes on", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const f1 = q.get();
       const t1 = loop.createTask((function* () {
         try {
@@ -805,7 +446,7 @@ bothCores("Queue", (test) => {
 
   test("two tasks waiting on the same get() future both get the item", ({ loop }) => {
     const q = new Queue<number>();
-    const r = loop._runUntilCompleteSync((function* () {
+    const r = runIn(loop, (function* () {
       const f = q.get();
       const a = loop.createTask((function* () {
         return yield* f;
@@ -823,7 +464,7 @@ bothCores("Queue", (test) => {
   test("put() futures: a cancelled blocked put leaves its item out", ({ loop }) => {
     const q = new Queue<number>(1);
     q.putNowait(0);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const p1 = q.put(1);
       const p2 = q.put(2);
       assert.not.ok(p1.done());
@@ -838,16 +479,16 @@ bothCores("Queue", (test) => {
   test("a queue is bound to the loop it first waits on", ({ loop, newLoop }) => {
     const q = new Queue<number>();
     const other = newLoop();
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       loop.callSoon(() => q.putNowait(1));
       yield* q.get();
     })());
     q.putNowait(2);
     // Done at once: no loop needed, as asyncio.
-    assert.is(other._runUntilCompleteSync((function* () {
+    assert.is(runIn(other, (function* () {
       return yield* q.get();
     })()), 2);
-    const e = caught(() => other._runUntilCompleteSync((function* () {
+    const e = caught(() => runIn(other, (function* () {
       return yield* q.get();
     })()));
     assert.instance(e, Error);
@@ -859,7 +500,7 @@ bothCores("Queue", (test) => {
   test("iter(body): consumes until shutdown; generator bodies run inline; no taskDone() for you", ({ loop }) => {
     const log: string[] = [];
     const q = new Queue<number>(1);
-    loop._runUntilCompleteSync((function* () {
+    runIn(loop, (function* () {
       const consumer = loop.createTask(q.iter(function* (x) {
         log.push(`got ${x}`);
         yield* sleep(1);
@@ -881,7 +522,7 @@ bothCores("Queue", (test) => {
     const other = new Queue<number>();
     other.shutdown();
     q.putNowait(1);
-    const e = caught(() => loop._runUntilCompleteSync(q.iter(() => other.putNowait(1))));
+    const e = caught(() => runIn(loop, q.iter(() => other.putNowait(1))));
     assert.instance(e, QueueShutDown);
     assert.match((e as Error).message, /putNowait/);
   });
