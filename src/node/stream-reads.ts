@@ -140,8 +140,18 @@ function bufferedChunkEnd(r: StreamReader, sep: Uint8Array): number {
   return isep === -1 || isep > r.limit ? -1 : isep + sep.length;
 }
 
+// Each read waits as asyncio's does, `while not enough: await self._wait_for_data(call)`,
+// with _wait_for_data's `finally` (free the waiting place however the wait ends: woken,
+// cancelled, abandoned) written in the read: a generator for the wait alone would be one
+// more per read that waits, the per-chunk path of a stream fed in small pieces.
+
 function* readSome(r: StreamReader, n: number): Coroutine<Uint8Array> {
-  yield* untilBuffered(r, 1, "read");
+  let waiter: Future<undefined> | null = null;
+  try {
+    while (!buffered(r, 1)) yield (waiter = r._waitForData("read"));
+  } finally {
+    r._forgetWaiter(waiter);
+  }
   const size = r._buffer.size;
   return size > 0 ? take(r, Math.min(n, size)) : EMPTY;
 }
@@ -153,7 +163,12 @@ function* readToEof(r: StreamReader): Coroutine<Uint8Array> {
   const blocks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    yield* untilBuffered(r, 1, "read");
+    let waiter: Future<undefined> | null = null;
+    try {
+      while (!buffered(r, 1)) yield (waiter = r._waitForData("read"));
+    } finally {
+      r._forgetWaiter(waiter);
+    }
     if (buffer.size > 0) {
       total += buffer.takeAllInto(blocks);
       r._maybeResumeTransport();
@@ -165,7 +180,12 @@ function* readToEof(r: StreamReader): Coroutine<Uint8Array> {
 }
 
 function* readExactly(r: StreamReader, n: number): Coroutine<Uint8Array> {
-  yield* untilBuffered(r, n, "readexactly");
+  let waiter: Future<undefined> | null = null;
+  try {
+    while (!buffered(r, n)) yield (waiter = r._waitForData("readexactly"));
+  } finally {
+    r._forgetWaiter(waiter);
+  }
   const buffer = r._buffer;
   if (buffer.size < n) throw new IncompleteReadError(buffer.takeAll(), n);
   return take(r, n);
@@ -218,7 +238,12 @@ function* findSeparator(r: StreamReader, sep: Uint8Array): Coroutine<number> {
   const seplen = sep.length;
   let offset = 0;
   for (;;) {
-    yield* untilBuffered(r, offset + seplen, "readuntil");
+    let waiter: Future<undefined> | null = null;
+    try {
+      while (!buffered(r, offset + seplen)) yield (waiter = r._waitForData("readuntil"));
+    } finally {
+      r._forgetWaiter(waiter);
+    }
     const buflen = buffer.size;
     if (buflen - offset >= seplen) {
       const isep = buffer.indexOf(sep, offset);
@@ -232,21 +257,9 @@ function* findSeparator(r: StreamReader, sep: Uint8Array): Coroutine<number> {
   }
 }
 
-/**
- * asyncio's `while len(self._buffer) < n and not self._eof: await self._wait_for_data(call)`,
- * each look re-checking the stream's exception. Its `finally` frees the waiting place
- * however the wait ends (woken, cancelled, abandoned).
- */
-function* untilBuffered(r: StreamReader, n: number, call: string): Coroutine<void> {
-  let waiter: Future<undefined> | null = null;
-  try {
-    for (;;) {
-      const exc = r.exception();
-      if (exc !== null) throw exc;
-      if (r._buffer.size >= n || r._eof) return;
-      yield (waiter = r._waitForData(call));
-    }
-  } finally {
-    r._forgetWaiter(waiter);
-  }
+/** Whether `n` bytes are buffered or EOF came; throws the stream's exception, checked on every look. */
+function buffered(r: StreamReader, n: number): boolean {
+  const exc = r.exception();
+  if (exc !== null) throw exc;
+  return r._buffer.size >= n || r._eof;
 }
