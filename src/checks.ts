@@ -252,6 +252,21 @@ export function checkAcquirable(call: string, what: string, value: unknown, lock
 // (end of sync primitives and queues)
 
 // --- Stream reader -----------------------------------------------------------------------
+
+/** Throws unless `limit` is a positive integer (or Infinity): a reader's buffer limit. @internal */
+export function checkLimit(call: string, limit: unknown): number {
+  if (typeof limit !== "number") throw expected(call, "limit to be a positive integer", limit);
+  if (!(limit > 0) || (!Number.isInteger(limit) && limit !== Infinity)) {
+    throw expected(call, "limit to be a positive integer", limit, RangeError);
+  }
+  return limit;
+}
+
+/** Throws unless `n` is an integer: a count of bytes to read. @internal */
+export function checkCount(call: string, n: unknown): number {
+  if (typeof n !== "number" || !Number.isInteger(n)) throw expected(call, "n to be an integer", n);
+  return n;
+}
 // (end of stream reader)
 
 // --- Node: sockets, transports, servers (no node: imports here; this module loads anywhere)

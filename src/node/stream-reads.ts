@@ -1,0 +1,265 @@
+/// <reference types="node" />
+// The reads of a StreamReader, one small operation per kind, each written as its coroutine
+// in asyncio's streams.py: look at the buffer; if it cannot serve the read yet, wait on
+// `reader._waitForData(call)` and look again. Each look re-checks the stream's exception,
+// so an error set while a wake-up was pending is not missed.
+//
+// The read methods are coroutines in asyncio; here each returns a Future at once. A read
+// the buffer can serve at once (the per-chunk path of every stream) returns a done Future
+// and starts no generator. Otherwise its generator runs as an _Operation: run inline
+// (`yield* reader.read(n)` in a task) it takes its bytes from the buffer inside the task's
+// own step, so bytes are never taken for a task that is cancelled before it runs: they
+// stay buffered, as in asyncio.
+//
+// ReadOperation adds one thing to _Operation: cancelling a read that nothing consumes yet
+// settles it at once (see the class).
+import { Buffer } from "node:buffer";
+import type { EventLoop } from "../base-loop.js";
+import type { Coroutine } from "../events.js";
+import { CancelledError, IncompleteReadError, LimitOverrunError } from "../errors.js";
+import type { Future, Waiter } from "../future.js";
+import { _Operation } from "../operation.js";
+import type { StreamReader } from "./stream-reader.js";
+
+const EMPTY: Uint8Array = Buffer.alloc(0);
+/** @internal The line separator, readuntil's default. */
+export const NL: Uint8Array = Buffer.from("\n");
+
+// asyncio's messages, which LimitOverrunError and readline's RangeError carry.
+const FOUND_TOO_LONG = "Separator is found, but chunk is longer than limit";
+const NOT_FOUND = "Separator is not found, and chunk exceed the limit";
+
+/** A done Future of `data`: the buffer served the read at once. */
+function served(loop: EventLoop, data: Uint8Array): Future<Uint8Array> {
+  const fut = loop.createFuture<Uint8Array>();
+  fut.setResult(data);
+  return fut;
+}
+
+/** Takes the first `n` bytes (0 < n <= buffered) and lets the transport read again if it may. */
+function take(r: StreamReader, n: number): Uint8Array {
+  const data = r._buffer.take(n);
+  r._maybeResumeTransport();
+  return data;
+}
+
+const operationIterator = _Operation.prototype[Symbol.iterator];
+
+/**
+ * A read's Future. Its cancel differs from _Operation's while nothing consumes the read
+ * (no `yield*`, `await`, `then`, done callback): the CancelledError is thrown into the
+ * read's generator at once, so the read ends cancelled before `cancel()` returns, its
+ * bytes left buffered and the waiting place free for the next read; _Operation would let
+ * the waiter's done callback do it on the next loop iteration. A read's wait hands
+ * nothing over, so settling it early loses nothing. (An option of _Operation could
+ * replace this class.)
+ */
+class ReadOperation extends _Operation<Uint8Array> {
+  #consumed = false;
+
+  override cancel(msg?: string): boolean {
+    if (this.#consumed || this.done()) return super.cancel(msg);
+    this._clearLogTraceback();
+    try {
+      this._inlineStep(true, msg === undefined || msg === null ? new CancelledError() : new CancelledError(String(msg)));
+    } catch {
+      // The read ended cancelled (the step rethrows what settled it).
+    }
+    return true;
+  }
+
+  override [Symbol.iterator](): Iterator<Future<Uint8Array>, Uint8Array, unknown> {
+    this.#consumed = true;
+    // Not `super[Symbol.iterator]()`: V8 leaves a super call with a symbol key
+    // unoptimised, and this runs for every read that waits.
+    return operationIterator.call(this) as Iterator<Future<Uint8Array>, Uint8Array, unknown>;
+  }
+
+  override addDoneCallback(callback: (future: Future<Uint8Array>) => unknown): void {
+    this.#consumed = true;
+    super.addDoneCallback(callback);
+  }
+
+  /** @internal */
+  override _addWaiter(waiter: Waiter): void {
+    this.#consumed = true;
+    super._addWaiter(waiter);
+  }
+
+  override then<R1 = Uint8Array, R2 = never>(
+    onFulfilled?: ((value: Uint8Array) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    this.#consumed = true;
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+// The loop is looked up before any byte is taken, so a read that cannot find one throws
+// with the buffer untouched.
+
+/** @internal `reader.read(n)`: up to `n` bytes; `n < 0` reads to EOF. */
+export function _read(r: StreamReader, n: number): Future<Uint8Array> {
+  const loop = r._getLoop();
+  if (r.exception() === null) {
+    if (n === 0) return served(loop, EMPTY);
+    const size = r._buffer.size;
+    if (n > 0 && size > 0) return served(loop, take(r, Math.min(n, size)));
+  }
+  return new ReadOperation(loop, n < 0 ? readToEof(r) : readSome(r, n));
+}
+
+/** @internal `reader.readexactly(n)`, n >= 0. */
+export function _readexactly(r: StreamReader, n: number): Future<Uint8Array> {
+  const loop = r._getLoop();
+  if (r.exception() === null && r._buffer.size >= n) return served(loop, n === 0 ? EMPTY : take(r, n));
+  return new ReadOperation(loop, readExactly(r, n));
+}
+
+/** @internal `reader.readuntil(sep)`, sep not empty. */
+export function _readuntil(r: StreamReader, sep: Uint8Array): Future<Uint8Array> {
+  const loop = r._getLoop();
+  const end = r.exception() === null ? bufferedChunkEnd(r, sep) : -1;
+  if (end !== -1) return served(loop, take(r, end));
+  return new ReadOperation(loop, readUntil(r, sep));
+}
+
+/** @internal `reader.readline()`. */
+export function _readline(r: StreamReader): Future<Uint8Array> {
+  const loop = r._getLoop();
+  const end = r.exception() === null ? bufferedChunkEnd(r, NL) : -1;
+  if (end !== -1) return served(loop, take(r, end));
+  return new ReadOperation(loop, readLine(r));
+}
+
+/** The end of a chunk that is buffered whole, `sep` included, within the limit; else -1. */
+function bufferedChunkEnd(r: StreamReader, sep: Uint8Array): number {
+  const buffer = r._buffer;
+  if (buffer.size < sep.length) return -1;
+  const isep = buffer.indexOf(sep, 0);
+  return isep === -1 || isep > r.limit ? -1 : isep + sep.length;
+}
+
+// Each read waits as asyncio's does, `while not enough: await self._wait_for_data(call)`,
+// with _wait_for_data's `finally` (free the waiting place however the wait ends: woken,
+// cancelled, abandoned) written in the read: a generator for the wait alone would be one
+// more per read that waits, the per-chunk path of a stream fed in small pieces.
+
+function* readSome(r: StreamReader, n: number): Coroutine<Uint8Array> {
+  let waiter: Future<undefined> | null = null;
+  try {
+    while (!buffered(r, 1)) yield (waiter = r._waitForData("read"));
+  } finally {
+    r._forgetWaiter(waiter);
+  }
+  const size = r._buffer.size;
+  return size > 0 ? take(r, Math.min(n, size)) : EMPTY;
+}
+
+function* readToEof(r: StreamReader): Coroutine<Uint8Array> {
+  // asyncio reads `limit` at a time until EOF; taking all that is buffered on each
+  // wake-up is the same without the copies, and keeps the transport reading.
+  const buffer = r._buffer;
+  const blocks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    let waiter: Future<undefined> | null = null;
+    try {
+      while (!buffered(r, 1)) yield (waiter = r._waitForData("read"));
+    } finally {
+      r._forgetWaiter(waiter);
+    }
+    if (buffer.size > 0) {
+      total += buffer.takeAllInto(blocks);
+      r._maybeResumeTransport();
+    }
+    if (r._eof) break;
+  }
+  if (blocks.length === 0) return EMPTY;
+  return blocks.length === 1 ? blocks[0] : Buffer.concat(blocks, total);
+}
+
+function* readExactly(r: StreamReader, n: number): Coroutine<Uint8Array> {
+  let waiter: Future<undefined> | null = null;
+  try {
+    while (!buffered(r, n)) yield (waiter = r._waitForData("readexactly"));
+  } finally {
+    r._forgetWaiter(waiter);
+  }
+  const buffer = r._buffer;
+  if (buffer.size < n) throw new IncompleteReadError(buffer.takeAll(), n);
+  return take(r, n);
+}
+
+function* readUntil(r: StreamReader, sep: Uint8Array): Coroutine<Uint8Array> {
+  const isep = yield* findSeparator(r, sep);
+  const buffer = r._buffer;
+  if (isep === -1) {
+    // What was searched without a separator: the buffer less its last bytes, which may
+    // start one.
+    const searched = buffer.size + 1 - sep.length;
+    if (searched > r.limit) throw new LimitOverrunError(NOT_FOUND, searched);
+    throw new IncompleteReadError(buffer.takeAll(), null);
+  }
+  if (isep > r.limit) throw new LimitOverrunError(FOUND_TOO_LONG, isep);
+  return take(r, isep + sep.length);
+}
+
+/**
+ * asyncio's readline: the line, "\n" included; at EOF the partial line. A line longer than
+ * the limit is dropped, through its "\n" if that is buffered, else with all that is, and
+ * the read throws RangeError (asyncio's ValueError) with readuntil's message.
+ */
+function* readLine(r: StreamReader): Coroutine<Uint8Array> {
+  const isep = yield* findSeparator(r, NL);
+  const buffer = r._buffer;
+  if (isep === -1) {
+    if (buffer.size <= r.limit) return buffer.takeAll();
+    buffer.clear();
+    r._maybeResumeTransport();
+    throw new RangeError(NOT_FOUND);
+  }
+  if (isep > r.limit) {
+    buffer.discard(isep + NL.length);
+    r._maybeResumeTransport();
+    throw new RangeError(FOUND_TOO_LONG);
+  }
+  return take(r, isep + NL.length);
+}
+
+/**
+ * readuntil's search, for readuntil and readline: waits until the buffer holds `sep`, or
+ * holds more than `limit` bytes that are not, or EOF. Returns the separator's index (it
+ * may be past the limit), or -1 if it is not buffered. Each search resumes past the bytes
+ * already searched.
+ */
+function* findSeparator(r: StreamReader, sep: Uint8Array): Coroutine<number> {
+  const buffer = r._buffer;
+  const seplen = sep.length;
+  let offset = 0;
+  for (;;) {
+    let waiter: Future<undefined> | null = null;
+    try {
+      while (!buffered(r, offset + seplen)) yield (waiter = r._waitForData("readuntil"));
+    } finally {
+      r._forgetWaiter(waiter);
+    }
+    const buflen = buffer.size;
+    if (buflen - offset >= seplen) {
+      const isep = buffer.indexOf(sep, offset);
+      if (isep !== -1) return isep;
+      // The last seplen - 1 bytes may be the start of a separator: search them again.
+      offset = buflen + 1 - seplen;
+      if (offset > r.limit) return -1;
+    }
+    // A last chunk may complete the separator even after EOF: so EOF is checked after the search.
+    if (r._eof) return -1;
+  }
+}
+
+/** Whether `n` bytes are buffered or EOF came; throws the stream's exception, checked on every look. */
+function buffered(r: StreamReader, n: number): boolean {
+  const exc = r.exception();
+  if (exc !== null) throw exc;
+  return r._buffer.size >= n || r._eof;
+}
