@@ -9,10 +9,9 @@
 // and starts no generator. Otherwise its generator runs as an _Operation: run inline
 // (`yield* reader.read(n)` in a task) it takes its bytes from the buffer inside the task's
 // own step, so bytes are never taken for a task that is cancelled before it runs: they
-// stay buffered, as in asyncio.
-//
-// ReadOperation adds one thing to _Operation: cancelling a read that nothing consumes yet
-// settles it at once (see the class).
+// stay buffered, as in asyncio. Reads are plain operations: cancelling one that nothing
+// consumes yet ends it at once, its bytes left buffered and the waiting place free for the
+// next read (a read's wait hands nothing over, so settling it early loses nothing).
 import { Buffer } from "node:buffer";
 import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
@@ -43,58 +42,6 @@ function take(r: StreamReader, n: number): Uint8Array {
   return data;
 }
 
-const operationIterator = _Operation.prototype[Symbol.iterator];
-
-/**
- * A read's Future. Its cancel differs from _Operation's while nothing consumes the read
- * (no `yield*`, `await`, `then`, done callback): the CancelledError is thrown into the
- * read's generator at once, so the read ends cancelled before `cancel()` returns, its
- * bytes left buffered and the waiting place free for the next read; _Operation would let
- * the waiter's done callback do it on the next loop iteration. A read's wait hands
- * nothing over, so settling it early loses nothing. (An option of _Operation could
- * replace this class.)
- */
-class ReadOperation extends _Operation<Uint8Array> {
-  #consumed = false;
-
-  override cancel(msg?: string): boolean {
-    if (this.#consumed || this.done()) return super.cancel(msg);
-    this._clearLogTraceback();
-    try {
-      this._inlineStep(true, msg === undefined || msg === null ? new CancelledError() : new CancelledError(String(msg)));
-    } catch {
-      // The read ended cancelled (the step rethrows what settled it).
-    }
-    return true;
-  }
-
-  override [Symbol.iterator](): Iterator<Future<Uint8Array>, Uint8Array, unknown> {
-    this.#consumed = true;
-    // Not `super[Symbol.iterator]()`: V8 leaves a super call with a symbol key
-    // unoptimised, and this runs for every read that waits.
-    return operationIterator.call(this) as Iterator<Future<Uint8Array>, Uint8Array, unknown>;
-  }
-
-  override addDoneCallback(callback: (future: Future<Uint8Array>) => unknown): void {
-    this.#consumed = true;
-    super.addDoneCallback(callback);
-  }
-
-  /** @internal */
-  override _addWaiter(waiter: Waiter): void {
-    this.#consumed = true;
-    super._addWaiter(waiter);
-  }
-
-  override then<R1 = Uint8Array, R2 = never>(
-    onFulfilled?: ((value: Uint8Array) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    this.#consumed = true;
-    return super.then(onFulfilled, onRejected);
-  }
-}
-
 // The loop is looked up before any byte is taken, so a read that cannot find one throws
 // with the buffer untouched.
 
@@ -106,14 +53,14 @@ export function _read(r: StreamReader, n: number): Future<Uint8Array> {
     const size = r._buffer.size;
     if (n > 0 && size > 0) return served(loop, take(r, Math.min(n, size)));
   }
-  return new ReadOperation(loop, n < 0 ? readToEof(r) : readSome(r, n));
+  return new _Operation(loop, n < 0 ? readToEof(r) : readSome(r, n), true);
 }
 
 /** @internal `reader.readexactly(n)`, n >= 0. */
 export function _readexactly(r: StreamReader, n: number): Future<Uint8Array> {
   const loop = r._getLoop();
   if (r.exception() === null && r._buffer.size >= n) return served(loop, n === 0 ? EMPTY : take(r, n));
-  return new ReadOperation(loop, readExactly(r, n));
+  return new _Operation(loop, readExactly(r, n), true);
 }
 
 /** @internal `reader.readuntil(sep)`, sep not empty. */
@@ -121,7 +68,7 @@ export function _readuntil(r: StreamReader, sep: Uint8Array): Future<Uint8Array>
   const loop = r._getLoop();
   const end = r.exception() === null ? bufferedChunkEnd(r, sep) : -1;
   if (end !== -1) return served(loop, take(r, end));
-  return new ReadOperation(loop, readUntil(r, sep));
+  return new _Operation(loop, readUntil(r, sep), true);
 }
 
 /** @internal `reader.readline()`. */
@@ -129,7 +76,7 @@ export function _readline(r: StreamReader): Future<Uint8Array> {
   const loop = r._getLoop();
   const end = r.exception() === null ? bufferedChunkEnd(r, NL) : -1;
   if (end !== -1) return served(loop, take(r, end));
-  return new ReadOperation(loop, readLine(r));
+  return new _Operation(loop, readLine(r), true);
 }
 
 /** The end of a chunk that is buffered whole, `sep` included, within the limit; else -1. */
