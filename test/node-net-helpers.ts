@@ -6,7 +6,10 @@ import { spawn } from "node:child_process";
 import { plainEnv } from "./host.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Protocol, sleep, wrapPromise, type Coroutine, type EventLoop, type Future, type Server, type Transport } from "../src/node/index.js";
+import {
+  Protocol, sleep, wrapPromise, type Coroutine, type CreateServerOptions, type EventLoop, type Future, type ProtocolFactory, type Server,
+  type StreamProtocolLike, type Transport,
+} from "../src/node/index.js";
 
 /** The port of a server's first listening socket. */
 export function portOf(server: Server): number {
@@ -317,4 +320,35 @@ export function recorders(loop: EventLoop, into: Recorder[]): () => Recorder {
     into.push(p);
     return p;
   };
+}
+
+/** Where withServer listens: createServer's options, and `path` for a Unix server instead. */
+export type ServeAt = CreateServerOptions & { path?: string };
+
+/**
+ * The one server fixture of the networking tests: on `loop` (a real-clock loop of a
+ * bothCores test, which closes it and checks it holds nothing afterwards), starts a server
+ * of `factory` on 127.0.0.1 port 0 (or on the Unix socket `at.path`), runs `body(server)`,
+ * then closes the server and waits until it is closed and its connections are gone.
+ * Returns what `body` returns; if `body` throws, the server is closed and the error goes on.
+ */
+export function withServer<T>(
+  loop: EventLoop, factory: ProtocolFactory<StreamProtocolLike>, body: (server: Server) => Coroutine<T>, at: ServeAt = {},
+): Promise<T> {
+  return loop.runUntilComplete(function* (): Coroutine<T> {
+    const { path, ...options } = at;
+    const server = path === undefined
+      ? yield* loop.createServer(factory, "127.0.0.1", 0, options)
+      : yield* loop.createUnixServer(factory, path, options);
+    let result: T;
+    try {
+      result = yield* body(server);
+    } catch (e) {
+      server.close();
+      throw e;
+    }
+    server.close();
+    yield* server.waitClosed();
+    return result;
+  }());
 }

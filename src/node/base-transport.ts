@@ -120,20 +120,21 @@ export abstract class BaseTransport<P extends AnyProtocol> {
   /** @internal The buffer went over the high-water mark: protocol.pauseWriting(). */
   _pauseProtocol(): void {
     this._protocolPaused = true;
-    try {
-      this._protocol.pauseWriting?.();
-    } catch (e) {
-      this._loop.callExceptionHandler({ message: "protocol.pauseWriting() failed", exception: e, transport: this, protocol: this._protocol });
-    }
+    this.#flowControl("pauseWriting");
   }
 
   /** @internal The buffer drained to the low-water mark: protocol.resumeWriting(). */
   _resumeProtocol(): void {
     this._protocolPaused = false;
+    this.#flowControl("resumeWriting");
+  }
+
+  /** Calls pauseWriting or resumeWriting; what it throws goes to the exception handler. */
+  #flowControl(name: "pauseWriting" | "resumeWriting"): void {
     try {
-      this._protocol.resumeWriting?.();
+      this._protocol[name]?.();
     } catch (e) {
-      this._loop.callExceptionHandler({ message: "protocol.resumeWriting() failed", exception: e, transport: this, protocol: this._protocol });
+      this._loop.callExceptionHandler({ message: `protocol.${name}() failed`, exception: e, transport: this, protocol: this._protocol });
     }
   }
 
