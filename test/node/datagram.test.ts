@@ -1,10 +1,10 @@
 // Datagram endpoints over real UDP sockets on 127.0.0.1 (and ::1), real-clock loops, both
 // cores: asyncio's datagram transport semantics over node:dgram.
 import * as assert from "uvu/assert";
-import { DatagramProtocol, DatagramTransport, getRunningLoop, run, sleep, type EventLoop, type Future } from "../src/node/index.js";
-import { bothCores } from "./helpers.js";
-import { freePort, hostTick } from "./host.js";
-import { captureWarnings, lineOf, payload, until, wait } from "./node-net-helpers.js";
+import { DatagramProtocol, DatagramTransport, getRunningLoop, run, sleep, type EventLoop, type Future } from "../../src/node/index.js";
+import { bothCores } from "../helpers.js";
+import { freePort, hostTick } from "../host.js";
+import { captureWarnings, lineOf, payload, until, wait } from "./helpers.js";
 
 type Addr = [string, number];
 
@@ -219,7 +219,7 @@ bothCores("DatagramTransport left open", (test, core) => {
       let line = 0;
       await run(function* () {
         const loop = getRunningLoop();
-        line = lineOf(new Error(), "node-datagram.test.ts") + 1;
+        line = lineOf(new Error(), "node/datagram.test.ts") + 1;
         const [t] = yield* loop.createDatagramEndpoint(() => new Udp(loop), { localAddr: ["127.0.0.1", 0] });
         const [closed] = yield* loop.createDatagramEndpoint(() => new Udp(loop), { localAddr: ["127.0.0.1", 0] });
         closed.close();
@@ -233,7 +233,7 @@ bothCores("DatagramTransport left open", (test, core) => {
       assert.equal(captured.warnings.map((w) => `${w.name}: ${w.message}`), [`ResourceWarning: unclosed transport ${name}`]);
       const detail = captured.warnings[0].detail!;
       assert.match(detail, /^An open datagram endpoint keeps the Node process alive: close it \(transport\.close\(\)\) before its loop closes\./);
-      assert.match(detail.split("\nCreated at:\n")[1].split("\n")[0], new RegExp(`node-datagram\\.test\\.ts:${line}:`), detail);
+      assert.match(detail.split("\nCreated at:\n")[1].split("\n")[0], new RegExp(`node/datagram\\.test\\.ts:${line}:`), detail);
       assert.not.ok(open!.isClosing(), "not closed for the user");
     } finally {
       (open?.getExtraInfo("socket") as import("node:dgram").Socket | undefined)?.close();

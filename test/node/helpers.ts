@@ -3,13 +3,13 @@
 import * as net from "node:net";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
-import { plainEnv } from "./host.js";
+import { plainEnv } from "../host.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   Protocol, sleep, wrapPromise, type Coroutine, type CreateServerOptions, type EventLoop, type Future, type ProtocolFactory, type Server,
   type StreamProtocolLike, type Transport,
-} from "../src/node/index.js";
+} from "../../src/node/index.js";
 
 /** The port of a server's first listening socket. */
 export function portOf(server: Server): number {
@@ -351,4 +351,19 @@ export function withServer<T>(
     yield* server.waitClosed();
     return result;
   }());
+}
+
+/** `s` as bytes (UTF-8). */
+export const enc = (s: string): Uint8Array => Buffer.from(s);
+/** Bytes as a string, one char per byte (latin1: any byte shows). */
+export const dec = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+
+/** Runs `fut` and returns what it threw (or undefined). */
+export function* caughtIn(fut: Iterable<unknown> & { [Symbol.iterator](): Iterator<unknown, unknown, unknown> }): Coroutine<unknown> {
+  try {
+    yield* fut;
+  } catch (e) {
+    return e;
+  }
+  return undefined;
 }

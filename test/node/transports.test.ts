@@ -3,11 +3,11 @@
 import * as assert from "uvu/assert";
 import {
   AF_UNIX, BufferedProtocol, CancelledError, Protocol, SOCK_STREAM, gather, getRunningLoop, run, sleep, socket, type Coroutine, type Transport,
-} from "../src/node/index.js";
-import { bothCores } from "./helpers.js";
+} from "../../src/node/index.js";
+import { bothCores } from "../helpers.js";
 import {
-  Echo, Recorder, captureWarnings, compact, lineOf, nodeClient, payload, portOf, tempDir, until, wait, recorders } from "./node-net-helpers.js";
-import { freePort, hostTick, plainEnv } from "./host.js";
+  Echo, Recorder, captureWarnings, compact, lineOf, nodeClient, payload, portOf, tempDir, until, wait, withServer, recorders } from "./helpers.js";
+import { freePort, hostTick, plainEnv } from "../host.js";
 import { spawnSync } from "node:child_process";
 import { test } from "uvu";
 import { join } from "node:path";
@@ -32,8 +32,7 @@ bothCores("Transport", (test) => {
     const sizes: number[] = [];
     for (let i = 0; i < 95; i++) sizes.push(Math.round(2 ** ((16 * i) / 94))); // 1 B .. 64 KiB
     sizes.push(256 << 10, 512 << 10, 1 << 20, 2 << 20, 4 << 20);
-    const results = await loop.runUntilComplete(function* () {
-      const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
+    const results = await withServer(loop, () => new Echo(), function* (server) {
       const port = portOf(server);
       function* client(i: number): Coroutine<boolean> {
         const data = payload(sizes[i], i);
@@ -42,18 +41,15 @@ bothCores("Transport", (test) => {
         return exc === null && proto.received().equals(data) && compact(proto.events.filter((e) => !e.endsWith("Writing"))).join() === "made,data,eof,lost null";
       }
       const ok = yield* gather(...sizes.map((_, i) => loop.createTask(client(i))));
-      server.close();
-      yield* server.waitClosed();
       return ok;
-    }());
+    });
     assert.equal(results.filter((ok) => !ok).length, 0);
   });
 
   test("callbacks - connectionMade -> dataReceived* -> eofReceived -> connectionLost(null)", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    const events = await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+    let proto!: Recorder;
+    const events = await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
       const peer = nodeClient(portOf(server));
       yield* wait(peer.connected);
       peer.sock.write("one");
@@ -62,17 +58,14 @@ bothCores("Transport", (test) => {
       yield* wait(peer.closed);
       yield* proto.lost;
       assert.is(proto.received().toString(), "onetwothree");
-      server.close();
-      yield* server.waitClosed();
       return proto.events;
-    }());
+    });
     assert.equal(compact(events), ["made", "data", "eof", "lost null"]);
   });
 
   test("createConnection - connectionMade runs before the future is done; peername/sockname/socket", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
+    await withServer(loop, () => new Echo(), function* (server) {
       const port = portOf(server);
       const log: string[] = [];
       const fut = loop.createConnection(() => {
@@ -98,20 +91,17 @@ bothCores("Transport", (test) => {
       assert.ok(t.isClosing());
       assert.not.ok(t.isReading());
       yield* proto.lost;
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("half-close - eofReceived returning true keeps the transport open for writing", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => {
-        proto = new Recorder(loop);
-        proto.keepOpen = true;
-        return proto;
-      }, "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => {
+      proto = new Recorder(loop);
+      proto.keepOpen = true;
+      return proto;
+    }, function* (server) {
       const peer = nodeClient(portOf(server));
       yield* wait(peer.connected);
       peer.sock.end("question");
@@ -124,20 +114,17 @@ bothCores("Transport", (test) => {
       yield* wait(peer.ended);
       assert.is(peer.received().toString(), "answer after your EOF");
       assert.equal(compact(proto.events), ["made", "data", "eof", "lost null"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("writeEof - the peer gets eofReceived, this side still reads; write after writeEof throws", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let srv!: Recorder;
-      const server = yield* loop.createServer(() => {
-        srv = new Recorder(loop);
-        srv.keepOpen = true;
-        return srv;
-      }, "127.0.0.1", 0);
+    let srv!: Recorder;
+    await withServer(loop, () => {
+      srv = new Recorder(loop);
+      srv.keepOpen = true;
+      return srv;
+    }, function* (server) {
       const [t, cli] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
       t.write("request");
       t.writeEof();
@@ -153,22 +140,19 @@ bothCores("Transport", (test) => {
       yield* srv.lost;
       assert.equal(compact(cli.events), ["made", "data", "eof", "lost null"]);
       assert.equal(compact(srv.events), ["made", "data", "eof", "lost null"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("pauseReading - nothing is delivered while paused (the peer keeps sending); all of it after resume, in order", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => {
-        proto = new Recorder(loop);
-        proto.onData = () => {
-          if (proto.events.length === 2) proto.transport.pauseReading();
-        };
-        return proto;
-      }, "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => {
+      proto = new Recorder(loop);
+      proto.onData = () => {
+        if (proto.events.length === 2) proto.transport.pauseReading();
+      };
+      return proto;
+    }, function* (server) {
       const peer = nodeClient(portOf(server));
       yield* wait(peer.connected);
       const data = payload(4 << 20, 3);
@@ -191,16 +175,13 @@ bothCores("Transport", (test) => {
       assert.ok(proto.received().equals(data), "every byte, in order");
       peer.sock.end();
       yield* proto.lost;
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("pauseReading - chunks already scheduled are held, then delivered in order with EOF last", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
       const peer = nodeClient(portOf(server));
       yield* wait(peer.connected);
       yield* proto.made;
@@ -216,16 +197,13 @@ bothCores("Transport", (test) => {
       const expected = Buffer.concat(Array.from({ length: 50 }, (_, i) => payload(1000, i)));
       assert.ok(proto.received().equals(expected));
       assert.equal(compact(proto.events), ["made", "data", "eof", "lost null"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("pauseWriting - a peer that does not read: pauseWriting, bounded buffer, resumeWriting once it reads", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
       const peer = nodeClient(portOf(server), { read: false });
       yield* wait(peer.connected);
       const t = yield* proto.made;
@@ -255,16 +233,13 @@ bothCores("Transport", (test) => {
       assert.is(peer.bytes(), written);
       yield* proto.lost;
       assert.equal(compact(proto.events), ["made", "pauseWriting", "resumeWriting", "lost null"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("setWriteBufferLimits - marks below Node's own: resumeWriting at the low mark; bad limits throw", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
       const peer = nodeClient(portOf(server), { read: false });
       yield* wait(peer.connected);
       const t = yield* proto.made;
@@ -293,16 +268,13 @@ bothCores("Transport", (test) => {
       t.close();
       yield* wait(peer.waitBytes(written));
       yield* proto.lost;
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("setWriteBufferLimits - lowering the high mark under the buffered size pauses at once, resumes on drain", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
       const peer = nodeClient(portOf(server), { read: false });
       yield* wait(peer.connected);
       const t = yield* proto.made;
@@ -321,16 +293,13 @@ bothCores("Transport", (test) => {
       t.close();
       yield* wait(peer.waitBytes(written));
       yield* proto.lost;
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("close - flushes the buffer first; abort drops it; both end with connectionLost(null)", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      const protos: Recorder[] = [];
-      const server = yield* loop.createServer(recorders(loop, protos), "127.0.0.1", 0);
+    const protos: Recorder[] = [];
+    await withServer(loop, recorders(loop, protos), function* (server) {
       const port = portOf(server);
       const big = payload(8 << 20, 9);
       // close(): everything arrives, then EOF.
@@ -360,16 +329,13 @@ bothCores("Transport", (test) => {
       assert.ok(b.bytes() < big.length);
       b.sock.end();
       assert.equal(compact(protos[1].events.filter((e) => !e.endsWith("Writing"))), ["made", "lost null"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("write - argument errors, empty writes, writes after close dropped with asyncio's warning from the 5th", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
       const peer = nodeClient(portOf(server));
       yield* wait(peer.connected);
       const t = yield* proto.made;
@@ -395,16 +361,13 @@ bothCores("Transport", (test) => {
       yield* wait(peer.ended);
       assert.is(peer.received().toString(), "abçdd");
       peer.sock.end();
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("close() with data still buffered - writes made meanwhile still go out, in order, before EOF (as asyncio)", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
       const peer = nodeClient(portOf(server), { read: false });
       yield* wait(peer.connected);
       const t = yield* proto.made;
@@ -423,16 +386,13 @@ bothCores("Transport", (test) => {
       // 8 MiB went over the high-water mark; it drained below the low one while closing (as asyncio).
       assert.equal(compact(proto.events), ["made", "pauseWriting", "resumeWriting", "lost null"]);
       peer.sock.end();
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("peer reset mid-write - connectionLost gets the error with its code; nothing hangs", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => (proto = new Recorder(loop)), "127.0.0.1", 0);
+    let proto!: Recorder;
+    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
       const peer = nodeClient(portOf(server), { read: false });
       yield* wait(peer.connected);
       const t = yield* proto.made;
@@ -454,9 +414,7 @@ bothCores("Transport", (test) => {
       assert.ok(["ECONNRESET", "EPIPE"].includes((exc as NodeJS.ErrnoException).code!), String(exc));
       yield* writer;
       assert.is(proto.events.at(-1), `lost ${(exc as NodeJS.ErrnoException).code}`);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("connect refused - the future rejects with Node's ECONNREFUSED", async (ctx) => {
@@ -476,16 +434,15 @@ bothCores("Transport", (test) => {
 
   test("protocol callback throwing - reported to the exception handler; the transport is aborted", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      const boom = new Error("boom");
-      let proto!: Recorder;
-      const server = yield* loop.createServer(() => {
-        proto = new Recorder(loop);
-        proto.onData = () => {
-          throw boom;
-        };
-        return proto;
-      }, "127.0.0.1", 0);
+    const boom = new Error("boom");
+    let proto!: Recorder;
+    await withServer(loop, () => {
+      proto = new Recorder(loop);
+      proto.onData = () => {
+        throw boom;
+      };
+      return proto;
+    }, function* (server) {
       const peer = nodeClient(portOf(server));
       yield* wait(peer.connected);
       peer.sock.write("hello");
@@ -501,15 +458,12 @@ bothCores("Transport", (test) => {
       assert.is(c.transport, proto.transport);
       ctx.errors.length = 0;
       assert.equal(proto.events, ["made", "data", "lost boom"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("protocol callback throwing - connectionMade and eofReceived too; connectionLost's own error is reported", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      const server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
+    await withServer(loop, () => new Echo(), function* (server) {
       const port = portOf(server);
       class BadMade extends Recorder {
         override connectionMade(t: Transport): void {
@@ -543,41 +497,38 @@ bothCores("Transport", (test) => {
       ]);
       ctx.errors.length = 0;
       assert.equal(p2.events, ["made", "eof", "lost eof failed"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("BufferedProtocol - each chunk is copied into getBuffer() in pieces; bufferUpdated(n); EOF and close", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      class Collect extends BufferedProtocol {
-        buf = new Uint8Array(7);
-        got: number[] = [];
-        hints: number[] = [];
-        events: string[] = [];
-        lost = loop.createFuture<Error | null>();
-        override connectionMade(): void {
-          this.events.push("made");
-        }
-        override getBuffer(sizeHint: number): Uint8Array {
-          this.hints.push(sizeHint);
-          return this.buf;
-        }
-        override bufferUpdated(n: number): void {
-          this.events.push("updated");
-          for (let i = 0; i < n; i++) this.got.push(this.buf[i]);
-        }
-        override eofReceived(): void {
-          this.events.push("eof");
-        }
-        override connectionLost(exc: Error | null): void {
-          this.events.push(`lost ${exc}`);
-          this.lost.setResult(exc);
-        }
+    class Collect extends BufferedProtocol {
+      buf = new Uint8Array(7);
+      got: number[] = [];
+      hints: number[] = [];
+      events: string[] = [];
+      lost = loop.createFuture<Error | null>();
+      override connectionMade(): void {
+        this.events.push("made");
       }
-      let proto!: Collect;
-      const server = yield* loop.createServer(() => (proto = new Collect()), "127.0.0.1", 0);
+      override getBuffer(sizeHint: number): Uint8Array {
+        this.hints.push(sizeHint);
+        return this.buf;
+      }
+      override bufferUpdated(n: number): void {
+        this.events.push("updated");
+        for (let i = 0; i < n; i++) this.got.push(this.buf[i]);
+      }
+      override eofReceived(): void {
+        this.events.push("eof");
+      }
+      override connectionLost(exc: Error | null): void {
+        this.events.push(`lost ${exc}`);
+        this.lost.setResult(exc);
+      }
+    }
+    let proto!: Collect;
+    await withServer(loop, () => (proto = new Collect()), function* (server) {
       const peer = nodeClient(portOf(server));
       yield* wait(peer.connected);
       const data = payload(100_000, 8);
@@ -586,29 +537,26 @@ bothCores("Transport", (test) => {
       assert.ok(Buffer.from(proto.got).equals(data));
       assert.ok(proto.hints.every((h) => h > 0));
       assert.equal(compact(proto.events), ["made", "updated", "eof", "lost null"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("BufferedProtocol - pauseReading inside bufferUpdated holds the rest of the chunk", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      const got: number[] = [];
-      let transport!: Transport;
-      let updates = 0;
-      const lost = loop.createFuture<Error | null>();
-      const buf = new Uint8Array(10);
-      const server = yield* loop.createServer(() => ({
-        connectionMade: (t: Transport) => void (transport = t),
-        getBuffer: () => buf,
-        bufferUpdated: (n: number) => {
-          updates++;
-          for (let i = 0; i < n; i++) got.push(buf[i]);
-          transport.pauseReading();
-        },
-        connectionLost: (exc: Error | null) => lost.setResult(exc),
-      }), "127.0.0.1", 0);
+    const got: number[] = [];
+    let transport!: Transport;
+    let updates = 0;
+    const lost = loop.createFuture<Error | null>();
+    const buf = new Uint8Array(10);
+    await withServer(loop, () => ({
+      connectionMade: (t: Transport) => void (transport = t),
+      getBuffer: () => buf,
+      bufferUpdated: (n: number) => {
+        updates++;
+        for (let i = 0; i < n; i++) got.push(buf[i]);
+        transport.pauseReading();
+      },
+      connectionLost: (exc: Error | null) => lost.setResult(exc),
+    }), function* (server) {
       const peer = nodeClient(portOf(server));
       yield* wait(peer.connected);
       const data = payload(1000, 1);
@@ -625,16 +573,13 @@ bothCores("Transport", (test) => {
       peer.sock.end();
       transport.resumeReading();
       yield* lost;
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("Unix socket - a connected AF_UNIX wasyncio socket: echo; the transport's peername is the socket's", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const path = join(tempDir(), "u.sock");
-    await loop.runUntilComplete(function* () {
-      const server = yield* loop.createUnixServer(() => new Echo(), path);
+    await withServer(loop, () => new Echo(), function* (server) {
       const sock = socket(AF_UNIX, SOCK_STREAM);
       yield* loop.sockConnect(sock, path);
       const peername = sock.getpeername();
@@ -643,16 +588,13 @@ bothCores("Transport", (test) => {
       assert.is(t.getExtraInfo("sockname"), "");
       yield* proto.lost;
       assert.ok(proto.received().equals(payload(5000)));
-      server.close();
-      yield* server.waitClosed();
-    }());
+    }, { path });
   });
 
   test("Unix socket - echo over createUnixServer / createUnixConnection; peername and sockname are paths", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const path = join(tempDir(), "echo.sock");
-    await loop.runUntilComplete(function* () {
-      const server = yield* loop.createUnixServer(() => new Echo(), path);
+    await withServer(loop, () => new Echo(), function* (server) {
       assert.is(server.sockets[0].getsockname(), path);
       const data = payload(1 << 20, 6);
       const [t, proto] = yield* loop.createUnixConnection(() => new EchoClient(loop, data), path);
@@ -660,9 +602,7 @@ bothCores("Transport", (test) => {
       assert.is(t.getExtraInfo("sockname"), "");
       assert.is(yield* proto.lost, null);
       assert.ok(proto.received().equals(data));
-      server.close();
-      yield* server.waitClosed();
-    }());
+    }, { path });
   });
 
   test("argument errors - thrown at the call, naming the call and the argument", (ctx) => {
@@ -746,25 +686,21 @@ bothCores("Transport", (test) => {
     assert.equal(readdirSync(dir), []);
     // One byte less fits.
     const fits = path.slice(0, -1);
-    await loop.runUntilComplete(function* () {
-      const server = yield* loop.createUnixServer(() => new Echo(), fits);
+    await withServer(loop, () => new Echo(), function* (server) {
       assert.is(server.sockets[0].getsockname(), fits);
       const [t, proto] = yield* loop.createUnixConnection(() => new EchoClient(loop, payload(10)), fits);
       yield* proto.lost;
       assert.ok(proto.received().equals(payload(10)));
       t.close();
-      server.close();
-      yield* server.waitClosed();
-    }());
+    }, { path: fits });
     assert.equal(readdirSync(dir), [], "the server removed its socket file");
   });
 
   test("a peer that writes, then resets: connectionLost(ECONNRESET) and no eofReceived, every time (50 rounds, reading paused or not)", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const ROUNDS = 50;
-    const results = await loop.runUntilComplete(function* () {
-      const protos: Recorder[] = [];
-      const server = yield* loop.createServer(recorders(loop, protos), "127.0.0.1", 0);
+    const protos: Recorder[] = [];
+    const results = await withServer(loop, recorders(loop, protos), function* (server) {
       const results: string[] = [];
       for (let i = 0; i < ROUNDS; i++) {
         const peer = net.connect(portOf(server), "127.0.0.1", () => peer.write(payload(3000, i), () => peer.resetAndDestroy()));
@@ -782,17 +718,14 @@ bothCores("Transport", (test) => {
         yield* proto.lost;
         results.push(compact(proto.events).filter((e) => e !== "data").join(","));
       }
-      server.close();
-      yield* server.waitClosed();
       return results;
-    }());
+    });
     assert.equal(results, Array(ROUNDS).fill("made,lost ECONNRESET"));
   });
 
   test("cancelling createConnection while connecting destroys the socket", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      const server = yield* loop.createServer(() => new Recorder(loop), "127.0.0.1", 0);
+    await withServer(loop, () => new Recorder(loop), function* (server) {
       let made = 0;
       const fut = loop.createConnection(() => {
         made++;
@@ -808,9 +741,7 @@ bothCores("Transport", (test) => {
       assert.ok(fut.cancelled());
       assert.is(made, 0);
       // Whatever the server accepted meanwhile is closed: waitClosed does not hang.
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 });
 
@@ -819,7 +750,7 @@ bothCores("Transport", (test) => {
 test("createServer / createConnection / createDatagramEndpoint in flight when the loop closes: the socket is closed, the process can exit", () => {
   const script = `
     import * as net from "node:net";
-    import { EventLoop, Protocol, DatagramProtocol } from ${JSON.stringify(new URL("../src/node/index.ts", import.meta.url).href)};
+    import { EventLoop, Protocol, DatagramProtocol } from ${JSON.stringify(new URL("../../src/node/index.ts", import.meta.url).href)};
     const loop = new EventLoop({ clock: "real" });
     const kind = process.argv.at(-1);
     if (kind === "connection") {
@@ -911,9 +842,9 @@ bothCores("Transport left open", (test, core) => {
       await run(function* () {
         const loop = getRunningLoop();
         const accepted: Recorder[] = [];
-        serverLine = lineOf(new Error(), "node-transports.test.ts") + 1;
+        serverLine = lineOf(new Error(), "node/transports.test.ts") + 1;
         const server = yield* loop.createServer(recorders(loop, accepted), "127.0.0.1", 0);
-        connectLine = lineOf(new Error(), "node-transports.test.ts") + 1;
+        connectLine = lineOf(new Error(), "node/transports.test.ts") + 1;
         const [t] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
         yield* until(loop, () => accepted.length === 1, "accepted");
         yield* accepted[0].made;
@@ -924,8 +855,8 @@ bothCores("Transport left open", (test, core) => {
       const details = Object.fromEntries(captured.warnings.map((w) => [w.message, w.detail!]));
       const client = details[`unclosed transport ${open[0]}`], server = details[`unclosed transport ${open[1]}`];
       assert.is(captured.warnings.length, 2);
-      assert.match(client.split("\nCreated at:\n")[1].split("\n")[0], new RegExp(`node-transports\\.test\\.ts:${connectLine}:`), client);
-      assert.match(server.split("\nAccepted by a server created at:\n")[1].split("\n")[0], new RegExp(`node-transports\\.test\\.ts:${serverLine}:`), server);
+      assert.match(client.split("\nCreated at:\n")[1].split("\n")[0], new RegExp(`node/transports\\.test\\.ts:${connectLine}:`), client);
+      assert.match(server.split("\nAccepted by a server created at:\n")[1].split("\n")[0], new RegExp(`node/transports\\.test\\.ts:${serverLine}:`), server);
     } finally {
       for (const t of open) (t.getExtraInfo("socket") as import("node:net").Socket).destroy();
       captured.stop();
