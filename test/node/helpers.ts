@@ -367,3 +367,20 @@ export function* caughtIn(fut: Iterable<unknown> & { [Symbol.iterator](): Iterat
   }
   return undefined;
 }
+
+/**
+ * withServer serving one Recorder, with a plain node:net client connected to it (reading
+ * unless `read: false`): `body(proto, peer, server)` runs once the client is connected and
+ * the server has accepted it. The server is torn down as withServer's.
+ */
+export function withPeer<T>(
+  loop: EventLoop, body: (proto: Recorder, peer: NodePeer, server: Server) => Coroutine<T>, options: { read?: boolean } = {},
+): Promise<T> {
+  let proto: Recorder | undefined;
+  return withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
+    const peer = nodeClient(portOf(server), options);
+    yield* wait(peer.connected);
+    yield* until(loop, () => proto !== undefined, "the server accepted the connection");
+    return yield* body(proto!, peer, server);
+  });
+}

@@ -6,7 +6,7 @@ import {
 } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
 import {
-  Echo, Recorder, captureWarnings, compact, lineOf, nodeClient, payload, portOf, tempDir, until, wait, withServer, recorders } from "./helpers.js";
+  Echo, Recorder, captureWarnings, compact, lineOf, nodeClient, payload, portOf, tempDir, until, wait, withPeer, withServer, recorders } from "./helpers.js";
 import { freePort, hostTick, plainEnv } from "../host.js";
 import { spawnSync } from "node:child_process";
 import { test } from "uvu";
@@ -48,10 +48,7 @@ bothCores("Transport", (test) => {
 
   test("callbacks - connectionMade -> dataReceived* -> eofReceived -> connectionLost(null)", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    const events = await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-      const peer = nodeClient(portOf(server));
-      yield* wait(peer.connected);
+    const events = await withPeer(loop, function* (proto, peer) {
       peer.sock.write("one");
       peer.sock.write("two");
       peer.sock.end("three");
@@ -180,10 +177,7 @@ bothCores("Transport", (test) => {
 
   test("pauseReading - chunks already scheduled are held, then delivered in order with EOF last", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-      const peer = nodeClient(portOf(server));
-      yield* wait(peer.connected);
+    await withPeer(loop, function* (proto, peer, server) {
       yield* proto.made;
       proto.transport.pauseReading();
       proto.transport.pauseReading(); // idempotent
@@ -202,10 +196,7 @@ bothCores("Transport", (test) => {
 
   test("pauseWriting - a peer that does not read: pauseWriting, bounded buffer, resumeWriting once it reads", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-      const peer = nodeClient(portOf(server), { read: false });
-      yield* wait(peer.connected);
+    await withPeer(loop, function* (proto, peer) {
       const t = yield* proto.made;
       assert.equal(t.getWriteBufferLimits(), [16384, 65536]);
       const chunk = payload(64 << 10, 1);
@@ -233,15 +224,12 @@ bothCores("Transport", (test) => {
       assert.is(peer.bytes(), written);
       yield* proto.lost;
       assert.equal(compact(proto.events), ["made", "pauseWriting", "resumeWriting", "lost null"]);
-    });
+    }, { read: false });
   });
 
   test("setWriteBufferLimits - marks below Node's own: resumeWriting at the low mark; bad limits throw", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-      const peer = nodeClient(portOf(server), { read: false });
-      yield* wait(peer.connected);
+    await withPeer(loop, function* (proto, peer) {
       const t = yield* proto.made;
       assert.throws(() => t.setWriteBufferLimits(10, 20), (e: Error) => e instanceof RangeError && /high \(10\) must be >= low \(20\)/.test(e.message));
       assert.throws(() => t.setWriteBufferLimits(-1), (e: Error) => e instanceof RangeError);
@@ -268,15 +256,12 @@ bothCores("Transport", (test) => {
       t.close();
       yield* wait(peer.waitBytes(written));
       yield* proto.lost;
-    });
+    }, { read: false });
   });
 
   test("setWriteBufferLimits - lowering the high mark under the buffered size pauses at once, resumes on drain", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-      const peer = nodeClient(portOf(server), { read: false });
-      yield* wait(peer.connected);
+    await withPeer(loop, function* (proto, peer) {
       const t = yield* proto.made;
       t.setWriteBufferLimits(1 << 30);
       const chunk = payload(64 << 10, 5);
@@ -293,7 +278,7 @@ bothCores("Transport", (test) => {
       t.close();
       yield* wait(peer.waitBytes(written));
       yield* proto.lost;
-    });
+    }, { read: false });
   });
 
   test("close - flushes the buffer first; abort drops it; both end with connectionLost(null)", async (ctx) => {
@@ -334,10 +319,7 @@ bothCores("Transport", (test) => {
 
   test("write - argument errors, empty writes, writes after close dropped with asyncio's warning from the 5th", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-      const peer = nodeClient(portOf(server));
-      yield* wait(peer.connected);
+    await withPeer(loop, function* (proto, peer) {
       const t = yield* proto.made;
       assert.throws(() => t.write(42 as never), (e: Error) => e instanceof TypeError && /write\(\) expected data to be bytes/.test(e.message));
       assert.throws(() => t.writelines(42 as never), (e: Error) => e instanceof TypeError);
@@ -366,10 +348,7 @@ bothCores("Transport", (test) => {
 
   test("close() with data still buffered - writes made meanwhile still go out, in order, before EOF (as asyncio)", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-      const peer = nodeClient(portOf(server), { read: false });
-      yield* wait(peer.connected);
+    await withPeer(loop, function* (proto, peer) {
       const t = yield* proto.made;
       const big = Buffer.alloc(8 << 20, 1);
       t.write(big);
@@ -386,15 +365,12 @@ bothCores("Transport", (test) => {
       // 8 MiB went over the high-water mark; it drained below the low one while closing (as asyncio).
       assert.equal(compact(proto.events), ["made", "pauseWriting", "resumeWriting", "lost null"]);
       peer.sock.end();
-    });
+    }, { read: false });
   });
 
   test("peer reset mid-write - connectionLost gets the error with its code; nothing hangs", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    await withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-      const peer = nodeClient(portOf(server), { read: false });
-      yield* wait(peer.connected);
+    await withPeer(loop, function* (proto, peer) {
       const t = yield* proto.made;
       const chunk = payload(256 << 10, 4);
       // Keep writing whenever writing is allowed, as a producer honouring flow control.
@@ -414,7 +390,7 @@ bothCores("Transport", (test) => {
       assert.ok(["ECONNRESET", "EPIPE"].includes((exc as NodeJS.ErrnoException).code!), String(exc));
       yield* writer;
       assert.is(proto.events.at(-1), `lost ${(exc as NodeJS.ErrnoException).code}`);
-    });
+    }, { read: false });
   });
 
   test("connect refused - the future rejects with Node's ECONNREFUSED", async (ctx) => {
