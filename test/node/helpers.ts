@@ -7,8 +7,8 @@ import { plainEnv } from "../host.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  Protocol, sleep, wrapPromise, type Coroutine, type CreateServerOptions, type EventLoop, type Future, type ProtocolFactory, type Server,
-  type StreamProtocolLike, type Transport,
+  DatagramProtocol, Protocol, sleep, wrapPromise, type Coroutine, type CreateServerOptions, type EventLoop, type Future, type ProtocolFactory, type Server,
+  type DatagramTransport, type StreamProtocolLike, type Transport,
 } from "../../src/node/index.js";
 
 /** The port of a server's first listening socket. */
@@ -383,4 +383,40 @@ export function withPeer<T>(
     yield* until(loop, () => proto !== undefined, "the server accepted the connection");
     return yield* body(proto!, peer, server);
   });
+}
+
+/** A UDP address. */
+export type Addr = [string, number];
+
+/** A datagram protocol that records every callback; echoes datagrams back when `echo` is set. */
+export class Udp extends DatagramProtocol {
+  events: string[] = [];
+  got: [Buffer, Addr][] = [];
+  errors: Error[] = [];
+  transport!: DatagramTransport;
+  made: Future<DatagramTransport>;
+  lost: Future<Error | null>;
+  constructor(loop: EventLoop, readonly echo = false) {
+    super();
+    this.made = loop.createFuture();
+    this.lost = loop.createFuture();
+  }
+  override connectionMade(t: DatagramTransport): void {
+    this.events.push("made");
+    this.transport = t;
+    this.made.setResult(t);
+  }
+  override datagramReceived(data: Uint8Array, addr: Addr): void {
+    this.events.push("datagram");
+    this.got.push([data as Buffer, addr]);
+    if (this.echo) this.transport.sendto(data, addr);
+  }
+  override errorReceived(exc: Error): void {
+    this.events.push(`error ${(exc as NodeJS.ErrnoException).code}`);
+    this.errors.push(exc);
+  }
+  override connectionLost(exc: Error | null): void {
+    this.events.push(exc === null ? "lost null" : `lost ${exc.message}`);
+    this.lost.setResult(exc);
+  }
 }

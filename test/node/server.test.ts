@@ -5,11 +5,12 @@ import * as net from "node:net";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, getRunningLoop, run, sleep, socket, type Transport } from "../../src/node/index.js";
+import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, sleep, socket, type Transport } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
 import { freePort, hostTick } from "../host.js";
 import {
-  Echo, Recorder, SYNC_BIND, captureWarnings, compact, lineOf, listeningOn, manyClients, nodeClient, openFds, payload, portOf, tempDir, until, wait, withServer, recorders } from "./helpers.js";
+  Echo, Recorder, SYNC_BIND, compact, listeningOn, manyClients, nodeClient, openFds, payload, portOf, tempDir, until, wait, withServer, recorders,
+} from "./helpers.js";
 
 bothCores("Server", (test) => {
   test("close - stops listening, keeps the connections; waitClosed waits until they are gone", async (ctx) => {
@@ -522,77 +523,5 @@ bothCores("Server", (test) => {
       assert.equal(server.sockets, []);
       assert.ok(server.waitClosed().done());
     }());
-  });
-});
-
-// asyncio's ResourceWarning: a server still open when its loop closes is reported (once),
-// not closed; Node's process would otherwise stay alive with no word.
-bothCores("Server left open", (test, core) => {
-  test("a server left open after run() returns: one ResourceWarning naming it; a closed one: none", async () => {
-    const captured = captureWarnings();
-    let open: Server | undefined;
-    try {
-      let name = "";
-      await run(function* () {
-        const loop = getRunningLoop();
-        open = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-        const closed = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-        closed.close();
-        name = String(open);
-      }, { core });
-      await hostTick();
-      assert.match(name, /^<Server sockets=\[127\.0\.0\.1:\d+\]>$/);
-      assert.equal(captured.warnings.map((w) => `${w.name}: ${w.message}`), [`ResourceWarning: unclosed ${name}`]);
-      const detail = captured.warnings[0].detail!;
-      assert.match(detail, /^An open server keeps the Node process alive: close it \(server\.close\(\)\) before its loop closes\.\n/);
-      assert.match(detail, /debug mode \(debug: true\) to see where it was created/);
-      assert.ok(open!.isServing(), "not closed for the user");
-    } finally {
-      open?.close();
-      captured.stop();
-    }
-  });
-
-  test("debug mode: the warning names the line that created the server", async () => {
-    const captured = captureWarnings();
-    let server: Server | undefined;
-    let line = 0;
-    try {
-      await run(function* () {
-        const loop = getRunningLoop();
-        line = lineOf(new Error(), "node/server.test.ts") + 1;
-        server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-      }, { core, debug: true });
-      await hostTick();
-      assert.is(captured.warnings.length, 1);
-      const detail = captured.warnings[0].detail!;
-      assert.match(detail, /\nCreated at:\n/);
-      const first = detail.split("Created at:\n")[1].split("\n")[0];
-      assert.match(first, new RegExp(`node/server\\.test\\.ts:${line}:`), detail);
-    } finally {
-      server?.close();
-      captured.stop();
-    }
-  });
-
-  test("a server closed by serveForever's cancellation, or by close() without waitClosed(): no warning", async () => {
-    const captured = captureWarnings();
-    try {
-      await run(function* () {
-        const loop = getRunningLoop();
-        const a = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-        const forever = loop.createTask(function* () {
-          yield* a.serveForever();
-        }());
-        yield* sleep(0);
-        forever.cancel();
-        const b = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0, { startServing: false });
-        b.close();
-      }, { core });
-      await hostTick();
-      assert.equal(captured.warnings, []);
-    } finally {
-      captured.stop();
-    }
   });
 });

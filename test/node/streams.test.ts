@@ -4,15 +4,12 @@ import * as assert from "uvu/assert";
 import { Buffer } from "node:buffer";
 import * as net from "node:net";
 import { join } from "node:path";
-import {
-  IncompleteReadError, LimitOverrunError, gather, getRunningLoop, run as runMain, wrapPromise, type Coroutine, type EventLoop, type Future,
-} from "../../src/index.js";
+import { IncompleteReadError, LimitOverrunError, gather, wrapPromise, type Coroutine, type EventLoop, type Future } from "../../src/index.js";
 import {
   StreamReader, StreamReaderProtocol, StreamWriter, openConnection, openUnixConnection, startServer, startUnixServer,
 } from "../../src/node/streams.js";
 import { bothCores } from "../helpers.js";
-import { hostTick } from "../host.js";
-import { caughtIn, captureWarnings, dec, enc, payload, portOf, tempDir, until } from "./helpers.js";
+import { caughtIn, dec, enc, payload, portOf, tempDir, until } from "./helpers.js";
 
 // ---- over real sockets -------------------------------------------------------------
 
@@ -415,43 +412,5 @@ bothCores("Streams over sockets", (test) => {
     assert.throws(() => openUnixConnection(path), tooLong("openUnixConnection()"));
     assert.throws(() => startServer(cb, null, null, { path }), tooLong("startServer()"));
     assert.throws(() => openConnection(null, null, { path }), tooLong("openConnection()"));
-  });
-});
-
-bothCores("Streams left open", (test, core) => {
-  test("a stream connection left open after run() returns: one warning per side, naming its StreamWriter (not also its transport)", async () => {
-    const captured = captureWarnings();
-    const writers: StreamWriter[] = [];
-    try {
-      const names: string[] = [];
-      await runMain(function* () {
-        const loop = getRunningLoop();
-        const accepted: StreamWriter[] = [];
-        const both = loop.createFuture<void>();
-        const server = yield* startServer(function* (_reader, writer) {
-          accepted.push(writer);
-          if (accepted.length === 2) both.setResult();
-        }, "127.0.0.1", 0);
-        const [, writer] = yield* openConnection("127.0.0.1", portOf(server));
-        const [, closed] = yield* openConnection("127.0.0.1", portOf(server));
-        yield* both;
-        // Each side of the second connection is closed; both sides of the first are left open.
-        const port = (w: StreamWriter, name: string) => (w.getExtraInfo(name) as [string, number])[1];
-        const peerOfLeft = accepted.find((w) => port(w, "peername") === port(writer, "sockname"))!;
-        const peerOfClosed = accepted.find((w) => w !== peerOfLeft)!;
-        closed.close();
-        peerOfClosed.close();
-        writers.push(writer, peerOfLeft);
-        server.close();
-        names.push(...writers.map((w) => `unclosed ${w}`));
-      }, { core });
-      await hostTick();
-      assert.equal(captured.warnings.map((w) => w.message).sort(), names.sort());
-      for (const name of names) assert.match(name, /^unclosed <StreamWriter transport=<Transport peer=127\.0\.0\.1:\d+ open protocol=<StreamReaderProtocol>> reader=<StreamReader/);
-      for (const w of captured.warnings) assert.match(w.detail!, /close it \(writer\.close\(\)\) before its loop closes/);
-    } finally {
-      for (const w of writers) (w.getExtraInfo("socket") as net.Socket).destroy();
-      captured.stop();
-    }
   });
 });
