@@ -3,26 +3,14 @@
 // at the call, what a connection is made of, refusals, cancellation, and the loop closing
 // while one is at work.
 import * as assert from "uvu/assert";
-import { AF_UNIX, CancelledError, Protocol, SOCK_STREAM, socket, type Transport } from "../../src/node/index.js";
+import { AF_UNIX, CancelledError, Protocol, SOCK_STREAM, socket } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
-import { Echo, Recorder, payload, portOf, tempDir, until, wait, withServer, recorders } from "./helpers.js";
+import { Echo, EchoClient, Recorder, payload, portOf, tempDir, until, wait, withServer, recorders } from "./helpers.js";
 import { freePort, hostTick, plainEnv } from "../host.js";
 import { spawnSync } from "node:child_process";
 import { test } from "uvu";
 import { join } from "node:path";
 import { readdirSync } from "node:fs";
-
-/** A client that sends `data`, half-closes, and collects the echo until EOF. */
-class EchoClient extends Recorder {
-  constructor(loop: Recorder["loop"], readonly data: Buffer) {
-    super(loop);
-  }
-  override connectionMade(t: Transport): void {
-    super.connectionMade(t);
-    t.write(this.data);
-    t.writeEof();
-  }
-}
 
 bothCores("createConnection and createServer", (test) => {
   test("createConnection - connectionMade runs before the future is done; peername/sockname/socket", async (ctx) => {

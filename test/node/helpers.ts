@@ -51,14 +51,15 @@ export class Recorder extends Protocol {
   made: Future<Transport>;
   eof: Future<void>;
   lost: Future<Error | null>;
-  /** What eofReceived returns. */
-  keepOpen = false;
+  /** What eofReceived returns (true: keep the transport open for writing). */
+  keepOpen: boolean;
   /** Called from dataReceived (after recording). */
   onData: ((data: Buffer) => void) | null = null;
   #waits: [number, Future<void>][] = [];
 
-  constructor(readonly loop: EventLoop) {
+  constructor(readonly loop: EventLoop, { keepOpen = false }: { keepOpen?: boolean } = {}) {
     super();
+    this.keepOpen = keepOpen;
     this.made = loop.createFuture();
     this.eof = loop.createFuture();
     this.lost = loop.createFuture();
@@ -369,16 +370,18 @@ export function* caughtIn(fut: Iterable<unknown> & { [Symbol.iterator](): Iterat
 }
 
 /**
- * withServer serving one Recorder, with a plain node:net client connected to it (reading
- * unless `read: false`): `body(proto, peer, server)` runs once the client is connected and
- * the server has accepted it. The server is torn down as withServer's.
+ * withServer serving one Recorder (`keepOpen`: what its eofReceived returns), with a plain
+ * node:net client connected to it (reading unless `read: false`): `body(proto, peer, server)`
+ * runs once the client is connected and the server has accepted it. The server is torn
+ * down as withServer's.
  */
 export function withPeer<T>(
-  loop: EventLoop, body: (proto: Recorder, peer: NodePeer, server: Server) => Coroutine<T>, options: { read?: boolean } = {},
+  loop: EventLoop, body: (proto: Recorder, peer: NodePeer, server: Server) => Coroutine<T>,
+  { read = true, keepOpen = false }: { read?: boolean; keepOpen?: boolean } = {},
 ): Promise<T> {
   let proto: Recorder | undefined;
-  return withServer(loop, () => (proto = new Recorder(loop)), function* (server) {
-    const peer = nodeClient(portOf(server), options);
+  return withServer(loop, () => (proto = new Recorder(loop, { keepOpen })), function* (server) {
+    const peer = nodeClient(portOf(server), { read });
     yield* wait(peer.connected);
     yield* until(loop, () => proto !== undefined, "the server accepted the connection");
     return yield* body(proto!, peer, server);
@@ -418,5 +421,17 @@ export class Udp extends DatagramProtocol {
   override connectionLost(exc: Error | null): void {
     this.events.push(exc === null ? "lost null" : `lost ${exc.message}`);
     this.lost.setResult(exc);
+  }
+}
+
+/** A client that sends `data`, half-closes, and collects the echo until EOF. */
+export class EchoClient extends Recorder {
+  constructor(loop: Recorder["loop"], readonly data: Buffer) {
+    super(loop);
+  }
+  override connectionMade(t: Transport): void {
+    super.connectionMade(t);
+    t.write(this.data);
+    t.writeEof();
   }
 }

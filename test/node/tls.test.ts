@@ -65,11 +65,7 @@ bothCores("TLS", (test) => {
   test("EOF - eofReceived returning true still closes a TLS transport (no half-close)", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     let srv!: Recorder;
-    await withServer(loop, () => {
-      srv = new Recorder(loop);
-      srv.keepOpen = true;
-      return srv;
-    }, function* (server) {
+    await withServer(loop, () => (srv = new Recorder(loop, { keepOpen: true })), function* (server) {
       const peer = nodePeer(tls.connect({ host: "127.0.0.1", port: portOf(server), ca: cert, servername: "localhost" }));
       yield* wait(new Promise<void>((resolve) => peer.sock.once("secureConnect", () => resolve())));
       // The server's handshake ends after the client's (it waits for the client's Finished).

@@ -2,22 +2,10 @@
 // cores: asyncio's _SelectorSocketTransport semantics (callbacks, reading, writing, flow
 // control, closing).
 import * as assert from "uvu/assert";
-import { gather, sleep, type Coroutine, type Transport } from "../../src/node/index.js";
+import { gather, sleep, type Coroutine } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
-import { Echo, Recorder, compact, nodeClient, payload, portOf, until, wait, withPeer, withServer, recorders } from "./helpers.js";
+import { Echo, EchoClient, Recorder, compact, nodeClient, payload, portOf, until, wait, withPeer, withServer, recorders } from "./helpers.js";
 import * as net from "node:net";
-
-/** A client that sends `data`, half-closes, and collects the echo until EOF. */
-class EchoClient extends Recorder {
-  constructor(loop: Recorder["loop"], readonly data: Buffer) {
-    super(loop);
-  }
-  override connectionMade(t: Transport): void {
-    super.connectionMade(t);
-    t.write(this.data);
-    t.writeEof();
-  }
-}
 
 bothCores("Transport", (test) => {
   test("echo - 100 concurrent clients, 1 byte to 4 MiB each, every byte back in order", async (ctx) => {
@@ -55,14 +43,7 @@ bothCores("Transport", (test) => {
 
   test("half-close - eofReceived returning true keeps the transport open for writing", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    let proto!: Recorder;
-    await withServer(loop, () => {
-      proto = new Recorder(loop);
-      proto.keepOpen = true;
-      return proto;
-    }, function* (server) {
-      const peer = nodeClient(portOf(server));
-      yield* wait(peer.connected);
+    await withPeer(loop, function* (proto, peer) {
       peer.sock.end("question");
       yield* proto.eof;
       yield* sleep(0);
@@ -73,17 +54,13 @@ bothCores("Transport", (test) => {
       yield* wait(peer.ended);
       assert.is(peer.received().toString(), "answer after your EOF");
       assert.equal(compact(proto.events), ["made", "data", "eof", "lost null"]);
-    });
+    }, { keepOpen: true });
   });
 
   test("writeEof - the peer gets eofReceived, this side still reads; write after writeEof throws", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     let srv!: Recorder;
-    await withServer(loop, () => {
-      srv = new Recorder(loop);
-      srv.keepOpen = true;
-      return srv;
-    }, function* (server) {
+    await withServer(loop, () => (srv = new Recorder(loop, { keepOpen: true })), function* (server) {
       const [t, cli] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
       t.write("request");
       t.writeEof();
