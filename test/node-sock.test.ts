@@ -10,7 +10,7 @@ import {
   SOL_SOCKET, SO_ERROR, SO_REUSEADDR, gather, sleep, socket, type Coroutine, type Socket,
 } from "../src/node/index.js";
 import { bothCores, caught } from "./helpers.js";
-import { listeningOn, manyClients, openFds, SYNC_BIND, wait } from "./node-net-helpers.js";
+import { listeningOn, manyClients, openFds, SYNC_BIND, wait } from "./node/helpers.js";
 import { freePort, hostTick } from "./host.js";
 
 type Port = [string, number];

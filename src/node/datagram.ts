@@ -4,34 +4,13 @@
 // callbacks keep the count of bytes in flight (the "write buffer").
 import type * as dgram from "node:dgram";
 import type { EventLoop } from "../base-loop.js";
-import { _resolvePending, type Future } from "../future.js";
+import { checkProtocolObject } from "../checks.js";
+import type { Future } from "../future.js";
 import { className, repr } from "../util.js";
-import { formatAddress, type Address } from "./protocols.js";
+import { BaseTransport } from "./base-transport.js";
+import { formatAddress, type Address, type DatagramProtocolLike } from "./protocols.js";
+import { _resourceWarning } from "./resource-warning.js";
 import { toBytes } from "./socket.js";
-import { _resourceWarning } from "./transports.js";
-
-const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
-
-/**
- * What a datagram transport calls on its protocol: a `DatagramProtocol` or any object with
- * these methods.
- * @example
- * const proto: DatagramProtocolLike = { datagramReceived: (data, [host, port]) => log(host, port, data) }
- */
-export interface DatagramProtocolLike {
-  /** The endpoint is set up; `transport` sends datagrams and closes it. */
-  connectionMade?(transport: DatagramTransport): void;
-  /** A datagram arrived from `addr`. */
-  datagramReceived?(data: Uint8Array, addr: [host: string, port: number]): void;
-  /** A send or receive failed (ICMP port unreachable on a connected endpoint, say). */
-  errorReceived?(exc: Error): void;
-  /** The endpoint is closed: the error, or null. Called once, last. */
-  connectionLost?(exc: Error | null): void;
-  /** Sends buffered over the high-water mark: stop sending for now. */
-  pauseWriting?(): void;
-  /** Sending may go on. */
-  resumeWriting?(): void;
-}
 
 /** A datagram that arrived before the transport took the socket. @internal */
 export type _EarlyDatagram = [msg: Buffer, rinfo: dgram.RemoteInfo];
@@ -39,7 +18,8 @@ export type _EarlyDatagram = [msg: Buffer, rinfo: dgram.RemoteInfo];
 /**
  * A UDP endpoint made by `loop.createDatagramEndpoint`: asyncio's datagram transport.
  * `sendto(data, addr)` sends one datagram; each datagram received is one
- * `protocol.datagramReceived(data, [host, port])`.
+ * `protocol.datagramReceived(data, [host, port])`. `getExtraInfo` knows `'sockname'`
+ * (`[host, port]`), `'peername'` (the remoteAddr, or null) and `'socket'` (the dgram socket).
  * @example
  * class EchoUdp extends DatagramProtocol {
  *   transport!: DatagramTransport
@@ -48,25 +28,17 @@ export type _EarlyDatagram = [msg: Buffer, rinfo: dgram.RemoteInfo];
  * }
  * const [transport] = yield* loop.createDatagramEndpoint(() => new EchoUdp(), { localAddr: ["127.0.0.1", 9999] })
  */
-export class DatagramTransport {
-  readonly #loop: EventLoop;
+export class DatagramTransport extends BaseTransport<DatagramProtocolLike> {
   readonly #sock: dgram.Socket;
-  #protocol: DatagramProtocolLike;
   /** The connected peer (remoteAddr, resolved), or null. */
   readonly #address: [string, number] | null;
   /** remoteAddr as given (a host name, say): `sendto` accepts it too. */
   readonly #alias: [string, number] | null;
-  readonly #extra: Record<string, unknown>;
-  #closing = false;
-  #lost = false;
   #sockClosed = false;
   #lostExc: Error | null = null;
   /** Sizes of the sends Node has not completed, in order. */
   #inFlight: number[] = [];
   #inFlightBytes = 0;
-  #droppedWrites = 0;
-  /** Where it was made (debug mode), for the ResourceWarning. */
-  readonly #site: string | undefined;
 
   /** @internal Made by `loop.createDatagramEndpoint` on a bound (and maybe connected) socket. */
   constructor(
@@ -76,90 +48,60 @@ export class DatagramTransport {
     address: [string, number] | null,
     options: { waiter?: Future<void> | null; early?: _EarlyDatagram[]; alias?: [string, number] | null; site?: string } = {},
   ) {
-    this.#loop = loop;
-    this.#site = options.site;
+    const a = sock.address();
+    super(loop, protocol, { socket: sock, sockname: [a.address, a.port] as Address, peername: address }, options.site, options.waiter);
     this.#sock = sock;
-    this.#protocol = protocol;
     this.#address = address;
     this.#alias = options.alias ?? null;
-    const a = sock.address();
-    this.#extra = { socket: sock, sockname: [a.address, a.port] as Address, peername: address };
-    loop._schedule(this.#made, undefined);
-    if (options.waiter) loop._schedule(_resolvePending, options.waiter);
     if (options.early) for (const d of options.early) loop._schedule(this.#deliver, d);
     sock.on("message", this.#onMessage);
     sock.on("error", this.#onError);
-    loop._addResource(this);
   }
 
   // Node's events (outside the loop).
   #onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
-    if (this.#loop.isClosed()) this.#closeSocket();
-    else this.#loop._schedule(this.#deliver, [msg, rinfo]);
+    if (this._loop.isClosed()) this.#closeSocket();
+    else this._loop._schedule(this.#deliver, [msg, rinfo]);
   };
 
   #onError = (err: Error): void => {
-    if (!this.#loop.isClosed()) this.#loop._schedule(this.#errorEvent, err);
+    if (!this._loop.isClosed()) this._loop._schedule(this.#errorEvent, err);
   };
 
   #onSent = (err: Error | null): void => {
     this.#inFlightBytes -= this.#inFlight.shift() ?? 0;
-    if (this.#loop.isClosed()) return;
-    if (err) this.#loop._schedule(this.#errorEvent, err);
-    if (this.#closing && this.#inFlight.length === 0) this.#closeSocket();
+    if (this._loop.isClosed()) return;
+    if (err) this._loop._schedule(this.#errorEvent, err);
+    if (this._closing && this.#inFlight.length === 0) this.#closeSocket();
   };
 
   // In the loop.
-  #made = (): void => {
-    try {
-      this.#protocol.connectionMade?.(this);
-    } catch (e) {
-      // asyncio calls connection_made through call_soon: a failure is reported as a
-      // failing callback's, and the transport stays open.
-      this.#loop.callExceptionHandler({
-        message: "Exception in callback protocol.connectionMade()", exception: e, transport: this, protocol: this.#protocol,
-      });
-    }
-  };
-
   #deliver = ([msg, rinfo]: _EarlyDatagram): void => {
-    if (this.#closing) return;
+    if (this._closing) return;
     try {
-      this.#protocol.datagramReceived?.(msg, [rinfo.address, rinfo.port]);
+      this._protocol.datagramReceived?.(msg, [rinfo.address, rinfo.port]);
     } catch (e) {
-      this.#fatalError(e, "Fatal error: protocol.datagramReceived() call failed.");
+      this._fatalError(e, "Fatal error: protocol.datagramReceived() call failed.");
     }
   };
 
   #errorEvent = (err: Error): void => {
-    if (this.#lost) return;
+    if (this._lost) return;
     try {
-      this.#protocol.errorReceived?.(err);
+      this._protocol.errorReceived?.(err);
     } catch (e) {
-      this.#fatalError(e, "Fatal error: protocol.errorReceived() call failed.");
+      this._fatalError(e, "Fatal error: protocol.errorReceived() call failed.");
     }
   };
 
   #connectionLost = (): void => {
-    if (this.#lost) return;
-    this.#lost = true;
-    try {
-      this.#protocol.connectionLost?.(this.#lostExc);
-    } catch (e) {
-      this.#loop.callExceptionHandler({
-        message: "Exception in protocol.connectionLost()", exception: e, transport: this, protocol: this.#protocol,
-      });
-    }
+    if (!this._lost) this._callConnectionLost(this.#lostExc);
   };
 
-  #fatalError(exc: unknown, message: string): void {
-    this.#loop.callExceptionHandler({ message, exception: exc, transport: this, protocol: this.#protocol });
-    this.#forceClose(exc as Error);
-  }
-
-  #forceClose(exc: Error | null): void {
+  /** @internal Closes the socket now (datagrams in flight may be dropped); connectionLost(exc). */
+  override _forceClose(exc: Error | null): void {
     if (this.#sockClosed) return;
-    this.#closing = true;
+    this._closing = true;
     this.#lostExc = exc;
     this.#closeSocket();
   }
@@ -167,9 +109,9 @@ export class DatagramTransport {
   #closeSocket(): void {
     if (this.#sockClosed) return;
     this.#sockClosed = true;
-    this.#loop._removeResource(this);
+    this._loop._removeResource(this);
     this.#sock.close(() => {
-      if (!this.#loop.isClosed()) this.#loop._schedule(this.#connectionLost, undefined);
+      if (!this._loop.isClosed()) this._loop._schedule(this.#connectionLost, undefined);
     });
   }
 
@@ -196,8 +138,8 @@ export class DatagramTransport {
       }
       [host, port] = addr;
     }
-    if (this.#closing) {
-      if (++this.#droppedWrites >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) console.warn("socket.send() raised exception.");
+    if (this._closing) {
+      this._droppedWrite();
       return;
     }
     this.#inFlight.push(bytes.byteLength);
@@ -208,7 +150,7 @@ export class DatagramTransport {
     } catch (e) {
       this.#inFlight.pop();
       this.#inFlightBytes -= bytes.byteLength;
-      this.#loop._schedule(this.#errorEvent, e);
+      this._loop._schedule(this.#errorEvent, e);
     }
   }
 
@@ -218,28 +160,10 @@ export class DatagramTransport {
    * transport.close()
    */
   close(): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    this.#loop._removeResource(this);
+    if (this._closing) return;
+    this._closing = true;
+    this._loop._removeResource(this);
     if (this.#inFlight.length === 0) this.#closeSocket();
-  }
-
-  /**
-   * Closes at once (datagrams in flight may be dropped); `connectionLost(null)` follows.
-   * @example
-   * transport.abort()
-   */
-  abort(): void {
-    this.#forceClose(null);
-  }
-
-  /**
-   * Whether the transport is closing or closed.
-   * @example
-   * if (!transport.isClosing()) transport.sendto(data, addr)
-   */
-  isClosing(): boolean {
-    return this.#closing;
   }
 
   /**
@@ -251,35 +175,9 @@ export class DatagramTransport {
     return this.#inFlightBytes;
   }
 
-  /**
-   * `'sockname'` (`[host, port]`), `'peername'` (the remoteAddr, or null), `'socket'`
-   * (the dgram socket); `defaultValue` otherwise.
-   * @example
-   * const [host, port] = transport.getExtraInfo("sockname")
-   */
-  getExtraInfo(name: string, defaultValue?: unknown): any {
-    return Object.prototype.hasOwnProperty.call(this.#extra, name) ? this.#extra[name] : defaultValue;
-  }
-
-  /**
-   * The protocol receiving this transport's events.
-   * @example
-   * const proto = transport.getProtocol() as MyDatagramProtocol
-   */
-  getProtocol(): DatagramProtocolLike {
-    return this.#protocol;
-  }
-
-  /**
-   * Switches the protocol that receives the events from now on.
-   * @example
-   * transport.setProtocol(other)
-   */
-  setProtocol(protocol: DatagramProtocolLike): void {
-    if (typeof protocol !== "object" || protocol === null) {
-      throw new TypeError(`setProtocol() expected a protocol object, got ${repr(protocol)}`);
-    }
-    this.#protocol = protocol;
+  /** @internal setProtocol: any object (a datagram protocol's callbacks are all optional). */
+  override _adoptProtocol(protocol: DatagramProtocolLike): void {
+    checkProtocolObject("setProtocol()", protocol);
   }
 
   /**
@@ -287,15 +185,15 @@ export class DatagramTransport {
    * @example
    * String(transport)   // "<DatagramTransport 127.0.0.1:9999 protocol=<EchoUdp>>"
    */
-  toString(): string {
-    return `<${this.constructor.name} ${formatAddress(this.#extra.sockname)}${this.#closing ? " closing" : ""} protocol=${className(this.#protocol)}>`;
+  override toString(): string {
+    return `<${this.constructor.name} ${formatAddress(this._extra.sockname)}${this._closing ? " closing" : ""} protocol=${className(this._protocol)}>`;
   }
 
   /** @internal The loop closes with the endpoint still open: asyncio's ResourceWarning. */
-  _loopClosed(): void {
-    if (this.#closing || this.#sockClosed) return;
+  override _loopClosed(): void {
+    if (this._closing || this.#sockClosed) return;
     _resourceWarning(`unclosed transport ${this}`,
-      "An open datagram endpoint keeps the Node process alive: close it (transport.close()) before its loop closes.", this.#site);
+      "An open datagram endpoint keeps the Node process alive: close it (transport.close()) before its loop closes.", this._site);
   }
 }
 

@@ -7,7 +7,9 @@ export * from "../index.js";
 // The loop methods each module installs when it loads.
 import "./selector.js";
 import "./sock.js";
-import "./high-level.js";
+import "./create-server.js";
+import "./create-connection.js";
+import "./datagram-endpoint.js";
 
 // Sockets and the readiness bridge
 export * from "./constants.js";
@@ -16,11 +18,15 @@ export { type FileDescriptor } from "./selector.js";
 export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./sock.js";
 
 // Transports, protocols and servers
-export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, type Address, type ProtocolFactory } from "./protocols.js";
-export { Transport, type StreamProtocolLike } from "./transports.js";
-export { DatagramTransport, type DatagramProtocolLike } from "./datagram.js";
+export {
+  BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, type Address, type ProtocolFactory, type StreamProtocolLike, type DatagramProtocolLike,
+} from "./protocols.js";
+export { Transport } from "./transports.js";
+export { DatagramTransport } from "./datagram.js";
 export { Server } from "./server.js";
-export { type CreateServerOptions, type CreateConnectionOptions, type DatagramEndpointOptions } from "./high-level.js";
+export { type CreateServerOptions } from "./create-server.js";
+export { type CreateConnectionOptions } from "./create-connection.js";
+export { type DatagramEndpointOptions } from "./datagram-endpoint.js";
 
 // Streams
 export {

@@ -1,7 +1,10 @@
 // The protocol base classes: asyncio's callback interfaces, as classes with no-op
 // callbacks to extend. A transport calls them in asyncio's order:
 // connectionMade -> dataReceived* -> eofReceived? -> connectionLost (exactly once).
+import { checkFactory } from "../checks.js";
 import { repr } from "../util.js";
+import type { DatagramTransport } from "./datagram.js";
+import type { Transport } from "./transports.js";
 
 /**
  * Address of a peer or a socket: `[host, port]` for IP, a path for Unix sockets.
@@ -116,7 +119,7 @@ export class DatagramProtocol extends BaseProtocol {
  */
 export function makeProtocol<P>(call: string, factory: ProtocolFactory<P>, kind: "stream" | "datagram" = "stream"): P {
   let protocol: P;
-  if (typeof factory !== "function") throw new TypeError(`${call} expected a protocol factory (a function or a class), got ${repr(factory)}`);
+  checkFactory(call, factory);
   // A class cannot be called without new; a plain function or arrow is called.
   if (/^class[\s{]/.test(Function.prototype.toString.call(factory))) protocol = new (factory as new () => P)();
   else protocol = (factory as () => P)();
@@ -151,4 +154,98 @@ export function describe(value: unknown): string {
     return `{${keys.slice(0, 4).join(", ")}${keys.length > 4 ? ", ..." : ""}}`;
   }
   return `a ${(value as object).constructor?.name || "Object"}`;
+}
+
+/**
+ * What a stream transport calls on its protocol: a `Protocol`, a `BufferedProtocol`, or
+ * any object with these methods (`dataReceived`, or `getBuffer` + `bufferUpdated`).
+ * @example
+ * const proto: StreamProtocolLike = { dataReceived: (d) => console.log(d.length) }
+ */
+export interface StreamProtocolLike {
+  /** The connection is set up; `transport` writes to it and closes it. */
+  connectionMade?(transport: Transport): void;
+  /** Bytes arrived (any chunk size: message boundaries are not kept). */
+  dataReceived?(data: Uint8Array): void;
+  /** Instead of `dataReceived`: a buffer to receive into (`sizeHint` bytes are waiting, -1: unknown). */
+  getBuffer?(sizeHint: number): Uint8Array;
+  /** `nbytes` bytes were written at the start of the buffer `getBuffer` returned. */
+  bufferUpdated?(nbytes: number): void;
+  /** The peer sent EOF: return true to keep the transport open for writing. */
+  eofReceived?(): boolean | void;
+  /** The connection is gone: the error, or null for a clean close. Called once, last. */
+  connectionLost?(exc: Error | null): void;
+  /** The write buffer went over its high-water mark: stop writing for now. */
+  pauseWriting?(): void;
+  /** The write buffer drained to its low-water mark: writing may go on. */
+  resumeWriting?(): void;
+}
+
+/**
+ * What a datagram transport calls on its protocol: a `DatagramProtocol` or any object with
+ * these methods.
+ * @example
+ * const proto: DatagramProtocolLike = { datagramReceived: (data, [host, port]) => log(host, port, data) }
+ */
+export interface DatagramProtocolLike {
+  /** The endpoint is set up; `transport` sends datagrams and closes it. */
+  connectionMade?(transport: DatagramTransport): void;
+  /** A datagram arrived from `addr`. */
+  datagramReceived?(data: Uint8Array, addr: [host: string, port: number]): void;
+  /** A send or receive failed (ICMP port unreachable on a connected endpoint, say). */
+  errorReceived?(exc: Error): void;
+  /** The endpoint is closed: the error, or null. Called once, last. */
+  connectionLost?(exc: Error | null): void;
+  /** Sends buffered over the high-water mark: stop sending for now. */
+  pauseWriting?(): void;
+  /** Sending may go on. */
+  resumeWriting?(): void;
+}
+
+/** Whether the transport hands bytes to `protocol` through getBuffer/bufferUpdated. @internal */
+export function _isBufferedProtocol(protocol: StreamProtocolLike): boolean {
+  return protocol instanceof BufferedProtocol ||
+    (typeof protocol.dataReceived !== "function" && typeof protocol.getBuffer === "function" && typeof protocol.bufferUpdated === "function");
+}
+
+function asBytes(buf: unknown): Uint8Array {
+  let bytes: Uint8Array | null = null;
+  if (buf instanceof Uint8Array) bytes = buf;
+  else if (ArrayBuffer.isView(buf)) bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  else if (buf instanceof ArrayBuffer) bytes = new Uint8Array(buf);
+  if (bytes === null || bytes.length === 0) throw new Error(`getBuffer() returned an empty buffer (${repr(buf)})`);
+  return bytes;
+}
+
+/**
+ * Hands `chunk` to a BufferedProtocol through its own buffers (getBuffer, then
+ * bufferUpdated, as many times as it takes); returns what is left when reading was
+ * paused meanwhile, or null. A callback that throws is the transport's fatal error. @internal
+ */
+export function _receiveInto<B extends Uint8Array>(transport: Transport, chunk: B): B | null {
+  const protocol = transport._protocol;
+  const len = chunk.length;
+  let off = 0;
+  while (off < len) {
+    let buf: Uint8Array;
+    try {
+      buf = asBytes(protocol.getBuffer!(len - off));
+    } catch (e) {
+      transport._fatalError(e, "Fatal error: protocol.getBuffer() call failed.");
+      return null;
+    }
+    const n = Math.min(buf.length, len - off);
+    buf.set(n === len ? chunk : chunk.subarray(off, off + n));
+    off += n;
+    try {
+      protocol.bufferUpdated!(n);
+    } catch (e) {
+      transport._fatalError(e, "Fatal error: protocol.bufferUpdated() call failed.");
+      return null;
+    }
+    if (transport._closing) return null;
+    // Not closing, not reading: paused.
+    if (!transport.isReading() && off < len) return chunk.subarray(off) as B;
+  }
+  return null;
 }

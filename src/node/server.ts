@@ -13,9 +13,12 @@ import { CancelledError } from "../errors.js";
 import { _resolvePending, type Future } from "../future.js";
 import { _Operation } from "../operation.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
-import { formatAddress, makeProtocol, type ProtocolFactory } from "./protocols.js";
+import { formatAddress, makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "./protocols.js";
+import { _ignoreError } from "./node-events.js";
+import { _resourceWarning } from "./resource-warning.js";
 import { Socket, _refuse } from "./socket.js";
-import { Transport, _ignoreError, _resourceWarning, type StreamProtocolLike } from "./transports.js";
+import type { _ServerTls } from "./tls-options.js";
+import { Transport } from "./transports.js";
 
 /** A connection the server counts until it is gone: a transport, or a TLS handshake. */
 interface Client {
@@ -25,14 +28,6 @@ interface Client {
 
 /** A connection Node accepted that waits to be served, and the listener that accepted it. @internal */
 export type _Pending = [conn: net.Socket, listener: net.Server];
-
-/** TLS settings of a server: the context, and the per-connection options. @internal */
-export interface _ServerTls {
-  context: tls.SecureContext;
-  options: tls.TLSSocketOptions;
-  /** Milliseconds a handshake may take (asyncio's ssl_handshake_timeout, default 60 s). */
-  handshakeTimeout: number;
-}
 
 /** The facade `server.sockets` lists for a listening net.Server. */
 function listeningSocket(server: net.Server): Socket {
@@ -355,8 +350,8 @@ export class Server {
           this.close();
           yield* this.waitClosed();
         } finally {
-          // The cancellation goes on, whatever happened while waiting (as asyncio's `raise`).
-          // eslint-disable-next-line no-unsafe-finally
+          // The cancellation goes on, whatever happened while waiting (as asyncio's `raise`):
+          // throwing from finally is meant here, it replaces any error of the wait.
           throw e;
         }
       }

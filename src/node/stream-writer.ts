@@ -7,6 +7,7 @@ import type { Coroutine } from "../events.js";
 import { Future, _resolvePending } from "../future.js";
 import { _runningLoopOrNull, getEventLoop } from "../running.js";
 import { _Operation } from "../operation.js";
+import { expected } from "../checks.js";
 import { repr } from "../util.js";
 import { Protocol } from "./protocols.js";
 import type { StreamReader } from "./stream-reader.js";
@@ -112,10 +113,10 @@ export class StreamWriter {
    */
   constructor(transport: Transport, protocol: FlowControlProtocol, reader: StreamReader | null, loop: EventLoop) {
     if (typeof transport !== "object" || transport === null || typeof transport.write !== "function") {
-      throw new TypeError(`new StreamWriter() expected a transport, got ${repr(transport)}`);
+      throw expected("new StreamWriter()", "a transport", transport);
     }
     if (!(protocol instanceof FlowControlProtocol)) {
-      throw new TypeError(`new StreamWriter() expected protocol to be a FlowControlProtocol (a StreamReaderProtocol), got ${repr(protocol)}`);
+      throw expected("new StreamWriter()", "protocol to be a FlowControlProtocol (a StreamReaderProtocol)", protocol);
     }
     this.#transport = transport;
     this.#protocol = protocol;

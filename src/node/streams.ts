@@ -7,11 +7,13 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { wrapPromise } from "../promises.js";
 import { getRunningLoop } from "../running.js";
-import { isGenerator, isThenable, repr } from "../util.js";
-import { checkLimit, checkOptions } from "../checks.js";
+import { isGenerator, isThenable } from "../util.js";
+import { checkClientConnected, checkLimit, checkOptionalString, checkOptions, expected } from "../checks.js";
 // Streams are made over the loop's createConnection/createServer: make sure they are installed.
-import "./high-level.js";
-import type { CreateConnectionOptions, CreateServerOptions } from "./high-level.js";
+import "./create-connection.js";
+import "./create-server.js";
+import type { CreateConnectionOptions } from "./create-connection.js";
+import type { CreateServerOptions } from "./create-server.js";
 import type { Server } from "./server.js";
 import { DEFAULT_LIMIT, StreamReader } from "./stream-reader.js";
 import { checkPort, checkUnixPath } from "./socket.js";
@@ -75,11 +77,9 @@ export class StreamReaderProtocol extends FlowControlProtocol {
   constructor(streamReader: StreamReader | null, clientConnected?: ClientConnectedCallback | null, loop?: EventLoop) {
     super(loop);
     if (streamReader !== null && !(streamReader instanceof StreamReader)) {
-      throw new TypeError(`new StreamReaderProtocol() expected a StreamReader or null, got ${repr(streamReader)}`);
+      throw expected("new StreamReaderProtocol()", "a StreamReader or null", streamReader);
     }
-    if (clientConnected !== undefined && clientConnected !== null && typeof clientConnected !== "function") {
-      throw new TypeError(`new StreamReaderProtocol() expected clientConnected to be a function, got ${repr(clientConnected)}`);
-    }
+    if (clientConnected !== undefined && clientConnected !== null) checkClientConnected("new StreamReaderProtocol()", clientConnected);
     this.#reader = streamReader;
     this.#clientConnected = clientConnected ?? null;
     this.#closed = this._loop.createFuture<void>();
@@ -172,10 +172,6 @@ function splitOptions<O extends StreamOptions>(call: string, opts: O | undefined
   return [limit === undefined ? DEFAULT_LIMIT : checkLimit(call, limit), rest as Omit<O, "limit">];
 }
 
-function checkCallback(call: string, cb: unknown): void {
-  if (typeof cb !== "function") throw new TypeError(`${call} expected clientConnected to be a function, got ${repr(cb)}`);
-}
-
 /**
  * Connects to `host`:`port` and returns `[reader, writer]` (asyncio.open_connection): a
  * generator function, used with `yield*`. `opts` are `createConnection`'s (`ssl`,
@@ -192,9 +188,7 @@ function checkCallback(call: string, cb: unknown): void {
 export function openConnection(host?: string | null, port?: number | null, opts?: StreamOptions & CreateConnectionOptions): Coroutine<[StreamReader, StreamWriter]> {
   const [limit, rest] = splitOptions("openConnection()", opts);
   // Checked at the call (openConnection is lazy): the error names this call, not createConnection().
-  if (host !== undefined && host !== null && typeof host !== "string") {
-    throw new TypeError(`openConnection() expected host to be a string, got ${repr(host)}`);
-  }
+  checkOptionalString("openConnection()", "host", host);
   if (port !== undefined && port !== null) checkPort("openConnection()", "port", port);
   return connect(limit, (loop, factory) => loop.createConnection(factory, host, port, rest));
 }
@@ -252,7 +246,7 @@ export function startServer(
   port?: number | null,
   opts?: StreamOptions & CreateServerOptions,
 ): Coroutine<Server> {
-  checkCallback("startServer()", clientConnected);
+  checkClientConnected("startServer()", clientConnected);
   const [limit, rest] = splitOptions("startServer()", opts);
   return serve(limit, clientConnected, (loop, factory) => loop.createServer(factory, host, port, rest));
 }
@@ -267,7 +261,7 @@ export function startUnixServer(
   path?: string | null,
   opts?: StreamOptions & Omit<CreateServerOptions, "path">,
 ): Coroutine<Server> {
-  checkCallback("startUnixServer()", clientConnected);
+  checkClientConnected("startUnixServer()", clientConnected);
   const [limit, rest] = splitOptions("startUnixServer()", opts);
   if (typeof path === "string") checkUnixPath("startUnixServer()", path);
   return serve(limit, clientConnected, (loop, factory) => loop.createUnixServer(factory, path, rest));

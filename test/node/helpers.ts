@@ -3,10 +3,13 @@
 import * as net from "node:net";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
-import { plainEnv } from "./host.js";
+import { plainEnv } from "../host.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Protocol, sleep, wrapPromise, type Coroutine, type EventLoop, type Future, type Server, type Transport } from "../src/node/index.js";
+import {
+  DatagramProtocol, Protocol, sleep, wrapPromise, type Coroutine, type CreateServerOptions, type EventLoop, type Future, type ProtocolFactory, type Server,
+  type DatagramTransport, type StreamProtocolLike, type Transport,
+} from "../../src/node/index.js";
 
 /** The port of a server's first listening socket. */
 export function portOf(server: Server): number {
@@ -48,14 +51,15 @@ export class Recorder extends Protocol {
   made: Future<Transport>;
   eof: Future<void>;
   lost: Future<Error | null>;
-  /** What eofReceived returns. */
-  keepOpen = false;
+  /** What eofReceived returns (true: keep the transport open for writing). */
+  keepOpen: boolean;
   /** Called from dataReceived (after recording). */
   onData: ((data: Buffer) => void) | null = null;
   #waits: [number, Future<void>][] = [];
 
-  constructor(readonly loop: EventLoop) {
+  constructor(readonly loop: EventLoop, { keepOpen = false }: { keepOpen?: boolean } = {}) {
     super();
+    this.keepOpen = keepOpen;
     this.made = loop.createFuture();
     this.eof = loop.createFuture();
     this.lost = loop.createFuture();
@@ -317,4 +321,117 @@ export function recorders(loop: EventLoop, into: Recorder[]): () => Recorder {
     into.push(p);
     return p;
   };
+}
+
+/** Where withServer listens: createServer's options, and `path` for a Unix server instead. */
+export type ServeAt = CreateServerOptions & { path?: string };
+
+/**
+ * The one server fixture of the networking tests: on `loop` (a real-clock loop of a
+ * bothCores test, which closes it and checks it holds nothing afterwards), starts a server
+ * of `factory` on 127.0.0.1 port 0 (or on the Unix socket `at.path`), runs `body(server)`,
+ * then closes the server and waits until it is closed and its connections are gone.
+ * Returns what `body` returns; if `body` throws, the server is closed and the error goes on.
+ */
+export function withServer<T>(
+  loop: EventLoop, factory: ProtocolFactory<StreamProtocolLike>, body: (server: Server) => Coroutine<T>, at: ServeAt = {},
+): Promise<T> {
+  return loop.runUntilComplete(function* (): Coroutine<T> {
+    const { path, ...options } = at;
+    const server = path === undefined
+      ? yield* loop.createServer(factory, "127.0.0.1", 0, options)
+      : yield* loop.createUnixServer(factory, path, options);
+    let result: T;
+    try {
+      result = yield* body(server);
+    } catch (e) {
+      server.close();
+      throw e;
+    }
+    server.close();
+    yield* server.waitClosed();
+    return result;
+  }());
+}
+
+/** `s` as bytes (UTF-8). */
+export const enc = (s: string): Uint8Array => Buffer.from(s);
+/** Bytes as a string, one char per byte (latin1: any byte shows). */
+export const dec = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
+
+/** Runs `fut` and returns what it threw (or undefined). */
+export function* caughtIn(fut: Iterable<unknown> & { [Symbol.iterator](): Iterator<unknown, unknown, unknown> }): Coroutine<unknown> {
+  try {
+    yield* fut;
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
+/**
+ * withServer serving one Recorder (`keepOpen`: what its eofReceived returns), with a plain
+ * node:net client connected to it (reading unless `read: false`): `body(proto, peer, server)`
+ * runs once the client is connected and the server has accepted it. The server is torn
+ * down as withServer's.
+ */
+export function withPeer<T>(
+  loop: EventLoop, body: (proto: Recorder, peer: NodePeer, server: Server) => Coroutine<T>,
+  { read = true, keepOpen = false }: { read?: boolean; keepOpen?: boolean } = {},
+): Promise<T> {
+  let proto: Recorder | undefined;
+  return withServer(loop, () => (proto = new Recorder(loop, { keepOpen })), function* (server) {
+    const peer = nodeClient(portOf(server), { read });
+    yield* wait(peer.connected);
+    yield* until(loop, () => proto !== undefined, "the server accepted the connection");
+    return yield* body(proto!, peer, server);
+  });
+}
+
+/** A UDP address. */
+export type Addr = [string, number];
+
+/** A datagram protocol that records every callback; echoes datagrams back when `echo` is set. */
+export class Udp extends DatagramProtocol {
+  events: string[] = [];
+  got: [Buffer, Addr][] = [];
+  errors: Error[] = [];
+  transport!: DatagramTransport;
+  made: Future<DatagramTransport>;
+  lost: Future<Error | null>;
+  constructor(loop: EventLoop, readonly echo = false) {
+    super();
+    this.made = loop.createFuture();
+    this.lost = loop.createFuture();
+  }
+  override connectionMade(t: DatagramTransport): void {
+    this.events.push("made");
+    this.transport = t;
+    this.made.setResult(t);
+  }
+  override datagramReceived(data: Uint8Array, addr: Addr): void {
+    this.events.push("datagram");
+    this.got.push([data as Buffer, addr]);
+    if (this.echo) this.transport.sendto(data, addr);
+  }
+  override errorReceived(exc: Error): void {
+    this.events.push(`error ${(exc as NodeJS.ErrnoException).code}`);
+    this.errors.push(exc);
+  }
+  override connectionLost(exc: Error | null): void {
+    this.events.push(exc === null ? "lost null" : `lost ${exc.message}`);
+    this.lost.setResult(exc);
+  }
+}
+
+/** A client that sends `data`, half-closes, and collects the echo until EOF. */
+export class EchoClient extends Recorder {
+  constructor(loop: Recorder["loop"], readonly data: Buffer) {
+    super(loop);
+  }
+  override connectionMade(t: Transport): void {
+    super.connectionMade(t);
+    t.write(this.data);
+    t.writeEof();
+  }
 }

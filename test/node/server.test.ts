@@ -5,11 +5,12 @@ import * as net from "node:net";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
-import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, getRunningLoop, run, sleep, socket, type Transport } from "../src/node/index.js";
-import { bothCores } from "./helpers.js";
-import { freePort, hostTick } from "./host.js";
+import { AF_INET, AF_INET6, AF_UNIX, CancelledError, Protocol, Server, sleep, socket, type Transport } from "../../src/node/index.js";
+import { bothCores } from "../helpers.js";
+import { freePort, hostTick } from "../host.js";
 import {
-  Echo, Recorder, SYNC_BIND, captureWarnings, compact, lineOf, listeningOn, manyClients, nodeClient, openFds, payload, portOf, tempDir, until, wait, recorders } from "./node-net-helpers.js";
+  Echo, Recorder, SYNC_BIND, compact, listeningOn, manyClients, nodeClient, openFds, payload, portOf, tempDir, until, wait, withServer, recorders,
+} from "./helpers.js";
 
 bothCores("Server", (test) => {
   test("close - stops listening, keeps the connections; waitClosed waits until they are gone", async (ctx) => {
@@ -196,23 +197,20 @@ bothCores("Server", (test) => {
       const loop = ctx.newLoop({ clock: "real" });
       const N = 120; // past the default backlog; small, since on Node 24+ each refused connection takes the client ~45 ms
       for (const backlog of [undefined, 7]) {
-        const [outcomes, held] = await loop.runUntilComplete(function* () {
-          const server = yield* loop.createServer(() => new (class extends Protocol {
-            override connectionMade(t: Transport): void {
-              t.write("ok");
-              t.close();
-            }
-          })(), "127.0.0.1", 0, { startServing: false, backlog });
+        const [outcomes, held] = await withServer(loop, () => new (class extends Protocol {
+          override connectionMade(t: Transport): void {
+            t.write("ok");
+            t.close();
+          }
+        })(), function* (server) {
           const before = openFds();
           const clients = manyClients(portOf(server), N);
           yield* wait(clients.ready);
           const held = openFds() - before;
           yield* server.startServing();
           const outcomes = yield* wait(clients.done);
-          server.close();
-          yield* server.waitClosed();
           return [outcomes, held] as const;
-        }());
+        }, { startServing: false, backlog });
         const limit = backlog ?? 100;
         assert.ok(held <= limit + 4, `the process holds ${held} more file descriptors while the server does not serve`);
         assert.equal(outcomes, { served: limit, ECONNRESET: N - limit });
@@ -447,12 +445,11 @@ bothCores("Server", (test) => {
 
   test("protocol factory throwing - reported; the connection is dropped; the server goes on", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let n = 0;
-      const server = yield* loop.createServer(() => {
-        if (n++ === 0) throw new Error("factory failed");
-        return new Echo();
-      }, "127.0.0.1", 0);
+    let n = 0;
+    await withServer(loop, () => {
+      if (n++ === 0) throw new Error("factory failed");
+      return new Echo();
+    }, function* (server) {
       const a = nodeClient(portOf(server));
       yield* wait(a.closed);
       assert.is(ctx.errors.length, 1);
@@ -464,9 +461,7 @@ bothCores("Server", (test) => {
       yield* p.waitBytes(2);
       t.close();
       yield* p.lost;
-      server.close();
-      yield* server.waitClosed();
-    }());
+    });
   });
 
   test("protocol factory returning no protocol ({}, a Promise, null) - a TypeError naming the call and the factory to the exception handler; that connection is closed; the server goes on", async (ctx) => {
@@ -528,77 +523,5 @@ bothCores("Server", (test) => {
       assert.equal(server.sockets, []);
       assert.ok(server.waitClosed().done());
     }());
-  });
-});
-
-// asyncio's ResourceWarning: a server still open when its loop closes is reported (once),
-// not closed; Node's process would otherwise stay alive with no word.
-bothCores("Server left open", (test, core) => {
-  test("a server left open after run() returns: one ResourceWarning naming it; a closed one: none", async () => {
-    const captured = captureWarnings();
-    let open: Server | undefined;
-    try {
-      let name = "";
-      await run(function* () {
-        const loop = getRunningLoop();
-        open = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-        const closed = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-        closed.close();
-        name = String(open);
-      }, { core });
-      await hostTick();
-      assert.match(name, /^<Server sockets=\[127\.0\.0\.1:\d+\]>$/);
-      assert.equal(captured.warnings.map((w) => `${w.name}: ${w.message}`), [`ResourceWarning: unclosed ${name}`]);
-      const detail = captured.warnings[0].detail!;
-      assert.match(detail, /^An open server keeps the Node process alive: close it \(server\.close\(\)\) before its loop closes\.\n/);
-      assert.match(detail, /debug mode \(debug: true\) to see where it was created/);
-      assert.ok(open!.isServing(), "not closed for the user");
-    } finally {
-      open?.close();
-      captured.stop();
-    }
-  });
-
-  test("debug mode: the warning names the line that created the server", async () => {
-    const captured = captureWarnings();
-    let server: Server | undefined;
-    let line = 0;
-    try {
-      await run(function* () {
-        const loop = getRunningLoop();
-        line = lineOf(new Error(), "node-server.test.ts") + 1;
-        server = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-      }, { core, debug: true });
-      await hostTick();
-      assert.is(captured.warnings.length, 1);
-      const detail = captured.warnings[0].detail!;
-      assert.match(detail, /\nCreated at:\n/);
-      const first = detail.split("Created at:\n")[1].split("\n")[0];
-      assert.match(first, new RegExp(`node-server\\.test\\.ts:${line}:`), detail);
-    } finally {
-      server?.close();
-      captured.stop();
-    }
-  });
-
-  test("a server closed by serveForever's cancellation, or by close() without waitClosed(): no warning", async () => {
-    const captured = captureWarnings();
-    try {
-      await run(function* () {
-        const loop = getRunningLoop();
-        const a = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0);
-        const forever = loop.createTask(function* () {
-          yield* a.serveForever();
-        }());
-        yield* sleep(0);
-        forever.cancel();
-        const b = yield* loop.createServer(() => new Echo(), "127.0.0.1", 0, { startServing: false });
-        b.close();
-      }, { core });
-      await hostTick();
-      assert.equal(captured.warnings, []);
-    } finally {
-      captured.stop();
-    }
   });
 });

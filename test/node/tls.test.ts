@@ -6,9 +6,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tls from "node:tls";
-import { Protocol, socket, type Transport } from "../src/node/index.js";
-import { bothCores } from "./helpers.js";
-import { Echo, Recorder, compact, nodeClient, nodePeer, payload, portOf, tempDir, until, wait } from "./node-net-helpers.js";
+import { Protocol, socket, type Transport } from "../../src/node/index.js";
+import { bothCores } from "../helpers.js";
+import { Echo, Recorder, compact, nodeClient, nodePeer, payload, portOf, tempDir, until, wait, withServer } from "./helpers.js";
 
 const dir = tempDir();
 execFileSync("openssl", [
@@ -32,13 +32,12 @@ class Sender extends Recorder {
 bothCores("TLS", (test) => {
   test("echo - every byte back over TLS; canWriteEof false; peercert, cipher and sslcontext", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let srv!: Recorder;
-      const server = yield* loop.createServer(() => {
-        srv = new Recorder(loop);
-        srv.onData = (d) => srv.transport.write(d);
-        return srv;
-      }, "127.0.0.1", 0, { ssl: { key, cert } });
+    let srv!: Recorder;
+    await withServer(loop, () => {
+      srv = new Recorder(loop);
+      srv.onData = (d) => srv.transport.write(d);
+      return srv;
+    }, function* (server) {
       const data = payload(1 << 20, 2);
       const [t, cli] = yield* loop.createConnection(() => new Sender(loop, data), "127.0.0.1", portOf(server), {
         ssl: { ca: cert }, serverHostname: "localhost",
@@ -60,20 +59,13 @@ bothCores("TLS", (test) => {
       assert.is(yield* srv.lost, null);
       assert.equal(compact(cli.events.filter((e) => !e.endsWith("Writing"))), ["made", "data", "lost null"]);
       assert.equal(compact(srv.events.filter((e) => !e.endsWith("Writing"))), ["made", "data", "eof", "lost null"]);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    }, { ssl: { key, cert } });
   });
 
   test("EOF - eofReceived returning true still closes a TLS transport (no half-close)", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let srv!: Recorder;
-      const server = yield* loop.createServer(() => {
-        srv = new Recorder(loop);
-        srv.keepOpen = true;
-        return srv;
-      }, "127.0.0.1", 0, { ssl: tls.createSecureContext({ key, cert }) });
+    let srv!: Recorder;
+    await withServer(loop, () => (srv = new Recorder(loop, { keepOpen: true })), function* (server) {
       const peer = nodePeer(tls.connect({ host: "127.0.0.1", port: portOf(server), ca: cert, servername: "localhost" }));
       yield* wait(new Promise<void>((resolve) => peer.sock.once("secureConnect", () => resolve())));
       // The server's handshake ends after the client's (it waits for the client's Finished).
@@ -82,9 +74,7 @@ bothCores("TLS", (test) => {
       yield* srv.lost;
       assert.equal(compact(srv.events), ["made", "data", "eof", "lost null"]);
       yield* wait(peer.closed);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    }, { ssl: tls.createSecureContext({ key, cert }) });
   });
 
   test("verification - an untrusted certificate or a wrong host name rejects createConnection", async (ctx) => {
@@ -115,19 +105,16 @@ bothCores("TLS", (test) => {
 
   test("server handshake failure - a plain-TCP client is dropped quietly; waitClosed does not wait for it", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
-    await loop.runUntilComplete(function* () {
-      let served = 0;
-      const server = yield* loop.createServer(() => {
-        served++;
-        return new Echo();
-      }, "127.0.0.1", 0, { ssl: { key, cert } });
+    let served = 0;
+    await withServer(loop, () => {
+      served++;
+      return new Echo();
+    }, function* (server) {
       const [t, p] = yield* loop.createConnection(() => new Recorder(loop), "127.0.0.1", portOf(server));
       t.write("GET / HTTP/1.0\r\n\r\n");
       yield* p.lost;
       assert.is(served, 0);
-      server.close();
-      yield* server.waitClosed();
-    }());
+    }, { ssl: { key, cert } });
   });
 
   test("sslHandshakeTimeout - a peer that never finishes the handshake is dropped", async (ctx) => {

@@ -1,47 +1,10 @@
 // Datagram endpoints over real UDP sockets on 127.0.0.1 (and ::1), real-clock loops, both
 // cores: asyncio's datagram transport semantics over node:dgram.
 import * as assert from "uvu/assert";
-import { DatagramProtocol, DatagramTransport, getRunningLoop, run, sleep, type EventLoop, type Future } from "../src/node/index.js";
-import { bothCores } from "./helpers.js";
-import { freePort, hostTick } from "./host.js";
-import { captureWarnings, lineOf, payload, until, wait } from "./node-net-helpers.js";
-
-type Addr = [string, number];
-
-/** Records every callback; echoes datagrams back when `echo` is set. */
-class Udp extends DatagramProtocol {
-  events: string[] = [];
-  got: [Buffer, Addr][] = [];
-  errors: Error[] = [];
-  transport!: DatagramTransport;
-  made: Future<DatagramTransport>;
-  lost: Future<Error | null>;
-  constructor(loop: EventLoop, readonly echo = false) {
-    super();
-    this.made = loop.createFuture();
-    this.lost = loop.createFuture();
-  }
-  override connectionMade(t: DatagramTransport): void {
-    this.events.push("made");
-    this.transport = t;
-    this.made.setResult(t);
-  }
-  override datagramReceived(data: Uint8Array, addr: Addr): void {
-    this.events.push("datagram");
-    this.got.push([data as Buffer, addr]);
-    if (this.echo) this.transport.sendto(data, addr);
-  }
-  override errorReceived(exc: Error): void {
-    this.events.push(`error ${(exc as NodeJS.ErrnoException).code}`);
-    this.errors.push(exc);
-  }
-  override connectionLost(exc: Error | null): void {
-    this.events.push(exc === null ? "lost null" : `lost ${exc.message}`);
-    this.lost.setResult(exc);
-  }
-}
-
-const compact = (events: string[]) => events.filter((e, i) => i === 0 || e !== events[i - 1]);
+import { DatagramProtocol, DatagramTransport, sleep } from "../../src/node/index.js";
+import { bothCores } from "../helpers.js";
+import { freePort } from "../host.js";
+import { Udp, compact, payload, until, wait, type Addr } from "./helpers.js";
 
 bothCores("DatagramTransport", (test) => {
   test("echo - sendto/datagramReceived both ways, every datagram whole; callback order; extra info", async (ctx) => {
@@ -207,37 +170,5 @@ bothCores("DatagramTransport", (test) => {
     assert.throws(() => loop.createDatagramEndpoint(f, { remoteAddr: ["127.0.0.1", 70000] }), is(RangeError, /expected port/));
     assert.throws(() => loop.createDatagramEndpoint(f, { family: 99 }), is(RangeError, /options.family/));
     assert.throws(() => loop.createDatagramEndpoint(f, { localAddr: "/tmp/x" as never }), is(TypeError, /Unix datagram/));
-  });
-});
-
-bothCores("DatagramTransport left open", (test, core) => {
-  test("repr names the class, the local address and the protocol's class; an endpoint left open is warned about once", async () => {
-    const captured = captureWarnings();
-    let open: DatagramTransport | undefined;
-    try {
-      let name = "";
-      let line = 0;
-      await run(function* () {
-        const loop = getRunningLoop();
-        line = lineOf(new Error(), "node-datagram.test.ts") + 1;
-        const [t] = yield* loop.createDatagramEndpoint(() => new Udp(loop), { localAddr: ["127.0.0.1", 0] });
-        const [closed] = yield* loop.createDatagramEndpoint(() => new Udp(loop), { localAddr: ["127.0.0.1", 0] });
-        closed.close();
-        open = t;
-        name = String(t);
-        const [, port] = t.getExtraInfo("sockname") as Addr;
-        assert.is(name, `<DatagramTransport 127.0.0.1:${port} protocol=<Udp>>`);
-        assert.match(String(closed), /^<DatagramTransport 127\.0\.0\.1:\d+ closing protocol=<Udp>>$/);
-      }, { core, debug: true });
-      await hostTick();
-      assert.equal(captured.warnings.map((w) => `${w.name}: ${w.message}`), [`ResourceWarning: unclosed transport ${name}`]);
-      const detail = captured.warnings[0].detail!;
-      assert.match(detail, /^An open datagram endpoint keeps the Node process alive: close it \(transport\.close\(\)\) before its loop closes\./);
-      assert.match(detail.split("\nCreated at:\n")[1].split("\n")[0], new RegExp(`node-datagram\\.test\\.ts:${line}:`), detail);
-      assert.not.ok(open!.isClosing(), "not closed for the user");
-    } finally {
-      (open?.getExtraInfo("socket") as import("node:dgram").Socket | undefined)?.close();
-      captured.stop();
-    }
   });
 });

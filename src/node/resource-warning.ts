@@ -1,0 +1,23 @@
+// asyncio's ResourceWarning for a server, transport or writer still open as its loop closes.
+
+/**
+ * Warns that `what` (a server, transport or writer) is still open as its loop closes:
+ * asyncio's ResourceWarning ("unclosed transport <...>"). asyncio raises it through the
+ * `warnings` module, not the loop's exception handler: it is a warning about the program,
+ * not an error of the loop, shown once on stderr and silenced or filtered by the user.
+ * Node's equivalent of `warnings.warn` is `process.emitWarning` (printed to stderr as
+ * "(node:…) ResourceWarning: …"; `--no-warnings` silences it, `process.on("warning")` sees
+ * it), so that is the channel. `detail` says what to do and, in debug mode, where the
+ * object was made (asyncio shows tracemalloc's allocation site). @internal
+ */
+export function _resourceWarning(message: string, advice: string, site: string | undefined, siteLabel = "Created at"): void {
+  const where = site === undefined
+    ? "Run the loop in debug mode (debug: true) to see where it was created."
+    : `${siteLabel}:\n${site}`;
+  const detail = `${advice}\n${where}`;
+  if (typeof process === "object" && typeof process.emitWarning === "function") {
+    process.emitWarning(message, { type: "ResourceWarning", detail });
+  } else {
+    console.warn(`ResourceWarning: ${message}\n${detail}`);
+  }
+}
