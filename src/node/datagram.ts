@@ -7,7 +7,7 @@ import type { EventLoop } from "../base-loop.js";
 import { _resolvePending, type Future } from "../future.js";
 import { className, repr } from "../util.js";
 import { formatAddress, type Address } from "./protocols.js";
-import { toBytes } from "./socket.js";
+import { toBytes } from "./bytes.js";
 import { _resourceWarning } from "./transports.js";
 
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;

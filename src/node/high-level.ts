@@ -14,13 +14,15 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { _Operation } from "../operation.js";
 import { creationSite, repr } from "../util.js";
-import { checkOptions } from "../checks.js";
+import { checkOptions, checkPort } from "../checks.js";
 import { AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC } from "./constants.js";
 import { DatagramTransport, type DatagramProtocolLike, type _EarlyDatagram } from "./datagram.js";
 import { installLoopMethods } from "./install.js";
 import { makeProtocol, type ProtocolFactory } from "./protocols.js";
 import { Server, type _Pending, type _ServerTls } from "./server.js";
-import { _refuse, checkPort, checkUnixPath, Socket } from "./socket.js";
+import { Socket } from "./socket.js";
+import { checkUnixPath } from "./socket-address.js";
+import { _refuse } from "./socket-listener.js";
 import { checkNotClosed } from "../checks.js";
 import { Transport, _ignoreError, type StreamProtocolLike } from "./transports.js";
 

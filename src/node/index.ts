@@ -6,14 +6,14 @@ export * from "../index.js";
 
 // The loop methods each module installs when it loads.
 import "./selector.js";
-import "./sock.js";
+import "./sock-methods.js";
 import "./high-level.js";
 
 // Sockets and the readiness bridge
 export * from "./constants.js";
 export { Socket, socket } from "./socket.js";
 export { type FileDescriptor } from "./selector.js";
-export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./sock.js";
+export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./sock-methods.js";
 
 // Transports, protocols and servers
 export { BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, type Address, type ProtocolFactory } from "./protocols.js";

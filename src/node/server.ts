@@ -14,7 +14,8 @@ import { _resolvePending, type Future } from "../future.js";
 import { _Operation } from "../operation.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { formatAddress, makeProtocol, type ProtocolFactory } from "./protocols.js";
-import { Socket, _refuse } from "./socket.js";
+import { Socket } from "./socket.js";
+import { _refuse } from "./socket-listener.js";
 import { Transport, _ignoreError, _resourceWarning, type StreamProtocolLike } from "./transports.js";
 
 /** A connection the server counts until it is gone: a transport, or a TLS handshake. */

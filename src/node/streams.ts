@@ -8,13 +8,13 @@ import type { Future } from "../future.js";
 import { wrapPromise } from "../promises.js";
 import { getRunningLoop } from "../running.js";
 import { isGenerator, isThenable, repr } from "../util.js";
-import { checkOptions } from "../checks.js";
+import { checkOptions, checkPort } from "../checks.js";
 // Streams are made over the loop's createConnection/createServer: make sure they are installed.
 import "./high-level.js";
 import type { CreateConnectionOptions, CreateServerOptions } from "./high-level.js";
 import type { Server } from "./server.js";
 import { DEFAULT_LIMIT, StreamReader, checkLimit } from "./stream-reader.js";
-import { checkPort, checkUnixPath } from "./socket.js";
+import { checkUnixPath } from "./socket-address.js";
 import { FlowControlProtocol, StreamWriter } from "./stream-writer.js";
 import type { Transport } from "./transports.js";
 

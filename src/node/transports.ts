@@ -15,7 +15,8 @@ import type { EventLoop } from "../base-loop.js";
 import { _resolvePending, type Future } from "../future.js";
 import { className, repr } from "../util.js";
 import { BufferedProtocol, describe, formatAddress, notAProtocol, type Address } from "./protocols.js";
-import { _isEofCheckError, checkEof, toBytes } from "./socket.js";
+import { toBytes } from "./bytes.js";
+import { _isEofCheckError, checkEof } from "./eof-check.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
