@@ -4,10 +4,11 @@
 // `net.BoundSocket` (Node 24+) or, before it, with a `net.Server` that listens at once;
 // either way the server holds its connections paused until accept() takes them, as a
 // kernel's accept queue holds them unanswered.
-import { BlockingIOError } from "../errors.js";
 import * as net from "node:net";
+import { BlockingIOError } from "../errors.js";
 import { nodeAddress, type BindOptions } from "./socket-address.js";
 import type { Address } from "./protocols.js";
+import type { Socket } from "./socket.js";
 
 /** What `net.BoundSocket` (Node 24+) offers: a TCP or Unix socket bound at construction. */
 interface BoundSocketLike {
@@ -29,7 +30,7 @@ export const DEFAULT_BACKLOG = 128;
 
 /**
  * @internal The bind/listen/accept side of a Socket. It reports Node's errors and new
- * connections to its socket (`onError`, `notify`), which decides what they mean.
+ * connections to its socket (`onError`, `_notify`), which decides what they mean.
  */
 export class _Listener {
   /** A bind(2) done by net.BoundSocket, until listen() or connect() adopts it. */
@@ -41,17 +42,17 @@ export class _Listener {
   #accepted: net.Socket[] = [];
   /** How many connections may wait for accept() (at least 1). */
   #backlog = DEFAULT_BACKLOG;
+  readonly #sock: Socket;
   readonly #onError: (error: Error) => void;
-  readonly #notify: () => void;
 
-  constructor(onError: (error: Error) => void, notify: () => void) {
+  constructor(sock: Socket, onError: (error: Error) => void) {
+    this.#sock = sock;
     this.#onError = onError;
-    this.#notify = notify;
   }
 
   /** A listener over a Server's listening socket (`server.sockets`): it only names it. */
-  static of(server: net.Server): _Listener {
-    const listener = new _Listener(_ignoreError, _ignoreError);
+  static of(sock: Socket, server: net.Server): _Listener {
+    const listener = new _Listener(sock, _ignoreError);
     listener.#server = server;
     return listener;
   }
@@ -171,7 +172,7 @@ export class _Listener {
       return;
     }
     this.#accepted.push(conn);
-    this.#notify();
+    this.#sock._notify();
   };
 }
 

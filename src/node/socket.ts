@@ -3,11 +3,15 @@
 // code (accept, recv, send, BlockingIOError, add_reader) runs as written. Node delivers
 // events; the facade keeps what they bring (accepted connections, received bytes, EOF, an
 // error) until the program asks, and tells the loop's readiness bridge (selector.ts) when
-// the socket becomes readable or writable.
+// the socket becomes readable or writable. What the kernel would keep lives in the
+// socket's two sides: the listening side (socket-listener.ts: the bound address and the
+// accept queue) and the connected side (socket-connection.ts: the receive buffer, EOF,
+// shutdown, the send buffer's room). The facade keeps the state machine, the checks and
+// errors of each call, the pending error, and the readiness answers.
 //
 //   node:net "connection" / "data" / "end" / "error" / "drain" / "connect"
-//     └─► facade state (accept queue, receive buffer) ─► _notify() ─► selector: schedule the
-//         reader/writer callback on the loop's ready queue (level-triggered)
+//     └─► listener / connection state (accept queue, receive buffer) ─► _notify() ─► selector:
+//         schedule the reader/writer callback on the loop's ready queue (level-triggered)
 import * as net from "node:net";
 import { checkBacklog, checkBufsize, checkKind, checkNonNegative, checkShutdownHow, checkSockopt, expected } from "../checks.js";
 import { BlockingIOError } from "../errors.js";
@@ -85,14 +89,14 @@ export class Socket {
   static _fromConnection(conn: net.Socket, family: number): Socket {
     const sock = new Socket(family, SOCK_STREAM);
     sock.#state = CONNECTED;
-    (sock.#connection = new _Connection(conn, sock, sock.#onError)).attach(sock.#options);
+    sock.#attach(conn);
     return sock;
   }
 
   /** @internal A facade over a Server's listening socket (`server.sockets`). */
   static _listening(server: net.Server, family: number): Socket {
     const sock = new Socket(family, SOCK_STREAM);
-    sock.#listener = _Listener.of(server);
+    sock.#listener = _Listener.of(sock, server);
     sock.#own();
     return sock;
   }
@@ -115,8 +119,10 @@ export class Socket {
     this.#checkOpen("bind()");
     if (this.#state !== NEW) throw osError("bind()", "EINVAL", "the socket is already bound");
     const options = bindOptions("bind()", this.family, address);
-    const listener = (this.#listener = new _Listener(this.#onError, () => this._notify()));
+    const listener = new _Listener(this, this.#onError);
+    // On Node 24+ an address in use throws here, and the socket stays unbound.
     listener.bind(options);
+    this.#listener = listener;
     this.#state = BOUND;
   }
 
@@ -195,7 +201,7 @@ export class Socket {
       this.#state = CONNECTED;
       this._notify();
     });
-    (this.#connection = new _Connection(conn, this, this.#onError)).attach(this.#options);
+    this.#attach(conn);
     throw new BlockingIOError("connect() would block: the connection is in progress");
   }
 
@@ -488,6 +494,13 @@ export class Socket {
     else this.#listener!.onClose(closed);
   }
 
+  /** Takes the connection Node made or accepted: its events now reach this socket. */
+  #attach(conn: net.Socket): void {
+    const connection = (this.#connection = new _Connection(conn, this, this.#onError));
+    connection.attach(this.#options);
+  }
+
+  /** Node's errors, of the listener or the connection: the first waits for the next operation. */
   #onError = (error: Error): void => {
     if (_isEofCheckError(error)) return;
     if (this.#error === null) this.#error = error;
