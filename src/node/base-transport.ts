@@ -6,29 +6,23 @@
 import type { EventLoop } from "../base-loop.js";
 import { checkWaterMark, checkWaterMarks } from "../checks.js";
 import { _resolvePending, type Future } from "../future.js";
+import type { DatagramProtocolLike, StreamProtocolLike } from "./protocols.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
 /** Writes dropped after the connection is lost before asyncio's warning is logged. */
 const LOG_THRESHOLD_FOR_CONNLOST_WRITES = 5;
 
-/** What every transport may call on its protocol, whatever its kind. */
-interface AnyProtocol {
-  connectionMade?(transport: never): void;
-  connectionLost?(exc: Error | null): void;
-  pauseWriting?(): void;
-  resumeWriting?(): void;
-}
-
 /**
  * What every transport has: its extra info, its protocol (which can be swapped), whether
- * it is closing, and `abort()`. The base of `Transport` and `DatagramTransport`.
+ * it is closing, and `abort()`. The base of `Transport` and `DatagramTransport`, as
+ * asyncio's `BaseTransport` is (not constructed directly).
  * @example
  * function describe(t: Transport | DatagramTransport) {
  *   return `${t.getExtraInfo("sockname")} closing=${t.isClosing()}`
  * }
  */
-export abstract class BaseTransport<P extends AnyProtocol> {
+export abstract class BaseTransport<P extends StreamProtocolLike | DatagramProtocolLike> {
   /** @internal */
   readonly _loop: EventLoop;
   /** @internal The protocol receiving the events (setProtocol changes it). */

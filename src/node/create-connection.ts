@@ -12,7 +12,7 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { _Operation } from "../operation.js";
 import { creationSite } from "../util.js";
-import { _addrArg, _optionalPort, _pathArg } from "./address-args.js";
+import { _addrArg, _optionalPort, _pathArg } from "./socket-address.js";
 import { AF_UNIX } from "./constants.js";
 import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _once } from "./node-events.js";

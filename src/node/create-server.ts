@@ -14,12 +14,13 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { _Operation } from "../operation.js";
 import { creationSite } from "../util.js";
-import { _optionalPort, _pathArg } from "./address-args.js";
+import { _optionalPort, _pathArg } from "./socket-address.js";
 import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _lookup, _once } from "./node-events.js";
 import type { ProtocolFactory, StreamProtocolLike } from "./protocols.js";
 import { Server, type _Pending } from "./server.js";
-import { _refuse, Socket } from "./socket.js";
+import { Socket } from "./socket.js";
+import { _refuse } from "./socket-listener.js";
 import { _serverTls, type _ServerTls } from "./tls-options.js";
 
 /** asyncio's default listen backlog. */

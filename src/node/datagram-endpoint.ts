@@ -10,7 +10,7 @@ import type { Coroutine } from "../events.js";
 import type { Future } from "../future.js";
 import { _Operation } from "../operation.js";
 import { creationSite } from "../util.js";
-import { _addrArg } from "./address-args.js";
+import { _addrArg } from "./socket-address.js";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "./constants.js";
 import { _whenMade } from "./create-connection.js";
 import { DatagramTransport, type _EarlyDatagram } from "./datagram.js";

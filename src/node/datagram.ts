@@ -10,7 +10,7 @@ import { className, repr } from "../util.js";
 import { BaseTransport } from "./base-transport.js";
 import { formatAddress, type Address, type DatagramProtocolLike } from "./protocols.js";
 import { _resourceWarning } from "./resource-warning.js";
-import { toBytes } from "./socket.js";
+import { toBytes } from "./bytes.js";
 
 /** A datagram that arrived before the transport took the socket. @internal */
 export type _EarlyDatagram = [msg: Buffer, rinfo: dgram.RemoteInfo];

@@ -6,7 +6,7 @@ export * from "../index.js";
 
 // The loop methods each module installs when it loads.
 import "./selector.js";
-import "./sock.js";
+import "./sock-methods.js";
 import "./create-server.js";
 import "./create-connection.js";
 import "./datagram-endpoint.js";
@@ -15,12 +15,13 @@ import "./datagram-endpoint.js";
 export * from "./constants.js";
 export { Socket, socket } from "./socket.js";
 export { type FileDescriptor } from "./selector.js";
-export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./sock.js";
+export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./sock-methods.js";
 
 // Transports, protocols and servers
 export {
   BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, type Address, type ProtocolFactory, type StreamProtocolLike, type DatagramProtocolLike,
 } from "./protocols.js";
+export { BaseTransport } from "./base-transport.js";
 export { Transport } from "./transports.js";
 export { DatagramTransport } from "./datagram.js";
 export { Server } from "./server.js";

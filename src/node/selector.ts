@@ -7,11 +7,9 @@
 // socket is still ready, it is queued again for the next iteration: while a socket is
 // readable its reader runs once per iteration; when nothing is ready nothing runs.
 import { EventLoop } from "../base-loop.js";
-import { repr } from "../util.js";
-import { checkFunction } from "../checks.js";
+import { checkFunction, checkNotClosed, expected } from "../checks.js";
 import { installLoopMethods } from "./install.js";
-import { Socket, type Registration } from "./socket.js";
-import { checkNotClosed } from "../checks.js";
+import { Socket } from "./socket.js";
 
 /**
  * A socket or its `fileno()`: what `addReader`/`addWriter` take, as asyncio takes a socket or an fd.
@@ -19,6 +17,17 @@ import { checkNotClosed } from "../checks.js";
  * const fd: FileDescriptor = sock.fileno(); loop.addReader(fd, onReadable)
  */
 export type FileDescriptor = Socket | number;
+
+/**
+ * A readiness registration: the callback to schedule while the socket is readable (or
+ * writable). The socket holds its reader's and writer's (`_reader`, `_writer`). @internal
+ */
+export interface Registration {
+  readonly sock: Socket;
+  queued: boolean;
+  /** Schedules the registration's callback on its loop (false if the loop is closed). */
+  schedule(): boolean;
+}
 
 /** A reader or writer registration: `callback(...args)`, run while its socket is ready. */
 class Watch implements Registration {
@@ -67,7 +76,7 @@ function runWatch(reg: Watch): void {
 /** The open socket `fd` names. @internal */
 export function socketOf(call: string, fd: unknown): Socket {
   const sock = fd instanceof Socket ? fd : typeof fd === "number" ? Socket._byFd(fd) : null;
-  if (sock === null) throw new TypeError(`${call} expected a wasyncio socket or its fileno(), got ${repr(fd)}`);
+  if (sock === null) throw expected(call, "a wasyncio socket or its fileno()", fd);
   if (sock === undefined) throw new RangeError(`${call}: no open wasyncio socket has file descriptor ${fd}`);
   // asyncio refuses a descriptor a transport uses too ("File descriptor ... is used by transport").
   if (sock._closed()) throw new RangeError(`${call}: ${sock} is closed or belongs to a Server or transport`);
@@ -78,7 +87,7 @@ export function socketOf(call: string, fd: unknown): Socket {
 function registered(call: string, fd: unknown): Socket | undefined {
   if (fd instanceof Socket) return fd;
   if (typeof fd === "number") return Socket._byFd(fd);
-  throw new TypeError(`${call} expected a wasyncio socket or its fileno(), got ${repr(fd)}`);
+  throw expected(call, "a wasyncio socket or its fileno()", fd);
 }
 
 function addReader(this: EventLoop, fd: FileDescriptor, callback: (...args: any[]) => unknown, ...args: unknown[]): void {

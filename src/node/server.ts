@@ -16,7 +16,8 @@ import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { formatAddress, makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "./protocols.js";
 import { _ignoreError } from "./node-events.js";
 import { _resourceWarning } from "./resource-warning.js";
-import { Socket, _refuse } from "./socket.js";
+import { Socket } from "./socket.js";
+import { _refuse } from "./socket-listener.js";
 import type { _ServerTls } from "./tls-options.js";
 import { Transport } from "./transports.js";
 

@@ -3,19 +3,27 @@
 // code (accept, recv, send, BlockingIOError, add_reader) runs as written. Node delivers
 // events; the facade keeps what they bring (accepted connections, received bytes, EOF, an
 // error) until the program asks, and tells the loop's readiness bridge (selector.ts) when
-// the socket becomes readable or writable.
+// the socket becomes readable or writable. What the kernel would keep lives in the
+// socket's two sides: the listening side (socket-listener.ts: the bound address and the
+// accept queue) and the connected side (socket-connection.ts: the receive buffer, EOF,
+// shutdown, the send buffer's room). The facade keeps the state machine, the checks and
+// errors of each call, the pending error, and the readiness answers.
 //
 //   node:net "connection" / "data" / "end" / "error" / "drain" / "connect"
-//     └─► facade state (accept queue, receive buffer) ─► _notify() ─► selector: schedule the
-//         reader/writer callback on the loop's ready queue (level-triggered)
+//     └─► listener / connection state (accept queue, receive buffer) ─► _notify() ─► selector:
+//         schedule the reader/writer callback on the loop's ready queue (level-triggered)
 import * as net from "node:net";
+import { checkBufsize, checkListenBacklog, checkKind, checkNonNegative, checkShutdownHow, checkSockopt, expected } from "../checks.js";
 import { BlockingIOError } from "../errors.js";
-import { repr } from "../util.js";
-import {
-  AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, SHUT_RD, SHUT_RDWR, SHUT_WR, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ERROR,
-  SO_KEEPALIVE, TCP_NODELAY,
-} from "./constants.js";
+import { toBytes } from "./bytes.js";
+import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR } from "./constants.js";
+import { _isEofCheckError } from "./eof-check.js";
+import { errnoOf, osError } from "./errno.js";
 import type { Address } from "./protocols.js";
+import type { Registration } from "./selector.js";
+import { bindOptions, connectOptions } from "./socket-address.js";
+import { _Connection } from "./socket-connection.js";
+import { DEFAULT_BACKLOG, _Listener } from "./socket-listener.js";
 
 // Socket states. OWNED: the connection or listener belongs to a Server or a transport
 // (createServer({ sock }), createConnection({ sock }), server.sockets): the facade still
@@ -23,42 +31,9 @@ import type { Address } from "./protocols.js";
 const NEW = 0, BOUND = 1, LISTENING = 2, CONNECTING = 3, CONNECTED = 4, CLOSED = 5, OWNED = 6;
 const STATE_NAMES = ["new", "bound", "listening", "connecting", "connected", "closed", "owned"];
 
-/** What `net.BoundSocket` (Node 24+) offers: a TCP or Unix socket bound at construction. */
-interface BoundSocketLike {
-  address(): net.AddressInfo | string;
-  close(): void;
-}
-type BoundSocketOptions = { host: string; port: number; ipv6Only: boolean } | { path: string };
-
-/**
- * Node's synchronous bind(2) (`net.BoundSocket`, Node 24+), or undefined. Without it, the
- * only way to bind a TCP server socket is `server.listen()`, which takes the address later
- * in the same host tick (it looks the host up first, even an IP literal).
- */
-const BoundSocket = (net as unknown as { BoundSocket?: new (options: BoundSocketOptions) => BoundSocketLike }).BoundSocket;
-/** Whether `net.BoundSocket` binds Unix paths too (`isPipe` marks that capability). */
-const BOUND_PIPES = BoundSocket !== undefined && "isPipe" in BoundSocket.prototype;
-
-/** listen()'s default backlog (Python's: min(SOMAXCONN, 128)); also the bound before listen() on Node 20/22. */
-const DEFAULT_BACKLOG = 128;
-
-/** Received bytes a socket buffers before it stops reading (the peer then feels TCP backpressure). */
-const RECV_BUFFER = 256 * 1024;
-
 /** File descriptor numbers of wasyncio sockets: unique among live sockets, never the OS's. */
 let nextFd = 1000;
 const liveSockets = new Map<number, Socket>();
-
-/**
- * A readiness registration (selector.ts): the callback to schedule while the socket is
- * readable (or writable). @internal
- */
-export interface Registration {
-  readonly sock: Socket;
-  queued: boolean;
-  /** Schedules the registration's callback on its loop (false if the loop is closed). */
-  schedule(): boolean;
-}
 
 /**
  * A non-blocking socket with Python's interface, over `node:net` (TCP and Unix stream
@@ -81,24 +56,12 @@ export class Socket {
   readonly proto: number;
   #fd: number;
   #state = NEW;
-  /** A bind(2) done by net.BoundSocket, until listen() or connect() adopts it. */
-  #bound: BoundSocketLike | null = null;
-  /** Without net.BoundSocket: the address bind() asked for, until Node has taken it. */
-  #requested: BoundSocketOptions | null = null;
-  #server: net.Server | null = null;
-  /** Connections Node accepted that accept() has not taken: at most #backlog (see #onConnection). */
-  #accepted: net.Socket[] = [];
-  #backlog = DEFAULT_BACKLOG;
-  #conn: net.Socket | null = null;
-  #chunks: Buffer[] = [];
-  #buffered = 0;
-  #eof = false;
-  #shutRd = false;
-  #shutWr = false;
+  /** The bound address and, once listening, the accept queue (socket-listener.ts). */
+  #listener: _Listener | null = null;
+  /** The connection and its receive buffer (socket-connection.ts), from connect() or accept. */
+  #connection: _Connection | null = null;
   /** An error Node reported that the next operation raises (ECONNRESET, a failed connect). */
   #error: Error | null = null;
-  /** Node reported EOF and checkEof has not answered yet. */
-  #checkingEof = false;
   #options = new Map<string, number>();
   /** The path an AF_UNIX socket connected to (its peer's name; an accepted one has none). */
   #peerPath = "";
@@ -133,7 +96,7 @@ export class Socket {
   /** @internal A facade over a Server's listening socket (`server.sockets`). */
   static _listening(server: net.Server, family: number): Socket {
     const sock = new Socket(family, SOCK_STREAM);
-    sock.#server = server;
+    sock.#listener = _Listener.of(sock, server);
     sock.#own();
     return sock;
   }
@@ -155,13 +118,11 @@ export class Socket {
   bind(address: Address): void {
     this.#checkOpen("bind()");
     if (this.#state !== NEW) throw osError("bind()", "EINVAL", "the socket is already bound");
-    const options = this.#bindOptions("bind()", address);
-    if (BoundSocket !== undefined && ("host" in options || BOUND_PIPES)) {
-      this.#bound = new BoundSocket(options);
-    } else {
-      this.#requested = options;
-      this.#newServer().listen(options);
-    }
+    const options = bindOptions("bind()", this.family, address);
+    const listener = new _Listener(this, this.#onError);
+    // On Node 24+ an address in use throws here, and the socket stays unbound.
+    listener.bind(options);
+    this.#listener = listener;
     this.#state = BOUND;
   }
 
@@ -178,20 +139,16 @@ export class Socket {
    */
   listen(backlog = DEFAULT_BACKLOG): void {
     this.#checkOpen("listen()");
-    if (!Number.isInteger(backlog)) throw new TypeError(`listen() expected backlog to be an integer, got ${repr(backlog)}`);
+    checkListenBacklog("listen()", backlog);
     if (this.#state === LISTENING) {
-      this.#backlog = Math.max(backlog, 1);
+      this.#listener!.listen(backlog);
       return;
     }
     if (this.#state !== BOUND) throw osError("listen()", "EINVAL", "bind() the socket first (wasyncio sockets listen on the address bind() took)");
     // Node 20/22: a bind that has failed by now is reported here.
     const error = this.#takeError();
     if (error !== null) throw error;
-    if (this.#bound !== null) {
-      this.#newServer().listen(this.#bound, Math.max(backlog, 0));
-      this.#bound = null;
-    }
-    this.#backlog = Math.max(backlog, 1);
+    this.#listener!.listen(backlog);
     this.#state = LISTENING;
   }
 
@@ -212,9 +169,8 @@ export class Socket {
     if (this.#state !== LISTENING) throw osError("accept()", "EINVAL", "the socket is not listening");
     const error = this.#takeError();
     if (error !== null) throw error;
-    const conn = this.#accepted.shift();
+    const conn = this.#listener!.accept();
     if (conn === undefined) return null;
-    conn.removeListener("error", ignoreError);
     const sock = Socket._fromConnection(conn, this.family);
     return [sock, this.family === AF_UNIX ? "" : [conn.remoteAddress ?? "", conn.remotePort ?? 0]];
   }
@@ -233,34 +189,12 @@ export class Socket {
     const error = this.#takeError();
     if (error !== null) throw error;
     if (this.#state !== NEW && this.#state !== BOUND) throw osError("connect()", "EINVAL", "a listening socket cannot connect");
-    let options: net.NetConnectOpts;
-    if (this.family === AF_UNIX) {
-      if (typeof address !== "string") throw new TypeError(`connect() expected a path for an AF_UNIX socket, got ${repr(address)}`);
-      options = { path: checkUnixPath("connect()", address), allowHalfOpen: true };
-      this.#peerPath = address;
-    } else {
-      const [host, port] = checkInetAddress("connect()", address);
-      options = { host: host === "" ? "localhost" : host, port, allowHalfOpen: true, family: this.family === AF_INET6 ? 6 : 4 };
-    }
-    // A bound client socket connects from its address: Node 24+ adopts the bound socket;
-    // before, the listener bind() made gives its address up for the connection to take.
-    let conn: net.Socket;
-    if (this.#bound !== null) {
-      conn = new net.Socket({ handle: this.#bound, allowHalfOpen: true } as net.SocketConstructorOpts);
-      this.#bound = null;
-      conn.connect(options);
-    } else {
-      const requested = this.#requested;
-      if (this.#server !== null) {
-        // The address Node took, or (not taken yet) the one bind() asked for: port 0 lets
-        // the connection pick its port, as the listener would have.
-        const local = this.#server.address() ?? (requested !== null && "host" in requested ? { address: requested.host, port: requested.port } : null);
-        this.#server.close();
-        this.#server = null;
-        if (local !== null && typeof local !== "string") Object.assign(options, { localAddress: local.address, localPort: local.port || undefined });
-      }
-      conn = net.connect(options);
-    }
+    const options = connectOptions("connect()", this.family, address);
+    if (this.family === AF_UNIX) this.#peerPath = address as string;
+    // A bound socket connects from its address (socket-listener.ts).
+    const listener = this.#listener;
+    const conn = listener !== null ? listener.connect(options) : net.connect(options);
+    this.#listener = null;
     this.#state = CONNECTING;
     conn.once("connect", () => {
       if (this.#state !== CONNECTING) return;
@@ -285,13 +219,12 @@ export class Socket {
 
   /** @internal recv() that answers null instead of throwing BlockingIOError. */
   _tryRecv(bufsize: number): Uint8Array | null {
-    if (typeof bufsize !== "number") throw new TypeError(`recv() expected bufsize to be a non-negative integer, got ${repr(bufsize)}`);
-    if (!Number.isInteger(bufsize) || bufsize < 0) throw new RangeError(`recv() expected bufsize to be a non-negative integer, got ${repr(bufsize)}`);
+    checkBufsize("recv()", bufsize);
     this.#checkReadable("recv()");
     // Python answers recv(0) at once with b''.
     if (bufsize === 0) return new Uint8Array(0);
-    if (this.#buffered > 0) return this.#take(bufsize);
-    return this.#nothingBuffered();
+    const conn = this.#connection!;
+    return conn.take(bufsize) ?? conn.nothingBuffered(this.#takeError());
   }
 
   /**
@@ -307,22 +240,15 @@ export class Socket {
 
   /** @internal recvInto() that answers -1 instead of throwing BlockingIOError. */
   _tryRecvInto(buffer: Uint8Array, nbytes = 0): number {
-    if (!(buffer instanceof Uint8Array)) throw new TypeError(`recvInto() expected a Uint8Array, got ${repr(buffer)}`);
-    if (!Number.isInteger(nbytes) || nbytes < 0) throw new RangeError(`recvInto() expected nbytes to be a non-negative integer, got ${repr(nbytes)}`);
+    if (!(buffer instanceof Uint8Array)) throw expected("recvInto()", "a Uint8Array", buffer);
+    checkNonNegative("recvInto()", "nbytes", nbytes);
     const want = nbytes === 0 ? buffer.length : Math.min(nbytes, buffer.length);
     this.#checkReadable("recvInto()");
     if (want === 0) return 0;
-    if (this.#buffered === 0) {
-      const eof = this.#nothingBuffered();
-      return eof === null ? -1 : 0;
-    }
-    let n = 0;
-    while (n < want && this.#buffered > 0) {
-      const chunk = this.#take(want - n);
-      buffer.set(chunk, n);
-      n += chunk.length;
-    }
-    return n;
+    const conn = this.#connection!;
+    const n = conn.takeInto(buffer, want);
+    if (n > 0) return n;
+    return conn.nothingBuffered(this.#takeError()) === null ? -1 : 0;
   }
 
   /**
@@ -345,15 +271,7 @@ export class Socket {
     if (error !== null) throw error;
     if (this.#state === CONNECTING) return -1;
     if (this.#state !== CONNECTED) throw osError("send()", "ENOTCONN", "the socket is not connected");
-    if (this.#shutWr) throw osError("send()", "EPIPE", "the socket was shut down for writing");
-    if (bytes.length === 0) return 0;
-    const conn = this.#conn!;
-    // The send buffer is Node's writable buffer up to its high-water mark.
-    const room = conn.writableHighWaterMark - conn.writableLength;
-    if (room <= 0 || conn.writableNeedDrain) return -1;
-    const n = Math.min(room, bytes.length);
-    conn.write(Buffer.from(bytes.subarray(0, n)));
-    return n;
+    return this.#connection!.send(bytes);
   }
 
   /**
@@ -363,21 +281,10 @@ export class Socket {
    * conn.shutdown(SHUT_WR)
    */
   shutdown(how: number): void {
-    if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) {
-      throw new RangeError(`shutdown() expected SHUT_RD, SHUT_WR or SHUT_RDWR, got ${repr(how)}`);
-    }
+    checkShutdownHow("shutdown()", how);
     this.#checkOpen("shutdown()");
     if (this.#state !== CONNECTED) throw osError("shutdown()", "ENOTCONN", "the socket is not connected");
-    if (how !== SHUT_WR) {
-      this.#shutRd = true;
-      this.#chunks = [];
-      this.#buffered = 0;
-      this.#conn!.resume();
-    }
-    if (how !== SHUT_RD && !this.#shutWr) {
-      this.#shutWr = true;
-      this.#conn!.end();
-    }
+    this.#connection!.shutdown(how);
     this._notify();
   }
 
@@ -395,24 +302,10 @@ export class Socket {
     this.#state = CLOSED;
     liveSockets.delete(this.#fd);
     this._reader = this._writer = null;
-    const conn = this.#conn, server = this.#server;
-    this.#conn = this.#server = null;
-    this.#bound?.close();
-    this.#bound = null;
-    if (owned) return;
-    if (conn !== null) {
-      this.#detach(conn);
-      conn.on("error", ignoreError);
-      if (conn.writableLength > 0 && !conn.destroyed) conn.destroySoon();
-      else conn.destroy();
-    }
-    if (server !== null) {
-      server.close();
-      for (const pending of this.#accepted) pending.destroy();
-    }
-    this.#chunks = [];
-    this.#buffered = 0;
-    this.#accepted = [];
+    const conn = this.#connection, listener = this.#listener;
+    this.#connection = this.#listener = null;
+    listener?.close(owned);
+    if (!owned) conn?.close();
   }
 
   /**
@@ -432,21 +325,15 @@ export class Socket {
    */
   getsockname(): Address {
     this.#checkOpen("getsockname()");
-    if (this.#bound !== null) return nodeAddress(this.#bound.address());
-    if (this.#server !== null) {
-      const addr = this.#server.address();
-      if (addr !== null) return nodeAddress(addr);
+    const listener = this.#listener;
+    if (listener !== null) {
+      const addr = listener.address();
+      if (addr !== null) return addr;
       // Node 20/22: bind() asked Node to listen, and Node has not taken the address yet.
       if (this.#error !== null) throw this.#error;
-      const requested = this.#requested;
-      if (requested !== null && "path" in requested) return requested.path;
-      if (requested !== null && requested.port !== 0) return [requested.host, requested.port];
-      throw new BlockingIOError(
-        "getsockname() would block: on Node 20 and 22 Node takes a bound address later in the same host tick, " +
-          "so the port of a port-0 bind is known once the loop has run (Node 24+ binds at once)",
-      );
+      return listener.requested();
     }
-    const conn = this.#conn;
+    const conn = this.#connection?.conn ?? null;
     // A Unix socket's name is its path ("" when unnamed; Node reports a bound one's path).
     if (this.family === AF_UNIX) return conn?.localAddress ?? "";
     if (conn !== null && conn.localAddress !== undefined) return [conn.localAddress, conn.localPort ?? 0];
@@ -460,7 +347,7 @@ export class Socket {
    */
   getpeername(): Address {
     this.#checkOpen("getpeername()");
-    const conn = this.#conn;
+    const conn = this.#connection?.conn ?? null;
     if ((this.#state !== CONNECTED && this.#state !== OWNED) || conn === null) throw osError("getpeername()", "ENOTCONN", "the socket is not connected");
     if (this.family === AF_UNIX) return this.#peerPath;
     return [conn.remoteAddress ?? "", conn.remotePort ?? 0];
@@ -488,12 +375,10 @@ export class Socket {
    * sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
    */
   setsockopt(level: number, option: number, value: number | boolean): void {
-    if (!Number.isInteger(level) || !Number.isInteger(option)) {
-      throw new TypeError(`setsockopt() expected integer level and option, got ${repr(level)}, ${repr(option)}`);
-    }
+    checkSockopt("setsockopt()", level, option);
     this.#checkOpen("setsockopt()");
     this.#options.set(`${level}:${option}`, Number(value));
-    this.#applyOptions();
+    this.#connection?.applyOptions(this.#options);
   }
 
   /**
@@ -503,15 +388,11 @@ export class Socket {
    * if (sock.getsockopt(SOL_SOCKET, SO_ERROR) !== 0) throw new Error("connect failed")
    */
   getsockopt(level: number, option: number): number {
-    if (!Number.isInteger(level) || !Number.isInteger(option)) {
-      throw new TypeError(`getsockopt() expected integer level and option, got ${repr(level)}, ${repr(option)}`);
-    }
+    checkSockopt("getsockopt()", level, option);
     this.#checkOpen("getsockopt()");
     if (level === SOL_SOCKET && option === SO_ERROR) {
       const error = this.#takeError();
-      if (error === null) return 0;
-      const code = (error as NodeJS.ErrnoException).code;
-      return (code !== undefined && (errnos as Record<string, number>)[code]) || 1;
+      return error === null ? 0 : errnoOf(error);
     }
     return this.#options.get(`${level}:${option}`) ?? 0;
   }
@@ -532,9 +413,9 @@ export class Socket {
   _readable(): boolean {
     switch (this.#state) {
       case LISTENING:
-        return this.#accepted.length > 0 || this.#error !== null;
+        return this.#listener!.waiting() || this.#error !== null;
       case CONNECTED:
-        return this.#buffered > 0 || this.#eof || this.#shutRd || this.#error !== null;
+        return this.#connection!.readable() || this.#error !== null;
       case CONNECTING:
         return this.#error !== null;
       default:
@@ -546,8 +427,7 @@ export class Socket {
   _writable(): boolean {
     if (this.#error !== null) return this.#state === CONNECTING || this.#state === CONNECTED;
     if (this.#state !== CONNECTED) return false;
-    const conn = this.#conn!;
-    return this.#shutWr || !conn.writableNeedDrain;
+    return this.#connection!.writable();
   }
 
   /** @internal Whether the socket is closed or belongs to a Server or transport (no readiness callbacks). */
@@ -569,7 +449,7 @@ export class Socket {
     if (writer !== null && !writer.queued && this._writable() && !writer.schedule()) this._writer = null;
   }
 
-  // ---- hand-over to transports and servers (high-level.ts) ----------------------------
+  // ---- hand-over to transports and servers (create-*.ts) -------------------------------
 
   /**
    * @internal `createServer({ sock })`: hands the listening `net.Server` over, with the
@@ -578,18 +458,12 @@ export class Socket {
    * `fileno()` answer until the server closes it, as in Python.
    */
   _takeListener(): { server: net.Server; pending: net.Socket[] } {
-    if (this.#state !== LISTENING || this.#server === null) {
-      throw new RangeError(`createServer() expected options.sock to be a listening socket, got ${this}`);
-    }
+    if (this.#state !== LISTENING || this.#listener === null) throw expected("createServer()", "options.sock to be a listening socket", this, RangeError);
     const error = this.#takeError();
     if (error !== null) throw error;
-    const server = this.#server, pending = this.#accepted;
-    server.removeListener("connection", this.#onConnection);
-    server.removeListener("error", this.#onError);
-    for (const conn of pending) conn.removeListener("error", ignoreError);
-    this.#accepted = [];
+    const handed = this.#listener.handOver();
     this.#own();
-    return { server, pending };
+    return handed;
   }
 
   /**
@@ -598,17 +472,10 @@ export class Socket {
    * socket (`getsockname()`, `getpeername()`, `fileno()`) until the connection closes.
    */
   _takeConnection(): { conn: net.Socket; buffered: Buffer[]; eof: boolean } {
-    if (this.#state !== CONNECTED || this.#conn === null) {
-      throw new RangeError(`createConnection() expected options.sock to be a connected socket, got ${this}`);
-    }
-    // An EOF being checked goes with it (a reset then follows as the connection's error).
-    const conn = this.#conn, buffered = this.#chunks, eof = this.#eof || this.#checkingEof;
-    this.#detach(conn);
-    this.#conn = conn;
-    this.#chunks = [];
-    this.#buffered = 0;
+    if (this.#state !== CONNECTED || this.#connection === null) throw expected("createConnection()", "options.sock to be a connected socket", this, RangeError);
+    const handed = this.#connection.handOver();
     this.#own();
-    return { conn, buffered, eof };
+    return handed;
   }
 
   // ---- internals ----------------------------------------------------------------------
@@ -621,158 +488,24 @@ export class Socket {
       if (this.#state !== OWNED) return;
       this.#state = CLOSED;
       liveSockets.delete(this.#fd);
-      this.#conn = this.#server = null;
+      this.#connection = this.#listener = null;
     };
-    if (this.#conn !== null) this.#conn.once("close", closed);
-    else this.#server!.once("close", closed);
+    if (this.#connection !== null) this.#connection.conn.once("close", closed);
+    else this.#listener!.onClose(closed);
   }
 
-  /** A server for bind()/listen(), its connections held paused until accept() takes them. */
-  #newServer(): net.Server {
-    const server = (this.#server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }));
-    server.on("connection", this.#onConnection);
-    server.on("error", this.#onError);
-    return server;
-  }
-
-  #bindOptions(call: string, address: Address): BoundSocketOptions {
-    if (this.family === AF_UNIX) {
-      if (typeof address !== "string" || address === "") throw new TypeError(`${call} expected a path for an AF_UNIX socket, got ${repr(address)}`);
-      return { path: checkUnixPath(call, address) };
-    }
-    const [host, port] = checkInetAddress(call, address);
-    const v6 = this.family === AF_INET6;
-    let ip = host;
-    if (host === "") ip = v6 ? "::" : "0.0.0.0";
-    else if (host === "localhost") ip = v6 ? "::1" : "127.0.0.1";
-    const kind = net.isIP(ip);
-    if (kind === 0) {
-      throw new TypeError(`${call} expected an IP address, "localhost" or "" as the host, got ${repr(host)}; resolve names first with loop.getaddrinfo()`);
-    }
-    if ((kind === 6) !== v6) throw new RangeError(`${call}: ${repr(host)} is not an ${v6 ? "IPv6" : "IPv4"} address (the socket is ${v6 ? "AF_INET6" : "AF_INET"})`);
-    return { host: ip, port, ipv6Only: v6 };
-  }
-
+  /** Takes the connection Node made or accepted: its events now reach this socket. */
   #attach(conn: net.Socket): void {
-    this.#conn = conn;
-    conn.on("data", this.#onData);
-    conn.on("end", this.#onEnd);
-    conn.on("error", this.#onError);
-    conn.on("drain", this.#onDrain);
-    conn.on("close", this.#onClose);
-    this.#applyOptions();
-    conn.resume();
+    const connection = (this.#connection = new _Connection(conn, this, this.#onError));
+    connection.attach(this.#options);
   }
 
-  #detach(conn: net.Socket): void {
-    conn.removeListener("data", this.#onData);
-    conn.removeListener("end", this.#onEnd);
-    conn.removeListener("error", this.#onError);
-    conn.removeListener("drain", this.#onDrain);
-    conn.removeListener("close", this.#onClose);
-    conn.pause();
-    this.#conn = null;
-  }
-
-  #applyOptions(): void {
-    const conn = this.#conn;
-    if (conn === null || this.family === AF_UNIX) return;
-    const nodelay = this.#options.get(`${IPPROTO_TCP}:${TCP_NODELAY}`);
-    if (nodelay !== undefined) conn.setNoDelay(nodelay !== 0);
-    const keepalive = this.#options.get(`${SOL_SOCKET}:${SO_KEEPALIVE}`);
-    if (keepalive !== undefined) conn.setKeepAlive(keepalive !== 0);
-  }
-
-  #onConnection = (conn: net.Socket): void => {
-    // Paused until accepted; an error meanwhile (the peer gave up) must not go unhandled.
-    conn.on("error", ignoreError);
-    if (this.#accepted.length >= this.#backlog) {
-      _refuse(conn);
-      return;
-    }
-    this.#accepted.push(conn);
-    this._notify();
-  };
-
-  #onData = (chunk: Buffer): void => {
-    if (this.#shutRd) return;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
-    if (this.#buffered >= RECV_BUFFER) this.#conn!.pause();
-    this._notify();
-  };
-
-  #onEnd = (): void => {
-    if (this.family === AF_UNIX || this.#conn === null) {
-      this.#eofChecked(true);
-    } else {
-      this.#checkingEof = true;
-      checkEof(this.#conn, this.#eofChecked);
-    }
-  };
-
-  /** The peer's EOF, checked (checkEof): a reset is left to 'error' (ECONNRESET) and 'close'. */
-  #eofChecked = (eof: boolean): void => {
-    this.#checkingEof = false;
-    if (!eof) return;
-    this.#eof = true;
-    this._notify();
-  };
-
+  /** Node's errors, of the listener or the connection: the first waits for the next operation. */
   #onError = (error: Error): void => {
     if (_isEofCheckError(error)) return;
     if (this.#error === null) this.#error = error;
     this._notify();
   };
-
-  #onDrain = (): void => {
-    this._notify();
-  };
-
-  #onClose = (): void => {
-    // Closed under us (reset, or destroyed after a failed connect): reads see EOF.
-    this.#eof = true;
-    this._notify();
-  };
-
-  #take(n: number): Buffer {
-    const chunks = this.#chunks;
-    const first = chunks[0];
-    let out: Buffer;
-    if (first.length > n) {
-      out = first.subarray(0, n);
-      chunks[0] = first.subarray(n);
-    } else if (chunks.length === 1 || first.length === n) {
-      out = first;
-      chunks.shift();
-    } else {
-      // Several chunks fit: join them up to n bytes.
-      let size = 0, count = 0;
-      while (count < chunks.length && size + chunks[count].length <= n) size += chunks[count++].length;
-      const parts = chunks.splice(0, count);
-      const rest = n - size;
-      if (rest > 0 && chunks.length > 0) {
-        parts.push(chunks[0].subarray(0, rest));
-        chunks[0] = chunks[0].subarray(rest);
-        size += rest;
-      }
-      out = Buffer.concat(parts, size);
-    }
-    this.#buffered -= out.length;
-    const conn = this.#conn;
-    if (conn !== null && conn.isPaused() && this.#buffered < RECV_BUFFER / 2) conn.resume();
-    return out;
-  }
-
-  /** recv() with nothing buffered: throws the pending error, else EOF (empty) or null (would block). */
-  #nothingBuffered(): Uint8Array | null {
-    const error = this.#takeError();
-    if (error !== null) {
-      this.#eof = true;
-      throw error;
-    }
-    return this.#eof || this.#shutRd ? new Uint8Array(0) : null;
-  }
 
   #checkReadable(call: string): void {
     this.#checkOpen(call);
@@ -783,7 +516,7 @@ export class Socket {
   #checkOpen(call: string): void {
     if (this.#state === CLOSED) throw osError(call, "EBADF", "the socket is closed");
     if (this.#state === OWNED && !OWNED_CALLS.has(call)) {
-      throw new Error(`${call}: this socket belongs to a ${this.#conn !== null ? "transport" : "Server"}; use its methods`);
+      throw new Error(`${call}: this socket belongs to a ${this.#connection !== null ? "transport" : "Server"}; use its methods`);
     }
   }
 
@@ -807,147 +540,6 @@ export function socket(family: number = AF_INET, type: number = SOCK_STREAM, pro
   return new Socket(family, type, proto);
 }
 
-/** The checks of socket()'s arguments, for `socket()` and `new Socket()`. */
-function checkKind(call: string, family: unknown, type: unknown, proto: unknown): void {
-  for (const [name, value] of [["family", family], ["type", type], ["proto", proto]] as const) {
-    if (typeof value !== "number") throw new TypeError(`${call} expected ${name} to be a number, got ${repr(value)}`);
-  }
-  if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
-    throw new RangeError(`${call} expected family AF_INET, AF_INET6 or AF_UNIX, got ${repr(family)}`);
-  }
-  if (type === SOCK_DGRAM) throw new RangeError(`${call}: SOCK_DGRAM sockets are not offered; use loop.createDatagramEndpoint() for UDP`);
-  if (type !== SOCK_STREAM) throw new RangeError(`${call} expected type SOCK_STREAM, got ${repr(type)}`);
-  if (!Number.isInteger(proto)) throw new RangeError(`${call} expected proto to be an integer, got ${repr(proto)}`);
-}
-
-/**
- * Whether this Node's libuv may report a peer's reset as a clean EOF. Before libuv 1.52.1
- * (Node 20 and 22), a read(2) that returns less than asked while the kernel also reports
- * POLLHUP ends the stream at once, without the next read(2) that would have returned the
- * ECONNRESET the kernel holds: when the last data and the reset arrive together (always,
- * for a connection not read yet), the reset reads as EOF. Later libuv reads again
- * (libuv#4997) and Node reports the ECONNRESET itself. @internal
- */
-export const EOF_MAY_HIDE_RESET = ((): boolean => {
-  const [major = 0, minor = 0, patch = 0] = (process.versions.uv ?? "").split(".").map(Number);
-  return major * 1e6 + minor * 1e3 + patch < 1_052_001;
-})();
-
-const NOTHING = Buffer.alloc(0);
-
-/** Errors of checkEof's empty writes after a real EOF (EPIPE): not the connection's own. */
-const eofCheckErrors = new WeakSet<Error>();
-
-/**
- * Tells a TCP connection's EOF from a reset libuv reported as EOF (see EOF_MAY_HIDE_RESET):
- * an empty write sends nothing, but on a reset connection the kernel fails it with the
- * pending ECONNRESET, which Node then reports as the socket's 'error' (and closes it).
- * `done(true)`: a real EOF; `done(false)`: a reset, which the 'error' and 'close' that
- * follow report. A real EOF's write may fail too (EPIPE: the peer had closed cleanly, then
- * refused data we sent): that error is not the connection's (`_isEofCheckError`). Not tried
- * (`done(true)` at once) on a libuv that reports resets, when the write side is closed, or
- * when data waits to be sent: the empty write would wait behind data a peer may never
- * read. Only for TCP: on a Unix socket an empty write fails with EPIPE after any close.
- * @internal
- */
-export function checkEof(conn: net.Socket, done: (eof: boolean) => void): void {
-  if (!EOF_MAY_HIDE_RESET || conn.destroyed || conn.writableEnded || conn.writableLength > 0) {
-    done(true);
-    return;
-  }
-  conn.write(NOTHING, (err?: Error | null) => {
-    if (err && (err as NodeJS.ErrnoException).code === "ECONNRESET") return done(false);
-    if (err) eofCheckErrors.add(err);
-    done(true);
-  });
-}
-
-/** Whether `err` is the failed empty write of a real EOF's check (to be ignored). @internal */
-export function _isEofCheckError(err: Error): boolean {
-  return eofCheckErrors.has(err);
-}
-
 /** What an owned socket still answers (Python's TransportSocket offers these). */
 const OWNED_CALLS = new Set(["getsockname()", "getpeername()", "getsockopt()", "setsockopt()"]);
 
-/** `[host, port]` or a path, from what Node's `address()` gives. */
-function nodeAddress(addr: net.AddressInfo | string): Address {
-  return typeof addr === "string" ? addr : [addr.address, addr.port];
-}
-
-function ignoreError(): void {}
-
-/**
- * Refuses a connection Node accepted while the backlog was full: a TCP one is reset (the
- * client sees ECONNRESET, as when a kernel's full queue refuses it with
- * tcp_abort_on_overflow), a Unix one closed. Node gives no way to leave it in the
- * kernel's queue instead. @internal
- */
-export function _refuse(conn: net.Socket): void {
-  if (conn.destroyed) return;
-  if (typeof conn.resetAndDestroy === "function" && conn.remoteAddress !== undefined) conn.resetAndDestroy();
-  else conn.destroy();
-}
-
-/**
- * The size of `sockaddr_un.sun_path`: 108 bytes on Linux, 104 on macOS and the BSDs. A
- * path must fit with its terminating NUL; a Linux abstract name (a leading NUL) may fill it.
- */
-const SUN_PATH_SIZE = process.platform === "linux" || process.platform === "android" ? 108 : 104;
-
-/**
- * Checks that a Unix socket path fits in `sun_path`, as Python does ("AF_UNIX path too
- * long"): libuv would bind or connect to a truncated path instead (Node 20/22), or fail
- * later with EINVAL (Node 24+). Counted in bytes (UTF-8). Windows pipe names are not
- * sockaddr_un paths and are left to Node. @internal
- */
-export function checkUnixPath(call: string, path: string): string {
-  if (process.platform === "win32") return path;
-  const bytes = Buffer.byteLength(path, "utf8");
-  const max = path.startsWith("\0") ? SUN_PATH_SIZE : SUN_PATH_SIZE - 1;
-  if (bytes > max) {
-    throw osError(call, "ENAMETOOLONG", `AF_UNIX path too long: ${bytes} bytes (UTF-8), at most ${max} on ${process.platform}: ${repr(path)}`);
-  }
-  return path;
-}
-
-
-/** Checks an `[host, port]` address. @internal */
-export function checkInetAddress(call: string, address: unknown): [string, number] {
-  if (!Array.isArray(address) || address.length < 2 || typeof address[0] !== "string") {
-    throw new TypeError(`${call} expected an address [host, port], got ${repr(address)}`);
-  }
-  return [address[0], checkPort(call, "port", address[1])];
-}
-
-/**
- * Checks a port number: TypeError unless an integer, RangeError outside 0-65535.
- * @internal
- */
-export function checkPort(call: string, name: string, port: unknown): number {
-  if (typeof port !== "number" || !Number.isInteger(port)) {
-    throw new TypeError(`${call} expected ${name} to be an integer 0-65535, got ${repr(port)}`);
-  }
-  if (port < 0 || port > 65535) throw new RangeError(`${call} expected ${name} to be an integer 0-65535, got ${port}`);
-  return port;
-}
-
-/** Uint8Array (or string as UTF-8) to send. @internal */
-export function toBytes(call: string, data: unknown): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new TypeError(`${call} expected data to be bytes (a Uint8Array) or a string, got ${repr(data)}`);
-}
-
-/** An Error with Node's `.code`, as Node's own network errors carry. @internal */
-export function osError(call: string, code: string, message: string): Error {
-  return Object.assign(new Error(`${call}: ${message} (${code})`), { code });
-}
-
-/** errno numbers of the codes getsockopt(SO_ERROR) reports (Linux). */
-const errnos = {
-  ECONNREFUSED: 111, ECONNRESET: 104, ETIMEDOUT: 110, EHOSTUNREACH: 113, ENETUNREACH: 101, EADDRINUSE: 98,
-  EADDRNOTAVAIL: 99, ECONNABORTED: 103, EPIPE: 32, ENOENT: 2, EACCES: 13, ENOTFOUND: -2, EAI_AGAIN: -3,
-};

@@ -8,7 +8,7 @@ import type { Future } from "../future.js";
 import { wrapPromise } from "../promises.js";
 import { getRunningLoop } from "../running.js";
 import { isGenerator, isThenable } from "../util.js";
-import { checkClientConnected, checkLimit, checkOptionalString, checkOptions, expected } from "../checks.js";
+import { checkClientConnected, checkLimit, checkOptionalString, checkOptions, checkPort, expected } from "../checks.js";
 // Streams are made over the loop's createConnection/createServer: make sure they are installed.
 import "./create-connection.js";
 import "./create-server.js";
@@ -16,7 +16,7 @@ import type { CreateConnectionOptions } from "./create-connection.js";
 import type { CreateServerOptions } from "./create-server.js";
 import type { Server } from "./server.js";
 import { DEFAULT_LIMIT, StreamReader } from "./stream-reader.js";
-import { checkPort, checkUnixPath } from "./socket.js";
+import { checkUnixPath } from "./socket-address.js";
 import { FlowControlProtocol, StreamWriter } from "./stream-writer.js";
 import type { Transport } from "./transports.js";
 

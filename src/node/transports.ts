@@ -17,7 +17,8 @@ import { expected } from "../checks.js";
 import { BaseTransport } from "./base-transport.js";
 import { _isBufferedProtocol, _receiveInto, describe, formatAddress, notAProtocol, type StreamProtocolLike } from "./protocols.js";
 import { _resourceWarning } from "./resource-warning.js";
-import { _isEofCheckError, checkEof, toBytes } from "./socket.js";
+import { toBytes } from "./bytes.js";
+import { _isEofCheckError, checkEof } from "./eof-check.js";
 import { _extraInfo, type _ClientOwner, type _TransportOptions } from "./transport-options.js";
 
 /** Marks the peer's EOF in the queue of received events held while reading is paused. */

@@ -17,7 +17,7 @@ export const NOT_CALLED_BY_USERS = new Set([
   "new BaseProtocol()", "new Protocol()", "new BufferedProtocol()", "new DatagramProtocol()", "new FlowControlProtocol()",
   "connectionMade()", "connectionLost()", "pauseWriting()", "resumeWriting()", "dataReceived()", "eofReceived()",
   "getBuffer()", "bufferUpdated()", "datagramReceived()", "errorReceived()",
-  "new Transport()", "new DatagramTransport()", "new Server()", "new StreamWriter()",
+  "new BaseTransport()", "new Transport()", "new DatagramTransport()", "new Server()", "new StreamWriter()",
   // no argument a user can get wrong
   "accept()", "fileno()", "getsockname()", "getpeername()", "gettimeout()", "isServing()", "closeClients()",
   "abortClients()", "startServing()", "waitClosed()", "writeEof()", "canWriteEof()",

@@ -10,14 +10,17 @@ import type { EventLoop } from "../base-loop.js";
 import { BlockingIOError, SendfileNotAvailableError } from "../errors.js";
 import type { Future } from "../future.js";
 import { _Operation } from "../operation.js";
-import { repr } from "../util.js";
+import { checkInetAddress, checkNonNegative, checkService, expected } from "../checks.js";
+import { toBytes } from "./bytes.js";
 import {
   AF_INET, AF_INET6, AF_UNIX, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_RAW, SOCK_STREAM,
 } from "./constants.js";
 import { installLoopMethods } from "./install.js";
+import { _settle } from "./node-events.js";
 import type { Address } from "./protocols.js";
 import { _unwatch, _watch } from "./selector.js";
-import { Socket, checkInetAddress, checkPort, checkUnixPath, toBytes } from "./socket.js";
+import { Socket } from "./socket.js";
+import { checkUnixPath } from "./socket-address.js";
 
 /**
  * One getaddrinfo result: `[family, type, proto, canonname, [host, port]]`, as Python's.
@@ -53,8 +56,9 @@ export interface SendfileOptions {
   fallback?: boolean;
 }
 
+/** Checks that `sock` is a wasyncio Socket (here, not in checks.ts: the class needs node:net). */
 function checkSocket(call: string, sock: unknown): Socket {
-  if (!(sock instanceof Socket)) throw new TypeError(`${call} expected a wasyncio socket (from socket()), got ${repr(sock)}`);
+  if (!(sock instanceof Socket)) throw expected(call, "a wasyncio socket (from socket())", sock);
   return sock;
 }
 
@@ -62,13 +66,13 @@ function checkSocket(call: string, sock: unknown): Socket {
 
 function sockRecv(this: EventLoop, sock: Socket, n: number): Future<Uint8Array> {
   checkSocket("sockRecv()", sock);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`sockRecv() expected n to be a non-negative integer, got ${repr(n)}`);
+  checkNonNegative("sockRecv()", "n", n);
   return readOp(this, sock, () => sock._tryRecv(n));
 }
 
 function sockRecvInto(this: EventLoop, sock: Socket, buf: Uint8Array): Future<number> {
   checkSocket("sockRecvInto()", sock);
-  if (!(buf instanceof Uint8Array)) throw new TypeError(`sockRecvInto() expected buf to be a Uint8Array, got ${repr(buf)}`);
+  if (!(buf instanceof Uint8Array)) throw expected("sockRecvInto()", "buf to be a Uint8Array", buf);
   return readOp(this, sock, () => {
     const got = sock._tryRecvInto(buf);
     return got < 0 ? null : got;
@@ -197,11 +201,11 @@ function sockSendfile(
   checkSocket("sockSendfile()", sock);
   const fd = typeof file === "number" ? file : (file as fs.promises.FileHandle | undefined)?.fd;
   if (typeof fd !== "number" || !Number.isInteger(fd) || fd < 0) {
-    throw new TypeError(`sockSendfile() expected file to be a file descriptor or an fs.promises.FileHandle, got ${repr(file)}`);
+    throw expected("sockSendfile()", "file to be a file descriptor or an fs.promises.FileHandle", file);
   }
-  if (!Number.isInteger(offset) || offset < 0) throw new RangeError(`sockSendfile() expected offset to be a non-negative integer, got ${repr(offset)}`);
+  checkNonNegative("sockSendfile()", "offset", offset);
   if (count !== null && (!Number.isInteger(count) || count <= 0)) {
-    throw new RangeError(`sockSendfile() expected count to be a positive integer or null, got ${repr(count)}`);
+    throw expected("sockSendfile()", "count to be a positive integer or null", count, RangeError);
   }
   if (options?.fallback === false) {
     const fut = this.createFuture<number>();
@@ -220,7 +224,7 @@ function* sendfileFallback(loop: EventLoop, sock: Socket, fd: number, offset: nu
     if (want <= 0) break;
     const buf = Buffer.allocUnsafe(want);
     const read = loop.createFuture<number>();
-    fs.read(fd, buf, 0, want, offset + total, (err, n) => settle(loop, read, err, n));
+    fs.read(fd, buf, 0, want, offset + total, (err, n) => _settle(loop, read, err, n));
     const n: number = yield* read;
     if (n === 0) break;
     yield* loop.sockSendall(sock, buf.subarray(0, n));
@@ -232,19 +236,19 @@ function* sendfileFallback(loop: EventLoop, sock: Socket, fd: number, offset: nu
 // ---- getaddrinfo / getnameinfo ---------------------------------------------------------
 
 function getaddrinfo(this: EventLoop, host: string | null, port: number | string | null, options?: GetaddrinfoOptions): Future<AddrInfo[]> {
-  if (host !== null && host !== undefined && typeof host !== "string") throw new TypeError(`getaddrinfo() expected host to be a string or null, got ${repr(host)}`);
-  const portNumber = serviceToPort("getaddrinfo()", port);
+  if (host !== null && host !== undefined && typeof host !== "string") throw expected("getaddrinfo()", "host to be a string or null", host);
+  const portNumber = checkService("getaddrinfo()", port);
   const family = options?.family ?? AF_UNSPEC, type = options?.type ?? 0, proto = options?.proto ?? 0;
   if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) {
-    throw new RangeError(`getaddrinfo() expected options.family to be AF_INET, AF_INET6 or AF_UNSPEC, got ${repr(family)}`);
+    throw expected("getaddrinfo()", "options.family to be AF_INET, AF_INET6 or AF_UNSPEC", family, RangeError);
   }
   if (type !== 0 && type !== SOCK_STREAM && type !== SOCK_DGRAM && type !== SOCK_RAW) {
-    throw new RangeError(`getaddrinfo() expected options.type to be SOCK_STREAM, SOCK_DGRAM, SOCK_RAW or 0, got ${repr(type)}`);
+    throw expected("getaddrinfo()", "options.type to be SOCK_STREAM, SOCK_DGRAM, SOCK_RAW or 0", type, RangeError);
   }
   const fut = this.createFuture<AddrInfo[]>();
   const name = host === null || host === undefined || host === "" ? "localhost" : host;
   const onLookup = (err: Error | null, addresses: dns.LookupAddress[]) => {
-    if (err !== null) return settle(this, fut, err, undefined);
+    if (err !== null) return _settle(this, fut, err, undefined);
     const out: AddrInfo[] = [];
     for (const { address, family: fam } of addresses) {
       const af = fam === 6 ? AF_INET6 : AF_INET;
@@ -253,7 +257,7 @@ function getaddrinfo(this: EventLoop, host: string | null, port: number | string
         if ((type === 0 || type === t) && (proto === 0 || proto === p || t === SOCK_RAW)) out.push([af, t, type === t && proto !== 0 ? proto : p, "", [address, portNumber]]);
       }
     }
-    settle(this, fut, null, out);
+    _settle(this, fut, null, out);
   };
   dns.lookup(name, { all: true, family: family === AF_INET6 ? 6 : family === AF_INET ? 4 : 0 }, onLookup);
   return fut;
@@ -261,21 +265,12 @@ function getaddrinfo(this: EventLoop, host: string | null, port: number | string
 
 const SOCKET_TYPES: [number, number][] = [[SOCK_STREAM, IPPROTO_TCP], [SOCK_DGRAM, IPPROTO_UDP], [SOCK_RAW, 0]];
 
-/** getaddrinfo's port: a number, its digits, or null (0). Named services are not looked up. */
-function serviceToPort(call: string, port: unknown): number {
-  if (port === null || port === undefined) return 0;
-  if (typeof port === "string" && !/^\d+$/.test(port)) {
-    throw new RangeError(`${call} expected port to be an integer 0-65535 or its digits (service names are not looked up), got ${repr(port)}`);
-  }
-  return checkPort(call, "port", typeof port === "string" ? Number(port) : port);
-}
-
 function getnameinfo(this: EventLoop, sockaddr: [string, number], flags = 0): Future<[host: string, service: string]> {
   const [host, port] = checkInetAddress("getnameinfo()", sockaddr);
-  if (net.isIP(host) === 0) throw new RangeError(`getnameinfo() expected an IP address, got ${repr(host)}`);
+  if (net.isIP(host) === 0) throw expected("getnameinfo()", "an IP address", host, RangeError);
   void flags;
   const fut = this.createFuture<[string, string]>();
-  dns.lookupService(host, port, (err, hostname, service) => settle(this, fut, err, [hostname, service] as [string, string]));
+  dns.lookupService(host, port, (err, hostname, service) => _settle(this, fut, err, [hostname, service] as [string, string]));
   return fut;
 }
 
@@ -283,12 +278,6 @@ function getnameinfo(this: EventLoop, sockaddr: [string, number], flags = 0): Fu
  * Settles `fut` from a Node callback, unless it was cancelled meanwhile or its loop closed
  * (the answer then has nowhere to go: nothing may throw out of Node's callback).
  */
-function settle<T>(loop: EventLoop, fut: Future<T>, err: Error | null | undefined, value: T | undefined): void {
-  if (fut.done() || loop.isClosed()) return;
-  if (err !== null && err !== undefined) fut.setException(err);
-  else fut.setResult(value as T);
-}
-
 installLoopMethods({ sockRecv, sockRecvInto, sockAccept, sockSendall, sockConnect, sockSendfile, getaddrinfo, getnameinfo });
 
 declare module "../base-loop.js" {
