@@ -8,7 +8,7 @@
 // Shell blocks name commands: each `npm run X` must be a script of package.json and each
 // `npx tsx FILE` must name a file that exists.
 import { execFile, spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as net from "node:net";
 import { join } from "node:path";
@@ -212,6 +212,26 @@ test("README: shell blocks name scripts and files that exist", () => {
     for (const m of b.code.matchAll(/npm run (\S+)/g)) assert.ok(m[1] in pkg.scripts, `README.md:${b.line}: npm run ${m[1]} is not a script`);
     for (const m of b.code.matchAll(/npx tsx (\S+)/g)) assert.ok(existsSync(join(ROOT, m[1])), `README.md:${b.line}: ${m[1]} does not exist`);
   }
+});
+
+test("README: the Architecture's source tree names every file and folder of src/", () => {
+  const tree = all.find((b) => b.code.startsWith("assembly/") && b.code.includes("\nsrc/\n"));
+  assert.ok(tree, "the source tree block (assembly/, src/ ...) is in the README");
+  const words = new Set(tree.code.split(/[^\w.-]+/).flatMap((w) => [w, w.replace(/\.ts$/, "")]));
+  const missing: string[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
+      const stem = entry.name.replace(/\.ts$/, "");
+      if (entry.isDirectory()) {
+        if (!tree.code.includes(`${entry.name}/`)) missing.push(`${dir}/${entry.name}/`);
+        walk(`${dir}/${entry.name}`);
+      } else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".generated.ts") && !["index", "types"].includes(stem) && !words.has(stem)) {
+        missing.push(`${dir}/${entry.name}`);
+      }
+    }
+  };
+  walk("src");
+  assert.equal(missing, []);
 });
 
 test("README: no blank line splits a table (a row after it would render as text)", () => {
