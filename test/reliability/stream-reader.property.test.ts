@@ -21,7 +21,7 @@ import * as assert from "uvu/assert";
 import { Buffer } from "node:buffer";
 import { IncompleteReadError, LimitOverrunError, sleep, type Coroutine, type Future } from "../../src/index.js";
 import { StreamReader } from "../../src/node/streams.js";
-import { bothCores } from "../helpers.js";
+import { bothCores, runIn } from "../helpers.js";
 import { fcParams } from "./runs.js";
 
 type Op = (
@@ -223,7 +223,7 @@ bothCores("StreamReader property", (test) => {
         const reader = new StreamReader({ loop, limit: c.limit });
         for (const chunk of chunksOf(c)) reader.feedData(chunk);
         reader.feedEof();
-        assert.equal(loop._runUntilCompleteSync(loop.createTask(readAll(reader, c.ops))), model(c));
+        assert.equal(runIn(loop, loop.createTask(readAll(reader, c.ops))), model(c));
         assert.ok(reader.atEof());
       }),
       fcParams(1000),
@@ -252,8 +252,8 @@ bothCores("StreamReader property", (test) => {
           while (transport.paused && !reads.done()) yield* sleep(0);
           reader.feedEof();
         }());
-        const outcomes = loop._runUntilCompleteSync(reads);
-        loop._runUntilCompleteSync(feeding);
+        const outcomes = runIn<Outcome[]>(loop, reads);
+        runIn(loop, feeding);
         assert.equal(upToOverrun(outcomes), upToOverrun(model(c)));
       }),
       fcParams(1000),
