@@ -167,12 +167,8 @@ export class _Connection {
   };
 
   #onEnd = (): void => {
-    if (this.#sock.family === AF_UNIX) {
-      this.#eofChecked(true);
-    } else {
-      this.#checkingEof = true;
-      checkEof(this.conn, this.#eofChecked);
-    }
+    this.#checkingEof = true;
+    checkEof(this.conn, this.#sock.family !== AF_UNIX, this.#eofChecked);
   };
 
   /** The peer's EOF, checked (checkEof): a reset is left to 'error' (ECONNRESET) and 'close'. */
