@@ -405,13 +405,6 @@ export function checkBufsize(call: string, bufsize: unknown): number {
   return checkNonNegative(call, "bufsize", bufsize);
 }
 
-/** recvInto()'s `buffer` and `nbytes` (0: its length): how many bytes it asks for. @internal */
-export function checkRecvInto(call: string, buffer: unknown, nbytes: unknown): number {
-  if (!(buffer instanceof Uint8Array)) throw expected(call, "a Uint8Array", buffer);
-  checkNonNegative(call, "nbytes", nbytes);
-  return nbytes === 0 ? buffer.length : Math.min(nbytes as number, buffer.length);
-}
-
 /** listen()'s backlog: TypeError unless an integer. @internal */
 export function checkListenBacklog(call: string, backlog: unknown): number {
   if (!Number.isInteger(backlog)) throw expected(call, "backlog to be an integer", backlog);

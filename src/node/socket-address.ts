@@ -24,7 +24,7 @@ export function bindOptions(call: string, family: number, address: Address): Bin
   const [host, port] = checkInetAddress(call, address);
   const v6 = family === AF_INET6;
   let ip = host;
-  if (host === "") ip = anyHost(v6);
+  if (host === "") ip = v6 ? "::" : "0.0.0.0";
   else if (host === "localhost") ip = v6 ? "::1" : "127.0.0.1";
   const kind = net.isIP(ip);
   if (kind === 0) {
@@ -36,16 +36,12 @@ export function bindOptions(call: string, family: number, address: Address): Bin
 
 /** The name of a socket of `family` that has none yet: the any address and port 0, or `""` (Unix). @internal */
 export function unboundAddress(family: number): Address {
-  return family === AF_UNIX ? "" : [anyHost(family === AF_INET6), 0];
+  return family === AF_UNIX ? "" : [family === AF_INET6 ? "::" : "0.0.0.0", 0];
 }
 
 /** `"AF_INET"`, `"AF_INET6"` or `"AF_UNIX"`. @internal */
 export function familyName(family: number): string {
   return family === AF_UNIX ? "AF_UNIX" : family === AF_INET6 ? "AF_INET6" : "AF_INET";
-}
-
-function anyHost(v6: boolean): string {
-  return v6 ? "::" : "0.0.0.0";
 }
 
 /** What `net.connect` takes to connect a socket of `family` to `address`. @internal */

@@ -36,10 +36,7 @@ export class _Connection {
   /** Node reported EOF and checkEof has not answered yet. */
   #checkingEof = false;
 
-  /**
-   * Takes the connection Node made or accepted (paused or flowing; to `peerPath` if
-   * AF_UNIX): listens to it, applies `options`, and lets it flow.
-   */
+  /** Takes Node's connection (paused or flowing): listens to it, applies `options`, lets it flow. */
   constructor(conn: net.Socket, sock: Socket, onError: (error: Error) => void, peerPath: string, options: _SocketOptions) {
     this.conn = conn;
     this.#sock = sock;
@@ -64,7 +61,7 @@ export class _Connection {
     return this.#shutWr || !this.conn.writableNeedDrain;
   }
 
-  /** getsockname(): the connection's own address, or null while it has none (connecting). */
+  /** getsockname(): its own address, or null while it has none. */
   localName(): Address | null {
     const local = this.conn.localAddress;
     if (local === undefined) return null;
@@ -72,7 +69,7 @@ export class _Connection {
     return this.#sock.family === AF_UNIX ? local : [local, this.conn.localPort ?? 0];
   }
 
-  /** getpeername() and accept(): the peer's address (`""` for a Unix socket's unnamed peer). */
+  /** getpeername() and accept(): the peer's address. */
   peerName(): Address {
     if (this.#sock.family === AF_UNIX) return this.#peerPath;
     return [this.conn.remoteAddress ?? "", this.conn.remotePort ?? 0];

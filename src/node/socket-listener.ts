@@ -130,11 +130,7 @@ export class _Listener {
     return net.connect(options);
   }
 
-  /**
-   * `createServer({ sock })`: hands the listening `net.Server` over, with the connections
-   * Node accepted that `accept()` had not given out (paused: the server was made with
-   * `pauseOnConnect`). The listener keeps naming it.
-   */
+  /** createServer({ sock }): the server, with the connections accept() had not taken (paused); the listener keeps naming it. */
   handOver(): { server: net.Server; pending: net.Socket[] } {
     const server = this.#server!, pending = this.#accepted;
     server.removeListener("connection", this.#onConnection);

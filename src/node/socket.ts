@@ -3,16 +3,15 @@
 // code (accept, recv, send, BlockingIOError, add_reader) runs as written. Node delivers
 // events; the facade keeps what they bring (accepted connections, received bytes, EOF, an
 // error) until the program asks, and tells the loop's readiness bridge (selector.ts) when
-// the socket becomes readable or writable. What the kernel would keep lives in the
-// socket's two sides (socket-listener.ts, socket-connection.ts), its options in
-// socket-options.ts; the facade keeps the state (socket-state.ts: the states and the checks
-// of each call), the pending error, and the readiness answers.
+// the socket becomes readable or writable. What the kernel would keep lives in the two
+// sides (socket-listener.ts, socket-connection.ts) and socket-options.ts; the facade keeps
+// the state (socket-state.ts: the states, each call's checks), the pending error, readiness.
 //
 //   node:net "connection" / "data" / "end" / "error" / "drain" / "connect"
 //     └─► listener / connection state (accept queue, receive buffer) ─► _notify() ─► selector:
 //         schedule the reader/writer callback on the loop's ready queue (level-triggered)
 import * as net from "node:net";
-import { checkBufsize, checkListenBacklog, checkKind, checkRecvInto, checkShutdownHow, checkSockopt, expected } from "../checks.js";
+import { checkBufsize, checkListenBacklog, checkKind, checkNonNegative, checkShutdownHow, checkSockopt, expected } from "../checks.js";
 import { BlockingIOError } from "../errors.js";
 import { toBytes } from "./bytes.js";
 import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR } from "./constants.js";
@@ -206,7 +205,9 @@ export class Socket {
 
   /** @internal recvInto() that answers -1 instead of throwing BlockingIOError. */
   _tryRecvInto(buffer: Uint8Array, nbytes = 0): number {
-    const want = checkRecvInto("recvInto()", buffer, nbytes);
+    if (!(buffer instanceof Uint8Array)) throw expected("recvInto()", "a Uint8Array", buffer);
+    checkNonNegative("recvInto()", "nbytes", nbytes);
+    const want = nbytes === 0 ? buffer.length : Math.min(nbytes, buffer.length);
     checkReadable("recvInto()", this.#state, this.#connection !== null);
     if (want === 0) return 0;
     const conn = this.#connection!;
