@@ -30,11 +30,12 @@ const eofCheckErrors = new WeakSet<Error>();
  * refused data we sent): that error is not the connection's (`_isEofCheckError`). Not tried
  * (`done(true)` at once) on a libuv that reports resets, when the write side is closed, or
  * when data waits to be sent: the empty write would wait behind data a peer may never
- * read. Only for TCP: on a Unix socket an empty write fails with EPIPE after any close.
+ * read. Only for plain TCP (`tcp`; else `done(true)` at once): on a Unix socket an empty
+ * write fails with EPIPE after any close.
  * @internal
  */
-export function checkEof(conn: net.Socket, done: (eof: boolean) => void): void {
-  if (!EOF_MAY_HIDE_RESET || conn.destroyed || conn.writableEnded || conn.writableLength > 0) {
+export function checkEof(conn: net.Socket, tcp: boolean, done: (eof: boolean) => void): void {
+  if (!tcp || !EOF_MAY_HIDE_RESET || conn.destroyed || conn.writableEnded || conn.writableLength > 0) {
     done(true);
     return;
   }

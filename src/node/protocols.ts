@@ -218,11 +218,44 @@ function asBytes(buf: unknown): Uint8Array {
 }
 
 /**
- * Hands `chunk` to a BufferedProtocol through its own buffers (getBuffer, then
- * bufferUpdated, as many times as it takes); returns what is left when reading was
- * paused meanwhile, or null. A callback that throws is the transport's fatal error. @internal
+ * Hands one received chunk to a stream transport's protocol: `dataReceived(chunk)`, or
+ * (`intoBuffer`: a BufferedProtocol) through the protocol's own buffers. Returns what a
+ * BufferedProtocol left when reading was paused meanwhile, or null. A callback that throws
+ * is the transport's fatal error. @internal
  */
-export function _receiveInto<B extends Uint8Array>(transport: Transport, chunk: B): B | null {
+export function _dataReceived(transport: Transport, chunk: Buffer, intoBuffer: boolean): Buffer | null {
+  if (intoBuffer) return receiveInto(transport, chunk);
+  try {
+    transport._protocol.dataReceived!(chunk);
+  } catch (e) {
+    transport._fatalError(e, "Fatal error: protocol.dataReceived() call failed.");
+  }
+  return null;
+}
+
+/**
+ * The peer's EOF, to a stream transport's protocol: `eofReceived()`, then the transport
+ * closes unless it returned true (half-close). A callback that throws is the transport's
+ * fatal error. @internal
+ */
+export function _eofReceived(transport: Transport): void {
+  let keepOpen: boolean | void;
+  try {
+    keepOpen = transport._protocol.eofReceived?.();
+  } catch (e) {
+    transport._fatalError(e, "Fatal error: protocol.eofReceived() call failed.");
+    return;
+  }
+  // TLS has no half-close (canWriteEof() is false): asyncio's SSL transport closes whatever eofReceived returns.
+  if (!keepOpen || !transport.canWriteEof()) transport.close();
+}
+
+/**
+ * A BufferedProtocol receives `chunk` through its own buffers (getBuffer, then
+ * bufferUpdated, as many times as it takes); returns what is left when reading was
+ * paused meanwhile, or null.
+ */
+function receiveInto<B extends Uint8Array>(transport: Transport, chunk: B): B | null {
   const protocol = transport._protocol;
   const len = chunk.length;
   let off = 0;

@@ -2,12 +2,13 @@
 // The readiness bridge: addReader/addWriter, level-triggered like asyncio's selector loop.
 // A registration lives on its socket (one reader and one writer per socket, as per fd in a
 // selector). When Node brings something (data, a connection, EOF, an error, drain) the
-// socket calls _notify(), which puts the registration's callback on the loop's ready queue
+// socket's side calls _notify(), which puts the registration's callback on the loop's ready queue
 // (one slot id on the Wasm ring) and wakes the loop. After the callback has run, if the
 // socket is still ready, it is queued again for the next iteration: while a socket is
 // readable its reader runs once per iteration; when nothing is ready nothing runs.
 import { EventLoop } from "../base-loop.js";
 import { checkFunction, checkNotClosed, expected } from "../checks.js";
+import { _socketByFd } from "./fd-table.js";
 import { installLoopMethods } from "./install.js";
 import { Socket } from "./socket.js";
 
@@ -73,9 +74,19 @@ function runWatch(reg: Watch): void {
   }
 }
 
+/**
+ * @internal Something changed on `sock` (Node brought data, a connection, EOF, an error,
+ * drain): schedule its registered callbacks that can run now.
+ */
+export function _notify(sock: Socket): void {
+  const reader = sock._reader, writer = sock._writer;
+  if (reader !== null && !reader.queued && sock._readable() && !reader.schedule()) sock._reader = null;
+  if (writer !== null && !writer.queued && sock._writable() && !writer.schedule()) sock._writer = null;
+}
+
 /** The open socket `fd` names. @internal */
 export function socketOf(call: string, fd: unknown): Socket {
-  const sock = fd instanceof Socket ? fd : typeof fd === "number" ? Socket._byFd(fd) : null;
+  const sock = fd instanceof Socket ? fd : typeof fd === "number" ? _socketByFd(fd) : null;
   if (sock === null) throw expected(call, "a wasyncio socket or its fileno()", fd);
   if (sock === undefined) throw new RangeError(`${call}: no open wasyncio socket has file descriptor ${fd}`);
   // asyncio refuses a descriptor a transport uses too ("File descriptor ... is used by transport").
@@ -86,7 +97,7 @@ export function socketOf(call: string, fd: unknown): Socket {
 /** The socket `fd` names for a removal: undefined (nothing to remove) if none is open. */
 function registered(call: string, fd: unknown): Socket | undefined {
   if (fd instanceof Socket) return fd;
-  if (typeof fd === "number") return Socket._byFd(fd);
+  if (typeof fd === "number") return _socketByFd(fd);
   throw expected(call, "a wasyncio socket or its fileno()", fd);
 }
 

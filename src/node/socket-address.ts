@@ -30,8 +30,18 @@ export function bindOptions(call: string, family: number, address: Address): Bin
   if (kind === 0) {
     throw new TypeError(`${call} expected an IP address, "localhost" or "" as the host, got ${repr(host)}; resolve names first with loop.getaddrinfo()`);
   }
-  if ((kind === 6) !== v6) throw new RangeError(`${call}: ${repr(host)} is not an ${v6 ? "IPv6" : "IPv4"} address (the socket is ${v6 ? "AF_INET6" : "AF_INET"})`);
+  if ((kind === 6) !== v6) throw new RangeError(`${call}: ${repr(host)} is not an ${v6 ? "IPv6" : "IPv4"} address (the socket is ${familyName(family)})`);
   return { host: ip, port, ipv6Only: v6 };
+}
+
+/** The name of a socket of `family` that has none yet: the any address and port 0, or `""` (Unix). @internal */
+export function unboundAddress(family: number): Address {
+  return family === AF_UNIX ? "" : [family === AF_INET6 ? "::" : "0.0.0.0", 0];
+}
+
+/** `"AF_INET"`, `"AF_INET6"` or `"AF_UNIX"`. @internal */
+export function familyName(family: number): string {
+  return family === AF_UNIX ? "AF_UNIX" : family === AF_INET6 ? "AF_INET6" : "AF_INET";
 }
 
 /** What `net.connect` takes to connect a socket of `family` to `address`. @internal */

@@ -5,10 +5,13 @@
 // 'data', 'end', 'drain' and 'close'; the connection keeps what they bring and tells its
 // socket (`_notify`), whose readiness callbacks then run.
 import type * as net from "node:net";
-import { AF_UNIX, IPPROTO_TCP, SHUT_RD, SHUT_WR, SOL_SOCKET, SO_KEEPALIVE, TCP_NODELAY } from "./constants.js";
+import { AF_UNIX, SHUT_RD, SHUT_WR } from "./constants.js";
 import { checkEof } from "./eof-check.js";
 import { osError } from "./errno.js";
+import type { Address } from "./protocols.js";
+import { _notify } from "./selector.js";
 import type { Socket } from "./socket.js";
+import type { _SocketOptions } from "./socket-options.js";
 import { _ignoreError } from "./node-events.js";
 
 /** Received bytes a socket buffers before it stops reading (the peer then feels TCP backpressure). */
@@ -23,6 +26,8 @@ export class _Connection {
   readonly conn: net.Socket;
   readonly #sock: Socket;
   readonly #onError: (error: Error) => void;
+  /** The path an AF_UNIX socket connected to (its peer's name; an accepted one has none). */
+  readonly #peerPath: string;
   #chunks: Buffer[] = [];
   #buffered = 0;
   #eof = false;
@@ -31,21 +36,18 @@ export class _Connection {
   /** Node reported EOF and checkEof has not answered yet. */
   #checkingEof = false;
 
-  constructor(conn: net.Socket, sock: Socket, onError: (error: Error) => void) {
+  /** Takes Node's connection (paused or flowing): listens to it, applies `options`, lets it flow. */
+  constructor(conn: net.Socket, sock: Socket, onError: (error: Error) => void, peerPath: string, options: _SocketOptions) {
     this.conn = conn;
     this.#sock = sock;
     this.#onError = onError;
-  }
-
-  /** Listens to the connection (paused or flowing), applies `options`, and lets it flow. */
-  attach(options: Map<string, number>): void {
-    const conn = this.conn;
+    this.#peerPath = peerPath;
     conn.on("data", this.#onData);
     conn.on("end", this.#onEnd);
     conn.on("error", this.#onError);
     conn.on("drain", this.#onDrain);
     conn.on("close", this.#onClose);
-    this.applyOptions(options);
+    options.applyTo(conn, this.#sock.family);
     conn.resume();
   }
 
@@ -57,6 +59,20 @@ export class _Connection {
   /** Whether a send would take bytes: the send buffer has room (or writing was shut down: send raises EPIPE). */
   writable(): boolean {
     return this.#shutWr || !this.conn.writableNeedDrain;
+  }
+
+  /** getsockname(): its own address, or null while it has none. */
+  localName(): Address | null {
+    const local = this.conn.localAddress;
+    if (local === undefined) return null;
+    // A Unix socket's name is its path ("" when unnamed; Node reports a bound one's path).
+    return this.#sock.family === AF_UNIX ? local : [local, this.conn.localPort ?? 0];
+  }
+
+  /** getpeername() and accept(): the peer's address. */
+  peerName(): Address {
+    if (this.#sock.family === AF_UNIX) return this.#peerPath;
+    return [this.conn.remoteAddress ?? "", this.conn.remotePort ?? 0];
   }
 
   /** Up to `n` (> 0) buffered bytes, or null if none is buffered. */
@@ -114,16 +130,6 @@ export class _Connection {
     }
   }
 
-  /** Applies the options setsockopt() set that Node offers on a TCP connection. */
-  applyOptions(options: Map<string, number>): void {
-    const conn = this.conn;
-    if (this.#sock.family === AF_UNIX) return;
-    const nodelay = options.get(`${IPPROTO_TCP}:${TCP_NODELAY}`);
-    if (nodelay !== undefined) conn.setNoDelay(nodelay !== 0);
-    const keepalive = options.get(`${SOL_SOCKET}:${SO_KEEPALIVE}`);
-    if (keepalive !== undefined) conn.setKeepAlive(keepalive !== 0);
-  }
-
   /**
    * Lets go of the connection for a transport: the bytes received and not read, and
    * whether EOF came. An EOF being checked goes with it (a reset then follows as the
@@ -163,16 +169,12 @@ export class _Connection {
     this.#chunks.push(chunk);
     this.#buffered += chunk.length;
     if (this.#buffered >= RECV_BUFFER) this.conn.pause();
-    this.#sock._notify();
+    _notify(this.#sock);
   };
 
   #onEnd = (): void => {
-    if (this.#sock.family === AF_UNIX) {
-      this.#eofChecked(true);
-    } else {
-      this.#checkingEof = true;
-      checkEof(this.conn, this.#eofChecked);
-    }
+    this.#checkingEof = true;
+    checkEof(this.conn, this.#sock.family !== AF_UNIX, this.#eofChecked);
   };
 
   /** The peer's EOF, checked (checkEof): a reset is left to 'error' (ECONNRESET) and 'close'. */
@@ -180,17 +182,17 @@ export class _Connection {
     this.#checkingEof = false;
     if (!eof) return;
     this.#eof = true;
-    this.#sock._notify();
+    _notify(this.#sock);
   };
 
   #onDrain = (): void => {
-    this.#sock._notify();
+    _notify(this.#sock);
   };
 
   #onClose = (): void => {
     // Closed under us (reset, or destroyed after a failed connect): reads see EOF.
     this.#eof = true;
-    this.#sock._notify();
+    _notify(this.#sock);
   };
 
   #take(n: number): Buffer {

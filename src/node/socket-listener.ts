@@ -9,6 +9,7 @@ import { BlockingIOError } from "../errors.js";
 import { nodeAddress, type BindOptions } from "./socket-address.js";
 import { _ignoreError } from "./node-events.js";
 import type { Address } from "./protocols.js";
+import { _notify } from "./selector.js";
 import type { Socket } from "./socket.js";
 
 /** What `net.BoundSocket` (Node 24+) offers: a TCP or Unix socket bound at construction. */
@@ -46,26 +47,24 @@ export class _Listener {
   readonly #sock: Socket;
   readonly #onError: (error: Error) => void;
 
-  constructor(sock: Socket, onError: (error: Error) => void) {
+  /** Binds `options` (null: `of` names a server): at once on Node 24+, in the same host tick before (errors go to onError). */
+  constructor(sock: Socket, onError: (error: Error) => void, options: BindOptions | null) {
     this.#sock = sock;
     this.#onError = onError;
-  }
-
-  /** A listener over a Server's listening socket (`server.sockets`): it only names it. */
-  static of(sock: Socket, server: net.Server): _Listener {
-    const listener = new _Listener(sock, _ignoreError);
-    listener.#server = server;
-    return listener;
-  }
-
-  /** Binds `options`: at once on Node 24+, in the same host tick before (errors go to onError). */
-  bind(options: BindOptions): void {
+    if (options === null) return;
     if (BoundSocket !== undefined && ("host" in options || BOUND_PIPES)) {
       this.#bound = new BoundSocket(options);
     } else {
       this.#requested = options;
       this.#newServer().listen(options);
     }
+  }
+
+  /** A listener over a Server's listening socket (`server.sockets`): it only names it. */
+  static of(sock: Socket, server: net.Server): _Listener {
+    const listener = new _Listener(sock, _ignoreError, null);
+    listener.#server = server;
+    return listener;
   }
 
   /** Starts listening on the bound address; on a listening one, changes the backlog. */
@@ -89,15 +88,16 @@ export class _Listener {
     return conn;
   }
 
-  /** The bound address, or null while Node has not taken it yet (Node 20/22). */
-  address(): Address | null {
+  /**
+   * getsockname(): the bound address. On Node 20/22, bind() asked Node to listen, and
+   * until Node has taken the address `pending` (the socket's error: a failed bind) is
+   * raised, else the address bind() asked for is answered, if it names one.
+   */
+  name(pending: Error | null): Address {
     if (this.#bound !== null) return nodeAddress(this.#bound.address());
     const addr = this.#server!.address();
-    return addr !== null ? nodeAddress(addr) : null;
-  }
-
-  /** Node 20/22, before Node has taken the address: the one bind() asked for, if it names one. */
-  requested(): Address {
+    if (addr !== null) return nodeAddress(addr);
+    if (pending !== null) throw pending;
     const requested = this.#requested;
     if (requested !== null && "path" in requested) return requested.path;
     if (requested !== null && requested.port !== 0) return [requested.host, requested.port];
@@ -130,7 +130,7 @@ export class _Listener {
     return net.connect(options);
   }
 
-  /** Hands the server over with its waiting connections; the listener keeps naming it. */
+  /** createServer({ sock }): the server, with the connections accept() had not taken (paused); the listener keeps naming it. */
   handOver(): { server: net.Server; pending: net.Socket[] } {
     const server = this.#server!, pending = this.#accepted;
     server.removeListener("connection", this.#onConnection);
@@ -173,7 +173,7 @@ export class _Listener {
       return;
     }
     this.#accepted.push(conn);
-    this.#sock._notify();
+    _notify(this.#sock);
   };
 }
 

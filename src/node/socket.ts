@@ -3,11 +3,9 @@
 // code (accept, recv, send, BlockingIOError, add_reader) runs as written. Node delivers
 // events; the facade keeps what they bring (accepted connections, received bytes, EOF, an
 // error) until the program asks, and tells the loop's readiness bridge (selector.ts) when
-// the socket becomes readable or writable. What the kernel would keep lives in the
-// socket's two sides: the listening side (socket-listener.ts: the bound address and the
-// accept queue) and the connected side (socket-connection.ts: the receive buffer, EOF,
-// shutdown, the send buffer's room). The facade keeps the state machine, the checks and
-// errors of each call, the pending error, and the readiness answers.
+// the socket becomes readable or writable. What the kernel would keep lives in the two
+// sides (socket-listener.ts, socket-connection.ts) and socket-options.ts; the facade keeps
+// the state (socket-state.ts: the states, each call's checks), the pending error, readiness.
 //
 //   node:net "connection" / "data" / "end" / "error" / "drain" / "connect"
 //     └─► listener / connection state (accept queue, receive buffer) ─► _notify() ─► selector:
@@ -16,24 +14,17 @@ import * as net from "node:net";
 import { checkBufsize, checkListenBacklog, checkKind, checkNonNegative, checkShutdownHow, checkSockopt, expected } from "../checks.js";
 import { BlockingIOError } from "../errors.js";
 import { toBytes } from "./bytes.js";
-import { AF_INET, AF_INET6, AF_UNIX, SOCK_STREAM, SOL_SOCKET, SO_ERROR } from "./constants.js";
+import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR } from "./constants.js";
 import { _isEofCheckError } from "./eof-check.js";
 import { errnoOf, osError } from "./errno.js";
+import { _closeFd, _openFd } from "./fd-table.js";
 import type { Address } from "./protocols.js";
-import type { Registration } from "./selector.js";
-import { bindOptions, connectOptions } from "./socket-address.js";
+import { _notify, type Registration } from "./selector.js";
+import { bindOptions, connectOptions, familyName, unboundAddress } from "./socket-address.js";
 import { _Connection } from "./socket-connection.js";
+import { _SocketOptions } from "./socket-options.js";
 import { DEFAULT_BACKLOG, _Listener } from "./socket-listener.js";
-
-// Socket states. OWNED: the connection or listener belongs to a Server or a transport
-// (createServer({ sock }), createConnection({ sock }), server.sockets): the facade still
-// names it (getsockname, fileno) and closes when it does, as Python's socket object would.
-const NEW = 0, BOUND = 1, LISTENING = 2, CONNECTING = 3, CONNECTED = 4, CLOSED = 5, OWNED = 6;
-const STATE_NAMES = ["new", "bound", "listening", "connecting", "connected", "closed", "owned"];
-
-/** File descriptor numbers of wasyncio sockets: unique among live sockets, never the OS's. */
-let nextFd = 1000;
-const liveSockets = new Map<number, Socket>();
+import { BOUND, CLOSED, CONNECTED, CONNECTING, LISTENING, NEW, OWNED, STATE_NAMES, checkOpen, checkReadable, notConnected } from "./socket-state.js";
 
 /**
  * A non-blocking socket with Python's interface, over `node:net` (TCP and Unix stream
@@ -62,9 +53,7 @@ export class Socket {
   #connection: _Connection | null = null;
   /** An error Node reported that the next operation raises (ECONNRESET, a failed connect). */
   #error: Error | null = null;
-  #options = new Map<string, number>();
-  /** The path an AF_UNIX socket connected to (its peer's name; an accepted one has none). */
-  #peerPath = "";
+  readonly #options = new _SocketOptions();
   /** @internal The selector's registrations (one reader and one writer per socket, as an fd). */
   _reader: Registration | null = null;
   /** @internal */
@@ -76,21 +65,7 @@ export class Socket {
     this.family = family;
     this.type = type;
     this.proto = proto;
-    this.#fd = nextFd++;
-    liveSockets.set(this.#fd, this);
-  }
-
-  /** @internal The live socket with file descriptor `fd`, or undefined. */
-  static _byFd(fd: number): Socket | undefined {
-    return liveSockets.get(fd);
-  }
-
-  /** @internal A facade over a connection Node accepted or made (`conn` is paused or flowing). */
-  static _fromConnection(conn: net.Socket, family: number): Socket {
-    const sock = new Socket(family, SOCK_STREAM);
-    sock.#state = CONNECTED;
-    sock.#attach(conn);
-    return sock;
+    this.#fd = _openFd(this);
   }
 
   /** @internal A facade over a Server's listening socket (`server.sockets`). */
@@ -102,7 +77,6 @@ export class Socket {
   }
 
   // ---- the Python socket surface ----------------------------------------------------
-
   /**
    * Binds the socket to `address`, as Python's `bind()`: the host is an IP address,
    * `"localhost"` or `""` (any); port 0 picks a free port. On Node 24+ the address is taken
@@ -116,13 +90,10 @@ export class Socket {
    * sock.bind(["127.0.0.1", 0]); const [, port] = sock.getsockname() as [string, number]
    */
   bind(address: Address): void {
-    this.#checkOpen("bind()");
+    checkOpen("bind()", this.#state, this.#connection !== null);
     if (this.#state !== NEW) throw osError("bind()", "EINVAL", "the socket is already bound");
-    const options = bindOptions("bind()", this.family, address);
-    const listener = new _Listener(this, this.#onError);
     // On Node 24+ an address in use throws here, and the socket stays unbound.
-    listener.bind(options);
-    this.#listener = listener;
+    this.#listener = new _Listener(this, this.#onError, bindOptions("bind()", this.family, address));
     this.#state = BOUND;
   }
 
@@ -138,16 +109,13 @@ export class Socket {
    * sock.listen(100)
    */
   listen(backlog = DEFAULT_BACKLOG): void {
-    this.#checkOpen("listen()");
+    checkOpen("listen()", this.#state, this.#connection !== null);
     checkListenBacklog("listen()", backlog);
-    if (this.#state === LISTENING) {
-      this.#listener!.listen(backlog);
-      return;
+    if (this.#state !== LISTENING) {
+      if (this.#state !== BOUND) throw osError("listen()", "EINVAL", "bind() the socket first (wasyncio sockets listen on the address bind() took)");
+      // Node 20/22: a bind that has failed by now is reported here.
+      this.#raiseError();
     }
-    if (this.#state !== BOUND) throw osError("listen()", "EINVAL", "bind() the socket first (wasyncio sockets listen on the address bind() took)");
-    // Node 20/22: a bind that has failed by now is reported here.
-    const error = this.#takeError();
-    if (error !== null) throw error;
     this.#listener!.listen(backlog);
     this.#state = LISTENING;
   }
@@ -165,14 +133,14 @@ export class Socket {
 
   /** @internal accept() that answers null instead of throwing BlockingIOError (no exception on the hot path). */
   _tryAccept(): [Socket, Address] | null {
-    this.#checkOpen("accept()");
+    checkOpen("accept()", this.#state, this.#connection !== null);
     if (this.#state !== LISTENING) throw osError("accept()", "EINVAL", "the socket is not listening");
-    const error = this.#takeError();
-    if (error !== null) throw error;
+    this.#raiseError();
     const conn = this.#listener!.accept();
     if (conn === undefined) return null;
-    const sock = Socket._fromConnection(conn, this.family);
-    return [sock, this.family === AF_UNIX ? "" : [conn.remoteAddress ?? "", conn.remotePort ?? 0]];
+    const sock = new Socket(this.family, SOCK_STREAM);
+    sock.#state = CONNECTED;
+    return [sock, (sock.#connection = new _Connection(conn, sock, sock.#onError, "", sock.#options)).peerName()];
   }
 
   /**
@@ -183,25 +151,22 @@ export class Socket {
    * try { sock.connect(["127.0.0.1", 8080]) } catch (e) { if (!(e instanceof BlockingIOError)) throw e }
    */
   connect(address: Address): void {
-    this.#checkOpen("connect()");
+    checkOpen("connect()", this.#state, this.#connection !== null);
     if (this.#state === CONNECTED) throw osError("connect()", "EISCONN", "the socket is already connected");
     if (this.#state === CONNECTING) throw new BlockingIOError("connect() would block: the connection is in progress");
-    const error = this.#takeError();
-    if (error !== null) throw error;
+    this.#raiseError();
     if (this.#state !== NEW && this.#state !== BOUND) throw osError("connect()", "EINVAL", "a listening socket cannot connect");
     const options = connectOptions("connect()", this.family, address);
-    if (this.family === AF_UNIX) this.#peerPath = address as string;
     // A bound socket connects from its address (socket-listener.ts).
-    const listener = this.#listener;
-    const conn = listener !== null ? listener.connect(options) : net.connect(options);
+    const conn = this.#listener !== null ? this.#listener.connect(options) : net.connect(options);
     this.#listener = null;
     this.#state = CONNECTING;
     conn.once("connect", () => {
       if (this.#state !== CONNECTING) return;
       this.#state = CONNECTED;
-      this._notify();
+      _notify(this);
     });
-    this.#attach(conn);
+    this.#connection = new _Connection(conn, this, this.#onError, typeof address === "string" ? address : "", this.#options);
     throw new BlockingIOError("connect() would block: the connection is in progress");
   }
 
@@ -220,7 +185,7 @@ export class Socket {
   /** @internal recv() that answers null instead of throwing BlockingIOError. */
   _tryRecv(bufsize: number): Uint8Array | null {
     checkBufsize("recv()", bufsize);
-    this.#checkReadable("recv()");
+    checkReadable("recv()", this.#state, this.#connection !== null);
     // Python answers recv(0) at once with b''.
     if (bufsize === 0) return new Uint8Array(0);
     const conn = this.#connection!;
@@ -243,12 +208,10 @@ export class Socket {
     if (!(buffer instanceof Uint8Array)) throw expected("recvInto()", "a Uint8Array", buffer);
     checkNonNegative("recvInto()", "nbytes", nbytes);
     const want = nbytes === 0 ? buffer.length : Math.min(nbytes, buffer.length);
-    this.#checkReadable("recvInto()");
+    checkReadable("recvInto()", this.#state, this.#connection !== null);
     if (want === 0) return 0;
     const conn = this.#connection!;
-    const n = conn.takeInto(buffer, want);
-    if (n > 0) return n;
-    return conn.nothingBuffered(this.#takeError()) === null ? -1 : 0;
+    return conn.takeInto(buffer, want) || (conn.nothingBuffered(this.#takeError()) === null ? -1 : 0);
   }
 
   /**
@@ -266,11 +229,10 @@ export class Socket {
 
   /** @internal send() that answers -1 instead of throwing BlockingIOError. */
   _trySend(bytes: Uint8Array): number {
-    this.#checkOpen("send()");
-    const error = this.#takeError();
-    if (error !== null) throw error;
+    checkOpen("send()", this.#state, this.#connection !== null);
+    this.#raiseError();
     if (this.#state === CONNECTING) return -1;
-    if (this.#state !== CONNECTED) throw osError("send()", "ENOTCONN", "the socket is not connected");
+    if (this.#state !== CONNECTED) throw notConnected("send()");
     return this.#connection!.send(bytes);
   }
 
@@ -282,10 +244,10 @@ export class Socket {
    */
   shutdown(how: number): void {
     checkShutdownHow("shutdown()", how);
-    this.#checkOpen("shutdown()");
-    if (this.#state !== CONNECTED) throw osError("shutdown()", "ENOTCONN", "the socket is not connected");
+    checkOpen("shutdown()", this.#state, this.#connection !== null);
+    if (this.#state !== CONNECTED) throw notConnected("shutdown()");
     this.#connection!.shutdown(how);
-    this._notify();
+    _notify(this);
   }
 
   /**
@@ -300,7 +262,7 @@ export class Socket {
     // the facade only lets go of it.
     const owned = this.#state === OWNED;
     this.#state = CLOSED;
-    liveSockets.delete(this.#fd);
+    _closeFd(this.#fd);
     this._reader = this._writer = null;
     const conn = this.#connection, listener = this.#listener;
     this.#connection = this.#listener = null;
@@ -324,20 +286,9 @@ export class Socket {
    * const [host, port] = server.getsockname() as [string, number]
    */
   getsockname(): Address {
-    this.#checkOpen("getsockname()");
-    const listener = this.#listener;
-    if (listener !== null) {
-      const addr = listener.address();
-      if (addr !== null) return addr;
-      // Node 20/22: bind() asked Node to listen, and Node has not taken the address yet.
-      if (this.#error !== null) throw this.#error;
-      return listener.requested();
-    }
-    const conn = this.#connection?.conn ?? null;
-    // A Unix socket's name is its path ("" when unnamed; Node reports a bound one's path).
-    if (this.family === AF_UNIX) return conn?.localAddress ?? "";
-    if (conn !== null && conn.localAddress !== undefined) return [conn.localAddress, conn.localPort ?? 0];
-    return [this.family === AF_INET6 ? "::" : "0.0.0.0", 0];
+    checkOpen("getsockname()", this.#state, this.#connection !== null);
+    if (this.#listener !== null) return this.#listener.name(this.#error);
+    return this.#connection?.localName() ?? unboundAddress(this.family);
   }
 
   /**
@@ -346,11 +297,10 @@ export class Socket {
    * const [host, port] = conn.getpeername() as [string, number]
    */
   getpeername(): Address {
-    this.#checkOpen("getpeername()");
-    const conn = this.#connection?.conn ?? null;
-    if ((this.#state !== CONNECTED && this.#state !== OWNED) || conn === null) throw osError("getpeername()", "ENOTCONN", "the socket is not connected");
-    if (this.family === AF_UNIX) return this.#peerPath;
-    return [conn.remoteAddress ?? "", conn.remotePort ?? 0];
+    checkOpen("getpeername()", this.#state, this.#connection !== null);
+    const conn = this.#connection;
+    if ((this.#state !== CONNECTED && this.#state !== OWNED) || conn === null) throw notConnected("getpeername()");
+    return conn.peerName();
   }
 
   /**
@@ -376,9 +326,9 @@ export class Socket {
    */
   setsockopt(level: number, option: number, value: number | boolean): void {
     checkSockopt("setsockopt()", level, option);
-    this.#checkOpen("setsockopt()");
-    this.#options.set(`${level}:${option}`, Number(value));
-    this.#connection?.applyOptions(this.#options);
+    checkOpen("setsockopt()", this.#state, this.#connection !== null);
+    this.#options.set(level, option, value);
+    if (this.#connection !== null) this.#options.applyTo(this.#connection.conn, this.family);
   }
 
   /**
@@ -389,12 +339,9 @@ export class Socket {
    */
   getsockopt(level: number, option: number): number {
     checkSockopt("getsockopt()", level, option);
-    this.#checkOpen("getsockopt()");
-    if (level === SOL_SOCKET && option === SO_ERROR) {
-      const error = this.#takeError();
-      return error === null ? 0 : errnoOf(error);
-    }
-    return this.#options.get(`${level}:${option}`) ?? 0;
+    checkOpen("getsockopt()", this.#state, this.#connection !== null);
+    if (level === SOL_SOCKET && option === SO_ERROR) return this.#error === null ? 0 : errnoOf(this.#takeError()!);
+    return this.#options.get(level, option);
   }
 
   /**
@@ -403,31 +350,22 @@ export class Socket {
    * String(socket())   // "<wasyncio.Socket fd=1000 AF_INET new>"
    */
   toString(): string {
-    const kind = this.family === AF_UNIX ? "AF_UNIX" : this.family === AF_INET6 ? "AF_INET6" : "AF_INET";
-    return `<wasyncio.Socket fd=${this.fileno()} ${kind} ${STATE_NAMES[this.#state]}>`;
+    return `<wasyncio.Socket fd=${this.fileno()} ${familyName(this.family)} ${STATE_NAMES[this.#state]}>`;
   }
 
   // ---- readiness (selector.ts) --------------------------------------------------------
-
   /** @internal Whether a read would not block: data, a connection, EOF or an error is waiting. */
   _readable(): boolean {
-    switch (this.#state) {
-      case LISTENING:
-        return this.#listener!.waiting() || this.#error !== null;
-      case CONNECTED:
-        return this.#connection!.readable() || this.#error !== null;
-      case CONNECTING:
-        return this.#error !== null;
-      default:
-        return false;
-    }
+    const state = this.#state;
+    if (state === LISTENING) return this.#listener!.waiting() || this.#error !== null;
+    if (state === CONNECTED) return this.#connection!.readable() || this.#error !== null;
+    return state === CONNECTING && this.#error !== null;
   }
 
   /** @internal Whether a send would take bytes (or a connect has finished, either way). */
   _writable(): boolean {
     if (this.#error !== null) return this.#state === CONNECTING || this.#state === CONNECTED;
-    if (this.#state !== CONNECTED) return false;
-    return this.#connection!.writable();
+    return this.#state === CONNECTED && this.#connection!.writable();
   }
 
   /** @internal Whether the socket is closed or belongs to a Server or transport (no readiness callbacks). */
@@ -439,37 +377,25 @@ export class Socket {
   _connectOutcome(): Error | null | undefined {
     if (this.#state === CONNECTED) return null;
     if (this.#state === CONNECTING && this.#error === null) return undefined;
-    return this.#takeError() ?? osError("connect()", "ENOTCONN", "the socket is not connected");
-  }
-
-  /** @internal Something changed: schedule the registered callbacks that can run now. */
-  _notify(): void {
-    const reader = this._reader, writer = this._writer;
-    if (reader !== null && !reader.queued && this._readable() && !reader.schedule()) this._reader = null;
-    if (writer !== null && !writer.queued && this._writable() && !writer.schedule()) this._writer = null;
+    return this.#takeError() ?? notConnected("connect()");
   }
 
   // ---- hand-over to transports and servers (create-*.ts) -------------------------------
-
   /**
-   * @internal `createServer({ sock })`: hands the listening `net.Server` over, with the
-   * connections Node accepted that `accept()` had not given out (paused: the server was
-   * made with `pauseOnConnect`). The facade stays the server's socket: `getsockname()` and
-   * `fileno()` answer until the server closes it, as in Python.
+   * @internal `createServer({ sock })`: hands the listener over (socket-listener.ts). The
+   * facade stays the server's socket (`getsockname()`, `fileno()`) until it closes, as in Python.
    */
   _takeListener(): { server: net.Server; pending: net.Socket[] } {
     if (this.#state !== LISTENING || this.#listener === null) throw expected("createServer()", "options.sock to be a listening socket", this, RangeError);
-    const error = this.#takeError();
-    if (error !== null) throw error;
+    this.#raiseError();
     const handed = this.#listener.handOver();
     this.#own();
     return handed;
   }
 
   /**
-   * @internal `createConnection({ sock })`: hands the connected `net.Socket` over, with the
-   * bytes received and not read, and whether EOF came. The facade stays the transport's
-   * socket (`getsockname()`, `getpeername()`, `fileno()`) until the connection closes.
+   * @internal `createConnection({ sock })`: hands the connection over (socket-connection.ts).
+   * The facade stays the transport's socket (getsockname, getpeername, fileno) until it closes.
    */
   _takeConnection(): { conn: net.Socket; buffered: Buffer[]; eof: boolean } {
     if (this.#state !== CONNECTED || this.#connection === null) throw expected("createConnection()", "options.sock to be a connected socket", this, RangeError);
@@ -479,45 +405,27 @@ export class Socket {
   }
 
   // ---- internals ----------------------------------------------------------------------
-
   /** The connection or listener now belongs to a Server or transport; the facade closes with it. */
   #own(): void {
     this.#state = OWNED;
     this._reader = this._writer = null;
     const closed = (): void => {
-      if (this.#state !== OWNED) return;
-      this.#state = CLOSED;
-      liveSockets.delete(this.#fd);
-      this.#connection = this.#listener = null;
+      if (this.#state === OWNED) this.close();
     };
     if (this.#connection !== null) this.#connection.conn.once("close", closed);
     else this.#listener!.onClose(closed);
-  }
-
-  /** Takes the connection Node made or accepted: its events now reach this socket. */
-  #attach(conn: net.Socket): void {
-    const connection = (this.#connection = new _Connection(conn, this, this.#onError));
-    connection.attach(this.#options);
   }
 
   /** Node's errors, of the listener or the connection: the first waits for the next operation. */
   #onError = (error: Error): void => {
     if (_isEofCheckError(error)) return;
     if (this.#error === null) this.#error = error;
-    this._notify();
+    _notify(this);
   };
 
-  #checkReadable(call: string): void {
-    this.#checkOpen(call);
-    if (this.#state === CONNECTING) throw new BlockingIOError(`${call} would block: the connection is in progress`);
-    if (this.#state !== CONNECTED) throw osError(call, "ENOTCONN", "the socket is not connected");
-  }
-
-  #checkOpen(call: string): void {
-    if (this.#state === CLOSED) throw osError(call, "EBADF", "the socket is closed");
-    if (this.#state === OWNED && !OWNED_CALLS.has(call)) {
-      throw new Error(`${call}: this socket belongs to a ${this.#connection !== null ? "transport" : "Server"}; use its methods`);
-    }
+  /** The next operation raises the pending error. */
+  #raiseError(): void {
+    if (this.#error !== null) throw this.#takeError();
   }
 
   #takeError(): Error | null {
@@ -539,7 +447,4 @@ export function socket(family: number = AF_INET, type: number = SOCK_STREAM, pro
   checkKind("socket()", family, type, proto);
   return new Socket(family, type, proto);
 }
-
-/** What an owned socket still answers (Python's TransportSocket offers these). */
-const OWNED_CALLS = new Set(["getsockname()", "getpeername()", "getsockopt()", "setsockopt()"]);
 

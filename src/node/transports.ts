@@ -15,7 +15,7 @@ import type { EventLoop } from "../base-loop.js";
 import { className } from "../util.js";
 import { expected } from "../checks.js";
 import { BaseTransport } from "./base-transport.js";
-import { _isBufferedProtocol, _receiveInto, describe, formatAddress, notAProtocol, type StreamProtocolLike } from "./protocols.js";
+import { _dataReceived, _eofReceived, _isBufferedProtocol, describe, formatAddress, notAProtocol, type StreamProtocolLike } from "./protocols.js";
 import { _resourceWarning } from "./resource-warning.js";
 import { toBytes } from "./bytes.js";
 import { _isEofCheckError, checkEof } from "./eof-check.js";
@@ -109,10 +109,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     else loop._schedule(this.#deliver, chunk);
   };
 
-  #onEnd = (): void => {
-    if (this.#tcp) checkEof(this.#conn, this.#eofChecked);
-    else this.#eofChecked(true);
-  };
+  #onEnd = (): void => checkEof(this.#conn, this.#tcp, this.#eofChecked);
 
   /**
    * The peer's EOF, checked for a reset libuv reported as EOF (checkEof): a reset is not
@@ -139,7 +136,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
       (this.#held ??= []).push(chunk);
       return;
     }
-    const rest = this.#receive(chunk);
+    const rest = _dataReceived(this, chunk, this.#intoBuffer);
     if (rest !== null) this.#held = [rest];
   };
 
@@ -149,7 +146,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
       (this.#held ??= []).push(EOF);
       return;
     }
-    this.#eofReceived();
+    _eofReceived(this);
   };
 
   #closedEvent = (): void => {
@@ -169,9 +166,9 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     while (i < held.length && !this.#paused && !this._closing) {
       const item = held[i++];
       if (item === EOF) {
-        this.#eofReceived();
+        _eofReceived(this);
       } else {
-        const rest = this.#receive(item);
+        const rest = _dataReceived(this, item, this.#intoBuffer);
         if (rest !== null) held[--i] = rest;
       }
     }
@@ -184,30 +181,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     if (this.#nodeClosed) this.#connectionLost(null);
   };
 
-  /** Hands one chunk to the protocol; returns what a paused BufferedProtocol left. */
-  #receive(chunk: Buffer): Buffer | null {
-    if (this.#intoBuffer) return _receiveInto(this, chunk);
-    try {
-      this._protocol.dataReceived!(chunk);
-    } catch (e) {
-      this._fatalError(e, "Fatal error: protocol.dataReceived() call failed.");
-    }
-    return null;
-  }
-
-  #eofReceived(): void {
-    let keepOpen: boolean | void;
-    try {
-      keepOpen = this._protocol.eofReceived?.();
-    } catch (e) {
-      this._fatalError(e, "Fatal error: protocol.eofReceived() call failed.");
-      return;
-    }
-    // TLS has no half-close: asyncio's SSL transport closes whatever eofReceived returns.
-    if (!keepOpen || this.#tls !== null) this.close();
-  }
-
-  #connectionLost(exc: Error | null): void {
+  #connectionLost = (exc: Error | null): void => {
     if (this._lost) return;
     this._lost = true;
     this._closing = true;
@@ -221,9 +195,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
       this.#owner = null;
       owner?._detach(this);
     }
-  }
-
-  #lostCallback = (exc: Error | null): void => this.#connectionLost(exc);
+  };
 
   /** @internal asyncio's _force_close: drop the write buffer, close now; connectionLost(exc). */
   override _forceClose(exc: Error | null): void {
@@ -233,7 +205,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     this._loop._removeResource(this);
     this.#flushing = false;
     this.#held = null;
-    if (this.#nodeClosed) this._loop._schedule(this.#lostCallback, exc);
+    if (this.#nodeClosed) this._loop._schedule(this.#connectionLost, exc);
     else this.#conn.destroy();
   }
 
@@ -248,9 +220,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
    * transport.write("hello\n")
    */
   write(data: Uint8Array | string): void {
-    let bytes: Uint8Array;
-    if (data instanceof Uint8Array) bytes = data;
-    else bytes = toBytes("write()", data);
+    const bytes = data instanceof Uint8Array ? data : toBytes("write()", data);
     if (this.#eof) throw new Error("Cannot call write() after writeEof()");
     const n = bytes.byteLength;
     if (n === 0) return;
@@ -411,18 +381,15 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     this.#held = null;
     this._loop._removeResource(this);
     if (this.#nodeClosed) {
-      this._loop._schedule(this.#lostCallback, null);
+      this._loop._schedule(this.#connectionLost, null);
       return;
     }
     const conn = this.#conn;
     // Keep draining what the peer sends (and drop it): unread data would make close a reset.
     if (this.#paused) conn.resume();
-    if (conn.writableLength > 0 && !conn.writableEnded) {
-      this.#flushing = true;
-      conn.write(EMPTY, this.#endWhenFlushed);
-    } else {
-      this.#end();
-    }
+    this.#flushing = conn.writableLength > 0 && !conn.writableEnded;
+    if (this.#flushing) conn.write(EMPTY, this.#endWhenFlushed);
+    else this.#end();
   }
 
   /** close() with data buffered: end once everything written so far (and since) is sent. */
