@@ -24,10 +24,12 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 /**
  * The tarball's budget: the two builds (readable, no source maps) and the types; no sources.
  * Raised from 240/950 kB when the argument checks and reliability fixes after 0.1.0 took
- * it to 246 kB packed, 964 kB unpacked; with room for a little more.
+ * it to 246 kB packed, 964 kB unpacked; with room for a little more. Raised again from
+ * 260 kB/1 MB when the one-concept-per-file layout took it to 261 kB/999 kB: each module's
+ * header comment stays in the readable bundles, and the README gained the source tree.
  */
-const PACKED_BUDGET = 260_000;
-const UNPACKED_BUDGET = 1_000_000;
+const PACKED_BUDGET = 270_000;
+const UNPACKED_BUDGET = 1_050_000;
 
 interface Run {
   stdout: string;
