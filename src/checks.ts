@@ -24,7 +24,6 @@ export function checkNotClosed(call: string, loop: { isClosed(): boolean }): voi
 }
 
 // --- Core -------------------------------------------------------------------------------
-// (start of core)
 
 /** The Task class, passed in: this module cannot import it (future.ts imports this module). */
 type TaskClass = abstract new (...args: never[]) => unknown;
@@ -206,7 +205,6 @@ export function checkLoopOptions(call: string, options: unknown): LoopOptions {
   if (checked.slowCallbackMs !== undefined) checkMs(call, "options.slowCallbackMs", checked.slowCallbackMs);
   return checked;
 }
-// (end of core)
 
 // --- Sync primitives and queues ----------------------------------------------------------
 
@@ -250,7 +248,6 @@ export function checkAcquirable(call: string, what: string, value: unknown, lock
     throw expected(call, what, value);
   }
 }
-// (end of sync primitives and queues)
 
 // --- Stream reader -----------------------------------------------------------------------
 
@@ -268,10 +265,8 @@ export function checkCount(call: string, n: unknown): number {
   if (typeof n !== "number" || !Number.isInteger(n)) throw expected(call, "n to be an integer", n);
   return n;
 }
-// (end of stream reader)
 
 // --- Node: sockets, transports, servers (no node: imports here; this module loads anywhere)
-// (start of Node: transports and servers)
 /** Throws unless `factory` is a protocol factory (a function or a class). @internal */
 export function checkFactory(call: string, factory: unknown): void {
   if (typeof factory !== "function") throw expected(call, "a protocol factory (a function or a class)", factory);
@@ -355,7 +350,6 @@ export function checkWaterMarks(call: string, high: number, low: number): void {
 export function checkProtocolObject(call: string, protocol: unknown): void {
   if (typeof protocol !== "object" || protocol === null) throw expected(call, "a protocol object", protocol);
 }
-// (end of Node: transports and servers)
 /** Checks a port number: TypeError unless an integer, RangeError outside 0-65535. @internal */
 export function checkPort(call: string, name: string, port: unknown): number {
   if (typeof port !== "number" || !Number.isInteger(port)) throw expected(call, `${name} to be an integer 0-65535`, port);
@@ -423,4 +417,3 @@ export function checkSockopt(call: string, level: unknown, option: unknown): voi
     throw new TypeError(`${call} expected integer level and option, got ${repr(level)}, ${repr(option)}`);
   }
 }
-// (end of Node)
