@@ -9,8 +9,8 @@ import type { LoopOptions } from "./events.js";
 type ErrorClass = new (message: string) => Error;
 
 /** `TypeError: <call> expected <what>, got <value>`: the one shape of a bad-argument error. @internal */
-export function expected(call: string, what: string, value: unknown, Class: ErrorClass = TypeError): Error {
-  return new Class(`${call} expected ${what}, got ${repr(value)}`);
+export function expected(call: string, what: string, value: unknown, Class: ErrorClass = TypeError, describe = repr): Error {
+  return new Class(`${call} expected ${what}, got ${describe(value)}`);
 }
 
 /** asyncio's "Event loop is closed", naming the call that met it. @internal */
@@ -60,7 +60,7 @@ function describeNotCoroutine(value: unknown, Task: TaskClass): string {
 
 /** `<call> expected <what>, got <value>` where the value is described with `describeNotCoroutine`'s hints. */
 function expectedAwaitable(call: string, what: string, value: unknown, Task: TaskClass): TypeError {
-  return new TypeError(`${call} expected ${what}, got ${describeNotCoroutine(value, Task)}`);
+  return expected(call, what, value, TypeError, (v) => describeNotCoroutine(v, Task));
 }
 
 /** Throws the TypeError naming `call` unless `coro` is a coroutine (a generator object). @internal */
@@ -152,6 +152,18 @@ export function checkBody(call: string, what: string, body: unknown, coroutineTo
   if (typeof body !== "function" && !(coroutineToo && isGenerator(body))) throw expected(call, what, body);
 }
 
+/** A count: a non-negative integer. */
+function isCount(n: unknown): n is number {
+  return Number.isInteger(n) && (n as number) >= 0;
+}
+
+/** Throws unless `value` is a number (TypeError) for which `valid` holds (RangeError): the shape of every numeric check. @internal */
+export function checkNumber(call: string, what: string, value: unknown, valid: (n: number) => boolean): number {
+  if (typeof value !== "number") throw expected(call, what, value);
+  if (!valid(value)) throw expected(call, what, value, RangeError);
+  return value;
+}
+
 /** Throws unless `fn` is a function. @internal */
 export function checkFunction(call: string, fn: unknown): void {
   if (typeof fn !== "function") throw expected(call, "a function", fn);
@@ -208,17 +220,10 @@ export function checkLoopOptions(call: string, options: unknown): LoopOptions {
 
 // --- Sync primitives and queues ----------------------------------------------------------
 
-/** Throws unless `value` is a number (TypeError) for which `valid` holds (RangeError). */
-function checkNumber(call: string, what: string, value: unknown, valid: (n: number) => boolean): number {
-  if (typeof value !== "number") throw expected(call, what, value);
-  if (!valid(value)) throw expected(call, what, value, RangeError);
-  return value;
-}
-
 /** A Semaphore's initial value: a non-negative integer, 1 if undefined. @internal */
 export function checkSemaphoreValue(call: string, value: unknown): number {
   if (value === undefined) return 1;
-  return checkNumber(call, "value to be a non-negative integer", value, (n) => Number.isInteger(n) && n >= 0);
+  return checkNumber(call, "value to be a non-negative integer", value, isCount);
 }
 
 /** A Barrier's parties: a positive integer. @internal */
@@ -253,11 +258,7 @@ export function checkAcquirable(call: string, what: string, value: unknown, lock
 
 /** Throws unless `limit` is a positive integer (or Infinity): a reader's buffer limit. @internal */
 export function checkLimit(call: string, limit: unknown): number {
-  if (typeof limit !== "number") throw expected(call, "limit to be a positive integer", limit);
-  if (!(limit > 0) || (!Number.isInteger(limit) && limit !== Infinity)) {
-    throw expected(call, "limit to be a positive integer", limit, RangeError);
-  }
-  return limit;
+  return checkNumber(call, "limit to be a positive integer", limit, (n) => n > 0 && (Number.isInteger(n) || n === Infinity));
 }
 
 /** Throws unless `n` is an integer: a count of bytes to read. @internal */
@@ -308,9 +309,7 @@ export function checkHostPort(call: string, name: string, addr: unknown): [strin
 
 /** A listen backlog: a non-negative integer. @internal */
 export function checkBacklog(call: string, backlog: unknown): number {
-  if (typeof backlog !== "number") throw expected(call, "options.backlog to be a non-negative integer", backlog);
-  if (!Number.isInteger(backlog) || backlog < 0) throw expected(call, "options.backlog to be a non-negative integer", backlog, RangeError);
-  return backlog;
+  return checkNumber(call, "options.backlog to be a non-negative integer", backlog, isCount);
 }
 
 /** A datagram endpoint's family: one of `families` (AF_INET, AF_INET6, AF_UNSPEC). @internal */
@@ -389,14 +388,13 @@ export function checkKind(call: string, family: unknown, type: unknown, proto: u
 
 /** Checks a count or offset: RangeError unless a non-negative integer. @internal */
 export function checkNonNegative(call: string, name: string, n: unknown): number {
-  if (!Number.isInteger(n) || (n as number) < 0) throw expected(call, `${name} to be a non-negative integer`, n, RangeError);
+  if (!isCount(n)) throw expected(call, `${name} to be a non-negative integer`, n, RangeError);
   return n as number;
 }
 
 /** recv()'s `bufsize`: TypeError unless a number, RangeError unless a non-negative integer. @internal */
 export function checkBufsize(call: string, bufsize: unknown): number {
-  if (typeof bufsize !== "number") throw expected(call, "bufsize to be a non-negative integer", bufsize);
-  return checkNonNegative(call, "bufsize", bufsize);
+  return checkNumber(call, "bufsize to be a non-negative integer", bufsize, isCount);
 }
 
 /** listen()'s backlog: TypeError unless an integer. @internal */

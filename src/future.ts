@@ -398,3 +398,17 @@ export function describeError(e: unknown): string {
 export function _resolvePending<T>(fut: Future<T>, value?: T): void {
   if (!fut.done()) fut.setResult(value as T);
 }
+
+/** @internal A Future of `loop` done with `value`: what a method returns when it need not wait. */
+export function _resolved<T>(loop: LoopLike, value: T): Future<T> {
+  const fut = new Future<T>({ loop });
+  fut.setResult(value);
+  return fut;
+}
+
+/** @internal A Future of `loop` failed with `error`: what a method returns when it fails at once. */
+export function _rejected<T>(loop: LoopLike, error: unknown): Future<T> {
+  const fut = new Future<T>({ loop });
+  fut.setException(error);
+  return fut;
+}

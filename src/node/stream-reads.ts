@@ -16,7 +16,7 @@ import { Buffer } from "node:buffer";
 import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import { CancelledError, IncompleteReadError, LimitOverrunError } from "../errors.js";
-import type { Future, Waiter } from "../future.js";
+import { _resolved, type Future, type Waiter } from "../future.js";
 import { _Operation } from "../operation.js";
 import type { StreamReader } from "./stream-reader.js";
 
@@ -27,13 +27,6 @@ export const NL: Uint8Array = Buffer.from("\n");
 // asyncio's messages, which LimitOverrunError and readline's RangeError carry.
 const FOUND_TOO_LONG = "Separator is found, but chunk is longer than limit";
 const NOT_FOUND = "Separator is not found, and chunk exceed the limit";
-
-/** A done Future of `data`: the buffer served the read at once. */
-function served(loop: EventLoop, data: Uint8Array): Future<Uint8Array> {
-  const fut = loop.createFuture<Uint8Array>();
-  fut.setResult(data);
-  return fut;
-}
 
 /** Takes the first `n` bytes (0 < n <= buffered) and lets the transport read again if it may. */
 function take(r: StreamReader, n: number): Uint8Array {
@@ -49,9 +42,9 @@ function take(r: StreamReader, n: number): Uint8Array {
 export function _read(r: StreamReader, n: number): Future<Uint8Array> {
   const loop = r._getLoop();
   if (r.exception() === null) {
-    if (n === 0) return served(loop, EMPTY);
+    if (n === 0) return _resolved(loop, EMPTY);
     const size = r._buffer.size;
-    if (n > 0 && size > 0) return served(loop, take(r, Math.min(n, size)));
+    if (n > 0 && size > 0) return _resolved(loop, take(r, Math.min(n, size)));
   }
   return new _Operation(loop, n < 0 ? readToEof(r) : readSome(r, n), true);
 }
@@ -59,7 +52,7 @@ export function _read(r: StreamReader, n: number): Future<Uint8Array> {
 /** @internal `reader.readexactly(n)`, n >= 0. */
 export function _readexactly(r: StreamReader, n: number): Future<Uint8Array> {
   const loop = r._getLoop();
-  if (r.exception() === null && r._buffer.size >= n) return served(loop, n === 0 ? EMPTY : take(r, n));
+  if (r.exception() === null && r._buffer.size >= n) return _resolved(loop, n === 0 ? EMPTY : take(r, n));
   return new _Operation(loop, readExactly(r, n), true);
 }
 
@@ -67,7 +60,7 @@ export function _readexactly(r: StreamReader, n: number): Future<Uint8Array> {
 export function _readuntil(r: StreamReader, sep: Uint8Array): Future<Uint8Array> {
   const loop = r._getLoop();
   const end = r.exception() === null ? bufferedChunkEnd(r, sep) : -1;
-  if (end !== -1) return served(loop, take(r, end));
+  if (end !== -1) return _resolved(loop, take(r, end));
   return new _Operation(loop, readUntil(r, sep), true);
 }
 
@@ -75,7 +68,7 @@ export function _readuntil(r: StreamReader, sep: Uint8Array): Future<Uint8Array>
 export function _readline(r: StreamReader): Future<Uint8Array> {
   const loop = r._getLoop();
   const end = r.exception() === null ? bufferedChunkEnd(r, NL) : -1;
-  if (end !== -1) return served(loop, take(r, end));
+  if (end !== -1) return _resolved(loop, take(r, end));
   return new _Operation(loop, readLine(r), true);
 }
 

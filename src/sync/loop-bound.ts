@@ -3,7 +3,7 @@
 // an error (its waiters' futures would belong to the wrong loop).
 import type { EventLoop } from "../base-loop.js";
 import type { LoopLike } from "../events.js";
-import { Future } from "../future.js";
+import { _resolved, type Future } from "../future.js";
 import { _runningLoopOrNull, getEventLoop, getRunningLoop } from "../running.js";
 
 /**
@@ -53,9 +53,7 @@ export class LoopBinding {
     const loop: LoopLike = this.anyLoop();
     let fut = this.#done;
     if (fut === null || fut.getLoop() !== loop) {
-      fut = new Future<true>({ loop });
-      fut.setResult(true);
-      this.#done = fut;
+      fut = this.#done = _resolved<true>(loop, true);
     }
     return fut;
   }

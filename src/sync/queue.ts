@@ -17,7 +17,7 @@
 import type { Coroutine } from "../events.js";
 import type { EventLoop } from "../base-loop.js";
 import { QueueEmpty, QueueFull, QueueShutDown } from "../errors.js";
-import { Future } from "../future.js";
+import { Future, _rejected, _resolved } from "../future.js";
 import { _Operation } from "../operation.js";
 import { isGenerator, repr } from "../util.js";
 import { Deque } from "../util/deque.js";
@@ -152,11 +152,11 @@ export class Queue<T = unknown> {
   put(item: T): Future<void> {
     if (!this.full()) {
       const loop = this.#binding.anyLoop();
-      if (this.#shutdown) return failed(loop, this.#shutDownError("put"));
+      if (this.#shutdown) return _rejected(loop, this.#shutDownError("put"));
       this.#add(item);
-      return done(loop, undefined);
+      return _resolved(loop, undefined);
     }
-    if (this.#shutdown) return failed(this.#binding.anyLoop(), this.#shutDownError("put"));
+    if (this.#shutdown) return _rejected(this.#binding.anyLoop(), this.#shutDownError("put"));
     const loop = this.#binding.getLoopOrCurrent();
     return new _Operation(loop, this.#waitInLine(loop, false, item), true);
   }
@@ -190,8 +190,8 @@ export class Queue<T = unknown> {
    * const job = yield* q.get()   // inside a task; or `await q.get()`
    */
   get(): Future<T> {
-    if (this._qsize() > 0) return done(this.#binding.anyLoop(), this.#take());
-    if (this.#shutdown) return failed(this.#binding.anyLoop(), this.#shutDownError("get"));
+    if (this._qsize() > 0) return _resolved(this.#binding.anyLoop(), this.#take());
+    if (this.#shutdown) return _rejected(this.#binding.anyLoop(), this.#shutDownError("get"));
     const loop = this.#binding.getLoopOrCurrent();
     return new _Operation(loop, this.#waitInLine(loop, true), true);
   }
@@ -238,7 +238,7 @@ export class Queue<T = unknown> {
    * for (const j of jobs) q.putNowait(j); yield* q.join(); console.log("all processed")
    */
   join(): Future<void> {
-    if (this.#unfinished === 0) return done(this.#binding.anyLoop(), undefined);
+    if (this.#unfinished === 0) return _resolved(this.#binding.anyLoop(), undefined);
     return this.#joiners.park(this.#binding.getLoopOrCurrent());
   }
 
@@ -398,17 +398,7 @@ function wakeupNext(line: Line): void {
   }
 }
 
-function done<T>(loop: EventLoop, value: T): Future<T> {
-  const fut = new Future<T>({ loop });
-  fut.setResult(value);
-  return fut;
-}
 
-function failed<T>(loop: EventLoop, error: unknown): Future<T> {
-  const fut = new Future<T>({ loop });
-  fut.setException(error);
-  return fut;
-}
 
 /** An item as asyncio's repr shows it (arrays as Python lists). */
 function reprItem(item: unknown): string {
