@@ -400,6 +400,20 @@ bothCores("StreamReader", (test) => {
     assert.equal(out, [true, true, true, "kept and more"]);
   });
 
+  test("a read nobody consumes runs as a task would: it takes the data that arrives for it", ({ loop }) => {
+    const reader = new StreamReader({ loop });
+    const out = runIn(loop, function* () {
+      const f = reader.read(10);
+      reader.feedData(enc("abc"));
+      yield* sleep(0);
+      const pending = f.done();
+      reader.feedData(enc("def"));
+      const next = dec(yield* reader.read(10));
+      return [pending, dec(f.result()), next];
+    }());
+    assert.equal(out, [true, "abc", "def"]);
+  });
+
   test("a read's Future works without yield*: await, gather and plain yield", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const reader = new StreamReader({ loop });
