@@ -347,11 +347,19 @@ bothCores("Transport", (test) => {
         // Every other round reads nothing until the reset has surely arrived.
         if (i % 2 === 1) {
           proto.transport.pauseReading();
-          yield* wait(new Promise((resolve) => peer.once("close", resolve)));
+          let peerClosed = peer.destroyed;
+          peer.once("close", () => (peerClosed = true));
+          yield* until(loop, () => peerClosed, `the peer closed in round ${i}`);
           yield* sleep(5);
           proto.transport.resumeReading();
         }
-        yield* proto.lost;
+        // Bounded, so that a lost connectionLost fails here, saying what the transport saw,
+        // instead of holding the whole run until its time limit.
+        try {
+          yield* until(loop, () => proto.lost.done(), `connectionLost in round ${i}`, 10_000);
+        } catch (e) {
+          throw new Error(`${(e as Error).message}; the protocol saw: ${compact(proto.events).join(",")}`);
+        }
         results.push(compact(proto.events).filter((e) => e !== "data").join(","));
       }
       return results;
