@@ -10,13 +10,13 @@ import { hostDriver } from "./drivers/index.js";
 import type { HostDriver } from "./drivers/types.js";
 import { Future, _reportUnretrieved, type Waiter } from "./future.js";
 import { Handle, TimerHandle } from "./handles.js";
-import { Task, _forgetTasks } from "./task.js";
+import { Task } from "./task.js";
 import { _setLoopFactory } from "./running.js";
 import { _linkSignal } from "./abort.js";
 import { RealClock, VirtualClock, type Clock } from "./loop/clock.js";
 import { Runner } from "./loop/runner.js";
 import { Scheduler } from "./loop/scheduler.js";
-import { CALL0, CALL1, CANCELLED, QUEUED, TASK, TASK_QUEUED, TIMER, type Callback, type SlotTable } from "./loop/slot-table.js";
+import { CALL0, CALL1, CANCELLED, QUEUED, TASK, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER, type Callback, type SlotTable } from "./loop/slot-table.js";
 import { Resources } from "./loop/resources.js";
 import { callHandler, logExceptionContext } from "./loop/exception-handler.js";
 import { checkContext, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, loopClosed } from "./checks.js";
@@ -237,7 +237,6 @@ export class EventLoop {
     if (this.#sched.closed) return;
     this.#sched.closed = true;
     _reportUnretrieved(this);
-    _forgetTasks(this);
     // As asyncio, close() leaves servers and transports open, but says so (ResourceWarning).
     this.#resources.closeAll();
     // A closed loop keeps nothing large: finished futures keep their loop (getLoop()),
@@ -256,11 +255,13 @@ export class EventLoop {
     const core = this.#sched.core;
     const staged = core.pending();
     const n = core.tick(this.time());
-    // Ids past the staged ones came out of the timer heap: they are in the ring now.
+    // Ids past the staged ones came out of the timer structure: they are in the ring now
+    // (a parked task's slot too).
     const state = this.#slots.state;
     for (let i = staged; i < n; i++) {
       const id = core.batchAt(i);
       if (state[id] === TIMER) state[id] = QUEUED;
+      else if (state[id] === TASK_TIMER) state[id] = TASK_QUEUED;
     }
     if (this.#debug) {
       for (let i = 0; i < n; i++) this.#runTimed(core.batchAt(i));
@@ -294,6 +295,9 @@ export class EventLoop {
       }
     } else if (st === CANCELLED) {
       slots.release(id);
+    } else if (st === TASK_SKIP) {
+      // Cancelled after its timer fired into this batch: it is queued for the next one.
+      slots.state[id] = TASK_QUEUED;
     }
   }
 
@@ -400,21 +404,7 @@ export class EventLoop {
   /** @internal Wakes a task waiting on `fut`: a task of this loop is scheduled by its own id. */
   _scheduleWake(waiter: Waiter, fut: Future<any>): void {
     this.#checkClosed("a task wakeup");
-    if (!this.#sched.wakeTask(waiter as Task<any>, this, fut)) this._schedule(waiter._wakeupCallback(), fut);
-  }
-
-  /**
-   * @internal `sleep`'s timer: `fn(arg)` at `when`, with no Handle object. Returns the id;
-   * `_slotGeneration(id)` read at once, with the id, cancels it through `_cancelSlot`.
-   */
-  _timer(when: number, fn: (arg: any) => unknown, arg: unknown): number {
-    this.#checkClosed("sleep()");
-    return this.#sched.at(this.#slots.alloc(fn, CALL1, arg), when);
-  }
-
-  /** @internal The generation of slot `id`. */
-  _slotGeneration(id: number): number {
-    return this.#slots.gen[id];
+    if (!this.#sched.wakeTask(waiter as Task<any>, this)) this._schedule(waiter._wakeupCallback(), fut);
   }
 
   /** @internal Handle.cancel(): acts only if the handle's generation is still the slot's. */
@@ -432,6 +422,22 @@ export class EventLoop {
   _scheduleTask(slot: number): void {
     this.#checkClosed("a task step");
     this.#sched.scheduleTask(slot);
+  }
+
+  /** @internal Parks the idle task in `slot` in the timer structure until `when` (its sleep). */
+  _parkTask(slot: number, when: number): void {
+    this.#checkClosed("sleep()");
+    this.#sched.park(slot, when);
+  }
+
+  /** @internal The parked task in `slot` was cancelled: it runs next iteration. */
+  _unparkTask(slot: number): void {
+    if (!this.#sched.closed) this.#sched.unpark(slot);
+  }
+
+  /** @internal The loop's pending tasks, found in its slot table (allTasks()). */
+  _liveTasks(): Task<any>[] {
+    return this.#sched.slots.tasks() as Task<any>[];
   }
 
   /** @internal Frees a finished task's slot. */

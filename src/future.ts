@@ -6,8 +6,6 @@ import { getEventLoop } from "./running.js";
 import { repr } from "./util.js";
 import { checkFunction, checkLoop, expected } from "./checks.js";
 
-const PENDING = 0, CANCELLED = 1, FINISHED = 2;
-const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
 
 /**
  * A callback of `future.addDoneCallback()`: called through the loop with the future, once
@@ -65,6 +63,37 @@ export function _reportUnretrieved(loop: LoopLike): void {
 }
 
 /**
+ * @internal A future's rarely used fields, in one object made on first use: a pending
+ * future costs five fields, whatever it may need later. Tasks keep theirs here too.
+ */
+export class _Rare {
+  thenWaiters: [(v: any) => void, (e: unknown) => void][] | null = null;
+  unretrieved: Unretrieved | null = null;
+  /** The CancelledError that ended a task, re-thrown by `result()`. */
+  cancelledExc: CancelledError | null = null;
+  /** The message of the CancelledError `result()` throws (Task.cancel sets it too). */
+  cancelMessage: string | undefined = undefined;
+  /** Task: the exception its next step throws in. */
+  stepExc: unknown = undefined;
+  /** Task: cancellation requests not taken back by uncancel(). */
+  cancelsRequested = 0;
+  /** Task: the creation site (debug mode). */
+  sourceTraceback: string | undefined = undefined;
+  /** Waiter: the wake-up as a closure, for loops that only offer callSoon (made once). */
+  wakeupFn: ((fut: Future<any>) => void) | null = null;
+  /** Task: its step as a closure, for loops without task slots (made once). */
+  stepFn: (() => void) | null = null;
+}
+
+// A future's `_state`: the state in the low bits, flags above. Task adds its own flags
+// (see task.ts), so that every hot flag is in one integer.
+/** @internal */
+export const PENDING = 0, CANCELLED = 1, FINISHED = 2, STATE_MASK = 3;
+/** @internal FINISHED with an exception (in `_result`). */
+export const HAS_EXCEPTION = 4;
+const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
+
+/**
  * A value that will be set later: asyncio's Future. Thenable (`await fut`) and
  * iterable (`const v = yield* fut` inside a task, typed). Subclassable.
  * @example
@@ -73,18 +102,18 @@ export function _reportUnretrieved(loop: LoopLike): void {
  * const v: number = yield* fut   // inside a task; or `await fut` anywhere
  */
 export class Future<T = unknown> implements PromiseLike<T> {
-  #state = PENDING;
-  #result: any = undefined;
-  #exception: unknown = undefined;
-  // `any`, not T: a Future<number> must be usable as a Future<unknown>.
-  #callbacks: (DoneCallback<any> | Waiter)[] | null = null;
-  #thenWaiters: [(v: any) => void, (e: unknown) => void][] | null = null;
-  #loop: LoopLike;
-  #unretrieved: Unretrieved | null = null;
-  /** @internal The CancelledError that ended a task, re-thrown by `result()`. */
-  protected _cancelledExc: CancelledError | null = null;
-  /** @internal The message of the CancelledError `result()` throws (Task.cancel sets it too). */
-  _cancelMessage: string | undefined = undefined;
+  // Five plain fields (the notes on V8's object costs: every field is 8 bytes on every
+  // future, and a private *method* would add a brand to each): what is rare is in `_rare`.
+  /** @internal The loop this future is bound to. */
+  _loop: LoopLike;
+  /** @internal State and flags (see PENDING, HAS_EXCEPTION; Task adds more). */
+  _state = PENDING;
+  /** @internal The result, or the exception when HAS_EXCEPTION. `any`: a Future<number> must be usable as a Future<unknown>. */
+  _result: any = undefined;
+  /** @internal The done callbacks and waiters: none, one stored as it is, or an array from the second on. */
+  _callbacks: DoneCallback<any> | Waiter | (DoneCallback<any> | Waiter)[] | null = null;
+  /** @internal See _Rare. */
+  _rare: _Rare | null = null;
 
   /**
    * A pending future of `options.loop`; `loop.createFuture()` is the usual way to make one.
@@ -95,22 +124,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
   constructor(options?: { loop?: LoopLike }) {
     const loop = options?.loop ?? getEventLoop();
     checkLoop("new Future()", "options.loop", loop);
-    this.#loop = loop;
+    this._loop = loop;
+  }
+
+  /** @internal The rare fields, made on first use. */
+  _rareFields(): _Rare {
+    return (this._rare ??= new _Rare());
   }
 
   /** The loop this future is bound to. */
   getLoop(): LoopLike {
-    return this.#loop;
+    return this._loop;
   }
 
   /** Whether the future has a result, an exception, or was cancelled. */
   done(): boolean {
-    return this.#state !== PENDING;
+    return (this._state & STATE_MASK) !== PENDING;
   }
 
   /** Whether the future was cancelled. */
   cancelled(): boolean {
-    return this.#state === CANCELLED;
+    return (this._state & STATE_MASK) === CANCELLED;
   }
 
   /**
@@ -118,14 +152,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * `InvalidStateError` if not done yet.
    */
   result(): T {
-    if (this.#state === FINISHED) {
-      if (this.#exception !== undefined) {
+    const state = this._state & STATE_MASK;
+    if (state === FINISHED) {
+      if ((this._state & HAS_EXCEPTION) !== 0) {
         this._clearLogTraceback();
-        throw this.#exception;
+        throw this._result;
       }
-      return this.#result as T;
+      return this._result as T;
     }
-    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError("Result is not ready.");
   }
 
@@ -134,11 +169,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * `InvalidStateError` if not done yet.
    */
   exception(): unknown {
-    if (this.#state === FINISHED) {
+    const state = this._state & STATE_MASK;
+    if (state === FINISHED) {
       this._clearLogTraceback();
-      return this.#exception === undefined ? null : this.#exception;
+      return (this._state & HAS_EXCEPTION) !== 0 ? this._result : null;
     }
-    if (this.#state === CANCELLED) throw this._makeCancelledError();
+    if (state === CANCELLED) throw this._makeCancelledError();
     throw new InvalidStateError("Exception is not set.");
   }
 
@@ -148,24 +184,25 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   cancel(msg?: string): boolean {
     this._clearLogTraceback();
-    if (this.#state !== PENDING) return false;
-    this.#state = CANCELLED;
-    this._cancelMessage = msg === undefined || msg === null ? undefined : String(msg);
-    this.#scheduleCallbacks();
+    if ((this._state & STATE_MASK) !== PENDING) return false;
+    this._state = (this._state & ~STATE_MASK) | CANCELLED;
+    if (msg !== undefined && msg !== null) this._rareFields().cancelMessage = String(msg);
+    else if (this._rare !== null) this._rare.cancelMessage = undefined;
+    this._scheduleCallbacks();
     return true;
   }
 
   /** Marks the future done with `value` and schedules its callbacks. */
   setResult(value: T): void {
-    if (this.#state !== PENDING) throw new InvalidStateError(`setResult(): ${STATE_NAMES[this.#state]}: ${this}`);
-    this.#result = value;
-    this.#state = FINISHED;
-    this.#scheduleCallbacks();
+    if ((this._state & STATE_MASK) !== PENDING) throw new InvalidStateError(`setResult(): ${STATE_NAMES[this._state & STATE_MASK]}: ${this}`);
+    this._result = value;
+    this._state |= FINISHED;
+    this._scheduleCallbacks();
   }
 
   /** Marks the future done with an exception (an error class is instantiated) and schedules its callbacks. */
   setException(exception: unknown): void {
-    if (this.#state !== PENDING) throw new InvalidStateError(`setException(): ${STATE_NAMES[this.#state]}: ${this}`);
+    if ((this._state & STATE_MASK) !== PENDING) throw new InvalidStateError(`setException(): ${STATE_NAMES[this._state & STATE_MASK]}: ${this}`);
     if (typeof exception === "function") exception = new (exception as new () => unknown)();
     if (exception === undefined || exception === null) {
       throw expected("setException()", "an exception", exception);
@@ -180,11 +217,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * (`_asException`).
    */
   _finishWithException(exception: unknown): void {
-    if (this.#state !== PENDING) throw new InvalidStateError(`setException(): ${STATE_NAMES[this.#state]}: ${this}`);
-    this.#exception = exception;
-    this.#state = FINISHED;
-    this.#logTraceback();
-    this.#scheduleCallbacks();
+    if ((this._state & STATE_MASK) !== PENDING) throw new InvalidStateError(`setException(): ${STATE_NAMES[this._state & STATE_MASK]}: ${this}`);
+    this._result = exception;
+    this._state |= FINISHED | HAS_EXCEPTION;
+    this._logTraceback();
+    this._scheduleCallbacks();
   }
 
   /**
@@ -193,40 +230,50 @@ export class Future<T = unknown> implements PromiseLike<T> {
    */
   addDoneCallback(callback: DoneCallback<T>): void {
     checkFunction("addDoneCallback()", callback);
-    if (this.#state !== PENDING) {
-      this.#callSoon(callback);
-    } else if (this.#callbacks === null) {
-      this.#callbacks = [callback];
-    } else {
-      this.#callbacks.push(callback);
-    }
+    this._addWaiter(callback as DoneCallback<any>);
   }
 
-  /** @internal A task's wakeup: like addDoneCallback, without a closure per task. */
-  _addWaiter(waiter: Waiter): void {
-    if (this.#state !== PENDING) this.#callSoon(waiter);
-    else if (this.#callbacks === null) this.#callbacks = [waiter];
-    else this.#callbacks.push(waiter);
+  /** @internal A task's wakeup (or a checked done callback): like addDoneCallback, without a closure per task. */
+  _addWaiter(waiter: Waiter | DoneCallback<any>): void {
+    const cbs = this._callbacks;
+    if ((this._state & STATE_MASK) !== PENDING) this._callSoon(waiter);
+    else if (cbs === null) this._callbacks = waiter;
+    else if (Array.isArray(cbs)) cbs.push(waiter);
+    else this._callbacks = [cbs, waiter];
   }
 
   /** @internal Takes back an `_addWaiter` registration while the future is pending. */
-  _removeWaiter(waiter: Waiter): void {
-    const cbs = this.#callbacks;
-    if (cbs === null) return;
-    const i = cbs.indexOf(waiter);
-    if (i < 0) return;
-    if (cbs.length === 1) this.#callbacks = null;
-    else cbs.splice(i, 1);
+  _removeWaiter(waiter: Waiter | DoneCallback<any>): void {
+    const cbs = this._callbacks;
+    if (cbs === waiter) {
+      this._callbacks = null;
+    } else if (Array.isArray(cbs)) {
+      const i = cbs.indexOf(waiter);
+      if (i < 0) return;
+      if (cbs.length === 1) this._callbacks = null;
+      else cbs.splice(i, 1);
+    }
+  }
+
+  /** @internal Whether `callback` is registered (gather spots a child passed twice by it). */
+  _hasCallback(callback: DoneCallback<any>): boolean {
+    const cbs = this._callbacks;
+    return cbs === callback || (Array.isArray(cbs) && cbs.includes(callback));
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
   removeDoneCallback(callback: DoneCallback<T>): number {
     checkFunction("removeDoneCallback()", callback);
-    const cbs = this.#callbacks;
+    const cbs = this._callbacks;
     if (cbs === null) return 0;
+    if (!Array.isArray(cbs)) {
+      if (cbs !== callback) return 0;
+      this._callbacks = null;
+      return 1;
+    }
     const kept = cbs.filter((cb) => cb !== callback);
     const removed = cbs.length - kept.length;
-    if (removed !== 0) this.#callbacks = kept.length === 0 ? null : kept;
+    if (removed !== 0) this._callbacks = kept.length === 0 ? null : kept;
     return removed;
   }
 
@@ -236,8 +283,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
     let promise: Promise<T>;
-    if (this.#state === PENDING) {
-      promise = new Promise<T>((resolve, reject) => (this.#thenWaiters ??= []).push([resolve, reject]));
+    if ((this._state & STATE_MASK) === PENDING) {
+      const rare = this._rareFields();
+      promise = new Promise<T>((resolve, reject) => (rare.thenWaiters ??= []).push([resolve, reject]));
     } else {
       try {
         promise = Promise.resolve(this.result());
@@ -264,27 +312,36 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   protected _describe(): string {
-    if (this.#state === PENDING) return "pending";
-    if (this.#state === CANCELLED) return "cancelled";
-    if (this.#exception !== undefined) return `finished exception=${describeError(this.#exception)}`;
-    return `finished result=${repr(this.#result)}`;
+    const state = this._state & STATE_MASK;
+    if (state === PENDING) return "pending";
+    if (state === CANCELLED) return "cancelled";
+    if ((this._state & HAS_EXCEPTION) !== 0) return `finished exception=${describeError(this._result)}`;
+    return `finished result=${repr(this._result)}`;
+  }
+
+  /** @internal The message a cancellation of this future carries (asyncio's `_cancel_message`). */
+  _cancelMessage(): string | undefined {
+    return this._rare?.cancelMessage;
   }
 
   /** @internal The CancelledError to throw for a cancelled future. */
   protected _makeCancelledError(): CancelledError {
-    if (this._cancelledExc !== null) {
-      const exc = this._cancelledExc;
-      this._cancelledExc = null;
+    const rare = this._rare;
+    if (rare === null) return new CancelledError();
+    if (rare.cancelledExc !== null) {
+      const exc = rare.cancelledExc;
+      rare.cancelledExc = null;
       return exc;
     }
-    return this._cancelMessage === undefined ? new CancelledError() : new CancelledError(this._cancelMessage);
+    return rare.cancelMessage === undefined ? new CancelledError() : new CancelledError(rare.cancelMessage);
   }
 
   /** @internal Stops the unretrieved-exception report. */
   _clearLogTraceback(): void {
-    const entry = this.#unretrieved;
-    if (entry === null) return;
-    this.#unretrieved = null;
+    const rare = this._rare;
+    if (rare === null || rare.unretrieved === null) return;
+    const entry = rare.unretrieved;
+    rare.unretrieved = null;
     registry?.unregister(entry);
     unretrievedByLoop.get(entry.loop)?.delete(entry);
   }
@@ -294,23 +351,26 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return { message: `${this.constructor.name} exception was never retrieved`, exception };
   }
 
-  #logTraceback(): void {
+  /** @internal */
+  _logTraceback(): void {
     if (registry === null) return;
-    const loop = this.#loop;
-    const entry: Unretrieved = { loop, context: this._unretrievedContext(this.#exception) };
-    this.#unretrieved = entry;
+    const loop = this._loop;
+    const entry: Unretrieved = { loop, context: this._unretrievedContext(this._result) };
+    this._rareFields().unretrieved = entry;
     registry.register(this, entry, entry);
     let set = unretrievedByLoop.get(loop);
     if (set === undefined) unretrievedByLoop.set(loop, (set = new Set()));
     set.add(entry);
   }
 
-  #scheduleCallbacks(): void {
-    const waiters = this.#thenWaiters;
-    if (waiters !== null) {
-      this.#thenWaiters = null;
-      if (this.#state === FINISHED && this.#exception === undefined) {
-        for (const [resolve] of waiters) resolve(this.#result as T);
+  /** @internal */
+  _scheduleCallbacks(): void {
+    const rare = this._rare;
+    if (rare !== null && rare.thenWaiters !== null) {
+      const waiters = rare.thenWaiters;
+      rare.thenWaiters = null;
+      if ((this._state & (STATE_MASK | HAS_EXCEPTION)) === FINISHED) {
+        for (const [resolve] of waiters) resolve(this._result as T);
       } else {
         let exc: unknown;
         try {
@@ -321,14 +381,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
         for (const [, reject] of waiters) reject(exc);
       }
     }
-    const cbs = this.#callbacks;
+    const cbs = this._callbacks;
     if (cbs === null) return;
-    this.#callbacks = null;
-    for (let i = 0; i < cbs.length; i++) this.#callSoon(cbs[i]);
+    this._callbacks = null;
+    if (!Array.isArray(cbs)) {
+      this._callSoon(cbs);
+      return;
+    }
+    for (let i = 0; i < cbs.length; i++) this._callSoon(cbs[i]);
   }
 
-  #callSoon(callback: DoneCallback<T> | Waiter): void {
-    const loop = this.#loop as FastLoop;
+  /** @internal */
+  _callSoon(callback: DoneCallback<any> | Waiter): void {
+    const loop = this._loop as FastLoop;
     if (typeof callback === "function") {
       if (loop._schedule !== undefined) loop._schedule(callback, this);
       else loop.callSoon(callback, this);

@@ -50,9 +50,11 @@ export type GatherResults<A extends readonly unknown[]> = { -readonly [K in keyo
  */
 export type GatherSettled<A extends readonly unknown[]> = { -readonly [K in keyof A]: AwaitedOf<A[K]> | Error };
 
-/** Child futures: `_cancelMessage` is a protected field of Future, read here as asyncio's gather does. */
-interface WithCancelMessage {
-  _cancelMessage?: string;
+/** A child's cancel message, as asyncio's gather reads `_cancel_message` (a future of another copy of the library may keep it as a field). */
+function cancelMessageOf(fut: Future<unknown>): string | undefined {
+  const own = (fut as unknown as { _cancelMessage?: unknown })._cancelMessage;
+  const msg = typeof own === "function" ? own.call(fut) : own;
+  return typeof msg === "string" ? msg : undefined;
 }
 
 /**
@@ -104,7 +106,7 @@ function cancelledErrorOf(fut: Future<unknown>): unknown {
       return e;
     }
   }
-  const msg = (fut as unknown as WithCancelMessage)._cancelMessage;
+  const msg = cancelMessageOf(fut);
   return msg === undefined ? new CancelledError() : new CancelledError(msg);
 }
 
@@ -147,7 +149,10 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   }
 
   const children: Future<unknown>[] = [];
-  const argToFut = new Map<unknown, Future<unknown>>();
+  // An argument passed twice is one child. A pending Future is spotted by the callback it
+  // already has (nothing stored per child); the rest (done futures, coroutines, promises)
+  // in a map made only if there are any.
+  let others: Map<unknown, Future<unknown>> | null = null;
   const doneFuts: Future<unknown>[] = [];
   let nfuts = 0;
   let nfinished = 0;
@@ -178,7 +183,7 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       for (const child of children) {
         if (child.cancelled()) {
           // A fresh error with the child's message: the child keeps its own for result().
-          const msg = (child as unknown as WithCancelMessage)._cancelMessage;
+          const msg = cancelMessageOf(child);
           results.push(new CancelledError(msg ?? ""));
         } else {
           const exc = child.exception();
@@ -195,12 +200,22 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   };
 
   for (const arg of args) {
-    let fut = argToFut.get(arg);
+    if (arg instanceof Future && !arg.done()) {
+      if (!arg._hasCallback(onChildDone)) {
+        if (loop !== undefined) _ensureFuture("gather()", arg, loop); // the same loop, or throws
+        loop ??= arg.getLoop();
+        nfuts++;
+        arg._addWaiter(onChildDone);
+      }
+      children.push(arg);
+      continue;
+    }
+    let fut = others?.get(arg);
     if (fut === undefined) {
       fut = _ensureFuture("gather()", arg as Awaitable<unknown>, loop);
       loop ??= fut.getLoop();
       nfuts++;
-      argToFut.set(arg, fut);
+      (others ??= new Map()).set(arg, fut);
       if (fut.done()) doneFuts.push(fut);
       else fut.addDoneCallback(onChildDone);
     }

@@ -244,7 +244,7 @@ export class _Operation<T> extends Future<T> {
     const [exc, cancelled] = _classifyThrown(e, "the operation threw");
     if (cancelled) {
       const c = exc as CancelledError;
-      this._cancelledExc = c;
+      this._rareFields().cancelledExc = c;
       super.cancel(c.message === "" ? undefined : c.message);
     } else {
       this._finishWithException(exc);

@@ -1,34 +1,182 @@
-// sleep(): asyncio.sleep. A small iterator object rather than a generator: V8 makes
-// `yield*` into a generator far slower than into a plain iterator, and a task switch is
-// mostly this (a 1,000,000-switch run took half the time once sleep stopped being one).
-// It is just as lazy: nothing happens until a task iterates it.
+// sleep(): asyncio.sleep. Small iterator objects rather than generators (V8 makes `yield*`
+// into a generator far slower than into a plain iterator), which yield the task traps of
+// traps.ts rather than a Future:
 //
-// It is also a thenable, so that `await sleep(ms)` in an async function sleeps on the loop
-// instead of resolving at once to the iterator. `then` is a prototype method: it costs
-// `yield* sleep()` nothing, and a Task never takes the object for a promise (a yielded
-// coroutine is a bad yield, thenable or not).
+// - sleep(0) is one shared, stateless iterator (sleep(0, value) one small object): it
+//   yields SWITCH and returns when the task resumes it with WAKE. A task switch allocates
+//   nothing.
+// - sleep(ms > 0) yields PARK: the task puts its own slot id in the loop's timer structure
+//   until the deadline (no Future, TimerHandle or closure per sleep). On a loop without
+//   task slots (a user's LoopLike) the task asks the sleep for a fallback Future that the
+//   loop's callLater resolves, and waits on that.
+//
+// Each is lazy (nothing happens until a task iterates it) and a thenable, so that
+// `await sleep(ms)` in an async function sleeps on the loop instead of resolving at once to
+// the iterator. `then` is a prototype method: it costs `yield* sleep()` nothing, and a Task
+// never takes the object for a promise (a yielded coroutine is a bad yield, thenable or not).
 import { EventLoop } from "./base-loop.js";
 import { _runningLoops } from "./loop/runner.js";
 import type { Coroutine, LoopLike } from "./events.js";
-import { _resolvePending, type Future } from "./future.js";
-import { _runningLoopOrNull, getRunningLoop } from "./running.js";
+import type { Future } from "./future.js";
+import { _runningLoopOrNull, _steppingTask, getRunningLoop } from "./running.js";
 import { checkMs } from "./checks.js";
+import { DONE_UNDEFINED, PARK_RESULT, SWITCH_RESULT, WAKE, _Parkable } from "./traps.js";
 
 interface TimerLoop {
   callLater(delayMs: number, cb: (...a: any[]) => unknown, ...args: any[]): { cancel(): void };
   createFuture?<T>(): Future<T>;
 }
 
-const NEW = 0, WAITING = 1, DONE = 2;
-
-function resolveWith<T>([fut, value]: [Future<T>, T]): void {
+function resolveWith<T>(fut: Future<T>, value: T): void {
   if (!fut.done()) fut.setResult(value);
 }
 
-/** What sleep() returns: iterated by `yield*`, and a thenable so that `await` sleeps too. */
-abstract class Sleeping<T> {
+function then<T, R1, R2>(
+  ms: number,
+  value: T,
+  onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+  onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+): Promise<R1 | R2> {
+  return awaited(ms, value).then(onFulfilled, onRejected);
+}
+
+/**
+ * What `sleep(0, value)` returns, and `sleep(0)` outside a task's step: a bare yield (the
+ * rest of this loop iteration, no timer), then it returns. Any driver of generators that
+ * takes a bare yield as "later" can run it, as asyncio's walkthrough's own Task does.
+ */
+class Yield<T> {
+  readonly #value: T;
+  #yielded = false;
+
+  constructor(value: T) {
+    this.#value = value;
+  }
+
   [Symbol.iterator](): this {
     return this;
+  }
+
+  next(): IteratorResult<unknown, T> {
+    if (!this.#yielded) {
+      this.#yielded = true;
+      return BARE_YIELD;
+    }
+    return { value: this.#value, done: true };
+  }
+
+  throw(error: unknown): never {
+    this.#yielded = true;
+    throw error;
+  }
+
+  return(value?: T): IteratorResult<unknown, T> {
+    this.#yielded = true;
+    return { value: value as T, done: true };
+  }
+
+  /** `await sleep(0, value)`: a Promise of `value` after one loop iteration. */
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return then(0, this.#value, onFulfilled, onRejected);
+  }
+}
+
+/** A bare `yield`'s result. */
+const BARE_YIELD: IteratorYieldResult<undefined> = Object.freeze({ value: undefined, done: false });
+
+/**
+ * What `sleep(0)` returns inside a task's step: one stateless object for every call (a task
+ * switch allocates nothing). It cannot count its own steps, so it returns when the task
+ * resumes it with WAKE.
+ */
+const YIELD = {
+  [Symbol.iterator]() {
+    return this;
+  },
+  next(arg?: unknown): IteratorResult<unknown, undefined> {
+    return arg === WAKE ? DONE_UNDEFINED : SWITCH_RESULT;
+  },
+  throw(error: unknown): never {
+    throw error;
+  },
+  return(value?: undefined): IteratorResult<unknown, undefined> {
+    return { value, done: true };
+  },
+  then<R1 = undefined, R2 = never>(
+    onFulfilled?: ((value: undefined) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return then(0, undefined, onFulfilled, onRejected);
+  },
+};
+
+// A Sleep's states.
+const NEW = 0, YIELDED = 1, PARKED = 2, FALLBACK = 3, DONE = 4;
+
+/** The timer of a sleep on a loop without task slots. */
+interface Fallback<T> {
+  fut: Future<T>;
+  handle: { cancel(): void };
+}
+
+/** What `sleep(ms > 0)` returns: parks the task that iterates it (see the file comment). */
+class Sleep<T> extends _Parkable {
+  /** The delay until parked; then the deadline (for getStack()). */
+  override _ms: number;
+  readonly #value: T;
+  #state = NEW;
+  #fallback: Fallback<T> | null = null;
+
+  constructor(ms: number, value: T) {
+    super();
+    this._ms = ms;
+    this.#value = value;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(): IteratorResult<unknown, T> {
+    switch (this.#state) {
+      case NEW:
+        if (_steppingTask() !== null) {
+          this.#state = YIELDED;
+          PARK_RESULT.value = this;
+          return PARK_RESULT;
+        }
+        // Not a wasyncio Task's step (a driver of its own, as the asyncio walkthrough's
+        // Task): a Future that the running loop's timer resolves, as asyncio.sleep yields.
+        return { value: this._fallback(getRunningLoop()), done: false };
+      case PARKED:
+        this.#state = DONE;
+        return this.#value === undefined ? (DONE_UNDEFINED as IteratorResult<unknown, T>) : { value: this.#value, done: true };
+      case FALLBACK: {
+        this.#state = DONE;
+        const { fut, handle } = this.#fallback!;
+        this.#fallback = null;
+        handle.cancel();
+        return { value: fut.result(), done: true };
+      }
+      case YIELDED:
+        this.#state = DONE;
+        throw new TypeError("sleep() was resumed without sleeping: iterate it with yield* inside a wasyncio Task");
+      default:
+        return DONE_UNDEFINED as IteratorResult<unknown, T>;
+    }
+  }
+
+  throw(error: unknown): never {
+    this._stop();
+    throw error;
+  }
+
+  return(value?: T): IteratorResult<unknown, T> {
+    this._stop();
+    return { value: value as T, done: true };
   }
 
   /** `await sleep(ms, value)`: a Promise of `value` after `ms` on the running loop. */
@@ -36,121 +184,37 @@ abstract class Sleeping<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    return this._awaited().then(onFulfilled, onRejected);
-  }
-
-  /** @internal The sleep as a Promise, for `await`. */
-  protected abstract _awaited(): Promise<T>;
-}
-
-/** What `sleep(0)` returns: yields once (the rest of this loop iteration), with no timer. */
-class Yield<T> extends Sleeping<T> {
-  #value: T;
-  #state = NEW;
-
-  constructor(value: T) {
-    super();
-    this.#value = value;
-  }
-
-  next(): IteratorResult<undefined, T> {
-    if (this.#state === NEW) {
-      this.#state = WAITING;
-      return { value: undefined, done: false };
-    }
-    this.#state = DONE;
-    return { value: this.#value, done: true };
-  }
-
-  throw(error: unknown): never {
-    this.#state = DONE;
-    throw error;
-  }
-
-  return(value?: T): IteratorResult<undefined, T> {
-    this.#state = DONE;
-    return { value: value as T, done: true };
+    return then(this._ms, this.#value, onFulfilled, onRejected);
   }
 
   /** @internal */
-  protected _awaited(): Promise<T> {
-    return awaited(0, this.#value);
-  }
-}
-
-/** What `sleep(ms > 0)` returns: waits on a future that a timer resolves. */
-class Sleep<T> extends Sleeping<T> {
-  #ms: number;
-  #value: T;
-  #state = NEW;
-  #fut: Future<T> | null = null;
-  // The timer: an id and generation on an EventLoop, or a handle on another loop.
-  #loop: EventLoop | null = null;
-  #id = -1;
-  #gen = 0;
-  #handle: { cancel(): void } | null = null;
-
-  constructor(ms: number, value: T) {
-    super();
-    this.#ms = ms;
-    this.#value = value;
+  _parked(when: number): void {
+    this._ms = when;
+    this.#state = PARKED;
   }
 
-  next(): IteratorResult<Future<T>, T> {
-    if (this.#state === NEW) {
-      this.#state = WAITING;
-      return { value: this.#start(), done: false };
-    }
-    if (this.#state === WAITING) {
-      this.#state = DONE;
-      this.#stop();
-      return { value: this.#fut!.result(), done: true };
-    }
-    return { value: undefined as T, done: true };
-  }
-
-  throw(error: unknown): never {
-    if (this.#state === WAITING) this.#stop();
-    this.#state = DONE;
-    throw error;
-  }
-
-  return(value?: T): IteratorResult<Future<T>, T> {
-    if (this.#state === WAITING) this.#stop();
-    this.#state = DONE;
-    return { value: value as T, done: true };
-  }
-
-  /** @internal */
-  protected _awaited(): Promise<T> {
-    return awaited(this.#ms, this.#value);
-  }
-
-  #start(): Future<T> {
-    const running = getRunningLoop();
-    if (running instanceof EventLoop) {
-      // The loop's own timer, with no Handle object or argument array.
-      const fut = (this.#fut = running.createFuture<T>());
-      const when = running.time() + this.#ms;
-      this.#id = this.#value === undefined
-        ? running._timer(when, _resolvePending, fut)
-        : running._timer(when, resolveWith, [fut, this.#value]);
-      this.#gen = running._slotGeneration(this.#id);
-      this.#loop = running;
-      return fut;
-    }
-    const loop = running as unknown as TimerLoop;
-    if (typeof loop.callLater !== "function" || typeof loop.createFuture !== "function") {
+  /** @internal A loop without task slots: a future its callLater resolves. */
+  _fallback(loop: unknown): Future<T> {
+    const timers = loop as TimerLoop;
+    if (typeof timers.callLater !== "function" || typeof timers.createFuture !== "function") {
       throw new TypeError("sleep() needs a loop with callLater() and createFuture()");
     }
-    const fut = (this.#fut = loop.createFuture<T>());
-    this.#handle = loop.callLater(this.#ms, resolveWith, [fut, this.#value]);
+    const fut = timers.createFuture<T>();
+    this.#fallback = { fut, handle: timers.callLater(this._ms, resolveWith, fut, this.#value) };
+    this.#state = FALLBACK;
     return fut;
   }
 
-  #stop(): void {
-    if (this.#loop !== null) this.#loop._cancelSlot(this.#id, this.#gen);
-    else this.#handle?.cancel();
+  /** The sleep ends early (cancelled, or abandoned): a fallback timer is cancelled; a parked task was unparked by its task. */
+  /** @internal */
+  _stop(): void {
+    if (this.#fallback !== null) this.#fallback.handle.cancel();
+    this.#fallback = null;
+    this.#state = DONE;
+  }
+
+  override toString(): string {
+    return this.#state === PARKED ? `<sleep until ${this._ms}>` : `<sleep ${this._ms} ms>`;
   }
 }
 
@@ -205,6 +269,6 @@ function awaited<T>(ms: number, value: T): Promise<T> {
  */
 export function sleep<T = undefined>(ms: number, value?: T): Coroutine<T> & PromiseLike<T> {
   checkMs("sleep()", "ms", ms);
-  const coro = ms <= 0 ? new Yield(value as T) : new Sleep(ms, value as T);
+  const coro = ms > 0 ? new Sleep(ms, value as T) : value === undefined && _steppingTask() !== null ? YIELD : new Yield(value as T);
   return coro as unknown as Coroutine<T> & PromiseLike<T>;
 }

@@ -4,7 +4,8 @@
 // else is a bad yield: a TypeError is thrown into the coroutine at its next step.
 import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./events.js";
 import { CancelledError, InvalidStateError, _asException, _classifyThrown } from "./errors.js";
-import { Future, describeError } from "./future.js";
+import { Future, PENDING, STATE_MASK, describeError } from "./future.js";
+import { PARK_RESULT, SWITCH, SWITCH_RESULT, WAKE, _Parkable } from "./traps.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
 import { creationSite, isFutureLike, isGenerator, isThenable } from "./util.js";
 import { badYield, checkCoroutine, checkLoop, expected } from "./checks.js";
@@ -15,9 +16,25 @@ interface TaskLoop extends LoopLike {
   _registerTask(task: Task<any>): number;
   _scheduleTask(slot: number): void;
   _releaseTask(slot: number): void;
+  _parkTask(slot: number, when: number): void;
+  _unparkTask(slot: number): void;
+  _liveTasks(): Task<any>[];
+  time(): number;
 }
 
+// Task flags, in the Future's `_state` above its own bits (future.ts): one integer holds
+// every flag a step reads.
+/** A cancellation is requested: the next step throws CancelledError in (asyncio's _must_cancel). */
+const MUST_CANCEL = 8;
+/** The task's slot is in the loop's timer structure (a parked sleep, in `#waiter`). */
+const PARKED = 16;
+/** The next step resumes the coroutine with WAKE (it yielded sleep(0)'s SWITCH). */
+const SEND_WAKE = 32;
+/** The next step throws `_rare.stepExc` in. */
+const STEP_EXC = 64;
+
 let taskCounter = 0;
+/** The pending tasks of loops without task slots (an EventLoop finds its own in its slot table). */
 const liveTasks = new WeakMap<LoopLike, Set<Task<any>>>();
 
 /**
@@ -43,21 +60,15 @@ export interface TaskOptions {
  * const v: number = yield* task      // or `await task`
  */
 export class Task<T = unknown> extends Future<T> {
+  // Four fields beyond the Future's five; no private methods (each would add a brand to
+  // every task). Rare state (the step's exception, cancel count, creation site) is in `_rare`.
   #coro: Coroutine<T>;
+  /** What the task waits on: a Future, a parked sleep (PARKED), or null. */
+  #waiter: Future<any> | _Parkable | null = null;
   /** The name, or the number N of the default name `Task-N` (made into a string on demand). */
   #name: string | number;
-  #futWaiter: Future<any> | null = null;
-  #mustCancel = false;
-  #numCancelsRequested = 0;
-  #stepExc: unknown = undefined;
-  #sendValue: unknown = undefined;
-  #wakeupFn: ((fut: Future<any>) => void) | null = null;
-  #stepFn: (() => void) | null = null;
-  #sourceTraceback: string | undefined = undefined;
-  /** @internal Slot id in the loop's table, or -1 on a loop without one. */
+  /** @internal Slot id in the loop's table, or -1 on a loop without one (or once done). */
   _slot = -1;
-  /** @internal The future whose completion woke the task, set by the loop. */
-  _wakeFut: Future<any> | undefined = undefined;
 
   /**
    * Wraps `coro` in a task scheduled on `options.loop` (default: the running loop, else
@@ -76,13 +87,17 @@ export class Task<T = unknown> extends Future<T> {
     this.#coro = coro;
     const name = options?.name;
     this.#name = name === undefined || name === null ? ++taskCounter : String(name);
-    if (loop.getDebug()) this.#sourceTraceback = creationSite();
+    if (loop.getDebug()) this._rareFields().sourceTraceback = creationSite();
     const fast = loop as TaskLoop;
-    if (fast._registerTask !== undefined) this._slot = fast._registerTask(this);
-    let live = liveTasks.get(loop);
-    if (live === undefined) liveTasks.set(loop, (live = new Set()));
-    live.add(this);
-    this.#schedule();
+    if (fast._registerTask !== undefined) {
+      this._slot = fast._registerTask(this);
+      fast._scheduleTask(this._slot);
+    } else {
+      let live = liveTasks.get(loop);
+      if (live === undefined) liveTasks.set(loop, (live = new Set()));
+      live.add(this);
+      this._schedule();
+    }
   }
 
   /** The task's name. */
@@ -103,8 +118,9 @@ export class Task<T = unknown> extends Future<T> {
 
   /**
    * What the task is suspended on, innermost last: the creation site of the task (in debug
-   * mode) and the chain of futures and tasks it awaits. JavaScript cannot inspect a
-   * suspended generator's frames, so this is the closest honest equivalent of asyncio's.
+   * mode) and the chain of futures and tasks it awaits, or the sleep it is parked in.
+   * JavaScript cannot inspect a suspended generator's frames, so this is the closest honest
+   * equivalent of asyncio's.
    */
   getStack(options?: { limit?: number }): string[] {
     const limit = options?.limit;
@@ -113,10 +129,18 @@ export class Task<T = unknown> extends Future<T> {
     }
     if (this.done()) return [];
     const frames: string[] = [];
-    if (this.#sourceTraceback !== undefined) frames.push(...this.#sourceTraceback.split("\n"));
-    for (let w = this.#futWaiter, n = 0; w !== null && n < 100; n++) {
+    const site = this._rare?.sourceTraceback;
+    if (site !== undefined) frames.push(...site.split("\n"));
+    let task: Task<any> | null = this;
+    for (let n = 0; task !== null && n < 100; n++) {
+      const w: Future<any> | _Parkable | null = task.#waiter;
+      if (w === null) break;
+      if ((task._state & PARKED) !== 0) {
+        frames.push(`sleeping until ${(w as _Parkable)._ms}`);
+        break;
+      }
       frames.push(`awaiting ${w}`);
-      w = w instanceof Task ? w.#futWaiter : null;
+      task = w instanceof Task ? w : null;
     }
     return limit === undefined || limit === null || limit >= frames.length ? frames : limit <= 0 ? [] : frames.slice(-limit);
   }
@@ -128,30 +152,44 @@ export class Task<T = unknown> extends Future<T> {
   override cancel(msg?: string): boolean {
     this._clearLogTraceback();
     if (this.done()) return false;
-    this.#numCancelsRequested++;
-    if (this.#futWaiter !== null && this.#futWaiter.cancel(msg)) {
+    const rare = this._rareFields();
+    rare.cancelsRequested++;
+    const waiter = this.#waiter;
+    if ((this._state & PARKED) !== 0) {
+      // Out of the timer structure at once (a wake-up due in this very iteration included):
+      // the coroutine gets the CancelledError next iteration, as a cancelled sleep's future
+      // wakes its task in asyncio.
+      this._state &= ~PARKED;
+      this.#waiter = null;
+      this._throwInNextStep(msg === undefined || msg === null ? new CancelledError() : new CancelledError(String(msg)));
+      (this._loop as TaskLoop)._unparkTask(this._slot);
+      return true;
+    }
+    if (waiter !== null && (waiter as Future<any>).cancel(msg)) {
       // The waiter's callback will wake us with CancelledError. Keep the waiter: it may
       // be a task that swallows the cancellation, to be cancelled again later.
       return true;
     }
     // The task's step is already scheduled: it throws CancelledError into the coroutine.
-    this.#mustCancel = true;
-    this._cancelMessage = msg === undefined || msg === null ? undefined : String(msg);
+    this._state |= MUST_CANCEL;
+    rare.cancelMessage = msg === undefined || msg === null ? undefined : String(msg);
     return true;
   }
 
   /** The number of pending cancellation requests. */
   cancelling(): number {
-    return this.#numCancelsRequested;
+    return this._rare === null ? 0 : this._rare.cancelsRequested;
   }
 
   /** Decrements the count of cancellation requests; returns what is left. */
   uncancel(): number {
-    if (this.#numCancelsRequested > 0) {
-      this.#numCancelsRequested--;
-      if (this.#numCancelsRequested === 0) this.#mustCancel = false;
+    const rare = this._rare;
+    if (rare === null) return 0;
+    if (rare.cancelsRequested > 0) {
+      rare.cancelsRequested--;
+      if (rare.cancelsRequested === 0) this._state &= ~MUST_CANCEL;
     }
-    return this.#numCancelsRequested;
+    return rare.cancelsRequested;
   }
 
   /** A task's result comes from its coroutine: always throws. */
@@ -164,22 +202,51 @@ export class Task<T = unknown> extends Future<T> {
     throw new Error("Task does not support setException()");
   }
 
-  /** @internal Runs one step: called by the loop for the task's slot id. */
+  /**
+   * @internal Runs one step: called by the loop for the task's slot id (and by the step
+   * callback on other loops). What it resumes the coroutine with is in the task's state:
+   * the future that woke it, a parked sleep's deadline, a task switch, or an exception.
+   */
   _run(): void {
-    const fut = this._wakeFut;
-    if (fut !== undefined) {
-      this._wakeFut = undefined;
-      this.#wakeup(fut);
-    } else {
-      const exc = this.#stepExc;
-      this.#stepExc = undefined;
-      this.#step(exc);
+    const waiter = this.#waiter;
+    const state = this._state;
+    if (waiter !== null && (state & PARKED) === 0) {
+      this._wakeup(waiter as Future<any>);
+      return;
     }
+    this.#waiter = null;
+    if ((state & STEP_EXC) !== 0) {
+      this._state = state & ~STEP_EXC;
+      const rare = this._rare!, exc = rare.stepExc;
+      rare.stepExc = undefined;
+      this._step(true, exc);
+    } else {
+      this._state = state & ~(PARKED | SEND_WAKE);
+      this._step(false, (state & SEND_WAKE) !== 0 ? WAKE : undefined);
+    }
+  }
+
+  /** @internal The future the task waits on is done: step with its outcome. */
+  _wakeup(fut: Future<any>): void {
+    this.#waiter = null;
+    let value: unknown;
+    try {
+      value = fut.result();
+    } catch (e) {
+      this._step(true, e);
+      return;
+    }
+    this._step(false, value);
+  }
+
+  /** @internal The wakeup as a callback, for loops without `_scheduleWake` (made once). */
+  _wakeupCallback(): (fut: Future<any>) => void {
+    return (this._rareFields().wakeupFn ??= (fut) => this._wakeup(fut));
   }
 
   /** @internal */
   protected override _describe(): string {
-    const state = this.done() ? super._describe() : this.#mustCancel ? "cancelling" : "pending";
+    const state = this.done() ? super._describe() : (this._state & MUST_CANCEL) !== 0 ? "cancelling" : "pending";
     const [head, ...rest] = state.split(" ");
     return [head, `name=${JSON.stringify(this.getName())}`, ...rest].join(" ");
   }
@@ -187,133 +254,167 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */
   protected override _unretrievedContext(exception: unknown): ExceptionContext {
     const ctx: ExceptionContext = { message: "Task exception was never retrieved", exception };
-    if (this.#sourceTraceback !== undefined) ctx.sourceTraceback = this.#sourceTraceback;
+    const site = this._rare?.sourceTraceback;
+    if (site !== undefined) ctx.sourceTraceback = site;
     return ctx;
   }
 
-  #schedule(exc?: unknown): void {
-    this.#stepExc = exc;
-    const loop = this.getLoop() as TaskLoop;
-    if (this._slot >= 0) loop._scheduleTask(this._slot);
-    else loop.callSoon((this.#stepFn ??= () => this._run()));
+  /** @internal Schedules the next step, which throws `exc` into the coroutine. */
+  _throwInNextStep(exc: unknown): void {
+    this._rareFields().stepExc = exc;
+    this._state |= STEP_EXC;
   }
 
-  /** @internal The loop woke the task: `fut` is done. */
-  _wakeup(fut: Future<any>): void {
-    this.#wakeup(fut);
-  }
-
-  /** @internal The wakeup as a callback, for loops without `_scheduleWake` (made once). */
-  _wakeupCallback(): (fut: Future<any>) => void {
-    return (this.#wakeupFn ??= (fut) => this.#wakeup(fut));
-  }
-
-  #wakeup(fut: Future<any>): void {
-    let value: unknown;
-    try {
-      value = fut.result();
-    } catch (e) {
-      this.#step(e);
-      return;
-    }
-    this.#sendValue = value;
-    this.#step(undefined);
-  }
-
-  #step(exc: unknown): void {
-    if (this.done()) throw new InvalidStateError(`_step(): already done: ${this}, ${describeError(exc)}`);
-    if (this.#mustCancel) {
-      if (!(exc instanceof CancelledError)) exc = this._makeCancelledError();
-      this.#mustCancel = false;
-    }
-    this.#futWaiter = null;
-    const prev = _swapCurrentTask(this);
-    try {
-      this.#stepRun(exc);
-    } finally {
-      _swapCurrentTask(prev);
+  /** @internal Schedules the next step: by the task's slot on an EventLoop, else as a callback. */
+  _schedule(): void {
+    const slot = this._slot;
+    if (slot >= 0) {
+      (this._loop as TaskLoop)._scheduleTask(slot);
+    } else {
+      const rare = this._rareFields();
+      this._loop.callSoon((rare.stepFn ??= () => this._run()));
     }
   }
 
-  #stepRun(exc: unknown): void {
-    const coro = this.#coro;
-    let done: boolean, value: unknown;
-    try {
-      let r: IteratorResult<unknown, T>;
-      if (exc === undefined) {
-        const send = this.#sendValue;
-        this.#sendValue = undefined;
-        r = coro.next(send);
-      } else {
-        r = coro.throw(exc);
+  /** @internal One step: resumes the coroutine with `arg` (thrown in if `throwing`) and acts on what it yields. */
+  _step(throwing: boolean, arg: unknown): void {
+    const state = this._state;
+    if ((state & STATE_MASK) !== PENDING) throw new InvalidStateError(`_step(): already done: ${this}, ${describeError(throwing ? arg : undefined)}`);
+    if ((state & MUST_CANCEL) !== 0) {
+      if (!(throwing && arg instanceof CancelledError)) {
+        arg = this._makeCancelledError();
+        throwing = true;
       }
-      done = r.done === true;
-      value = r.value;
+      this._state = state & ~MUST_CANCEL;
+    }
+    const prev = _swapCurrentTask(this);
+    let r: IteratorResult<unknown, T>;
+    try {
+      r = throwing ? this.#coro.throw(arg) : this.#coro.next(arg);
     } catch (e) {
+      _swapCurrentTask(prev);
       // Whatever the coroutine threw ends the task: a value that cannot be an exception
       // (undefined, null, a revoked Proxy) is wrapped, so no error escapes the step.
       const [thrown, cancelled] = _classifyThrown(e, "the coroutine threw");
       if (cancelled) {
-        this._cancelledExc = thrown as CancelledError;
+        this._rareFields().cancelledExc = thrown as CancelledError;
         super.cancel();
       } else {
         this._finishWithException(thrown);
       }
-      this.#finish();
+      this._finish();
       return;
     }
-    if (done) {
-      if (this.#mustCancel) {
+    _swapCurrentTask(prev);
+    // The cheap waits first, told by identity (traps.ts).
+    if (r === SWITCH_RESULT) {
+      this._state |= SEND_WAKE;
+      this._schedule();
+    } else if (r === PARK_RESULT) {
+      const sleep = PARK_RESULT.value!;
+      PARK_RESULT.value = undefined;
+      this._park(sleep);
+    } else if (r.done === true) {
+      if ((this._state & MUST_CANCEL) !== 0) {
         // Cancelled right before the coroutine returned.
-        this.#mustCancel = false;
-        super.cancel(this._cancelMessage);
+        this._state &= ~MUST_CANCEL;
+        super.cancel(this._rare!.cancelMessage);
       } else {
-        super.setResult(value as T);
+        super.setResult(r.value);
       }
-      this.#finish();
-      return;
+      this._finish();
+    } else {
+      this._await(r.value);
     }
-    if (value === undefined) {
-      // A bare yield gives up the rest of this loop iteration.
-      this.#schedule();
+  }
+
+  /** @internal The coroutine yielded `value`: a Future to wait on, a bare yield, or a bad yield. */
+  _await(value: unknown): void {
+    if (value === undefined || value === SWITCH) {
+      // A bare yield gives up the rest of this loop iteration (a SWITCH yielded by hand too).
+      if (value === SWITCH) this._state |= SEND_WAKE;
+      this._schedule();
       return;
     }
     let fut: Future<unknown>;
     try {
-      fut = this.#awaited(value);
+      fut = this._awaited(value);
     } catch (e) {
       // A bad yield, or a yielded value that threw when looked at (a `then` getter, a
       // revoked Proxy): as with `await`, the error is thrown into the coroutine.
-      this.#schedule(_asException(e, "a yielded value threw"));
+      this._throwInNextStep(_asException(e, "a yielded value threw"));
+      this._schedule();
       return;
     }
-    if (fut.getLoop() !== this.getLoop()) {
-      this.#schedule(new Error(`Task ${this} got Future ${fut} attached to a different loop`));
+    if (fut.getLoop() !== this._loop) {
+      this._throwInNextStep(new Error(`Task ${this} got Future ${fut} attached to a different loop`));
+      this._schedule();
     } else if (fut === this) {
-      this.#schedule(new Error(`Task cannot await on itself: ${this}`));
+      this._throwInNextStep(new Error(`Task cannot await on itself: ${this}`));
+      this._schedule();
     } else {
       if (fut instanceof Future) fut._addWaiter(this);
       else (fut as Future<unknown>).addDoneCallback(this._wakeupCallback());
-      this.#futWaiter = fut;
-      if (this.#mustCancel && fut.cancel(this._cancelMessage)) this.#mustCancel = false;
+      this.#waiter = fut;
+      if ((this._state & MUST_CANCEL) !== 0 && fut.cancel(this._rare!.cancelMessage)) this._state &= ~MUST_CANCEL;
     }
   }
 
-  /** The future a yielded value stands for; throws the TypeError of a bad yield. */
-  #awaited(value: unknown): Future<unknown> {
+  /** @internal Parks the task's slot in the loop's timers until the sleep ends (or waits on a fallback future). */
+  _park(sleep: _Parkable): void {
+    const loop = this._loop as TaskLoop;
+    if (this._slot < 0) {
+      let fut: unknown;
+      try {
+        fut = sleep._fallback(loop);
+      } catch (e) {
+        this._throwInNextStep(e);
+        this._schedule();
+        return;
+      }
+      this._await(fut);
+      return;
+    }
+    if ((this._state & MUST_CANCEL) !== 0) {
+      // Cancelled during this step, with nothing to wait on then: asyncio would cancel the
+      // sleep's future at once, so the CancelledError comes in the next step, unparked.
+      this._state &= ~MUST_CANCEL;
+      const msg = this._rare!.cancelMessage;
+      this._throwInNextStep(msg === undefined ? new CancelledError() : new CancelledError(msg));
+      this._schedule();
+      return;
+    }
+    const when = loop.time() + sleep._ms;
+    try {
+      loop._parkTask(this._slot, when);
+    } catch (e) {
+      // The timer structure could not grow: the coroutine gets the error, as from a bad yield.
+      this._throwInNextStep(e);
+      this._schedule();
+      return;
+    }
+    sleep._parked(when);
+    this.#waiter = sleep;
+    this._state |= PARKED;
+  }
+
+  /** @internal The future a yielded value stands for; throws the TypeError of a bad yield. */
+  _awaited(value: unknown): Future<unknown> {
     if (value instanceof Future || isFutureLike(value)) return value;
     // A coroutine is a bad yield even if it is thenable (sleep() is): yield* was meant.
     if (isGenerator(value)) throw badYield(value, true);
-    if (isThenable(value)) return wrapPromise(value, this.getLoop());
+    if (isThenable(value)) return wrapPromise(value, this._loop);
     throw badYield(value, false);
   }
 
-  #finish(): void {
-    const loop = this.getLoop();
-    liveTasks.get(loop)?.delete(this);
+  /** @internal The task is done: its slot (or its entry among the live tasks) is freed. */
+  _finish(): void {
+    const loop = this._loop;
     if (this._slot >= 0) {
       (loop as TaskLoop)._releaseTask(this._slot);
       this._slot = -1;
+    } else {
+      liveTasks.get(loop)?.delete(this);
     }
   }
 }
@@ -351,13 +452,11 @@ export function currentTask(loop?: LoopLike): Task<any> | null {
 export function allTasks(loop?: LoopLike): Set<Task<any>> {
   if (loop === undefined) loop = getRunningLoop();
   else checkLoop("allTasks()", "loop", loop);
-  const live = liveTasks.get(loop);
   const result = new Set<Task<any>>();
+  const fast = loop as Partial<TaskLoop>;
+  // An EventLoop finds its tasks in its slot table: no per-task entry elsewhere.
+  if (fast._liveTasks !== undefined) for (const t of fast._liveTasks()) result.add(t);
+  const live = liveTasks.get(loop);
   if (live !== undefined) for (const t of live) if (!t.done()) result.add(t);
   return result;
-}
-
-/** @internal Forgets the tasks of a closed loop (they can never run again). */
-export function _forgetTasks(loop: LoopLike): void {
-  liveTasks.delete(loop);
 }

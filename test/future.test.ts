@@ -155,7 +155,7 @@ bothCores("Future", (test) => {
     errors.length = 0;
   });
 
-  test("sleep() is lazy: nothing is scheduled until a task runs it; sleep(0) yields exactly once", ({ loop }) => {
+  test("sleep() is lazy: nothing is scheduled until a task runs it; sleep(0, value) yields exactly once", ({ loop }) => {
     const coro = sleep(1000, "x");
     assert.is(loopStats(loop).liveIds, 0);
     assert.is(loopStats(loop).timers, 0);

@@ -229,8 +229,9 @@ bothCores("Task", (test) => {
     })());
     loop._runOnce();
     loop._runOnce();
-    assert.equal(waiter.getStack(), [`awaiting ${task}`, "awaiting <Future pending>"]);
-    assert.equal(waiter.getStack({ limit: 1 }), ["awaiting <Future pending>"]);
+    // The inner task is parked in its sleep (no future): the stack says until when.
+    assert.equal(waiter.getStack(), [`awaiting ${task}`, "sleeping until 1"]);
+    assert.equal(waiter.getStack({ limit: 1 }), ["sleeping until 1"]);
     assert.is(allTasks(loop).size, 2);
     runIn(loop, waiter);
     assert.equal(task.getStack(), []);

@@ -3,7 +3,7 @@
 // the core (Wasm or TS); the callbacks stay here. This is per-callback work: plain code
 // on plain fields, with no allocation beyond the slot.
 import { acquireCore, releaseCore, type SchedulerCore } from "../core/index.js";
-import { CALL1, CANCELLED, QUEUED, SlotTable, TASK, TASK_QUEUED, TIMER, ZOMBIE } from "./slot-table.js";
+import { CALL1, CANCELLED, QUEUED, SlotTable, TASK, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER, ZOMBIE } from "./slot-table.js";
 
 /** The empty core every closed loop points at (never run: a closed loop schedules nothing). */
 let closedCore: SchedulerCore | null = null;
@@ -11,7 +11,6 @@ let closedCore: SchedulerCore | null = null;
 /** What a task is to its loop's scheduler. @internal */
 export interface TaskSlot {
   _slot: number;
-  _wakeFut: unknown;
   _run(): void;
   getLoop(): unknown;
 }
@@ -91,16 +90,49 @@ export class Scheduler {
   }
 
   /**
-   * Schedules a step of `task`, woken by `fut`, if it is a task of `loop` with an idle
-   * slot; false if not (the caller schedules its wakeup callback instead).
+   * Schedules a step of `task`, woken by the future it waits on, if it is a task of `loop`
+   * with an idle slot; false if not (the caller schedules its wakeup callback instead).
    */
-  wakeTask(task: TaskSlot, loop: unknown, fut: unknown): boolean {
+  wakeTask(task: TaskSlot, loop: unknown): boolean {
     const state = this.slots.state;
     if (!(task._slot >= 0 && state[task._slot] === TASK && task.getLoop() === loop)) return false;
-    task._wakeFut = fut;
     state[task._slot] = TASK_QUEUED;
     this.#push(task._slot);
     return true;
+  }
+
+  /** Parks the idle task in `slot` in the timer structure until `when` (its sleep). */
+  park(slot: number, when: number): void {
+    const state = this.slots.state;
+    if (state[slot] !== TASK) throw new Error(`internal error: task slot ${slot} parked while scheduled`);
+    // Set first: the core may fail (out of memory), and then the slot is idle again.
+    state[slot] = TASK_TIMER;
+    try {
+      this.core.timerAdd(slot, when);
+    } catch (e) {
+      state[slot] = TASK;
+      throw e;
+    }
+    if (this.sleeping) this.wake();
+  }
+
+  /**
+   * The parked task in `slot` was cancelled: out of the timer structure at once, and
+   * queued now, to run next iteration (where asyncio's cancelled sleep future schedules
+   * its task's wake-up). If its timer already fired into the batch being run, that run is
+   * skipped (TASK_SKIP).
+   */
+  unpark(slot: number): void {
+    const state = this.slots.state;
+    if (state[slot] === TASK_TIMER) {
+      this.core.timerCancel(slot);
+      state[slot] = TASK_QUEUED;
+    } else if (state[slot] === TASK_QUEUED) {
+      state[slot] = TASK_SKIP;
+    } else {
+      return;
+    }
+    this.#push(slot);
   }
 
   /** The loop closed: its core goes back to the pool (or to the collector), its slot table empties. */

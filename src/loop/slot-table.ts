@@ -20,10 +20,18 @@ export const TIMER = 2;
 export const CANCELLED = 3;
 /** Cancelled while in the heap: freed when the core releases the id. @internal */
 export const ZOMBIE = 4;
-/** A task's stable slot, not scheduled. @internal */
+/** A task's stable slot, not scheduled (every state from here on is a task's). @internal */
 export const TASK = 5;
 /** A task's stable slot, in the ready ring. @internal */
 export const TASK_QUEUED = 6;
+/** A task's stable slot, in the timer structure (a parked sleep). @internal */
+export const TASK_TIMER = 7;
+/**
+ * A parked task's slot whose timer fired into the batch being run, then the task was
+ * cancelled: the slot is in the ring again already, for the next iteration (as asyncio's
+ * cancelled sleep wakes its task), and this batch's run of it is skipped. @internal
+ */
+export const TASK_SKIP = 8;
 
 // How a one-shot slot calls its function: fn(), fn(arg) or fn(...args).
 /** @internal */
@@ -145,6 +153,13 @@ export class SlotTable {
     } else {
       this.#retired++;
     }
+  }
+
+  /** The tasks holding slots (the argument of every task slot), in slot order. */
+  tasks(): unknown[] {
+    const out: unknown[] = [], state = this.state;
+    for (let id = 0; id < this.#nextId; id++) if (state[id] >= TASK) out.push(this.arg(id));
+    return out;
   }
 
   /** Ids in use: callbacks and timers not yet run or released, and live tasks. */
