@@ -1,5 +1,6 @@
 // The benchmark harness works: every workload of every installed system runs at a tiny
-// size and reports its correctness count; the chart renders. No timing is asserted here.
+// size and reports its correctness count; the retained-bytes runs measure parked tasks;
+// the chart renders. No timing is asserted here.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { test } from "uvu";
@@ -8,8 +9,8 @@ import * as assert from "uvu/assert";
 import { renderChart } from "../bench/chart.mjs";
 
 const NODE_SYSTEMS: Record<string, string[]> = {
-  "wasyncio-wasm": ["w1a", "w1b", "w2", "w3", "w4", "w5"],
-  "wasyncio-js": ["w1a", "w1b", "w2", "w3", "w4", "w5"],
+  "wasyncio-wasm": ["w1a", "w1b", "w2", "w3", "w4", "w5", "w5g"],
+  "wasyncio-js": ["w1a", "w1b", "w2", "w3", "w4", "w5", "w5g"],
   "node-stream": ["w3"],
   effection: ["w2", "w5"],
   "node-setImmediate": ["w1a", "w1b"],
@@ -17,9 +18,9 @@ const NODE_SYSTEMS: Record<string, string[]> = {
   "node-await-null": ["w2"],
   "node-await-setImmediate": ["w2"],
   "node-setTimeout": ["w4"],
-  "node-promises": ["w5"],
+  "node-promises": ["w5", "w5g"],
 };
-const EXPECTED: Record<string, number> = { w1a: 2000, w1b: 2000, w2: 2000, w3: 2000, w4: 1000, w5: 20 };
+const EXPECTED: Record<string, number> = { w1a: 2000, w1b: 2000, w2: 2000, w3: 2000, w4: 1000, w5: 20, w5g: 20 };
 
 function runOne(cmd: string, args: string[]): { count: number; ms: number; phases?: object; rssMB?: number } {
   const out = execFileSync(cmd, [...args, "--n", "2000", "--tasks", "20", "--warmup", "0"], { encoding: "utf8", timeout: 60_000 });
@@ -33,7 +34,7 @@ for (const [system, workloads] of Object.entries(NODE_SYSTEMS)) {
       assert.is(r.count, EXPECTED[w], `${system} ${w}`);
       assert.ok(r.ms > 0);
       if (w === "w4") assert.ok(r.phases);
-      if (w === "w5") assert.ok(r.rssMB! > 0);
+      if (w === "w5" || w === "w5g") assert.ok(r.rssMB! > 0);
     }
   });
 }
@@ -41,6 +42,40 @@ for (const [system, workloads] of Object.entries(NODE_SYSTEMS)) {
 test("bench/node/workloads.mjs: an unknown workload of a system exits 3", () => {
   const r = spawnSync(process.execPath, ["bench/node/workloads.mjs", "effection", "w1a"], { encoding: "utf8" });
   assert.is(r.status, 3);
+});
+
+type Retained = { heap: number; arrayBuffers: number; wasm: number; parked: number };
+function retainedRun(system: string, workload: string): Retained {
+  const out = execFileSync(process.execPath, ["--expose-gc", "bench/node/workloads.mjs", system, workload, "--retained", "--tasks", String(TASKS)], { encoding: "utf8", timeout: 60_000 });
+  const r = JSON.parse(out.trim().split("\n").pop()!);
+  assert.is(r.count, TASKS, `${system} ${workload} finished every task`);
+  return r.retained;
+}
+const TASKS = 2000;
+// A measurement taken before the tasks exist, or after they finished, reads about 0 bytes
+// per task; every system keeps at least its task object and a timer per parked task.
+for (const [system, workloads] of [["wasyncio-wasm", ["w5", "w5g"]], ["wasyncio-js", ["w5", "w5g"]], ["node-promises", ["w5"]], ["effection", ["w5"]]] as const) {
+  test(`bench/node/workloads.mjs ${system} --retained: ${workloads.join(", ")} measure every task parked`, () => {
+    for (const w of workloads) {
+      const r = retainedRun(system, w);
+      assert.is(r.parked, TASKS, `${system} ${w}: every task parked when measured`);
+      assert.ok(r.heap > 100, `${system} ${w}: ${r.heap} B retained per task`);
+      assert.ok(r.arrayBuffers >= 0 && r.wasm >= 0);
+    }
+  });
+}
+
+test("bench/node/workloads.mjs --retained: a generator per task (w5g) retains more than the bare sleep (w5)", () => {
+  const w5 = retainedRun("wasyncio-wasm", "w5"), w5g = retainedRun("wasyncio-wasm", "w5g");
+  assert.ok(w5g.heap > w5.heap + 50, `w5 ${w5.heap} B, w5g ${w5g.heap} B per task`);
+});
+
+test("bench/node/workloads.mjs --retained: needs --expose-gc, and is for w5 and w5g only", () => {
+  const noGc = spawnSync(process.execPath, ["bench/node/workloads.mjs", "wasyncio-wasm", "w5", "--retained"], { encoding: "utf8" });
+  assert.is(noGc.status, 2);
+  assert.match(noGc.stderr, /--expose-gc/);
+  const w2 = spawnSync(process.execPath, ["--expose-gc", "bench/node/workloads.mjs", "wasyncio-wasm", "w2", "--retained"], { encoding: "utf8" });
+  assert.is(w2.status, 2);
 });
 
 const python = "/usr/bin/python3";
