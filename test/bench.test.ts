@@ -1,6 +1,6 @@
 // The benchmark harness works: every workload of every installed system runs at a tiny
 // size and reports its correctness count; the retained-bytes runs measure parked tasks;
-// the chart renders. No timing is asserted here.
+// the chart renders; a quick run reports every column. No timing is asserted here.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { test } from "uvu";
@@ -147,17 +147,42 @@ test("the chart: an SVG with a bar and a label per system, on a log scale", () =
   assert.match(svg, />10×</); // an axis decade
 });
 
-test("a --quick (or --only) run writes bench/results/quick/, git-ignored, and leaves the full results alone", () => {
+// The quick run's release lines are this process's Node (main and other), so the test
+// needs neither the registry nor a download, yet fills the per-release tables.
+const major = process.versions.node.split(".")[0];
+test("a --quick (or --only) run writes bench/results/quick/, git-ignored, leaves the full results alone, and reports every column", () => {
   const committed = ["bench/results/latest.md", "bench/results/latest.svg"];
   const before = committed.map((f) => readFileSync(f, "utf8"));
   const started = Date.now();
-  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w1a"], { encoding: "utf8", timeout: 120_000 });
+  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w4,w5,w5g", "--node", major, "--also", major], { encoding: "utf8", timeout: 240_000 });
   assert.equal(committed.map((f) => readFileSync(f, "utf8")), before, "the full run's files are untouched");
   for (const f of ["bench/results/quick/latest.md", "bench/results/quick/latest.svg"]) {
     assert.ok(statSync(f).mtimeMs >= started - 1000, `${f} was written`);
     assert.is(spawnSync("git", ["check-ignore", "-q", f]).status, 0, `${f} is git-ignored`);
   }
-  assert.match(readFileSync("bench/results/quick/latest.md", "utf8"), new RegExp(`Node ${process.version.replace(/\./g, "\\.")}`));
+  const md = readFileSync("bench/results/quick/latest.md", "utf8");
+  const version = process.version.replace(/\./g, "\\.");
+  assert.match(md, new RegExp(`Main tables, ratios, targets and chart: Node ${version} \\(this machine's\\) · per-release tables: Node ${version}`));
+  assert.match(readFileSync("bench/results/quick/latest.svg", "utf8"), new RegExp(`a run on Node ${version}`));
+  // W4: the phases and the dispatch ratio; the TS core's row has one.
+  assert.match(md, /\| system \| time \(ms\) \| ratio \| schedule \| cancel \| dispatch \| dispatch ratio \|/);
+  assert.match(md, /\| wasyncio \(TS core\) \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| \d+\.\d+× \|/);
+  // W5 and W5g: retained bytes per task from the separate runs, a number for wasyncio, – for CPython.
+  for (const title of ["W5 many tasks", "W5g many tasks, a generator each"]) {
+    const section = md.slice(md.indexOf(`## ${title}`), md.indexOf("\n## ", md.indexOf(`## ${title}`) + 1));
+    assert.match(section, /\| retained B\/task \| off-heap B\/task \|/, title);
+    assert.match(section, /\| \*\*wasyncio\*\* \|[^\n]*\| [\d,]+ \| [\d,]+ \|\n/, `${title}: wasyncio's retained bytes`);
+    assert.match(section, new RegExp(`on other Node releases[^]*\\| system \\| Node ${version} \\| ratio \\| MB \\| Node ${version} \\(above\\) \\| ratio \\| MB \\|`), `${title}: the per-release table`);
+    if (hasUvloop) assert.match(section, /\| CPython asyncio \|[^\n]*\| – \| – \|\n/, `${title}: no retained figure for CPython`);
+  }
+  assert.match(md, /\| W5: ≤ 250 B retained per parked task \(without its generator\) \| [\d,]+ B on the JS heap, \+ [\d,]+ B off-heap \| (met|\*\*missed\*\*) \|/);
+  assert.match(md, /\| W4's dispatch phase: Wasm core ≥ 1\.3× faster than the TS core \| TS\/Wasm \d+\.\d+× \|/);
+});
+
+test("bench/run.mjs: an unknown --only workload is a usage error", () => {
+  const r = spawnSync(process.execPath, ["bench/run.mjs", "--only", "w7"], { encoding: "utf8" });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /no workload w7/);
 });
 
 test.run();
