@@ -1,13 +1,20 @@
 // npm run bench: wasyncio against CPython asyncio, uvloop, Effection and Node's own
 // primitives, on the same work, side by side in one run. Every measurement runs in a
-// fresh child process (after an in-process warm-up, except W5 which measures peak RSS);
-// each is repeated, and ratios against wasyncio (Wasm core) are computed run by run,
-// since these machines are noisy. A full run writes bench/results/latest.md and
-// latest.svg (committed: the README shows them); a --quick or --only run writes the same
-// two files into bench/results/quick/ (git-ignored), never over the full results.
-//   npm run bench              the full suite (< 15 min on 2 cores)
-//   npm run bench -- --quick   a cut-down run (< 1 min): smaller N, fewer runs
-//   npm run bench -- --only w2,w4
+// fresh child process (after an in-process warm-up, except W5 and W5g, which measure peak
+// RSS); each is repeated, and ratios against wasyncio (Wasm core) are computed run by run,
+// since these machines are noisy. The main tables, their ratios, the targets and the chart
+// come from one Node release (26, the current LTS, by default); wasyncio and Node's own
+// primitives also run, fewer times, on other releases (20 and 24 by default), for a small
+// table per workload. A full run writes bench/results/latest.md and latest.svg (committed:
+// the README shows them); a --quick or --only run writes the same two files into
+// bench/results/quick/ (git-ignored), never over the full results.
+//   npm run bench                        the full suite (< 20 min on 2 cores)
+//   npm run bench -- --quick             a cut-down run (~1.5 min): smaller N, fewer runs
+//   npm run bench -- --only w2,w5g       some workloads (w1a w1b w2 w3 w4 w5 w5g w6)
+//   npm run bench -- --node 26 --also 20,24   the release lines (the defaults; --also none)
+// A release line is served by this machine's node when it is of that line (this process's,
+// or the first `node` on PATH), else by the newest release of the line in the npm registry,
+// fetched and cached as CI does (scripts/node-versions.mjs).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -16,39 +23,137 @@ import { measureServer } from "./w6/measure.mjs";
 import { renderChart } from "./chart.mjs";
 
 const argv = process.argv.slice(2);
+/** The value of `--name value` or `--name=value`, or undefined. */
+function option(name) {
+  const at = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (at < 0) return undefined;
+  return argv[at].includes("=") ? argv[at].slice(argv[at].indexOf("=") + 1) : argv[at + 1];
+}
+function usage(message) {
+  console.error(`bench/run.mjs: ${message}`);
+  process.exit(2);
+}
 const quick = argv.includes("--quick");
-const onlyAt = argv.findIndex((a) => a === "--only" || a.startsWith("--only="));
-const only = onlyAt < 0 ? undefined : argv[onlyAt].includes("=") ? argv[onlyAt].split("=")[1] : argv[onlyAt + 1];
+const only = option("only");
+const MAIN_MAJOR = Number(option("node") ?? 26);
+const alsoText = option("also") ?? "20,24";
+const ALSO_MAJORS = alsoText === "none" ? [] : [...new Set(alsoText.split(",").map(Number))];
+if (![MAIN_MAJOR, ...ALSO_MAJORS].every((m) => Number.isInteger(m) && m > 0)) usage(`--node and --also take major versions (--also none for none), e.g. --node 26 --also 20,24`);
 const RUNS = quick ? 2 : 5;
+/** Runs on each of the other releases: their tables are for the trend across releases. */
+const ALSO_RUNS = quick ? 1 : 3;
+/** Retained bytes after a full GC repeat to within a few bytes from run to run: one run each. */
+const RETAINED_RUNS = 1;
 const N = quick ? 100_000 : 1_000_000;
 const W5_TASKS = quick ? 10_000 : 100_000;
 const W6 = quick ? { seconds: 1, warmupSeconds: 1, runs: 1 } : { seconds: 5, warmupSeconds: 1, runs: 3 };
 const PYTHON = "/usr/bin/python3";
 const REFERENCE = "wasyncio";
 
-// ---- systems ----------------------------------------------------------------------------
-const node = (system) => ({ cmd: process.execPath, args: ["bench/node/workloads.mjs", system] });
-const python = (system) => ({ cmd: PYTHON, args: ["bench/python/workloads.py", system] });
+const WORKLOADS = {
+  w1a: { title: "W1a call-soon drain", what: `${fmtN(N)} no-op callbacks scheduled at once, then drained.` },
+  w1b: { title: "W1b chained callbacks", what: `each callback schedules the next, ${fmtN(N)} hops.` },
+  w2: { title: "W2 task switches", what: `1,000 tasks × ${fmtN(N / 1000)} \`sleep(0)\` (or the system's equivalent), all awaited with gather.` },
+  w3: { title: "W3 queue ping-pong", what: `a producer and a consumer pass ${fmtN(N)} integers through a queue with maxsize 100.` },
+  w4: {
+    title: "W4 timers",
+    what: `${fmtN(N)} timers at pseudo-random [0, 100) ms, every second one cancelled, the rest fired. ` +
+      "Phases in ms: schedule (the timers made), cancel, dispatch (the rest fired); **dispatch ratio** = the dispatch phase ÷ wasyncio's in the same run (the TS core's row is the Wasm-vs-TS comparison on it).",
+  },
+  w5: {
+    title: "W5 many tasks",
+    what: `${fmtN(W5_TASKS)} tasks each sleeping [0, 100) ms and returning its index, all awaited with gather. ` +
+      "The unit per task: wasyncio runs the `sleep(d, i)` operation itself as the task (no generator); CPython and uvloop an `async def` coroutine; Effection a spawned generator; Promises + setTimeout an async function.",
+  },
+  w5g: {
+    title: "W5g many tasks, a generator each",
+    what: "W5 with a generator per wasyncio task, `function* () { return yield* sleep(d, i) }`. " +
+      "CPython and uvloop (an `async def` coroutine per task) and Promises + setTimeout (an async function per task) run the same code as in W5, since their unit already is a coroutine; they run again here so that the ratios come from the same runs. Effection's W5 row already spawns a generator per task (not run again).",
+  },
+};
+const MANY_TASKS = ["w5", "w5g"];
+const ALL = Object.keys(WORKLOADS);
+const onlyList = only?.split(",");
+for (const w of onlyList ?? []) if (!ALL.includes(w) && w !== "w6") usage(`--only: no workload ${w}; one of ${[...ALL, "w6"].join(", ")}`);
 
-/** Every system, the workloads it runs, and why one may be missing. */
+// ---- Node releases ---------------------------------------------------------------------------
+const majorOf = (version) => Number(version.replace(/^v/, "").split(".")[0]);
+const THIS_MACHINE = "this machine's";
+const FETCHED = "npm registry, via scripts/node-versions.mjs";
+
+/** This machine's node of that line (this process's, or the first on PATH), or null. */
+function machineNode(major) {
+  if (majorOf(process.version) === major) return { major, path: process.execPath, version: process.version, source: THIS_MACHINE };
+  const r = spawnSync("node", ["-p", "process.version + ' ' + process.execPath"], { encoding: "utf8" });
+  const m = r.status === 0 ? /^(v\S+) (.+)$/.exec(r.stdout.trim()) : null;
+  return m && majorOf(m[1]) === major ? { major, path: m[2], version: m[1], source: THIS_MACHINE } : null;
+}
+
+/** Each line in `majors`: this machine's node of it, else the registry's (fetched and cached); or { error }. */
+function resolveNodes(majors) {
+  const found = new Map(majors.map((major) => [major, machineNode(major)]));
+  const missing = majors.filter((major) => found.get(major) === null);
+  if (missing.length) {
+    const r = spawnSync(process.execPath, ["scripts/node-versions.mjs", ...missing.map(String)], { encoding: "utf8" });
+    if (r.stderr) process.stderr.write(r.stderr);
+    for (const line of r.stdout.trim().split("\n")) {
+      const m = /^(\d+) (\S+) (.+)$/.exec(line);
+      if (m) found.set(Number(m[1]), { major: Number(m[1]), path: join(m[3], "node"), version: `v${m[2]}`, source: FETCHED });
+    }
+    const why = r.stderr.trim().split("\n").filter((l) => /^node-versions: no /.test(l));
+    for (const major of missing) {
+      if (found.get(major) === null) found.set(major, { major, error: why.find((l) => l.includes(`@${major} `)) ?? `scripts/node-versions.mjs ${major} failed (exit ${r.status})` });
+    }
+  }
+  return found;
+}
+
+const nodes = resolveNodes([...new Set([MAIN_MAJOR, ...ALSO_MAJORS])]);
+const MAIN = nodes.get(MAIN_MAJOR);
+if (MAIN.error) {
+  console.error(`bench/run.mjs: no Node ${MAIN_MAJOR} for the main tables: ${MAIN.error}`);
+  process.exit(1);
+}
+const skipped = [];
+/** The release lines measured: the main one (RUNS runs, every system), then the others. */
+const LINES = [{ key: "main", node: MAIN, runs: RUNS }];
+for (const major of ALSO_MAJORS) {
+  const node = nodes.get(major);
+  if (node.error) skipped.push({ name: `the Node ${major} columns`, why: node.error });
+  else LINES.push({ key: `node${major}`, node, runs: ALSO_RUNS });
+}
+const ALSO = LINES.slice(1);
+/** The line measured on Node `major`, or undefined. */
+const lineOf = (major) => LINES.find((l) => l.node.major === major);
+
+// ---- systems ----------------------------------------------------------------------------
+const node = (system) => (release) => ({ cmd: release.path, args: ["bench/node/workloads.mjs", system] });
+const python = (system) => () => ({ cmd: PYTHON, args: ["bench/python/workloads.py", system] });
+
+/**
+ * Every system, the workloads it runs, and why one may be missing. `everyRelease`: it also
+ * runs on the other Node releases (wasyncio and Node's own primitives, so their ratios mean
+ * the same there). `retained`: the workloads where it reports retained bytes per task.
+ */
 const SYSTEMS = [
-  { name: "wasyncio", ...node("wasyncio-wasm"), workloads: ["w1a", "w1b", "w2", "w3", "w4", "w5"] },
-  { name: "wasyncio (TS core)", ...node("wasyncio-js"), workloads: ["w1a", "w1b", "w2", "w3", "w4", "w5"] },
-  { name: "CPython asyncio", ...python("asyncio"), workloads: ["w1a", "w1b", "w2", "w3", "w4", "w5"], needs: "python" },
-  { name: "uvloop", ...python("uvloop"), workloads: ["w1a", "w1b", "w2", "w3", "w4", "w5"], needs: "uvloop" },
-  { name: "Effection 4", ...node("effection"), workloads: ["w2", "w5"] },
-  { name: "setImmediate", ...node("node-setImmediate"), workloads: ["w1a", "w1b"] },
-  { name: "queueMicrotask", ...node("node-queueMicrotask"), workloads: ["w1a", "w1b"] },
-  { name: "async fn, await null", ...node("node-await-null"), workloads: ["w2"] },
-  { name: "async fn, await setImmediate", ...node("node-await-setImmediate"), workloads: ["w2"] },
-  { name: "objectMode stream (highWaterMark 100)", ...node("node-stream"), workloads: ["w3"] },
-  { name: "setTimeout/clearTimeout", ...node("node-setTimeout"), workloads: ["w4"] },
-  { name: "Promises + setTimeout", ...node("node-promises"), workloads: ["w5"] },
+  { name: "wasyncio", run: node("wasyncio-wasm"), workloads: ALL, everyRelease: true, retained: MANY_TASKS },
+  { name: "wasyncio (TS core)", run: node("wasyncio-js"), workloads: ALL, everyRelease: true, retained: MANY_TASKS },
+  { name: "CPython asyncio", run: python("asyncio"), workloads: ALL, needs: "python" },
+  { name: "uvloop", run: python("uvloop"), workloads: ALL, needs: "uvloop" },
+  { name: "Effection 4", run: node("effection"), workloads: ["w2", "w5"], retained: ["w5"] },
+  { name: "setImmediate", run: node("node-setImmediate"), workloads: ["w1a", "w1b"], everyRelease: true },
+  { name: "queueMicrotask", run: node("node-queueMicrotask"), workloads: ["w1a", "w1b"], everyRelease: true },
+  { name: "async fn, await null", run: node("node-await-null"), workloads: ["w2"], everyRelease: true },
+  { name: "async fn, await setImmediate", run: node("node-await-setImmediate"), workloads: ["w2"], everyRelease: true },
+  { name: "objectMode stream (highWaterMark 100)", run: node("node-stream"), workloads: ["w3"], everyRelease: true },
+  { name: "setTimeout/clearTimeout", run: node("node-setTimeout"), workloads: ["w4"], everyRelease: true },
+  { name: "Promises + setTimeout", run: node("node-promises"), workloads: MANY_TASKS, everyRelease: true, retained: MANY_TASKS },
 ];
 
-const wasyncioServer = (...args) => ({ cmd: process.execPath, args: ["bench/w6/wasyncio-server.mjs", ...args] });
+// W6's servers run on the main release (the load client runs in this process).
+const wasyncioServer = (...args) => ({ cmd: MAIN.path, args: ["bench/w6/wasyncio-server.mjs", ...args] });
 const W6_SERVERS = [
-  { name: "raw node:net", cmd: process.execPath, args: ["bench/w6/net-server.mjs"] },
+  { name: "raw node:net", cmd: MAIN.path, args: ["bench/w6/net-server.mjs"] },
   { name: "wasyncio protocol", ...wasyncioServer("--mode", "protocol") },
   { name: "wasyncio protocol (TS core)", ...wasyncioServer("--mode", "protocol", "--core", "js"), full: true },
   { name: "wasyncio streams", ...wasyncioServer("--mode", "streams") },
@@ -66,15 +171,6 @@ const W6_TARGETS = [
   { name: "wasyncio streams", within: 1.25 },
 ];
 
-const WORKLOADS = {
-  w1a: { title: "W1a call-soon drain", what: `${fmtN(N)} no-op callbacks scheduled at once, then drained` },
-  w1b: { title: "W1b chained callbacks", what: `each callback schedules the next, ${fmtN(N)} hops` },
-  w2: { title: "W2 task switches", what: `1,000 tasks × ${fmtN(N / 1000)} \`sleep(0)\` (or the system's equivalent), all awaited with gather` },
-  w3: { title: "W3 queue ping-pong", what: `a producer and a consumer pass ${fmtN(N)} integers through a queue with maxsize 100` },
-  w4: { title: "W4 timers", what: `${fmtN(N)} timers at pseudo-random [0, 100) ms, every second one cancelled, the rest fired` },
-  w5: { title: "W5 many tasks", what: `${fmtN(W5_TASKS)} tasks each sleeping [0, 100) ms and returning its index, all awaited with gather` },
-};
-
 // ---- what is installed ----------------------------------------------------------------------
 function probe(args) {
   return spawnSync(PYTHON, args, { encoding: "utf8" });
@@ -84,13 +180,11 @@ const have = {
   uvloop: existsSync(PYTHON) && probe(["-c", "import uvloop"]).status === 0,
 };
 const versions = {
-  node: process.version,
   python: have.python ? probe(["-c", "import sys; print(sys.version.split()[0])"]).stdout.trim() : null,
   uvloop: have.uvloop ? probe(["-c", "import uvloop; print(uvloop.__version__)"]).stdout.trim() : null,
   effection: JSON.parse(readFileSync("node_modules/effection/package.json", "utf8")).version,
   wasyncio: JSON.parse(readFileSync("package.json", "utf8")).version,
 };
-const skipped = [];
 const available = (s) => {
   if (s.needs === undefined || have[s.needs]) return true;
   const why = s.needs === "uvloop" ? "`/usr/bin/python3` has no uvloop" : "`/usr/bin/python3` is missing";
@@ -103,10 +197,16 @@ function fmtN(n) {
   return n.toLocaleString("en");
 }
 
-function once(system, workload) {
-  const args = [...system.args, workload, "--n", String(N), ...(workload === "w5" ? ["--tasks", String(W5_TASKS)] : [])];
+/** One run in a fresh process; `retained`: the separate run that measures retained bytes instead. */
+function once(unit, workload, { retained = false } = {}) {
+  const args = [
+    ...(retained ? ["--expose-gc"] : []),
+    ...unit.args, workload, "--n", String(N),
+    ...(MANY_TASKS.includes(workload) ? ["--tasks", String(W5_TASKS)] : []),
+    ...(retained ? ["--retained"] : []),
+  ];
   try {
-    const out = execFileSync(system.cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000, maxBuffer: 1 << 20 });
+    const out = execFileSync(unit.cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000, maxBuffer: 1 << 20 });
     return JSON.parse(out.trim().split("\n").pop());
   } catch (e) {
     return { error: String(e.stderr || e.message).trim().split("\n").pop() };
@@ -118,25 +218,37 @@ const median = (xs) => {
   return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const selected = Object.keys(WORKLOADS).filter((w) => !only || only.split(",").includes(w));
-const results = {}; // workload -> system name -> { ms: [], rss: [], phases: [], ratio: [], rssRatio: [], error }
+const selected = ALL.filter((w) => !onlyList || onlyList.includes(w));
+/**
+ * workload -> line key -> system name -> { ms: [], rss: [], phases: [], ratio: [],
+ * rssRatio: [], dispatchRatio: [], retained: [], error }. Ratios are against wasyncio on
+ * the same line (the same Node release) in the same round.
+ */
+const results = {};
 const started = Date.now();
+const emptyRow = () => ({ ms: [], rss: [], phases: [], ratio: [], rssRatio: [], dispatchRatio: [], retained: [] });
 
+console.log(`Node ${MAIN.version} (${MAIN.source}) for the main tables${ALSO.length ? `; ${ALSO.map((l) => l.node.version).join(", ")} for the per-release tables` : ""}`);
 for (const w of selected) {
-  const systems = SYSTEMS.filter((s) => s.workloads.includes(w) && available(s));
-  results[w] = Object.fromEntries(systems.map((s) => [s.name, { ms: [], rss: [], phases: [], ratio: [], rssRatio: [] }]));
+  // The other releases run only the systems marked everyRelease (wasyncio, Node's primitives).
+  const units = LINES.flatMap((line) =>
+    SYSTEMS.filter((s) => s.workloads.includes(w) && (line.key === "main" || s.everyRelease) && available(s))
+      .map((s) => ({ line, system: s, ...s.run(line.node) })));
+  results[w] = Object.fromEntries(LINES.map((line) => [line.key, {}]));
+  for (const u of units) results[w][u.line.key][u.system.name] = emptyRow();
   process.stdout.write(`${WORKLOADS[w].title}: `);
   for (let r = 0; r < RUNS; r++) {
-    // Rotate the order each run so a drift of the machine hits every system alike.
-    const order = systems.map((_, i) => systems[(i + r) % systems.length]);
-    const got = {};
-    for (const s of order) {
-      got[s.name] = once(s, w);
+    // The other releases run in the first ALSO_RUNS rounds, interleaved with the main one.
+    // Rotate the order each round so a drift of the machine hits every system alike.
+    const round = units.filter((u) => r < u.line.runs);
+    const order = round.map((_, i) => round[(i + r) % round.length]);
+    const got = new Map();
+    for (const u of order) {
+      got.set(u, once(u, w));
       process.stdout.write(".");
     }
-    const ref = got[REFERENCE];
-    for (const s of systems) {
-      const m = got[s.name], row = results[w][s.name];
+    for (const u of round) {
+      const m = got.get(u), row = results[w][u.line.key][u.system.name];
       if (m.error) {
         row.error = m.error;
         continue;
@@ -144,10 +256,20 @@ for (const w of selected) {
       row.ms.push(m.ms);
       if (m.rssMB !== undefined) row.rss.push(m.rssMB);
       if (m.phases) row.phases.push(m.phases);
+      const ref = got.get(round.find((x) => x.line === u.line && x.system.name === REFERENCE));
       if (ref && !ref.error) {
         row.ratio.push(m.ms / ref.ms);
         if (m.rssMB !== undefined) row.rssRatio.push(m.rssMB / ref.rssMB);
+        if (m.phases && ref.phases) row.dispatchRatio.push(m.phases.dispatch / ref.phases.dispatch);
       }
+    }
+  }
+  // Retained bytes per task: separate runs under --expose-gc, on the main release only.
+  for (const u of units.filter((x) => x.line.key === "main" && x.system.retained?.includes(w))) {
+    for (let r = 0; r < RETAINED_RUNS; r++) {
+      const m = once(u, w, { retained: true });
+      results[w].main[u.system.name].retained.push(m.error ? m : m.retained);
+      process.stdout.write("r");
     }
   }
   process.stdout.write("\n");
@@ -164,7 +286,7 @@ function w6Error(e) {
 // (rotated each run, as above) and each one's ratio to raw node:net is taken run by run, so a
 // drift of the machine hits every server alike.
 let w6 = null;
-if (!only || only.split(",").includes("w6")) {
+if (!onlyList || onlyList.includes("w6")) {
   // --quick leaves out the TS-core variant (a trend run needs one core per API).
   const servers = W6_SERVERS.filter((s) => available(s) && !(quick && s.full));
   w6 = Object.fromEntries(servers.map((s) => [s.name, { runs: [], ratio: [] }]));
@@ -194,7 +316,22 @@ if (!only || only.split(",").includes("w6")) {
 // ---- report ----------------------------------------------------------------------------------
 const f1 = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : "–");
 const ratioText = (x) => (Number.isFinite(x) ? `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×` : "–");
-const summary = (row) => `${f1(median(row.ms))} (${f1(Math.min(...row.ms))}–${f1(Math.max(...row.ms))})`;
+const summary = (row) => (row.ms.length === 1 ? f1(row.ms[0]) : `${f1(median(row.ms))} (${f1(Math.min(...row.ms))}–${f1(Math.max(...row.ms))})`);
+const bytes = (x) => (Number.isFinite(x) ? fmtN(Math.round(x)) : "–");
+const nodeText = (release) => `Node ${release.version} (${release.source})`;
+
+/** Retained bytes per parked task (JS heap, off-heap) over a row's retained runs, or why not. */
+function retainedOf(row) {
+  const runs = row?.retained ?? [];
+  const failed = runs.find((r) => r.error);
+  if (runs.length === 0 || failed) return { error: failed?.error, heap: NaN, offHeap: NaN };
+  const notParked = runs.find((r) => r.parked < W5_TASKS);
+  return {
+    heap: median(runs.map((r) => r.heap)),
+    offHeap: median(runs.map((r) => r.arrayBuffers + r.wasm)),
+    note: notParked ? ` (${fmtN(notParked.parked)} of ${fmtN(W5_TASKS)} parked)` : "",
+  };
+}
 
 const lines = [];
 const wasmBytes = statSync("build/core.wasm").size;
@@ -211,17 +348,34 @@ const machine = `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() /
 const date = new Date().toISOString().slice(0, 10);
 lines.push(`# wasyncio benchmarks`, "");
 lines.push(`${date} · ${machine}`, "");
-lines.push(`Node ${versions.node} · wasyncio ${versions.wasyncio} · Python ${versions.python ?? "not installed"} · uvloop ${versions.uvloop ?? "not installed"} · Effection ${versions.effection}`, "");
+lines.push(
+  `Main tables, ratios, targets and chart: ${nodeText(MAIN)}` +
+    (ALSO.length ? ` · per-release tables: ${ALSO.map((l) => nodeText(l.node)).join(", ")}` : "") +
+    ` · the harness and W6's load client: Node ${process.version}`,
+  "",
+);
+lines.push(`wasyncio ${versions.wasyncio} · Python ${versions.python ?? "not installed"} · uvloop ${versions.uvloop ?? "not installed"} · Effection ${versions.effection}`, "");
 lines.push(`Wasm core: ${fmtN(wasmBytes)} bytes · ESM bundle (index.js and its chunks): ${fmtN(bundleBytes)} bytes`, "");
-lines.push(`${quick ? "**Quick run** (`--quick`): smaller N, fewer runs; for a trend only. " : ""}Each figure: median of ${RUNS} runs (min–max), each run in a fresh process after a warm-up in that process (W5: no warm-up, it measures peak RSS). **Ratio** = the system's time ÷ wasyncio's (Wasm core) in the same run, median over runs: above 1× wasyncio is faster. Times in ms; every run asserted its correctness count.`, "");
-for (const w of selected) {
-  lines.push(`## ${WORKLOADS[w].title}`, "", WORKLOADS[w].what + ".", "");
-  const rows = results[w];
+lines.push(
+  `${quick ? "**Quick run** (`--quick`): smaller N, fewer runs; for a trend only. " : ""}` +
+    `Each figure of the main tables: median of ${RUNS} runs (min–max), each run in a fresh process after a warm-up in that process (W5 and W5g: no warm-up, they measure peak RSS). ` +
+    "**Ratio** = the system's time ÷ wasyncio's (Wasm core) on the same Node release in the same round, median over runs: above 1× wasyncio is faster. Times in ms; every run asserted its correctness count." +
+    (ALSO.length
+      ? ` Under each main table, the same workload on ${ALSO.map((l) => `Node ${l.node.version}`).join(" and ")}: wasyncio (both cores) and Node's own primitives only, ${ALSO_RUNS} run${ALSO_RUNS > 1 ? "s" : ""} each (fewer than the main tables'; median, min–max), interleaved with the main runs; its last columns repeat the main table's figures. CPython and uvloop do not depend on the Node release, and Effection runs on the main release only.`
+      : ""),
+  "",
+);
+
+/** The main table of workload `w`: every system, on the main release. */
+function mainTable(w) {
+  const rows = results[w].main;
   const hasRss = Object.values(rows).some((r) => r.rss.length);
   const hasPhases = Object.values(rows).some((r) => r.phases.length);
+  const hasRetained = MANY_TASKS.includes(w);
   const header = ["system", "time (ms)", "ratio"];
-  if (hasPhases) header.push("schedule", "cancel", "dispatch");
+  if (hasPhases) header.push("schedule", "cancel", "dispatch", "dispatch ratio");
   if (hasRss) header.push("peak RSS (MB)", "RSS ratio");
+  if (hasRetained) header.push("retained B/task", "off-heap B/task");
   lines.push(`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`);
   for (const [name, row] of Object.entries(rows)) {
     if (row.ms.length === 0) {
@@ -229,15 +383,59 @@ for (const w of selected) {
       continue;
     }
     const cells = [name === REFERENCE ? `**${name}**` : name, summary(row), ratioText(median(row.ratio))];
-    if (hasPhases) for (const p of ["schedule", "cancel", "dispatch"]) cells.push(row.phases.length ? f1(median(row.phases.map((x) => x[p]))) : "–");
+    if (hasPhases) {
+      for (const p of ["schedule", "cancel", "dispatch"]) cells.push(row.phases.length ? f1(median(row.phases.map((x) => x[p]))) : "–");
+      cells.push(row.dispatchRatio.length ? ratioText(median(row.dispatchRatio)) : "–");
+    }
     if (hasRss) cells.push(row.rss.length ? f1(median(row.rss)) : "–", row.rssRatio.length ? ratioText(median(row.rssRatio)) : "–");
+    if (hasRetained) {
+      const r = retainedOf(row);
+      if (r.error) cells.push(`failed: ${r.error.replaceAll("|", "\\|")}`, "–");
+      else cells.push(Number.isFinite(r.heap) ? `${bytes(r.heap)}${r.note}` : "–", bytes(r.offHeap));
+    }
     lines.push(`| ${cells.join(" | ")} |`);
   }
   lines.push("");
 }
+
+/** The same workload across the releases: the systems that ran on every one, the main release last. */
+function releasesTable(w) {
+  const order = [...ALSO, LINES[0]];
+  const names = Object.keys(results[w].main).filter((name) => ALSO.some((l) => results[w][l.key][name]));
+  if (names.length === 0) return;
+  const hasRss = MANY_TASKS.includes(w);
+  const header = ["system"];
+  for (const l of order) header.push(`Node ${l.node.version}${l.key === "main" ? " (above)" : ""}`, "ratio", ...(hasRss ? ["MB"] : []));
+  lines.push(`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`);
+  for (const name of names) {
+    const cells = [name === REFERENCE ? `**${name}**` : name];
+    for (const l of order) {
+      const row = results[w][l.key][name];
+      if (!row || row.ms.length === 0) cells.push(row?.error ? `failed: ${row.error.replaceAll("|", "\\|")}` : "–", "–", ...(hasRss ? ["–"] : []));
+      else cells.push(summary(row), ratioText(median(row.ratio)), ...(hasRss ? [row.rss.length ? f1(median(row.rss)) : "–"] : []));
+    }
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  lines.push("");
+}
+
+const RETAINED_TEXT =
+  "**retained B/task**: what each parked task keeps alive on the JS heap, from a separate run of the same workload in a fresh process under `--expose-gc` " +
+  "(so that no forced collection touches the timed runs' time or peak RSS): a full GC before the tasks are made, another once every task has taken its first step and is parked in its sleep (checked: a run where some were not says so), " +
+  `then (heap used after − before) ÷ tasks. It counts all the workload keeps per task: the task, its sleep and timer, gather's bookkeeping and the workload's array of tasks (8 B). **off-heap B/task**: the same for ArrayBuffers (the TS core's typed arrays) plus Wasm memory, both grown by doubling, so capacity rather than use. ${RETAINED_RUNS} run per system on ${`Node ${MAIN.version}`} (after a full GC these repeat to within a few bytes); CPython and uvloop: not measured (–).`;
+
+for (const w of selected) {
+  lines.push(`## ${WORKLOADS[w].title}`, "", WORKLOADS[w].what, "");
+  if (MANY_TASKS.includes(w)) lines.push(RETAINED_TEXT, "");
+  mainTable(w);
+  if (ALSO.length) {
+    lines.push(`${WORKLOADS[w].title.split(" ")[0]} on other Node releases, the main table's last (time in ms; ratio against wasyncio on the same release${MANY_TASKS.includes(w) ? "; peak RSS in MB" : ""}):`, "");
+    releasesTable(w);
+  }
+}
 if (w6) {
   lines.push("## W6 TCP echo", "");
-  lines.push(`One load client (\`bench/w6/client.mjs\`) for every server: 32 connections, 1 KiB messages, ${W6.seconds} s (after ${W6.warmupSeconds} s warm-up), each connection waits for the full echo before its next send; ${W6.runs} run(s) per server, servers alternating. The primary figure is the server's CPU time (user + sys) per round trip, which does not depend on which side saturated first. **Ratio** = that figure ÷ raw node:net's in the same run, median over runs: here *below* 1× is cheaper than raw node:net. wasyncio's servers are \`bench/w6/wasyncio-server.mjs --mode protocol|streams|sock\` (Wasm core unless marked), on the built package.`, "");
+  lines.push(`One load client (\`bench/w6/client.mjs\`) for every server: 32 connections, 1 KiB messages, ${W6.seconds} s (after ${W6.warmupSeconds} s warm-up), each connection waits for the full echo before its next send; ${W6.runs} run(s) per server, servers alternating. The primary figure is the server's CPU time (user + sys) per round trip, which does not depend on which side saturated first. **Ratio** = that figure ÷ raw node:net's in the same run, median over runs: here *below* 1× is cheaper than raw node:net. wasyncio's servers are \`bench/w6/wasyncio-server.mjs --mode protocol|streams|sock\` (Wasm core unless marked), on the built package; the Node servers run on Node ${MAIN.version}.`, "");
   lines.push("| server | CPU µs / round trip | ratio to raw node:net | round trips/s | p50 ms | p99 ms |", "|---|---|---|---|---|---|");
   for (const [name, row] of Object.entries(w6)) {
     const ok = row.runs.filter((r) => !r.error);
@@ -256,30 +454,47 @@ if (w6) {
   lines.push("CPython asyncio runs as shipped. On this VM its `recv(262144)` per read makes glibc `mmap`/`munmap` a 256 KiB buffer every time (~130 µs of CPU per read); any glibc malloc tunable (e.g. `MALLOC_TOP_PAD_=1048576`) removes that and brings it to about uvloop's figure.", "");
 }
 
-// Targets: each marked met or missed with its ratio; a miss is a finding, not a reason to change the workload.
-const ratioOf = (w, name, key = "ratio") => {
-  const row = results[w]?.[name];
+// Targets: each marked met or missed with its figure; a miss is a finding, not a reason to change
+// the workload. Ratios are from the main release unless the target names another.
+const ratioOf = (w, name, key = "ratio", line = "main") => {
+  const row = results[w]?.[line]?.[name];
   return row && row[key].length ? median(row[key]) : NaN;
 };
 const targets = [];
-const target = (what, ratio, ok, shown = ratioText(ratio)) =>
-  targets.push(`| ${what} | ${Number.isFinite(ratio) ? shown : "not measured"} | ${Number.isFinite(ratio) ? (ok(ratio) ? "met" : "**missed**") : "–"} |`);
+const target = (what, value, ok, shown = ratioText(value)) =>
+  targets.push(`| ${what} | ${Number.isFinite(value) ? shown : "not measured"} | ${Number.isFinite(value) ? (ok(value) ? "met" : "**missed**") : "–"} |`);
 for (const w of ["w1a", "w1b", "w2"]) {
   target(`${WORKLOADS[w].title}: ≥ 10× faster than CPython asyncio`, ratioOf(w, "CPython asyncio"), (r) => r >= 10);
   target(`${WORKLOADS[w].title}: ≥ 5× faster than uvloop`, ratioOf(w, "uvloop"), (r) => r >= 5);
 }
-target("W2: faster than async functions doing `await null`", ratioOf("w2", "async fn, await null"), (r) => r > 1);
-target("W2: faster than Effection", ratioOf("w2", "Effection 4"), (r) => r > 1);
-target("W4: ≥ 5× faster than Node's setTimeout", ratioOf("w4", "setTimeout/clearTimeout"), (r) => r >= 5);
-target("W5: at most half of CPython asyncio's peak memory", ratioOf("w5", "CPython asyncio", "rssRatio"), (r) => r >= 2, `asyncio uses ${ratioText(ratioOf("w5", "CPython asyncio", "rssRatio"))}`);
-target("W3: faster than CPython asyncio and uvloop (no target was set; shown for the record)", ratioOf("w3", "uvloop"), (r) => r > 1, `uvloop ${ratioText(ratioOf("w3", "uvloop"))}, asyncio ${ratioText(ratioOf("w3", "CPython asyncio"))}`);
-for (const w of ["w1a", "w1b", "w2"]) {
-  const r = ratioOf(w, "wasyncio (TS core)");
-  target(`${WORKLOADS[w].title}: Wasm core within 10% of the TS core`, r, (x) => x >= 1 / 1.1, `TS/Wasm ${ratioText(r)}`);
+// W2 against async functions doing `await null`, on the release each bound is set for: Node
+// 26's await costs about half of Node 24's.
+for (const [major, least] of [[24, 1.0], [26, 0.6]]) {
+  const line = lineOf(major);
+  const r = line ? ratioOf("w2", "async fn, await null", "ratio", line.key) : NaN;
+  target(`W2: ≥ ${least.toFixed(1)}× async functions doing \`await null\`, on Node ${major}${line ? ` (${line.node.version})` : ""}`, r, (x) => x >= least);
 }
-for (const w of ["w4", "w5"]) {
+target("W2: faster than Effection", ratioOf("w2", "Effection 4"), (r) => r > 1);
+target("W3: faster than CPython asyncio and uvloop (no target was set; shown for the record)", ratioOf("w3", "uvloop"), (r) => r > 1, `uvloop ${ratioText(ratioOf("w3", "uvloop"))}, asyncio ${ratioText(ratioOf("w3", "CPython asyncio"))}`);
+target("W4: ≥ 2× faster than Node's setTimeout", ratioOf("w4", "setTimeout/clearTimeout"), (r) => r >= 2);
+{
+  const r = ratioOf("w4", "wasyncio (TS core)", "dispatchRatio");
+  target("W4's dispatch phase: Wasm core ≥ 1.3× faster than the TS core", r, (x) => x >= 1.3, `TS/Wasm ${ratioText(r)}`);
+}
+target("W5: ≥ 1.7× faster than Promises + setTimeout", ratioOf("w5", "Promises + setTimeout"), (r) => r >= 1.7);
+{
+  const line = lineOf(26);
+  const rss = line ? median(results.w5?.[line.key]?.[REFERENCE]?.rss ?? []) : NaN;
+  target(`W5: peak RSS ≤ 120 MB on Node 26${line ? ` (${line.node.version})` : ""}`, rss, (x) => x <= 120, `${f1(rss)} MB`);
+}
+{
+  const r = retainedOf(results.w5?.main?.[REFERENCE]);
+  const parked = !r.error && r.note === "";
+  target("W5: ≤ 250 B retained per parked task (without its generator)", r.heap, (x) => parked && x <= 250, `${bytes(r.heap)} B on the JS heap${r.note ?? ""}, + ${bytes(r.offHeap)} B off-heap`);
+}
+for (const w of ["w1a", "w1b", "w2", "w3", "w5", "w5g"]) {
   const r = ratioOf(w, "wasyncio (TS core)");
-  target(`${WORKLOADS[w].title}: Wasm core faster than the TS core`, r, (x) => x > 1, `TS/Wasm ${ratioText(r)}`);
+  target(`${WORKLOADS[w].title}: Wasm core within 5% of the TS core`, r, (x) => x >= 1 / 1.05, `TS/Wasm ${ratioText(r)}`);
 }
 for (const { name, within } of W6_TARGETS) {
   const row = w6?.[name];
@@ -289,7 +504,7 @@ for (const { name, within } of W6_TARGETS) {
   if (quick && Number.isFinite(r)) targets.push(`| ${what} | ${name}/raw ${ratioText(r)} | not judged (\`--quick\`: one 1 s run) |`);
   else target(what, r, (x) => x <= within, `${name}/raw ${ratioText(r)}`);
 }
-lines.push("## Targets", "", "| target | ratio | result |", "|---|---|---|", ...targets, "");
+lines.push("## Targets", "", `On Node ${MAIN.version} unless a row names another release.`, "", "| target | measured | result |", "|---|---|---|", ...targets, "");
 if (skipped.length) {
   lines.push("## Skipped", "");
   for (const s of skipped) lines.push(`- ${s.name}: ${s.why}`);
@@ -300,10 +515,11 @@ lines.push(`Suite time: ${((Date.now() - started) / 1000).toFixed(0)} s.`, "");
 const OUT = quick || only ? "bench/results/quick" : "bench/results";
 mkdirSync(OUT, { recursive: true });
 writeFileSync(`${OUT}/latest.md`, lines.join("\n"));
+// The chart: the main release's ratios only.
 const chartRows = selected.map((w) => ({
   title: WORKLOADS[w].title,
-  bars: Object.entries(results[w]).filter(([, row]) => row.ratio.length).map(([name, row]) => ({ name, ratio: median(row.ratio) })),
+  bars: Object.entries(results[w].main).filter(([, row]) => row.ratio.length).map(([name, row]) => ({ name, ratio: median(row.ratio) })),
 }));
-writeFileSync(`${OUT}/latest.svg`, renderChart(chartRows, { subtitle: `${date} · ${machine} · Node ${versions.node}${quick ? " · quick run" : ""}` }));
+writeFileSync(`${OUT}/latest.svg`, renderChart(chartRows, { subtitle: `${date} · ${machine} · a run on Node ${MAIN.version}${quick ? " · quick run" : ""}` }));
 console.log(lines.join("\n"));
 console.log(`wrote ${OUT}/latest.md and ${OUT}/latest.svg`);

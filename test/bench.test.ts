@@ -1,5 +1,6 @@
 // The benchmark harness works: every workload of every installed system runs at a tiny
-// size and reports its correctness count; the chart renders. No timing is asserted here.
+// size and reports its correctness count; the retained-bytes runs measure parked tasks;
+// the chart renders; a quick run reports every column. No timing is asserted here.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { test } from "uvu";
@@ -8,8 +9,8 @@ import * as assert from "uvu/assert";
 import { renderChart } from "../bench/chart.mjs";
 
 const NODE_SYSTEMS: Record<string, string[]> = {
-  "wasyncio-wasm": ["w1a", "w1b", "w2", "w3", "w4", "w5"],
-  "wasyncio-js": ["w1a", "w1b", "w2", "w3", "w4", "w5"],
+  "wasyncio-wasm": ["w1a", "w1b", "w2", "w3", "w4", "w5", "w5g"],
+  "wasyncio-js": ["w1a", "w1b", "w2", "w3", "w4", "w5", "w5g"],
   "node-stream": ["w3"],
   effection: ["w2", "w5"],
   "node-setImmediate": ["w1a", "w1b"],
@@ -17,9 +18,9 @@ const NODE_SYSTEMS: Record<string, string[]> = {
   "node-await-null": ["w2"],
   "node-await-setImmediate": ["w2"],
   "node-setTimeout": ["w4"],
-  "node-promises": ["w5"],
+  "node-promises": ["w5", "w5g"],
 };
-const EXPECTED: Record<string, number> = { w1a: 2000, w1b: 2000, w2: 2000, w3: 2000, w4: 1000, w5: 20 };
+const EXPECTED: Record<string, number> = { w1a: 2000, w1b: 2000, w2: 2000, w3: 2000, w4: 1000, w5: 20, w5g: 20 };
 
 function runOne(cmd: string, args: string[]): { count: number; ms: number; phases?: object; rssMB?: number } {
   const out = execFileSync(cmd, [...args, "--n", "2000", "--tasks", "20", "--warmup", "0"], { encoding: "utf8", timeout: 60_000 });
@@ -33,7 +34,7 @@ for (const [system, workloads] of Object.entries(NODE_SYSTEMS)) {
       assert.is(r.count, EXPECTED[w], `${system} ${w}`);
       assert.ok(r.ms > 0);
       if (w === "w4") assert.ok(r.phases);
-      if (w === "w5") assert.ok(r.rssMB! > 0);
+      if (w === "w5" || w === "w5g") assert.ok(r.rssMB! > 0);
     }
   });
 }
@@ -41,6 +42,40 @@ for (const [system, workloads] of Object.entries(NODE_SYSTEMS)) {
 test("bench/node/workloads.mjs: an unknown workload of a system exits 3", () => {
   const r = spawnSync(process.execPath, ["bench/node/workloads.mjs", "effection", "w1a"], { encoding: "utf8" });
   assert.is(r.status, 3);
+});
+
+type Retained = { heap: number; arrayBuffers: number; wasm: number; parked: number };
+function retainedRun(system: string, workload: string): Retained {
+  const out = execFileSync(process.execPath, ["--expose-gc", "bench/node/workloads.mjs", system, workload, "--retained", "--tasks", String(TASKS)], { encoding: "utf8", timeout: 60_000 });
+  const r = JSON.parse(out.trim().split("\n").pop()!);
+  assert.is(r.count, TASKS, `${system} ${workload} finished every task`);
+  return r.retained;
+}
+const TASKS = 2000;
+// A measurement taken before the tasks exist, or after they finished, reads about 0 bytes
+// per task; every system keeps at least its task object and a timer per parked task.
+for (const [system, workloads] of [["wasyncio-wasm", ["w5", "w5g"]], ["wasyncio-js", ["w5", "w5g"]], ["node-promises", ["w5"]], ["effection", ["w5"]]] as const) {
+  test(`bench/node/workloads.mjs ${system} --retained: ${workloads.join(", ")} measure every task parked`, () => {
+    for (const w of workloads) {
+      const r = retainedRun(system, w);
+      assert.is(r.parked, TASKS, `${system} ${w}: every task parked when measured`);
+      assert.ok(r.heap > 100, `${system} ${w}: ${r.heap} B retained per task`);
+      assert.ok(r.arrayBuffers >= 0 && r.wasm >= 0);
+    }
+  });
+}
+
+test("bench/node/workloads.mjs --retained: a generator per task (w5g) retains more than the bare sleep (w5)", () => {
+  const w5 = retainedRun("wasyncio-wasm", "w5"), w5g = retainedRun("wasyncio-wasm", "w5g");
+  assert.ok(w5g.heap > w5.heap + 50, `w5 ${w5.heap} B, w5g ${w5g.heap} B per task`);
+});
+
+test("bench/node/workloads.mjs --retained: needs --expose-gc, and is for w5 and w5g only", () => {
+  const noGc = spawnSync(process.execPath, ["bench/node/workloads.mjs", "wasyncio-wasm", "w5", "--retained"], { encoding: "utf8" });
+  assert.is(noGc.status, 2);
+  assert.match(noGc.stderr, /--expose-gc/);
+  const w2 = spawnSync(process.execPath, ["--expose-gc", "bench/node/workloads.mjs", "wasyncio-wasm", "w2", "--retained"], { encoding: "utf8" });
+  assert.is(w2.status, 2);
 });
 
 const python = "/usr/bin/python3";
@@ -112,17 +147,42 @@ test("the chart: an SVG with a bar and a label per system, on a log scale", () =
   assert.match(svg, />10×</); // an axis decade
 });
 
-test("a --quick (or --only) run writes bench/results/quick/, git-ignored, and leaves the full results alone", () => {
+// The quick run's release lines are this process's Node (main and other), so the test
+// needs neither the registry nor a download, yet fills the per-release tables.
+const major = process.versions.node.split(".")[0];
+test("a --quick (or --only) run writes bench/results/quick/, git-ignored, leaves the full results alone, and reports every column", () => {
   const committed = ["bench/results/latest.md", "bench/results/latest.svg"];
   const before = committed.map((f) => readFileSync(f, "utf8"));
   const started = Date.now();
-  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w1a"], { encoding: "utf8", timeout: 120_000 });
+  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w4,w5,w5g", "--node", major, "--also", major], { encoding: "utf8", timeout: 240_000 });
   assert.equal(committed.map((f) => readFileSync(f, "utf8")), before, "the full run's files are untouched");
   for (const f of ["bench/results/quick/latest.md", "bench/results/quick/latest.svg"]) {
     assert.ok(statSync(f).mtimeMs >= started - 1000, `${f} was written`);
     assert.is(spawnSync("git", ["check-ignore", "-q", f]).status, 0, `${f} is git-ignored`);
   }
-  assert.match(readFileSync("bench/results/quick/latest.md", "utf8"), new RegExp(`Node ${process.version.replace(/\./g, "\\.")}`));
+  const md = readFileSync("bench/results/quick/latest.md", "utf8");
+  const version = process.version.replace(/\./g, "\\.");
+  assert.match(md, new RegExp(`Main tables, ratios, targets and chart: Node ${version} \\(this machine's\\) · per-release tables: Node ${version}`));
+  assert.match(readFileSync("bench/results/quick/latest.svg", "utf8"), new RegExp(`a run on Node ${version}`));
+  // W4: the phases and the dispatch ratio; the TS core's row has one.
+  assert.match(md, /\| system \| time \(ms\) \| ratio \| schedule \| cancel \| dispatch \| dispatch ratio \|/);
+  assert.match(md, /\| wasyncio \(TS core\) \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| [^|]+ \| \d+\.\d+× \|/);
+  // W5 and W5g: retained bytes per task from the separate runs, a number for wasyncio, – for CPython.
+  for (const title of ["W5 many tasks", "W5g many tasks, a generator each"]) {
+    const section = md.slice(md.indexOf(`## ${title}`), md.indexOf("\n## ", md.indexOf(`## ${title}`) + 1));
+    assert.match(section, /\| retained B\/task \| off-heap B\/task \|/, title);
+    assert.match(section, /\| \*\*wasyncio\*\* \|[^\n]*\| [\d,]+ \| [\d,]+ \|\n/, `${title}: wasyncio's retained bytes`);
+    assert.match(section, new RegExp(`on other Node releases[^]*\\| system \\| Node ${version} \\| ratio \\| MB \\| Node ${version} \\(above\\) \\| ratio \\| MB \\|`), `${title}: the per-release table`);
+    if (hasUvloop) assert.match(section, /\| CPython asyncio \|[^\n]*\| – \| – \|\n/, `${title}: no retained figure for CPython`);
+  }
+  assert.match(md, /\| W5: ≤ 250 B retained per parked task \(without its generator\) \| [\d,]+ B on the JS heap, \+ [\d,]+ B off-heap \| (met|\*\*missed\*\*) \|/);
+  assert.match(md, /\| W4's dispatch phase: Wasm core ≥ 1\.3× faster than the TS core \| TS\/Wasm \d+\.\d+× \|/);
+});
+
+test("bench/run.mjs: an unknown --only workload is a usage error", () => {
+  const r = spawnSync(process.execPath, ["bench/run.mjs", "--only", "w7"], { encoding: "utf8" });
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /no workload w7/);
 });
 
 test.run();

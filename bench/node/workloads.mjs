@@ -1,17 +1,35 @@
 // The Node-side workloads: wasyncio (either core), Node's own primitives, Effection 4.
 //   node bench/node/workloads.mjs <system> <workload> [--n N] [--tasks T] [--warmup K]
-// Prints one JSON line: {"ms", "count", "phases"? (w4), "rssMB"? (w5)}. Exit 3 when the
-// system cannot run the workload. Every run asserts its correctness count.
+//   node --expose-gc bench/node/workloads.mjs <system> <w5|w5g> --retained [--tasks T]
+// Prints one JSON line: {"ms", "count", "phases"? (w4), "rssMB"? (w5, w5g), "retained"?
+// (--retained)}. Exit 3 when the system cannot run the workload, 2 on a usage error. Every
+// run asserts its correctness count.
+//
+// --retained measures what each parked task keeps alive, in its own process: a full GC
+// before the tasks are made and another once every one of them is parked in its sleep.
+// The forced collections (one of them over 100k live tasks) and the extra bookkeeping
+// would show up in the time and would reset the heap's growth that peak RSS reflects, so
+// a timed run never does this; the runner starts a separate process for it.
 import { parseArgs } from "node:util";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { n: { type: "string" }, tasks: { type: "string" }, warmup: { type: "string" } },
+  options: { n: { type: "string" }, tasks: { type: "string" }, warmup: { type: "string" }, retained: { type: "boolean" } },
 });
 const [system, workload] = positionals;
+const manyTasks = workload === "w5" || workload === "w5g";
 const N = Number(values.n ?? 1_000_000);
-const TASKS = Number(values.tasks ?? (workload === "w5" ? 100_000 : 1000));
-const WARMUP = Number(values.warmup ?? (workload === "w5" ? 0 : 1));
+const TASKS = Number(values.tasks ?? (manyTasks ? 100_000 : 1000));
+// W5 and W5g report peak RSS, which a warm-up run would already have set.
+const WARMUP = Number(values.warmup ?? (manyTasks ? 0 : 1));
+const RETAINED = values.retained === true;
+if (RETAINED && !manyTasks) usage(`--retained is for w5 and w5g, not ${workload}`);
+if (RETAINED && typeof globalThis.gc !== "function") usage("--retained needs node --expose-gc");
+
+function usage(message) {
+  console.error(`bench/node/workloads.mjs: ${message}`);
+  process.exit(2);
+}
 
 /** The suite's one pseudo-random sequence: delays in [0, 100) ms (same LCG in Python). */
 function delays(seed, count) {
@@ -30,11 +48,80 @@ function check(got, want) {
 
 const now = () => performance.now();
 
+// ---- retained memory (--retained) ---------------------------------------------------
+// Off-heap memory is counted by what holds it, since Node does not count it alike on every
+// version: ArrayBuffers (the TS core's typed arrays) from process.memoryUsage(), and Wasm
+// memory from every instance made in this process (Node 20 and 24 count Wasm memory in
+// `external`, Node 26 nowhere), seen by wrapping WebAssembly.Instance before wasyncio loads.
+const wasmMemories = [];
+if (RETAINED) {
+  const Instance = WebAssembly.Instance;
+  WebAssembly.Instance = class extends Instance {
+    constructor(module, imports) {
+      super(module, imports);
+      for (const value of Object.values(this.exports)) if (value instanceof WebAssembly.Memory) wasmMemories.push(value);
+    }
+  };
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async (...args) => {
+    const result = await instantiate(...args);
+    const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+    for (const value of Object.values(instance.exports)) if (value instanceof WebAssembly.Memory) wasmMemories.push(value);
+    return result;
+  };
+}
+
+/** Memory after a full collection; two, so what the first one's finalizers freed is gone too. */
+function collected() {
+  globalThis.gc();
+  globalThis.gc();
+  const m = process.memoryUsage();
+  let wasm = 0;
+  for (const memory of wasmMemories) wasm += memory.buffer.byteLength;
+  return { heap: m.heapUsed, arrayBuffers: m.arrayBuffers, wasm };
+}
+
+/**
+ * Bytes per task kept alive since `before`, taken when `parked` of the TASKS tasks are
+ * parked in their sleep (the runner reports a run where some were not).
+ */
+function retainedSince(before, parked) {
+  const after = collected();
+  const per = (k) => Math.round(((after[k] - before[k]) / TASKS) * 10) / 10;
+  return { heap: per("heap"), arrayBuffers: per("arrayBuffers"), wasm: per("wasm"), parked };
+}
+
 // ---- wasyncio -----------------------------------------------------------------------
 async function wasyncio(core) {
   const wasyncioModule = await import("../../dist/index.js");
   const { run, getRunningLoop, sleep, gather } = wasyncioModule;
   const opts = { core };
+  function* sleeper(delay, i) {
+    return yield* sleep(delay, i);
+  }
+  /** TASKS tasks, each `coroutine(delay, index)`, all awaited with gather. */
+  const manyTasksRun = (coroutine) => () => run(function* () {
+    const loop = getRunningLoop();
+    const d = delays(5, TASKS);
+    const before = RETAINED ? collected() : null;
+    let retained;
+    const t0 = now();
+    const tasks = [];
+    for (let i = 0; i < TASKS; i++) tasks.push(loop.createTask(coroutine(d[i], i)));
+    // Runs after every task's first step (the ready queue is FIFO), so each is parked in
+    // its sleep, and after gather below has set up its callbacks on them.
+    if (RETAINED) {
+      loop.callSoon(() => {
+        let parked = 0;
+        for (let i = 0; i < TASKS; i++) if (!tasks[i].done()) parked++;
+        retained = retainedSince(before, parked);
+      });
+    }
+    const results = yield* gather(...tasks);
+    let sum = 0;
+    for (let i = 0; i < TASKS; i++) if (results[i] === i) sum++;
+    return { ms: now() - t0, count: check(sum, TASKS), rssMB: rss(), ...(RETAINED && { retained }) };
+  }, opts);
   return {
     w1a: () => run(function* () {
       const loop = getRunningLoop();
@@ -112,17 +199,9 @@ async function wasyncio(core) {
       const t3 = now();
       return { ms: t3 - t0, count: check(count, N / 2), phases: { schedule: t1 - t0, cancel: t2 - t1, dispatch: t3 - t2 } };
     }, opts),
-    w5: () => run(function* () {
-      const loop = getRunningLoop();
-      const d = delays(5, TASKS);
-      const t0 = now();
-      const tasks = [];
-      for (let i = 0; i < TASKS; i++) tasks.push(loop.createTask(sleep(d[i], i)));
-      const results = yield* gather(...tasks);
-      let sum = 0;
-      for (let i = 0; i < TASKS; i++) if (results[i] === i) sum++;
-      return { ms: now() - t0, count: check(sum, TASKS), rssMB: rss() };
-    }, opts),
+    // W5: the task is the sleep operation itself; W5g: a generator per task around it.
+    w5: manyTasksRun((d, i) => sleep(d, i)),
+    w5g: manyTasksRun((d, i) => sleeper(d, i)),
   };
 }
 
@@ -168,6 +247,22 @@ function switches(pause) {
     await Promise.all(Array.from({ length: TASKS }, worker));
     return { ms: now() - t0, count: check(count, N) };
   };
+}
+
+async function promisesManyTasks() {
+  const d = delays(5, TASKS);
+  const before = RETAINED ? collected() : null;
+  const t0 = now();
+  const all = Promise.all(Array.from({ length: TASKS }, async (_, i) => {
+    await new Promise((r) => setTimeout(r, Math.round(d[i])));
+    return i;
+  }));
+  // Each async function ran up to its await synchronously: all are parked here.
+  const retained = RETAINED ? retainedSince(before, TASKS) : undefined;
+  const results = await all;
+  let sum = 0;
+  results.forEach((v, i) => (sum += v === i ? 1 : 0));
+  return { ms: now() - t0, count: check(sum, TASKS), rssMB: rss(), ...(RETAINED && { retained }) };
 }
 
 const nodeSystems = {
@@ -217,24 +312,13 @@ const nodeSystems = {
       return { ms: now() - t0, count };
     },
   },
-  "node-promises": {
-    w5: async () => {
-      const d = delays(5, TASKS);
-      const t0 = now();
-      const results = await Promise.all(Array.from({ length: TASKS }, async (_, i) => {
-        await new Promise((r) => setTimeout(r, Math.round(d[i])));
-        return i;
-      }));
-      let sum = 0;
-      results.forEach((v, i) => (sum += v === i ? 1 : 0));
-      return { ms: now() - t0, count: check(sum, TASKS), rssMB: rss() };
-    },
-  },
+  // An async function per task, in W5 and W5g alike (its unit already is one).
+  "node-promises": { w5: promisesManyTasks, w5g: promisesManyTasks },
 };
 
 // ---- Effection 4 ----------------------------------------------------------------------
 async function effection() {
-  const { run, spawn, sleep } = await import("effection");
+  const { run, spawn, sleep, withResolvers } = await import("effection");
   return {
     w2: () => run(function* () {
       const per = N / TASKS;
@@ -254,17 +338,29 @@ async function effection() {
     }),
     w5: () => run(function* () {
       const d = delays(5, TASKS);
+      const before = RETAINED ? collected() : null;
+      // Effection starts a spawned task later, not inside spawn(): --retained waits until
+      // the last one has started (then every one is parked, or already done: counted).
+      let started = 0, finished = 0;
+      const allStarted = RETAINED ? withResolvers() : null;
       const t0 = now();
       const tasks = [];
       for (let i = 0; i < TASKS; i++) {
         tasks.push(yield* spawn(function* () {
+          if (RETAINED && ++started === TASKS) allStarted.resolve();
           yield* sleep(Math.round(d[i]));
+          if (RETAINED) finished++;
           return i;
         }));
       }
+      let retained;
+      if (RETAINED) {
+        yield* allStarted.operation;
+        retained = retainedSince(before, started - finished);
+      }
       let sum = 0;
       for (let i = 0; i < TASKS; i++) if ((yield* tasks[i]) === i) sum++;
-      return { ms: now() - t0, count: check(sum, TASKS), rssMB: rss() };
+      return { ms: now() - t0, count: check(sum, TASKS), rssMB: rss(), ...(RETAINED && { retained }) };
     }),
   };
 }
