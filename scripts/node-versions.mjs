@@ -15,11 +15,16 @@ const CACHE = process.env.WASYNCIO_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME
 const PACKAGE = `node-${process.platform}-${process.arch}`;
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 
+/** Orders "a.b.c" version strings numerically. */
+const byVersion = (a, b) => a.localeCompare(b, "en", { numeric: true });
+
 /** The newest release of `major` in the registry, or null when the registry cannot be reached. */
 function newest(major) {
   try {
     const out = execFileSync(npm, ["view", `${PACKAGE}@${major}`, "version", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    const versions = [JSON.parse(out)].flat();
+    // `npm view` lists versions in publish order, not version order (20.8.0 was published
+    // after 20.20.x's line began): take the highest.
+    const versions = [JSON.parse(out)].flat().sort(byVersion);
     return versions[versions.length - 1];
   } catch {
     return null;
@@ -30,7 +35,7 @@ function newest(major) {
 function cached(major) {
   if (!existsSync(CACHE)) return null;
   const versions = readdirSync(CACHE).filter((v) => v.split(".")[0] === String(major) && existsSync(binary(v)));
-  versions.sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+  versions.sort(byVersion);
   return versions.at(-1) ?? null;
 }
 
