@@ -9,7 +9,7 @@ import type { Awaitable, Coroutine, CreateTaskOptions, ExceptionContext, Excepti
 import { hostDriver } from "./drivers/index.js";
 import type { HostDriver } from "./drivers/types.js";
 import { Future, _reportUnretrieved, type Waiter } from "./future.js";
-import { Handle, TimerHandle } from "./handles.js";
+import { Handle, TimerHandle, _reportHandle } from "./handles.js";
 import { Task } from "./task.js";
 import { _setLoopFactory } from "./running.js";
 import { _linkSignal } from "./abort.js";
@@ -85,7 +85,7 @@ export class EventLoop {
     this.#checkClosed("callSoon()");
     const id = this.#sched.soon(this.#slots.allocArgs(callback as Callback, args));
     // Not kept by the loop: a handle the caller drops dies young, which is most of them.
-    return new Handle(callback as Callback, this, id, this.#slots.gen[id]);
+    return new Handle(this, id, this.#slots.gen[id]);
   }
 
   /**
@@ -125,7 +125,7 @@ export class EventLoop {
   #timer(call: string, when: number, callback: Callback, args: unknown[]): TimerHandle {
     this.#checkClosed(call);
     const id = this.#sched.at(this.#slots.allocArgs(callback, args), when);
-    return new TimerHandle(when, callback, this, id, this.#slots.gen[id]);
+    return new TimerHandle(when, this, id, this.#slots.gen[id]);
   }
 
   // ---- futures and tasks ----------------------------------------------------------
@@ -281,7 +281,7 @@ export class EventLoop {
       try {
         task._run();
       } catch (e) {
-        this.#reportCallbackError(e, new Handle(task._run, null));
+        this.#reportCallbackError(e, _reportHandle(task._run));
       }
     } else if (st === QUEUED) {
       const fn = slots.fn(id)!, arg = slots.arg(id), kind = slots.kind[id];
@@ -291,7 +291,7 @@ export class EventLoop {
         else if (kind === CALL0) fn();
         else fn(...(arg as unknown[]));
       } catch (e) {
-        this.#reportCallbackError(e, new Handle(fn, null));
+        this.#reportCallbackError(e, _reportHandle(fn));
       }
     } else if (st === CANCELLED) {
       slots.release(id);
@@ -304,7 +304,7 @@ export class EventLoop {
   /** Debug mode: the same, timing each callback and warning about slow ones. */
   #runTimed(id: number): void {
     const slots = this.#slots;
-    const what = slots.state[id] === TASK_QUEUED ? slots.arg(id) : new Handle(slots.fn(id) ?? (() => {}), null);
+    const what = slots.state[id] === TASK_QUEUED ? slots.arg(id) : _reportHandle(slots.fn(id) ?? (() => {}));
     const t0 = this.#host.now();
     this.#run(id);
     const ms = this.#host.now() - t0;
@@ -405,6 +405,11 @@ export class EventLoop {
   _scheduleWake(waiter: Waiter, fut: Future<any>): void {
     this.#checkClosed("a task wakeup");
     if (!this.#sched.wakeTask(waiter as Task<any>, this)) this._schedule(waiter._wakeupCallback(), fut);
+  }
+
+  /** @internal A handle's repr: the callback in slot `id` while it holds generation `gen`. */
+  _slotCallback(id: number, gen: number): Callback | undefined {
+    return this.#sched.closed || this.#slots.gen[id] !== gen ? undefined : this.#slots.fn(id);
   }
 
   /** @internal Handle.cancel(): acts only if the handle's generation is still the slot's. */

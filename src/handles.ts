@@ -1,11 +1,19 @@
 // Handle and TimerHandle: what callSoon/callLater return. A handle names a slot of the
 // loop's table by (id, generation), so a handle kept after its callback ran can never
-// cancel the callback that later reuses the id.
+// cancel the callback that later reuses the id. A handle is small because a program may
+// keep a million of them (W4): three fields, plus the deadline of a TimerHandle. Its
+// callback stays in the loop's slot table (the handle looks it up while the slot is its
+// own), and being cancelled is a generation of -1.
 
-/** @internal The loop side of a handle: what `Handle.cancel()` calls. */
+/** @internal The loop side of a handle: what `Handle.cancel()` and a handle's repr call. */
 export interface HandleOwner {
   _cancelSlot(id: number, gen: number): void;
+  /** The callback in slot `id` if the slot still holds generation `gen`. */
+  _slotCallback(id: number, gen: number): ((...args: any[]) => unknown) | undefined;
 }
+
+/** A handle's generation once cancelled (a slot's generations are u32). */
+const CANCELLED = -1;
 
 /**
  * A callback scheduled with `loop.callSoon()`.
@@ -15,16 +23,13 @@ export interface HandleOwner {
  * h.cancelled() // true
  */
 export class Handle {
-  /** @internal */ _callback: ((...args: any[]) => unknown) | null;
   /** @internal */ readonly _owner: HandleOwner | null;
   /** @internal */ readonly _id: number;
-  /** @internal The slot's generation, a u32: the loop retires a slot rather than let it wrap. */
-  readonly _gen: number;
-  #cancelled = false;
+  /** @internal The slot's generation (a u32), or CANCELLED. */
+  _gen: number;
 
   /** @internal */
-  constructor(callback: (...args: any[]) => unknown, owner: HandleOwner | null, id = -1, gen = 0) {
-    this._callback = callback;
+  constructor(owner: HandleOwner | null, id = -1, gen = 0) {
     this._owner = owner;
     this._id = id;
     this._gen = gen;
@@ -32,32 +37,37 @@ export class Handle {
 
   /** Cancels the callback; a no-op once it ran or was cancelled. */
   cancel(): void {
-    if (this.#cancelled) return;
-    this.#cancelled = true;
+    if (this._gen === CANCELLED) return;
     this._owner?._cancelSlot(this._id, this._gen);
-    this._callback = null;
+    this._gen = CANCELLED;
   }
 
   /** Whether `cancel()` was called. */
   cancelled(): boolean {
-    return this.#cancelled;
+    return this._gen === CANCELLED;
   }
 
   /** @internal */
   protected _describe(): string {
-    const cb = this._callback;
-    const name = cb === null ? "" : ` ${cb.name || "anonymous"}()`;
-    return `${this.#cancelled ? " cancelled" : ""}${name}`;
+    if (this._gen === CANCELLED) return " cancelled";
+    const cb = this._owner?._slotCallback(this._id, this._gen);
+    return cb === undefined ? "" : ` ${cb.name || "anonymous"}()`;
   }
 
   /**
-   * The handle as asyncio's repr shows it: its class, state and callback.
+   * The handle as asyncio's repr shows it: its class, state and callback (the callback
+   * while it is scheduled: once it ran, its slot is another's).
    * @example
    * String(loop.callSoon(tick))   // "<Handle tick()>"
    */
   toString(): string {
     return `<${this.constructor.name}${this._describe()}>`;
   }
+}
+
+/** @internal A handle that only names `callback`: what an error report about a callback carries. */
+export function _reportHandle(callback: (...args: any[]) => unknown): Handle {
+  return new Handle({ _cancelSlot() {}, _slotCallback: () => callback });
 }
 
 /**
@@ -67,21 +77,21 @@ export class Handle {
  * h.when() // loop.time() + 100 at the call
  */
 export class TimerHandle extends Handle {
-  readonly #when: number;
+  /** @internal */ readonly _when: number;
 
   /** @internal */
-  constructor(when: number, callback: (...args: any[]) => unknown, owner: HandleOwner | null, id = -1, gen = 0) {
-    super(callback, owner, id, gen);
-    this.#when = when;
+  constructor(when: number, owner: HandleOwner | null, id = -1, gen = 0) {
+    super(owner, id, gen);
+    this._when = when;
   }
 
   /** The scheduled time, in `loop.time()` milliseconds. */
   when(): number {
-    return this.#when;
+    return this._when;
   }
 
   /** @internal */
   protected override _describe(): string {
-    return ` when=${this.#when}${super._describe()}`;
+    return ` when=${this._when}${super._describe()}`;
   }
 }
