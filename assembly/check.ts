@@ -9,7 +9,8 @@ import {
   SPAN_BITS, chunkCap, chunkFill, chunkNext, chunkRecord, chunksFor, elapsed, wheelBucket, wheelChunksUnused, wheelCount,
   wheelOccupied,
 } from "./timer-wheel";
-import { later, nearPtr, nearSize, nextSeq, overPtr, overSize, toTick, total } from "./timers";
+import { kept, nextKeptCount, nextKeptWhen } from "./timer-next";
+import { nearPtr, nearSize, nextSeq, overPtr, overSize, toTick, total } from "./timers";
 
 /** Checks every record against its position, place and order; the counts; the chunk accounting. */
 export function checkInvariants(): void {
@@ -82,5 +83,45 @@ export function checkInvariants(): void {
   let held: u32 = 0;
   for (let id: u32 = 0; id < posCap; id++) if (posOf(id) != NOWHERE) held++;
   assert(held == total, "check: ids hold positions but no record");
-  assert(later != later || later == earliest, "check: the cached next deadline is not the earliest");
+  // The next deadlines' cache: the smallest distinct deadlines of the wheel and the
+  // overflow, each with its exact count (every record at or below the largest kept is kept).
+  for (let i: u32 = 0; i < kept; i++) {
+    const when = nextKeptWhen(i);
+    assert(i == 0 ? when == earliest : when > nextKeptWhen(i - 1), "check: the next deadlines kept are not the smallest, in order");
+    assert(nextKeptCount(i) == countAt(when), "check: a kept deadline's count is not its records'");
+  }
+  if (kept > 0) assert(countUpTo(nextKeptWhen(kept - 1)) == keptRecords(), "check: a record below the largest kept deadline is not kept");
+}
+
+function keptRecords(): u32 {
+  let n: u32 = 0;
+  for (let i: u32 = 0; i < kept; i++) n += nextKeptCount(i);
+  return n;
+}
+
+/** Records of the wheel and the overflow whose deadline is `when`. */
+function countAt(when: f64): u32 {
+  return countWhere(when, true);
+}
+
+/** Records of the wheel and the overflow whose deadline is at most `when`. */
+function countUpTo(when: f64): u32 {
+  return countWhere(when, false);
+}
+
+function countWhere(when: f64, equal: bool): u32 {
+  let n: u32 = 0;
+  for (let b = 0; b < 384; b++) {
+    for (let c = wheelBucket(b); c != 0; c = chunkNext(c)) {
+      for (let k: u32 = 1; k <= chunkFill(c); k++) {
+        const w = recWhen(chunkRecord(c, k));
+        if (equal ? w == when : w <= when) n++;
+      }
+    }
+  }
+  for (let i: u32 = 0; i < overSize; i++) {
+    const w = recWhen(overPtr + <usize>i * RECORD);
+    if (equal ? w == when : w <= when) n++;
+  }
+  return n;
 }

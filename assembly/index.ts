@@ -14,9 +14,9 @@
 //   [2] BATCH_START   the batch start the host passed last
 //   [4..5] TOP_WHEN   f64: no timer is due before it (+Infinity: none is held), so the
 //                     host skips `tick` while now < TOP_WHEN
-//   [6..7] NOW        f64, written by the host: its time at the last tick it skipped. A
-//                     timerAdd into an empty core moves the wheel up to it, so timers
-//                     added after a long idle time land in the wheel's low levels.
+//   [6..7] NOW        f64, written by the host: its time at the last tick it skipped.
+//                     timerAdd moves the wheel up to it when it can, so timers added
+//                     while no tick was needed (idle, or all far away) land in low levels.
 //
 // Four calls take memory: init, tick, readyGrow and timerAdd. Each takes all it needs
 // before it changes anything, so when memory cannot grow it returns a negative number (0

@@ -32,6 +32,7 @@ import {
   setPos,
 } from "./records";
 import { heapDueCount, heapRemove, heapUp } from "./timer-heap";
+import { NEXT_BYTES, kept, nextAdded, nextCancelled, nextFirst, nextForget, nextInit, nextScan } from "./timer-next";
 import {
   DEAD, GROUPS, runAppend, runAt, runCancel, runDueCount, runEnd, runFill, runHead, runInit, runSeal, runShift,
 } from "./timer-run";
@@ -53,8 +54,6 @@ let msPerTick: f64 = 1;
 /** Timers held (records in the near heap, the wheel and the overflow). */
 export let total: u32 = 0;
 export let nextSeq: u32 = 0;
-/** The earliest deadline in the wheel and the overflow, NaN while unknown. */
-export let later: f64 = NaN;
 
 export let nearPtr: usize = 0;
 export let nearSize: u32 = 0;
@@ -67,9 +66,12 @@ export let overCap: u32 = 0;
 export let dueFound: u32 = 0;
 export let nearNeed: u32 = 0;
 
-/** Bytes of the first layout besides the position table: the run, the near and overflow heaps, the run's group counters. */
+/**
+ * Bytes of the first layout besides the position table: the run, the near and overflow
+ * heaps, the run's group counters, the next deadlines' cache.
+ */
 export function timersBytes(nearCapacity: u32): u64 {
-  return (<u64>nearCapacity * 2 + OVERFLOW_CAPACITY) * RECORD + <u64>GROUPS * 4;
+  return (<u64>nearCapacity * 2 + OVERFLOW_CAPACITY) * RECORD + <u64>GROUPS * 4 + NEXT_BYTES;
 }
 
 /**
@@ -81,12 +83,13 @@ export function timersInit(pos: usize, ids: u32, heaps: usize, nearCapacity: u32
   nearPtr = heaps + <usize>nearCapacity * RECORD;
   nearCap = nearCapacity;
   overPtr = nearPtr + <usize>nearCapacity * RECORD;
-  runInit(heaps, nearCapacity, overPtr + <usize>OVERFLOW_CAPACITY * RECORD);
+  const groups = overPtr + <usize>OVERFLOW_CAPACITY * RECORD;
+  runInit(heaps, nearCapacity, groups);
+  nextInit(groups + <usize>GROUPS * 4);
   overCap = OVERFLOW_CAPACITY;
   nearSize = overSize = 0;
   total = 0;
   nextSeq = 0;
-  later = NaN;
   ticksPerMs = resolution;
   msPerTick = 1 / resolution;
 }
@@ -150,17 +153,25 @@ function setElapsed(t: u64): void {
 }
 
 /**
- * Schedules `id` at `when`; `now` is the host's last known time (to move an empty wheel
- * up to it). Everything it may need is allocated before anything changes: false, with
+ * Schedules `id` at `when`; `now` is the host's last known time (the wheel moves up to it
+ * when it can). Everything it may need is allocated before anything changes: false, with
  * the timers as they were, if memory cannot grow.
  */
 export function timersAdd(id: u32, when: f64, now: f64): bool {
   assert(id != DEAD, "timerAdd: id 0xffffffff is reserved");
   assert(id >= posCap || posOf(id) == NOWHERE, "timerAdd: the id already holds a timer");
-  // An empty wheel can move anywhere: up to the host's time, so new timers land in low levels.
-  if (total == 0) {
-    const t = toTick(now);
-    if (t > elapsed) setElapsed(t);
+  // The wheel follows the host's time, so new timers land in low levels (narrow slots):
+  // the host skips `tick` while nothing is due, and the wheel would lag behind. An empty
+  // one can move anywhere; another up to a tick no occupied slot starts by (records keep
+  // their buckets), in its 2^36 block (so no overflow record comes in).
+  const ht = toTick(now);
+  if (ht > elapsed) {
+    if (total == 0) {
+      setElapsed(ht);
+    } else if (ht >> SPAN_BITS == elapsed >> SPAN_BITS) {
+      const b = wheelNextBucket();
+      if (b < 0 || bucketStart(b) > ht) wheelSetElapsed(ht);
+    }
   }
   if (nextSeq == SEQ_LIMIT && !renumber()) return false;
   const t = toTick(when);
@@ -168,7 +179,7 @@ export function timersAdd(id: u32, when: f64, now: f64): bool {
   if (!reserve(id, where)) return false;
   place(t, when, nextSeq++, id, false);
   total++;
-  if (where != IN_NEAR && when < later) later = when;
+  if (where != IN_NEAR) nextAdded(when);
   return true;
 }
 
@@ -241,7 +252,7 @@ export function timersCancel(id: u32): void {
   }
   setPos(id, NOWHERE);
   total--;
-  if (when == later) later = NaN;
+  if (kind != IN_RUN && kind != IN_NEAR) nextCancelled(when);
 }
 
 /** The near set holds records (all before the wheel's). */
@@ -260,23 +271,14 @@ function nearFirst(): f64 {
 /** The earliest deadline held, exactly (+Infinity if none): what the virtual clock jumps to. */
 export function timersNext(): f64 {
   if (nearHeld()) return nearFirst();
-  if (later == later) return later;
+  if (kept > 0) return nextFirst();
+  // The earliest slot holds the earliest records; a bucket has no order: scan it (timer-next.ts).
   const b = wheelNextBucket();
-  let when = Infinity;
   if (b >= 0) {
-    // The earliest slot holds the earliest records; a bucket has no order: scan it.
-    for (let c = wheelBucket(b); c != 0; c = chunkNext(c)) {
-      const fill = chunkFill(c);
-      for (let k: u32 = 1; k <= fill; k++) {
-        const w = recWhen(chunkRecord(c, k));
-        if (w < when) when = w;
-      }
-    }
-  } else if (overSize > 0) {
-    when = recWhen(overPtr);
+    nextScan(b);
+    return nextFirst();
   }
-  later = when;
-  return when;
+  return overSize > 0 ? recWhen(overPtr) : Infinity;
 }
 
 /**
@@ -388,7 +390,7 @@ export function timersDue(now: f64, tail: u32): u32 {
   // Nothing in the wheel starts by now's tick: the wheel moves up to it, so the timers
   // added next land in low levels. (The near set must be empty: its records are <= elapsed.)
   if (!nearHeld() && nowT > elapsed) setElapsed(nowT);
-  later = NaN;
+  nextForget();
   return tail;
 }
 

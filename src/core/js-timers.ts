@@ -10,6 +10,7 @@
 // reserve, tick's count), so an allocation that throws leaves the timers as they were.
 
 import { IN_NEAR, IN_OVERFLOW, IN_RUN, IN_WHEEL, NOWHERE, RecordHeap, before } from "./js-heap.js";
+import { NextCache } from "./js-next.js";
 import { DEAD, JsRun } from "./js-run.js";
 import { JsWheel } from "./js-wheel.js";
 
@@ -30,8 +31,10 @@ export class JsTimers {
   pos: Uint32Array;
   total = 0;
   nextSeq = 0;
-  /** The earliest deadline in the wheel and the overflow, NaN while unknown. */
-  #later = NaN;
+  /** The earliest deadlines of the wheel and the overflow. */
+  readonly #next = new NextCache();
+  /** Timers the wheel's pool has chunks for (reserve's quick check). */
+  #wheelRoom = 0;
   readonly #ticksPerMs: number;
   readonly #msPerTick: number;
   // Set by dueCount.
@@ -54,7 +57,7 @@ export class JsTimers {
     this.wheel.reset();
     this.pos.fill(0);
     this.total = this.nextSeq = 0;
-    this.#later = NaN;
+    this.#next.forget();
   }
 
   memoryBytes(): number {
@@ -102,11 +105,17 @@ export class JsTimers {
     if (appended) this.run.seal(this.pos);
   }
 
-  /** Schedules `id` at `when`; `now`: the host's last known time (an empty wheel moves up to it). */
+  /** Schedules `id` at `when`; `now`: the host's last known time (the wheel moves up to it when it can). */
   add(id: number, when: number, now: number): void {
-    if (this.total === 0) {
-      const t = this.toTick(now);
-      if (t > this.wheel.elapsed) this.#setElapsed(t);
+    // The wheel follows the host's time (see assembly/timers.ts timersAdd).
+    const ht = this.toTick(now), wheel = this.wheel;
+    if (ht > wheel.elapsed) {
+      if (this.total === 0) {
+        this.#setElapsed(ht);
+      } else if (wheel.fits(ht)) {
+        const b = wheel.nextBucket();
+        if (b < 0 || wheel.bucketStart(b) > ht) wheel.setElapsed(ht);
+      }
     }
     if (this.nextSeq === SEQ_LIMIT) this.#renumber();
     const t = this.toTick(when);
@@ -114,11 +123,12 @@ export class JsTimers {
     this.#reserve(id, where);
     this.#place(t, when, this.nextSeq++, id, false);
     this.total++;
-    if (where !== IN_NEAR && when < this.#later) this.#later = when;
+    if (where !== IN_NEAR) this.#next.keep(when, false);
   }
 
   /** Room for one more timer, of `id`, going to `where`: every buffer allocated before any is swapped in. */
   #reserve(id: number, where: number): void {
+    if (id < this.pos.length && this.total < this.#wheelRoom && where === IN_WHEEL) return;
     let pos: Uint32Array | null = null;
     if (id >= this.pos.length) {
       let cap = this.pos.length * 2;
@@ -132,6 +142,7 @@ export class JsTimers {
     if (pos !== null) this.pos = pos;
     if (pool !== null) this.wheel.install(pool);
     if (heapBuf !== null) heap!.install(heapBuf);
+    this.#wheelRoom = JsWheel.roomFor(this.wheel.capacity());
   }
 
   /** Removes the timer of `id` at once. */
@@ -153,7 +164,7 @@ export class JsTimers {
     }
     this.pos[id] = NOWHERE;
     this.total--;
-    if (when === this.#later) this.#later = NaN;
+    if ((p & 7) === IN_WHEEL || (p & 7) === IN_OVERFLOW) this.#next.cancelled(when);
   }
 
   #nearHeld(): boolean {
@@ -169,19 +180,14 @@ export class JsTimers {
   /** The earliest deadline held, exactly (+Infinity if none). */
   next(): number {
     if (this.#nearHeld()) return this.#nearFirst();
-    if (this.#later === this.#later) return this.#later;
-    const wheel = this.wheel, b = wheel.nextBucket();
-    let when = Infinity;
+    const next = this.#next;
+    if (next.kept > 0) return next.first();
+    const b = this.wheel.nextBucket();
     if (b >= 0) {
-      const F = wheel.f, U = wheel.u;
-      for (let c = wheel.buckets[b]; c !== 0; c = U[c * 128]) {
-        const end = c * 32 + U[c * 128 + 2];
-        for (let r = c * 32 + 1; r <= end; r++) if (F[2 * r] < when) when = F[2 * r];
-      }
-    } else if (this.over.size > 0) {
-      when = this.over.f[0];
+      next.scan(this.wheel, b);
+      return next.first();
     }
-    return (this.#later = when);
+    return this.over.size > 0 ? this.over.f[0] : Infinity;
   }
 
   /** A lower bound of the earliest deadline, with no scan. */
@@ -284,7 +290,7 @@ export class JsTimers {
       }
     }
     if (!this.#nearHeld() && nowT > wheel.elapsed) this.#setElapsed(nowT);
-    this.#later = NaN;
+    this.#next.forget();
     return tail;
   }
 

@@ -16,6 +16,8 @@ const SPAN = 2 ** 36, HALF = 2 ** 30;
 /** 64^-L, for a tick's slot at level L, and 64^L, for a slot's first tick. */
 const SCALE = [1, 2 ** -6, 2 ** -12, 2 ** -18, 2 ** -24, 2 ** -30];
 const WIDTH = [1, 2 ** 6, 2 ** 12, 2 ** 18, 2 ** 24, 2 ** 30, 2 ** 36];
+/** The level of a tick whose highest bit differing from elapsed's is bit i: floor(i / 6). */
+const LEVEL_OF_BIT = Uint8Array.from({ length: 32 }, (_, i) => Math.floor(i / 6));
 
 /** @internal */
 export class JsWheel {
@@ -64,6 +66,16 @@ export class JsWheel {
     return n === 0 ? 0 : Math.ceil(n / PER_CHUNK) + Math.min(n, BUCKETS) + 2;
   }
 
+  /** The most records `chunks` chunks are enough for: the largest n with chunksFor(n) <= chunks. */
+  static roomFor(chunks: number): number {
+    // From BUCKETS records on, chunksFor(n) = ceil(n / 31) + BUCKETS + 2: invert it.
+    const n = PER_CHUNK * (chunks - BUCKETS - 2);
+    if (n >= BUCKETS) return n;
+    let small = 0;
+    while (JsWheel.chunksFor(small + 1) <= chunks) small++;
+    return small;
+  }
+
   /** A pool with room for `chunks` chunks (the old one copied in), or null if it has room: allocated before anything changes. */
   grownFor(chunks: number): ArrayBuffer | null {
     let cap = this.capacity();
@@ -93,9 +105,16 @@ export class JsWheel {
 
   /** Puts a record of tick `t` (elapsed < t, fits) in its bucket. */
   add(pos: Uint32Array, t: number, when: number, seq: number, id: number): void {
-    const hi = Math.floor(t / HALF);
-    const level = hi !== this.#hi ? 5 : ((31 - Math.clz32(((t - hi * HALF) ^ this.#lo) | 63)) / 6) | 0;
-    const slot = Math.floor(t * SCALE[level]) & 63;
+    let level: number, slot: number;
+    if (t < 2 ** 31) {
+      // Both ticks fit an int32 (elapsed < t): plain integer bit operations.
+      level = LEVEL_OF_BIT[31 - Math.clz32((t ^ this.elapsed) | 63)];
+      slot = (t >>> (6 * level)) & 63;
+    } else {
+      const hi = Math.floor(t / HALF);
+      level = hi !== this.#hi ? 5 : LEVEL_OF_BIT[31 - Math.clz32(((t - hi * HALF) ^ this.#lo) | 63)];
+      slot = Math.floor(t * SCALE[level]) & 63;
+    }
     const b = (level << 6) | slot;
     const U = this.u;
     let c = this.buckets[b], fill = 0;

@@ -19,7 +19,7 @@ export class JsCore implements SchedulerCore {
   readonly #timers: JsTimers;
   /** No timer is due before this (as the Wasm core's host keeps it). */
   #topWhen = Infinity;
-  /** The time of the last tick, for a timerAdd into an empty wheel (see assembly/index.ts NOW). */
+  /** The time of the last tick skipped, for timerAdd to move the wheel up to (see assembly/index.ts NOW). */
   #now = 0;
 
   /** A core whose wheel runs at `ticksPerMs` (a power of two). */

@@ -138,7 +138,7 @@ export class WasmCore implements SchedulerCore {
     const start = this.#head;
     if (now < this.#topWhen) {
       // No timer can be due: the batch is what the host pushed, and no call is needed.
-      // The time goes to the header, for a timerAdd into an empty wheel (see assembly/index.ts).
+      // The time goes to the header, for timerAdd to move the wheel up to (see assembly/index.ts).
       this.#f64[(this.#hdr >>> 1) + NOW_F64] = now;
       this.#batchStart = start;
       this.#head = this.#tail;

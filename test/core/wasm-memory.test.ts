@@ -122,7 +122,7 @@ test("tick: an iteration whose due timers do not fit the ready ring fails whole;
     for (const h of handles) h.cancel();
     loop._runOnce();
     const ranAfter = [ranSoon, ranTimers];
-    // A new timer here would take an id above the cancelled-flag table the timers grew,
+    // A new timer here would take an id above the position table the timers grew,
     // with the memory spent on the ring: the core-level test below covers timers after this.
     let soon = false;
     loop.callSoon(() => { soon = true; });
@@ -134,14 +134,14 @@ test("tick: an iteration whose due timers do not fit the ready ring fails whole;
   assert.is(r.tick.name, "RangeError", r.tick.message);
   assert.match(r.tick.message, "(tick)");
   assert.equal(r.ran, [0, 0], "callbacks or timers ran in an iteration that failed");
-  assert.is(r.timers, r.add.n, "the failed iteration took timers out of the heap");
+  assert.is(r.timers, r.add.n, "the failed iteration took timers out of the core");
   assert.is(r.liveAfterTick, 0);
   assert.equal(r.ranAfter, [r.push.n, 0]);
   assert.ok(r.soon);
   assert.is(r.live, 0);
 });
 
-test("tick and init on the core itself: a failure leaves its ring and heap exactly as they were", () => {
+test("tick and init on the core itself: a failure leaves its ring and timers exactly as they were", () => {
   const r = scenario<{
     timers: number; pushes: number; tick: { name: string; message: string }; pendingAfterTick: number; timersAfterTick: number;
     inOrder: boolean; dropped: number; init: { name: string; message: string }; afterInit: number[][];
@@ -163,7 +163,7 @@ test("tick and init on the core itself: a failure leaves its ring and heap exact
     core.timerAdd(3, 5);
     core.timerAdd(1, 5);
     core.push(7);
-    // A ring of half the cap and a heap of all of it.
+    // A ring of half the cap, and a run and a near heap of all of it each.
     const init = attempt(() => core._resetTo(${PAGES * 8192}, ${PAGES * 4096}, 1024)) ?? { name: "none", message: "" };
     const afterInit = [batch(4), batch(5)];
     report({ timers, pushes, tick, pendingAfterTick, timersAfterTick, inOrder, dropped, init, afterInit });
