@@ -8,19 +8,27 @@
 //   the level's 64-bit bitmap) is the next to come due, and nothing ever wraps around.
 //   Ticks in a later 2^36 block than elapsed's do not fit: they go to the overflow heap.
 //
+// Near set: records of tick <= elapsed are not here but in the near set (timers.ts), in
+// exact (when, seq) order. The wheel moves one slot at a time, and only once the near set
+// is drained: the slot's records go to the near set (level 0) or lower levels (a
+// cascade), so an overdue burst passes through the near set one slot at a time instead
+// of building one big heap.
+//
 // Each slot is a bucket of 16-byte records stored contiguously: a stack of 512-byte chunks
 // (a 16-byte header, then 31 records), so draining or cascading a bucket reads memory in
 // order instead of chasing a linked list through per-id arrays (that walk was bound by
-// cache misses). A record is removed by moving the bucket's last record into its place
-// (swap-remove): a bucket keeps only the order records went in, and the run (timer-run.ts)
-// sorts a slot when it comes due.
-// Emptied chunks go to a free list; chunks come from arenas carved out of linear memory,
-// so a record never moves when the wheel grows.
+// cache misses). Cancel: the id's position (records.ts) gives the record's address, its
+// chunk (by masking) gives the bucket, and the bucket's last record moves into its place
+// (swap-remove), so a bucket keeps only the order records went in, and the run
+// (timer-run.ts) sorts a slot when it comes due.
 //
-// The number of chunks in use is bounded by the records held (chunksFor): the host
-// reserves that many in timerAdd, so moving records around in tick never allocates.
+// Memory: emptied chunks go to a free list, and chunks come from arenas carved out of
+// linear memory (a record never moves when the wheel grows). The chunks in use are at
+// most records/31 plus one partly filled chunk per non-empty bucket (chunksFor): timerAdd
+// reserves that many, so moving records around in tick never allocates; arenas double,
+// so a wheel that held at most n timers at once has carved fewer than 2 x (n/31 + 386)
+// chunks, however many timers came and went.
 
-import { alloc } from "./memory";
 import { IN_WHEEL, RECORD, recCopy, recId, recPut, setPos } from "./records";
 
 /** Slots per level, and bits per level. */

@@ -2,9 +2,9 @@
 // js-run.ts, and the near heap, js-heap.ts) and an overflow heap, the twin of
 // assembly/timers.ts: read its header for the design (what each part holds, why the wheel
 // moves one slot at a time once the near set is drained, how a cancel removes a record at
-// once, what bounds the memory). The same algorithm in
-// typed arrays, so the two cores fire the same ids in the same order at every resolution,
-// and a benchmark of one against the other measures what Wasm itself buys.
+// once, what bounds the memory). The same algorithm in typed arrays, so the two cores
+// fire the same ids in the same order at every resolution, and a benchmark of one
+// against the other measures what Wasm itself buys.
 //
 // As in Wasm, a call that allocates does so before it changes anything (timerAdd's
 // reserve, tick's count), so an allocation that throws leaves the timers as they were.

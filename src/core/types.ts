@@ -45,7 +45,7 @@ export interface SchedulerCore {
 // core's first layout fits in the one page it starts with (about 11 KiB).
 /** First capacity of the ready ring (a power of two). */
 export const RING_CAPACITY = 1024;
-/** First capacity of the near heap (the current tick's timers). */
+/** First capacity of the run and of the near heap (the current tick's timers). */
 export const NEAR_CAPACITY = 64;
 /** First size of the per-id position table (the loop's first slot table has 1,024 ids). */
 export const ID_CAPACITY = 1024;
