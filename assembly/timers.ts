@@ -89,6 +89,7 @@ export function timersInit(pos: usize, ids: u32, heaps: usize, nearCapacity: u32
   overCap = OVERFLOW_CAPACITY;
   nearSize = overSize = 0;
   total = 0;
+  wheelRoom = 0;
   nextSeq = 0;
   ticksPerMs = resolution;
   msPerTick = 1 / resolution;
@@ -183,8 +184,12 @@ export function timersAdd(id: u32, when: f64, now: f64): bool {
   return true;
 }
 
+/** Timers the carved chunks are enough for (reserve's quick check). */
+let wheelRoom: u32 = 0;
+
 /** Room for one more timer, of `id`, going to `where`: every piece allocated before any is used. */
 function reserve(id: u32, where: u32): bool {
+  if (where == IN_WHEEL && total < wheelRoom && id < posCap) return true;
   const needIds = id >= posCap;
   const chunks = chunksFor(total + 1);
   const needChunks = chunks > chunkCap;
@@ -215,7 +220,10 @@ function reserve(id: u32, where: u32): bool {
     }
   }
   if (needIds) posMove(pos, <u32>ids);
-  if (needChunks) wheelAddArena(arena, arenaChunks);
+  if (needChunks) {
+    wheelAddArena(arena, arenaChunks);
+    wheelRoom = roomFor(chunkCap);
+  }
   if (needHeap) {
     if (where == IN_NEAR) {
       memory.copy(heap, nearPtr, <usize>nearSize * RECORD);
@@ -228,6 +236,15 @@ function reserve(id: u32, where: u32): bool {
     }
   }
   return true;
+}
+
+/** The most timers `chunks` chunks are enough for: the largest n with chunksFor(n) <= chunks. */
+function roomFor(chunks: u32): u32 {
+  // From 384 timers on, chunksFor(n) = ceil(n / 31) + 384 + 2: invert it.
+  if (chunks >= 386 + 13) return 31 * (chunks - 386);
+  let n: u32 = 0;
+  while (chunksFor(n + 1) <= chunks) n++;
+  return n;
 }
 
 /** Removes the timer of `id` at once: its id holds nothing when this returns. */
