@@ -1,6 +1,12 @@
 // Compiles assembly/ with asc (release, -O3) and writes the bytes, base64, into
 // src/core/wasm-binary.generated.ts, so that the source (under tsx) and the esbuild
 // bundles carry the core inline: no file to fetch in a browser, no path to resolve in Node.
+//
+// Also builds the core's debug build, build/core.debug.wasm, for the tests only (never
+// shipped): assertions on, and `abort` left as the `env.abort` import that
+// @assemblyscript/loader supplies (the release build maps it to nothing, so it has no
+// imports), plus an imported memory a test can cap. Its command line is spelled out here
+// instead of taken from asconfig.json, whose shared options remove `abort`.
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -15,4 +21,9 @@ writeFileSync(
     `/** The scheduler core, ${bytes.length} bytes of WebAssembly, base64. @internal */\n` +
     `export const WASM_BASE64 = "${bytes.toString("base64")}";\n`,
 );
+// No asconfig.json: an empty config (the file does not exist, so asc applies none).
+execFileSync(process.execPath, [
+  asc, "assembly/debug.ts", "--config", "build/no-asconfig.json", "--debug", "--runtime", "stub",
+  "--initialMemory", "1", "--importMemory", "--outFile", "build/core.debug.wasm",
+], { stdio: "inherit" });
 // Quiet on success: npm pack and npm install print npm's own output only.

@@ -1,28 +1,32 @@
 // The WebAssembly scheduler core (assembly/), wrapped behind SchedulerCore.
 // Pushes go straight into the ring in linear memory through a view; the only calls
-// into Wasm are one `tick` per loop iteration, one per timer scheduled or cancelled,
-// and the rare `readyGrow`. The module is compiled once, synchronously (it is ~3.6 KB,
-// under Chrome's 4 KB limit for synchronous compilation), and needs no imports.
+// into Wasm are one `tick` per loop iteration in which a timer may be due, one per timer
+// scheduled or cancelled, and the rare `readyGrow`. The module is compiled once,
+// synchronously, and needs no imports. It is ~9 KB: Chrome refuses synchronous
+// compilation on the main thread only past 8 MB now (it was 4 KB until 2023).
 //
 // A call that cannot grow the memory fails whole (see assembly/index.ts): the core is as
 // it was, and the views are re-read before the error is thrown, since a piece of memory
 // may have been had before another could not.
 import { WASM_BASE64 } from "./wasm-binary.generated.js";
-import { HEAP_CAPACITY, ID_CAPACITY, RING_CAPACITY, type ReleaseFn, type SchedulerCore } from "./types.js";
+import { ID_CAPACITY, NEAR_CAPACITY, RING_CAPACITY, TICKS_PER_MS, checkTicksPerMs, type SchedulerCore } from "./types.js";
 
-interface Exports {
+/** The core's exports (the release build's; the debug build adds checkInvariants). @internal */
+export interface CoreExports {
   memory: WebAssembly.Memory;
-  init(ring: number, heap: number, ids: number): number;
+  init(ring: number, near: number, ids: number, ticksPerMs: number): number;
   tick(head: number, tail: number, now: number): number;
   readyGrow(batchStart: number, tail: number): number;
   timerAdd(id: number, when: number): number;
-  timerCancel(id: number): number;
+  timerCancel(id: number): void;
   timerNext(): number;
+  timerCount(): number;
+  timerHeld(id: number): number;
   timerSetSeq(seq: number): void;
 }
 
 // Header words (see assembly/index.ts).
-const RING_PTR = 0, RING_MASK = 1, RELEASED_PTR = 3, RELEASED_COUNT = 4, TIMER_COUNT = 5, TOP_WHEN_F64 = 4;
+const RING_PTR = 0, RING_MASK = 1, TOP_WHEN_F64 = 2, NOW_F64 = 3;
 
 let compiled: WebAssembly.Module | null | undefined;
 
@@ -49,13 +53,12 @@ function outOfMemory(call: string, memory: WebAssembly.Memory): never {
 /** @internal */
 export class WasmCore implements SchedulerCore {
   readonly kind = "wasm" as const;
-  #ex: Exports;
-  /** Called with each id dropped from the heap; the host frees it. */
-  release: ReleaseFn;
+  #ex: CoreExports;
+  readonly #ticksPerMs: number;
   #u32!: Uint32Array;
   #f64!: Float64Array;
   #hdr = 0;
-  /** No timer is due before this (the heap top's deadline, or a smaller one added since). */
+  /** No timer is due before this (the core's bound after a tick, or a smaller deadline added since). */
   #topWhen = Infinity;
   #ring = 0;
   #mask = 0;
@@ -63,19 +66,24 @@ export class WasmCore implements SchedulerCore {
   #head = 0;
   #batchStart = 0;
 
-  constructor(module: WebAssembly.Module, release: ReleaseFn) {
-    this.#ex = new WebAssembly.Instance(module, {}).exports as unknown as Exports;
-    this.release = release;
+  /**
+   * A core on `module` (the release build, or the debug build's instance exports: pass
+   * `exports` to wrap an instance made elsewhere), its wheel at `ticksPerMs` (a power of two).
+   */
+  constructor(module: WebAssembly.Module | null, ticksPerMs = TICKS_PER_MS, exports?: CoreExports) {
+    checkTicksPerMs(ticksPerMs);
+    this.#ex = exports ?? (new WebAssembly.Instance(module!, {}).exports as unknown as CoreExports);
+    this.#ticksPerMs = ticksPerMs;
     this.reset();
   }
 
   reset(): void {
-    this._resetTo(RING_CAPACITY, HEAP_CAPACITY, ID_CAPACITY);
+    this._resetTo(RING_CAPACITY, NEAR_CAPACITY, ID_CAPACITY);
   }
 
   /** @internal `reset()` with these first capacities; the tests ask for more than memory can give. */
-  _resetTo(ring: number, heap: number, ids: number): void {
-    const hdr = this.#ex.init(ring, heap, ids);
+  _resetTo(ring: number, near: number, ids: number): void {
+    const hdr = this.#ex.init(ring, near, ids, this.#ticksPerMs);
     if (hdr === 0) this.#fail("init");
     this.#hdr = hdr >>> 2;
     this.#tail = this.#head = this.#batchStart = 0;
@@ -84,28 +92,32 @@ export class WasmCore implements SchedulerCore {
   }
 
   /**
-   * Re-reads the header after a call. A grown memory detaches the old view (its length
-   * drops to 0); checking that is much cheaper than the `memory.buffer` getter.
+   * Re-makes the views if memory grew: that detaches the old ones (their length drops to
+   * 0), and checking that is much cheaper than the `memory.buffer` getter.
    */
-  #sync(): void {
+  #views(): void {
     if (this.#u32 === undefined || this.#u32.length === 0) {
       this.#u32 = new Uint32Array(this.#ex.memory.buffer);
       this.#f64 = new Float64Array(this.#ex.memory.buffer);
     }
+  }
+
+  /** Re-reads the header after a call that writes it (init, tick, readyGrow). */
+  #sync(): void {
+    this.#views();
     const h = this.#u32, hdr = this.#hdr;
     this.#topWhen = this.#f64[(hdr >>> 1) + TOP_WHEN_F64];
     this.#ring = h[hdr + RING_PTR] >>> 2;
     this.#mask = h[hdr + RING_MASK];
-    const released = h[hdr + RELEASED_COUNT];
-    if (released !== 0) {
-      const base = h[hdr + RELEASED_PTR] >>> 2;
-      for (let i = 0; i < released; i++) this.release(h[base + i]);
-    }
   }
 
-  /** A call failed, leaving the core as it was: re-read the views (a first init has none), then throw. */
+  /**
+   * A call failed, leaving the core as it was: re-read the views (a first init has none),
+   * and the header if the call wrote it (timerAdd does not), then throw.
+   */
   #fail(call: string): never {
-    if (this.#hdr !== 0) this.#sync();
+    if (call === "timerAdd") this.#views();
+    else if (this.#hdr !== 0) this.#sync();
     outOfMemory(call, this.#ex.memory);
   }
 
@@ -126,6 +138,8 @@ export class WasmCore implements SchedulerCore {
     const start = this.#head;
     if (now < this.#topWhen) {
       // No timer can be due: the batch is what the host pushed, and no call is needed.
+      // The time goes to the header, for timerAdd to move the wheel up to (see assembly/index.ts).
+      this.#f64[(this.#hdr >>> 1) + NOW_F64] = now;
       this.#batchStart = start;
       this.#head = this.#tail;
       return (this.#tail - start) >>> 0;
@@ -148,24 +162,27 @@ export class WasmCore implements SchedulerCore {
 
   timerAdd(id: number, when: number): void {
     if (this.#ex.timerAdd(id, when) < 0) this.#fail("timerAdd");
-    if (this.#u32.length === 0) this.#sync();
+    if (this.#u32.length === 0) this.#views();
     if (when < this.#topWhen) this.#topWhen = when;
   }
 
-  /** Never takes memory, so never fails. */
+  /** Never takes memory, so never fails. The bound stays: a cancel only makes the next deadline later. */
   timerCancel(id: number): void {
-    if (this.#ex.timerCancel(id) > 0) this.#sync();
+    this.#ex.timerCancel(id);
   }
 
-  /** Never takes memory, so never fails. */
+  /** Never takes memory, so never fails. The exact next deadline is the best bound. */
   timerNext(): number {
-    const when = this.#ex.timerNext();
-    this.#sync();
-    return when;
+    return (this.#topWhen = this.#ex.timerNext());
   }
 
   timerCount(): number {
-    return this.#u32[this.#hdr + TIMER_COUNT];
+    return this.#ex.timerCount();
+  }
+
+  /** Test hook: whether `id` holds a timer. */
+  _timerHeld(id: number): boolean {
+    return this.#ex.timerHeld(id) !== 0;
   }
 
   timerSetSeq(seq: number): void {

@@ -3,7 +3,7 @@
 // the core (Wasm or TS); the callbacks stay here. This is per-callback work: plain code
 // on plain fields, with no allocation beyond the slot.
 import { acquireCore, releaseCore, type SchedulerCore } from "../core/index.js";
-import { CALL1, CANCELLED, QUEUED, SlotTable, TASK, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER, ZOMBIE } from "./slot-table.js";
+import { CALL1, CANCELLED, QUEUED, SlotTable, TASK, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER } from "./slot-table.js";
 
 /** The empty core every closed loop points at (never run: a closed loop schedules nothing). */
 let closedCore: SchedulerCore | null = null;
@@ -31,7 +31,7 @@ export class Scheduler {
   closed = false;
 
   constructor(kind: "wasm" | "js" | undefined) {
-    this.core = acquireCore(kind, this.#onRelease);
+    this.core = acquireCore(kind);
   }
 
   /** The kind of core the loop runs (or ran) on. */
@@ -67,8 +67,10 @@ export class Scheduler {
     if (st === QUEUED) {
       slots.state[id] = CANCELLED;
     } else if (st === TIMER) {
-      slots.state[id] = ZOMBIE;
+      // The core removes the timer at once: its id is free for reuse now.
       this.core.timerCancel(id);
+      slots.release(id);
+      return;
     } else {
       return;
     }
@@ -139,7 +141,7 @@ export class Scheduler {
   dispose(): void {
     this.#coreKind = this.core.kind;
     releaseCore(this.core);
-    this.core = closedCore ??= acquireCore("js", () => {});
+    this.core = closedCore ??= acquireCore("js");
     this.slots.dispose();
   }
 
@@ -154,9 +156,4 @@ export class Scheduler {
     }
     if (this.sleeping) this.wake();
   }
-
-  /** The core dropped a cancelled timer's record: its id may be reused now. */
-  #onRelease = (id: number): void => {
-    if (this.slots.state[id] === ZOMBIE) this.slots.release(id);
-  };
 }

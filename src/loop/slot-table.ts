@@ -18,8 +18,6 @@ export const QUEUED = 1;
 export const TIMER = 2;
 /** Cancelled while in the ready ring: skipped and freed when reached. @internal */
 export const CANCELLED = 3;
-/** Cancelled while in the heap: freed when the core releases the id. @internal */
-export const ZOMBIE = 4;
 /** A task's stable slot, not scheduled (every state from here on is a task's). @internal */
 export const TASK = 5;
 /** A task's stable slot, in the ready ring. @internal */

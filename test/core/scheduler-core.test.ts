@@ -7,9 +7,8 @@ import { WasmCore, wasmModule } from "../../src/core/wasm.js";
 import { WASM_BASE64 } from "../../src/core/wasm-binary.generated.js";
 import { CORES } from "../helpers.js";
 
-function makeCore(kind: (typeof CORES)[number], released: number[] = []): SchedulerCore {
-  const release = (id: number) => void released.push(id);
-  return kind === "js" ? new JsCore(release) : new WasmCore(wasmModule()!, release);
+function makeCore(kind: (typeof CORES)[number], ticksPerMs = 1): JsCore | WasmCore {
+  return kind === "js" ? new JsCore(ticksPerMs) : new WasmCore(wasmModule()!, ticksPerMs);
 }
 
 function batch(core: SchedulerCore, now: number): number[] {
@@ -20,11 +19,18 @@ function batch(core: SchedulerCore, now: number): number[] {
 for (const kind of CORES) {
   const test = suite(`core [${kind}]`);
 
-  test("wasm module compiles with no imports and is under 4 KB", () => {
+  test("wasm module compiles with no imports, under the browsers' limit for synchronous compilation", () => {
     const m = wasmModule();
     assert.ok(m);
-    assert.ok(atob(WASM_BASE64).length < 4096, `core is ${atob(WASM_BASE64).length} bytes`);
     assert.equal(WebAssembly.Module.imports(m!), []);
+    // The real limit: Chrome refuses `new WebAssembly.Module` on the main thread for more
+    // than 8 MB ("WebAssembly.Compile is disallowed on the main thread, if the buffer size
+    // is larger than 8MB"; it was 4 KB until 2023, when this core was under 4 KB). Checked
+    // on Chromium 156 with test/browser.test.ts's browser.
+    const size = atob(WASM_BASE64).length;
+    assert.ok(size < 8 * 2 ** 20, `core is ${size} bytes`);
+    // And our own budget, so that growth is a decision: the wheel took it from 3.7 to ~9 KB.
+    assert.ok(size < 12 * 1024, `core is ${size} bytes, over its 12 KB budget`);
   });
 
   test(".push() / .tick() - FIFO, one batch per tick, pushes during a batch wait for the next", () => {
@@ -91,30 +97,109 @@ for (const kind of CORES) {
     assert.is(core.timerNext(), Infinity);
   });
 
-  test(".timerCancel() - a cancelled timer never fires and its id is released once", () => {
-    const released: number[] = [];
-    const core = makeCore(kind, released);
+  test(".timerCancel() - removes the timer at once: the id holds nothing and can be scheduled again", () => {
+    const core = makeCore(kind);
     core.timerAdd(1, 10);
     core.timerAdd(2, 20);
     core.timerCancel(1);
-    assert.equal(released, []); // lazy: still in the heap
-    assert.is(core.timerNext(), 20); // the cancelled top is dropped
-    assert.equal(released, [1]);
-    assert.equal(batch(core, 30), [2]);
-    assert.equal(released, [1]);
+    assert.is(core.timerCount(), 1);
+    assert.not.ok(core._timerHeld(1));
+    assert.ok(core._timerHeld(2));
+    assert.is(core.timerNext(), 20);
+    // The id again, at once, later than before: only the new timer fires.
+    core.timerAdd(1, 30);
+    assert.equal(batch(core, 25), [2]);
+    assert.equal(batch(core, 30), [1]);
+    assert.is(core.timerCount(), 0);
+    assert.not.ok(core._timerHeld(1));
   });
 
-  test(".timerCancel() - the heap is rebuilt when more than half of at least 100 are cancelled", () => {
-    const released: number[] = [];
-    const core = makeCore(kind, released);
+  test(".timerCancel() - half of 200 cancelled: the count is the rest at once, and only the rest fire", () => {
+    const core = makeCore(kind);
     for (let id = 0; id < 200; id++) core.timerAdd(id, 1000 + id);
-    for (let id = 0; id < 100; id++) core.timerCancel(id * 2);
-    assert.is(core.timerCount(), 200); // exactly half: no rebuild yet
+    for (let id = 0; id < 200; id += 2) core.timerCancel(id);
+    assert.is(core.timerCount(), 100);
+    assert.is(core.timerNext(), 1001);
+    assert.equal(batch(core, 10_000), Array.from({ length: 100 }, (_, i) => 1 + 2 * i));
+  });
+
+  test(".timerCancel() - of the current tick's timers (the run and the near heap), the earliest first", () => {
+    const core = makeCore(kind);
+    for (let id = 0; id < 100; id++) core.timerAdd(id, 5 + id / 200);
+    // Tick 5 comes due: its 100 timers are sorted into the run; those up to 5.2 fire.
+    assert.equal(batch(core, 5.2), Array.from({ length: 41 }, (_, i) => i));
+    core.timerAdd(200, 5.3); // the current tick: the near heap
+    core.timerAdd(201, 5.25);
+    core.timerCancel(41); // the run's front
+    core.timerCancel(201); // the heap's top
+    core.timerCancel(99); // the run's last
+    assert.is(core.timerNext(), 5 + 42 / 200);
+    assert.equal(batch(core, 5.3), [...Array.from({ length: 19 }, (_, i) => 42 + i), 200]);
+    assert.equal(batch(core, 6), Array.from({ length: 38 }, (_, i) => 61 + i));
+    assert.is(core.timerCount(), 0);
+  });
+
+  test(".timerNext() - exact at once, wherever the earliest timer is (a slot of any level, the overflow)", () => {
+    const core = makeCore(kind);
+    assert.is(core.timerNext(), Infinity);
+    core.timerAdd(1, Infinity);
+    assert.is(core.timerNext(), Infinity);
+    core.timerAdd(2, 2 ** 40 + 0.25); // past the wheel's 2^36 ms: the overflow
+    assert.is(core.timerNext(), 2 ** 40 + 0.25);
+    core.timerAdd(3, 3_000_000.75); // level 3
+    core.timerAdd(4, 3_000_000.5);
+    assert.is(core.timerNext(), 3_000_000.5);
+    core.timerCancel(4);
+    assert.is(core.timerNext(), 3_000_000.75);
+    core.timerAdd(5, 70.125); // level 1
+    assert.is(core.timerNext(), 70.125);
+    assert.equal(batch(core, 70.125), [5]);
+    assert.is(core.timerNext(), 3_000_000.75);
+    assert.equal(batch(core, 3_000_000.75), [3]);
+    assert.is(core.timerNext(), 2 ** 40 + 0.25);
+    assert.equal(batch(core, 2 ** 40 + 0.2), []);
+    assert.equal(batch(core, 2 ** 40 + 0.25), [2]);
+    assert.is(core.timerNext(), Infinity);
+    assert.is(core.timerCount(), 1);
+  });
+
+  test(".tick() - +Infinity never fires, not even at now = +Infinity; huge deadlines fire when the clock reaches them", () => {
+    const core = makeCore(kind);
+    core.timerAdd(1, Infinity);
+    core.timerAdd(2, 1e300);
+    core.timerAdd(3, Number.MAX_VALUE);
+    core.timerAdd(4, -Infinity); // always due
+    core.timerAdd(5, -5);
+    assert.equal(batch(core, -10), [4]);
+    assert.equal(batch(core, 0), [5]);
+    assert.is(core.timerNext(), 1e300);
+    assert.equal(batch(core, 1e300), [2]);
+    assert.is(core.timerNext(), Number.MAX_VALUE);
+    assert.equal(batch(core, Number.MAX_VALUE), [3]);
+    assert.equal(batch(core, Infinity), []);
+    assert.is(core.timerCount(), 1);
+    assert.ok(core._timerHeld(1));
     core.timerCancel(1);
-    assert.is(core.timerCount(), 99);
-    assert.is(released.length, 101);
-    const fired = batch(core, 10_000);
-    assert.equal(fired, Array.from({ length: 99 }, (_, i) => 3 + 2 * i));
+    assert.is(core.timerCount(), 0);
+  });
+
+  test(".tick() - order never depends on the resolution: 1, 4 and 64 ticks per ms fire the same ids", () => {
+    const orders = [1, 4, 64].map((ticksPerMs) => {
+      const core = makeCore(kind, ticksPerMs);
+      let seed = 3;
+      const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+      for (let id = 0; id < 3000; id++) core.timerAdd(id, Math.floor(random() * 400) / 8);
+      for (let id = 0; id < 3000; id += 7) core.timerCancel(id);
+      const fired: number[][] = [];
+      for (let now = 0; now <= 60; now += 0.3) fired.push(batch(core, now));
+      return fired;
+    });
+    assert.equal(orders[1], orders[0]);
+    assert.equal(orders[2], orders[0]);
+  });
+
+  test("a core rejects a resolution that is not a power of two", () => {
+    assert.throws(() => makeCore(kind, 3), /power of two/);
   });
 
   test(".timerAdd() - sequence numbers are renumbered before they wrap, ties stay FIFO", () => {
@@ -126,10 +211,10 @@ for (const kind of CORES) {
   });
 
   test(".tick() - more due timers than the ring has room for: all come out, in order, behind the pushes", () => {
-    // tick counts the live due timers first (a walk of the heap's due part) and grows the
-    // ring once to fit them: a wrong count would lose or overwrite ids.
-    const released: number[] = [];
-    const core = makeCore(kind, released);
+    // tick counts the due timers first (the slots due by now, read record by record only
+    // where a slot holds now's tick) and grows the ring once to fit them: a wrong count
+    // would lose or overwrite ids.
+    const core = makeCore(kind);
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 100;
     const when: number[] = [];
@@ -152,7 +237,6 @@ for (const kind of CORES) {
       core.batchDone();
       prev = now;
     }
-    assert.is(released.length, 1667);
     assert.is(core.timerCount(), 0);
   });
 
@@ -165,14 +249,13 @@ for (const kind of CORES) {
   });
 
   test("1,000,000 timers: schedule, cancel every second one, fire the rest in order", () => {
-    const released: number[] = [];
-    const core = makeCore(kind, released);
+    const core = makeCore(kind);
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 100;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) * 100;
     const when = new Float64Array(1_000_000);
     for (let id = 0; id < 1_000_000; id++) core.timerAdd(id, (when[id] = random()));
     for (let id = 0; id < 1_000_000; id += 2) core.timerCancel(id);
-    assert.ok(core.timerCount() <= 1_000_000);
+    assert.is(core.timerCount(), 500_000);
     let fired = 0, last = -1, lastId = -1;
     for (let t = 0; t <= 100; t += 1) {
       for (const id of batch(core, t)) {
@@ -185,7 +268,6 @@ for (const kind of CORES) {
       }
     }
     assert.is(fired, 500_000);
-    assert.is(released.length, 500_000);
     assert.is(core.timerCount(), 0);
   });
 
@@ -193,10 +275,55 @@ for (const kind of CORES) {
     const core = makeCore(kind);
     core.push(1);
     core.timerAdd(2, 1);
+    core.timerAdd(3, 5e6);
     core.reset();
     assert.is(core.pending(), 0);
     assert.is(core.timerCount(), 0);
+    assert.not.ok(core._timerHeld(2));
     assert.equal(batch(core, 10), []);
+    assert.is(core.timerNext(), Infinity);
+    core.timerAdd(2, 3);
+    assert.equal(batch(core, 10), [2]);
+  });
+
+  test("memory stays bounded after 10,000,000 timers come and go (at most 1,000 held at once)", () => {
+    const core = makeCore(kind);
+    let seed = 11, now = 0, next = 0;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const live: number[] = [];
+    const free: number[] = [];
+    let bytesAt1M = 0;
+    for (let n = 0; n < 10_000_000; n++) {
+      // Ids as the slot table hands them out: recycled LIFO.
+      const id = free.length > 0 ? free.pop()! : next++;
+      const r = random();
+      core.timerAdd(id, now + (r < 0.9 ? r * 50 : r < 0.99 ? r * 1e6 : 2 ** 40 * r));
+      live.push(id);
+      if (live.length === 1000) {
+        // Cancel a third, fire what is due, and move on.
+        for (let k = 0; k < live.length; k += 3) {
+          core.timerCancel(live[k]);
+          free.push(live[k]);
+        }
+        now += 10;
+        const fired = new Set(batch(core, now));
+        for (const id of fired) free.push(id);
+        const kept = live.filter((id, k) => k % 3 !== 0 && !fired.has(id));
+        live.length = 0;
+        // Those far away: cancel them too now and then, so the held ones stay under 1,000.
+        for (const id of kept) {
+          if (live.length < 500) live.push(id);
+          else {
+            core.timerCancel(id);
+            free.push(id);
+          }
+        }
+      }
+      if (n === 1_000_000) bytesAt1M = core.memoryBytes();
+    }
+    assert.ok(next <= 2000, `${next} ids used`);
+    assert.ok(core.memoryBytes() <= bytesAt1M, `${core.memoryBytes()} bytes at the end, ${bytesAt1M} after 1M timers`);
+    assert.ok(core.memoryBytes() < 2 ** 20, `${core.memoryBytes()} bytes`);
   });
 
   test.run();

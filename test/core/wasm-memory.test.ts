@@ -122,7 +122,7 @@ test("tick: an iteration whose due timers do not fit the ready ring fails whole;
     for (const h of handles) h.cancel();
     loop._runOnce();
     const ranAfter = [ranSoon, ranTimers];
-    // A new timer here would take an id above the cancelled-flag table the timers grew,
+    // A new timer here would take an id above the position table the timers grew,
     // with the memory spent on the ring: the core-level test below covers timers after this.
     let soon = false;
     loop.callSoon(() => { soon = true; });
@@ -134,21 +134,20 @@ test("tick: an iteration whose due timers do not fit the ready ring fails whole;
   assert.is(r.tick.name, "RangeError", r.tick.message);
   assert.match(r.tick.message, "(tick)");
   assert.equal(r.ran, [0, 0], "callbacks or timers ran in an iteration that failed");
-  assert.is(r.timers, r.add.n, "the failed iteration took timers out of the heap");
+  assert.is(r.timers, r.add.n, "the failed iteration took timers out of the core");
   assert.is(r.liveAfterTick, 0);
   assert.equal(r.ranAfter, [r.push.n, 0]);
   assert.ok(r.soon);
   assert.is(r.live, 0);
 });
 
-test("tick and init on the core itself: a failure leaves its ring and heap exactly as they were", () => {
+test("tick and init on the core itself: a failure leaves its ring and timers exactly as they were", () => {
   const r = scenario<{
     timers: number; pushes: number; tick: { name: string; message: string }; pendingAfterTick: number; timersAfterTick: number;
     inOrder: boolean; dropped: number; init: { name: string; message: string }; afterInit: number[][];
   }>(`
     import { WasmCore, wasmModule } from ${JSON.stringify(CORE_URL)};
-    const released: number[] = [];
-    const core = new WasmCore(wasmModule()!, (id) => void released.push(id));
+    const core = new WasmCore(wasmModule()!);
     const attempt = (fn: () => void) => { try { fn(); return null; } catch (e) { return describe(e); } };
     const batch = (now: number) => { const n = core.tick(now); const ids = Array.from({ length: n }, (_, i) => core.batchAt(i)); core.batchDone(); return ids; };
     let timers = 0, pushes = 0;
@@ -157,14 +156,14 @@ test("tick and init on the core itself: a failure leaves its ring and heap exact
     const tick = attempt(() => core.tick(0)) ?? { name: "none", message: "" };
     const pendingAfterTick = core.pending(), timersAfterTick = core.timerCount();
     for (let i = 0; i < timers; i++) core.timerCancel(i);
+    const dropped = timers - core.timerCount();
     const ids = batch(0);
     const inOrder = ids.length === pushes && ids.every((id, i) => id === 1_000_000 + i);
-    const dropped = released.length;
     // A reset asking for more than the memory can give: the core is as it was.
     core.timerAdd(3, 5);
     core.timerAdd(1, 5);
     core.push(7);
-    // A ring of half the cap and a heap of all of it.
+    // A ring of half the cap, and a run and a near heap of all of it each.
     const init = attempt(() => core._resetTo(${PAGES * 8192}, ${PAGES * 4096}, 1024)) ?? { name: "none", message: "" };
     const afterInit = [batch(4), batch(5)];
     report({ timers, pushes, tick, pendingAfterTick, timersAfterTick, inOrder, dropped, init, afterInit });
@@ -181,24 +180,28 @@ test("tick and init on the core itself: a failure leaves its ring and heap exact
   assert.equal(r.afterInit, [[7], [3, 1]]);
 });
 
-test("timerCancel, timerNext and the heap rebuild need no memory: at the limit they release every id", () => {
-  const r = scenario<{ add: Failure; errors: string[]; timersAfterNext: number; live: number; events: string[] }>(`
+test("timerCancel and timerNext need no memory: at the limit each cancel frees its id at once", () => {
+  const r = scenario<{ add: Failure; errors: string[]; heldAfterHalf: number[]; live: number; events: string[] }>(`
     const handles: ReturnType<typeof loop.callLater>[] = [];
-    const add = fill(() => void handles.push(loop.callLater(1000 + handles.length, noop)));
+    // Deadlines spread over the wheel's levels and past its span (the overflow).
+    const add = fill(() => void handles.push(loop.callLater(handles.length % 3 === 0 ? 2 ** 40 + handles.length : 1000 + handles.length * 37, noop)));
     const errors: string[] = [];
-    const n = handles.length, lazy = Math.floor(n * 0.4);
-    // The first 40%: flagged only (no rebuild below half); timerNext drops them all in one call.
-    for (let i = 0; i < lazy; i++) try { handles[i].cancel(); } catch (e) { errors.push("cancel " + String(e)); }
+    const n = handles.length, half = Math.floor(n / 2);
+    for (let i = 0; i < half; i++) try { handles[i].cancel(); } catch (e) { errors.push("cancel " + String(e)); }
+    let next = 0;
+    try { next = _schedulerCore(loop).timerNext(); } catch (e) { errors.push("timerNext " + String(e)); }
+    const first = half % 3 === 0 ? half + 1 : half;
+    const heldAfterHalf = [loopStats(loop).timers, loopStats(loop).liveIds, n - half, next === 1000 + first * 37 ? 1 : 0];
+    for (let i = half; i < n; i++) try { handles[i].cancel(); } catch (e) { errors.push("cancel " + String(e)); }
     try { _schedulerCore(loop).timerNext(); } catch (e) { errors.push("timerNext " + String(e)); }
-    const timersAfterNext = loopStats(loop).timers;
-    // The rest: past half cancelled, the heap is rebuilt, releasing them in one call.
-    for (let i = lazy; i < n; i++) try { handles[i].cancel(); } catch (e) { errors.push("cancel " + String(e)); }
-    try { _schedulerCore(loop).timerNext(); } catch (e) { errors.push("timerNext " + String(e)); }
-    report({ add, errors: errors.slice(0, 3), timersAfterNext: n - lazy - timersAfterNext, live: loopStats(loop).liveIds, events: afterwards() });
+    report({ add, errors: errors.slice(0, 3), heldAfterHalf, live: loopStats(loop).liveIds, events: afterwards() });
   `);
   assertFailed(r.add, "timerAdd");
   assert.equal(r.errors, []);
-  assert.is(r.timersAfterNext, 0, "timerNext did not drop the cancelled records at the top");
+  const [timers, live, expected, nextRight] = r.heldAfterHalf;
+  assert.is(timers, expected, "the cancelled timers are still counted");
+  assert.is(live, expected, "the cancelled timers' ids are not free");
+  assert.is(nextRight, 1, "timerNext is not the earliest timer left");
   assert.is(r.live, 0);
   assert.equal(r.events, AFTERWARDS);
 });
