@@ -56,8 +56,6 @@ export function bothCores(name: string, define: (test: CoreTest, core: CoreKind)
         }
         for (const loop of loops) {
           assert.not.ok(loop.isRunning(), "a loop is still running after the test");
-          // Cancelled timers leave the heap lazily; drop those nothing live sits above.
-          if (!loop.isClosed()) _schedulerCore(loop).timerNext();
           const live = loop.isClosed() ? 0 : loopStats(loop).liveIds;
           loop.close();
           if (live !== 0 && !ctx.allowLive) assert.unreachable(`the loop still holds ${live} live ids after the test`);

@@ -27,9 +27,12 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
  * it to 246 kB packed, 964 kB unpacked; with room for a little more. Raised again from
  * 260 kB/1 MB when the one-concept-per-file layout took it to 261 kB/999 kB: each module's
  * header comment stays in the readable bundles, and the README gained the source tree.
+ * Raised again from 270 kB/1.05 MB when the timing wheel (issue 12) took it to 282 kB/
+ * 1.07 MB: the TS core's timers went from 6.6 to 31 kB of bundled JS and the Wasm core's
+ * base64 from 5 to 12.7 kB, each twice (ESM and CJS).
  */
-const PACKED_BUDGET = 270_000;
-const UNPACKED_BUDGET = 1_050_000;
+const PACKED_BUDGET = 295_000;
+const UNPACKED_BUDGET = 1_120_000;
 
 interface Run {
   stdout: string;

@@ -1,5 +1,5 @@
 // Callbacks in, ids out: a loop's callbacks and tasks take slots of its slot table, and
-// their ids go to the scheduler core (the ready ring, the timer heap). Only ids cross into
+// their ids go to the scheduler core (the ready ring, the timing wheel). Only ids cross into
 // the core (Wasm or TS); the callbacks stay here. This is per-callback work: plain code
 // on plain fields, with no allocation beyond the slot.
 import { acquireCore, releaseCore, type SchedulerCore } from "../core/index.js";

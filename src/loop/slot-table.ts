@@ -14,7 +14,7 @@ export type Callback = (...args: any[]) => unknown;
 export const FREE = 0;
 /** A one-shot callback in the ready ring. @internal */
 export const QUEUED = 1;
-/** A one-shot callback in the timer heap. @internal */
+/** A one-shot callback in the timers. @internal */
 export const TIMER = 2;
 /** Cancelled while in the ready ring: skipped and freed when reached. @internal */
 export const CANCELLED = 3;

@@ -18,7 +18,7 @@ export interface LoopStats {
   slotCapacity: number;
   /** The scheduler core the loop runs on (or ran on, once closed). */
   core: "wasm" | "js";
-  /** Timer records the core holds, cancelled ones included (a cancelled one goes lazily; 0 once closed). */
+  /** Timers the core holds (a cancelled one is gone at once; 0 once closed). */
   timers: number;
 }
 
