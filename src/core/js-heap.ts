@@ -13,16 +13,12 @@ export function before(aWhen: number, aSeq: number, bWhen: number, bSeq: number)
   return aWhen < bWhen || (aWhen === bWhen && aSeq < bSeq);
 }
 
-/** @internal */
-export class RecordHeap {
+/** 16-byte timer records over one buffer: when at f[2i], seq at u[4i+2], id at u[4i+3]. The heaps' and the run's storage. @internal */
+export class Records {
   f: Float64Array;
   u: Uint32Array;
-  size = 0;
-  /** The position kind its records get. */
-  readonly kind: number;
 
-  constructor(kind: number, capacity: number) {
-    this.kind = kind;
+  constructor(capacity: number) {
     const buf = new ArrayBuffer(capacity * 16);
     this.f = new Float64Array(buf);
     this.u = new Uint32Array(buf);
@@ -33,20 +29,46 @@ export class RecordHeap {
     return this.f.length >>> 1;
   }
 
-  /** A buffer with room for `records` (the records copied in), or null if it has room: allocated before anything changes. */
-  grownFor(records: number): ArrayBuffer | null {
+  /**
+   * A buffer with room for `records`, records [from, to) copied to its start, or null if
+   * there is room: allocated before anything changes (an allocation that throws leaves the
+   * core as it was).
+   */
+  protected _grown(records: number, from: number, to: number): ArrayBuffer | null {
     let cap = this.capacity();
     if (records <= cap) return null;
     while (cap < records) cap *= 2;
     const buf = new ArrayBuffer(cap * 16);
-    new Uint32Array(buf).set(this.u.subarray(0, this.size * 4));
+    new Uint32Array(buf).set(this.u.subarray(from * 4, to * 4));
     return buf;
+  }
+
+  /** Takes a buffer `_grown` made. */
+  protected _adopt(buf: ArrayBuffer): void {
+    this.f = new Float64Array(buf);
+    this.u = new Uint32Array(buf);
+  }
+}
+
+/** @internal */
+export class RecordHeap extends Records {
+  size = 0;
+  /** The position kind its records get. */
+  readonly kind: number;
+
+  constructor(kind: number, capacity: number) {
+    super(capacity);
+    this.kind = kind;
+  }
+
+  /** A buffer with room for `records` (the records copied in), or null if it has room. */
+  grownFor(records: number): ArrayBuffer | null {
+    return this._grown(records, 0, this.size);
   }
 
   /** Takes the buffer grownFor made. */
   install(buf: ArrayBuffer): void {
-    this.f = new Float64Array(buf);
-    this.u = new Uint32Array(buf);
+    this._adopt(buf);
   }
 
   /** Puts (when, seq, id) in the hole at `i`, moving it up past every parent it orders before. */

@@ -4,7 +4,7 @@
 // read through a Float64Array and a Uint32Array over one buffer; a record is copied as
 // four u32 words (a double's bits copied through a Float64Array may change if it is NaN).
 
-import { IN_RUN, before } from "./js-heap.js";
+import { IN_RUN, Records, before } from "./js-heap.js";
 import type { JsWheel } from "./js-wheel.js";
 
 /** The id of a cancelled record left in the run. @internal */
@@ -13,38 +13,20 @@ const SMALL = 16;
 const GROUPS = 1024;
 
 /** @internal */
-export class JsRun {
-  f: Float64Array;
-  u: Uint32Array;
+export class JsRun extends Records {
   /** The live records are among [head, end); the one at head is live. */
   head = 0;
   end = 0;
   readonly #groups = new Uint32Array(GROUPS);
 
-  constructor(capacity: number) {
-    const buf = new ArrayBuffer(capacity * 16);
-    this.f = new Float64Array(buf);
-    this.u = new Uint32Array(buf);
-  }
-
-  capacity(): number {
-    return this.f.length >>> 1;
-  }
-
   /** A buffer with room for `records` (the live part copied to its start), or null if it has room. */
   grownFor(records: number): ArrayBuffer | null {
-    let cap = this.capacity();
-    if (records <= cap) return null;
-    while (cap < records) cap *= 2;
-    const buf = new ArrayBuffer(cap * 16);
-    new Uint32Array(buf).set(this.u.subarray(this.head * 4, this.end * 4));
-    return buf;
+    return this._grown(records, this.head, this.end);
   }
 
   /** Takes the buffer grownFor made (the records moved to its start: their positions are rewritten). */
   install(buf: ArrayBuffer, pos: Uint32Array): void {
-    this.f = new Float64Array(buf);
-    this.u = new Uint32Array(buf);
+    this._adopt(buf);
     this.end -= this.head;
     this.head = 0;
     for (let i = 0; i < this.end; i++) {
