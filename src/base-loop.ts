@@ -16,7 +16,7 @@ import { _linkSignal } from "./abort.js";
 import { RealClock, VirtualClock, type Clock } from "./loop/clock.js";
 import { Runner } from "./loop/runner.js";
 import { Scheduler } from "./loop/scheduler.js";
-import { CALL0, CALL1, CANCELLED, QUEUED, TASK, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER, type Callback, type SlotTable } from "./loop/slot-table.js";
+import { CALL0, CALL1, CANCELLED, QUEUED, TASK, TASK_FIRED, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER, type Callback, type SlotTable } from "./loop/slot-table.js";
 import { Resources } from "./loop/resources.js";
 import { callHandler, logExceptionContext } from "./loop/exception-handler.js";
 import { checkContext, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, loopClosed } from "./checks.js";
@@ -261,7 +261,7 @@ export class EventLoop {
     for (let i = staged; i < n; i++) {
       const id = core.batchAt(i);
       if (state[id] === TIMER) state[id] = QUEUED;
-      else if (state[id] === TASK_TIMER) state[id] = TASK_QUEUED;
+      else if (state[id] === TASK_TIMER) state[id] = TASK_FIRED;
     }
     if (this.#debug) {
       for (let i = 0; i < n; i++) this.#runTimed(core.batchAt(i));
@@ -295,6 +295,10 @@ export class EventLoop {
       }
     } else if (st === CANCELLED) {
       slots.release(id);
+    } else if (st === TASK_FIRED) {
+      // A parked task's sleep ended: it resumes next iteration, as asyncio's sleep timer
+      // sets its future and the future queues the task's wake-up.
+      this.#sched.fired(id);
     } else if (st === TASK_SKIP) {
       // Cancelled after its timer fired into this batch: it is queued for the next one.
       slots.state[id] = TASK_QUEUED;
@@ -435,9 +439,9 @@ export class EventLoop {
     this.#sched.park(slot, when);
   }
 
-  /** @internal The parked task in `slot` was cancelled: it runs next iteration. */
-  _unparkTask(slot: number): void {
-    if (!this.#sched.closed) this.#sched.unpark(slot);
+  /** @internal The parked task in `slot` is cancelled: true if its sleep had not ended (it runs next iteration, unparked). */
+  _unparkTask(slot: number): boolean {
+    return !this.#sched.closed && this.#sched.unpark(slot);
   }
 
   /** @internal The loop's pending tasks, found in its slot table (allTasks()). */

@@ -17,7 +17,7 @@ interface TaskLoop extends LoopLike {
   _scheduleTask(slot: number): void;
   _releaseTask(slot: number): void;
   _parkTask(slot: number, when: number): void;
-  _unparkTask(slot: number): void;
+  _unparkTask(slot: number): boolean;
   _liveTasks(): Task<any>[];
   time(): number;
 }
@@ -156,16 +156,17 @@ export class Task<T = unknown> extends Future<T> {
     rare.cancelsRequested++;
     const waiter = this.#waiter;
     if ((this._state & PARKED) !== 0) {
-      // Out of the timer structure at once (a wake-up due in this very iteration included):
-      // the coroutine gets the CancelledError next iteration, as a cancelled sleep's future
-      // wakes its task in asyncio.
-      this._state &= ~PARKED;
-      this.#waiter = null;
-      this._throwInNextStep(msg === undefined || msg === null ? new CancelledError() : new CancelledError(String(msg)));
-      (this._loop as TaskLoop)._unparkTask(this._slot);
-      return true;
-    }
-    if (waiter !== null && (waiter as Future<any>).cancel(msg)) {
+      if ((this._loop as TaskLoop)._unparkTask(this._slot)) {
+        // The sleep had not ended: out of the timers at once, and the coroutine gets the
+        // CancelledError next iteration, as a cancelled sleep's future wakes its task.
+        this._state &= ~PARKED;
+        this.#waiter = null;
+        this._throwInNextStep(msg === undefined || msg === null ? new CancelledError() : new CancelledError(String(msg)));
+        return true;
+      }
+      // The sleep has ended and the wake-up is queued (asyncio: the sleep's future is done,
+      // so cancelling it fails): the step throws CancelledError in, below.
+    } else if (waiter !== null && (waiter as Future<any>).cancel(msg)) {
       // The waiter's callback will wake us with CancelledError. Keep the waiter: it may
       // be a task that swallows the cancellation, to be cancelled again later.
       return true;

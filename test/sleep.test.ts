@@ -19,6 +19,40 @@ bothCores("sleep: parked tasks", (test) => {
     assert.is(loopStats(loop).liveIds, 0);
   });
 
+  test("a sleeping task resumes the iteration after its timer fires, as asyncio's sleep future wakes its task", ({ loop }) => {
+    const events: string[] = [];
+    const task = loop.createTask((function* () {
+      yield* sleep(10);
+      events.push("task");
+    })());
+    loop._runOnce(); // the task parks until 10
+    loop.callLater(10, () => events.push("callback due with it, scheduled after"));
+    runIn(loop, task);
+    // asyncio: at 10 the sleep's timer sets its future (the task's wake-up is queued), then the callback runs.
+    assert.equal(events, ["callback due with it, scheduled after", "task"]);
+  });
+
+  test("cancelled after its timer fired, before it resumed: CancelledError at that resumption (asyncio's must-cancel)", ({ loop }) => {
+    const events: string[] = [];
+    const holder: { task?: Task<void> } = {};
+    holder.task = loop.createTask((function* () {
+      try {
+        yield* sleep(10);
+        events.push("slept");
+      } catch (e) {
+        events.push(`${(e as Error).name} at ${loop.time()}`);
+      }
+    })());
+    loop._runOnce();
+    // Due with the task's timer, scheduled after it: runs once the wake-up is queued.
+    loop.callLater(10, () => {
+      events.push("cancel");
+      assert.ok(holder.task!.cancel());
+    });
+    runIn(loop, holder.task);
+    assert.equal(events, ["cancel", "CancelledError at 10"]);
+  });
+
   test("cancelled while parked, then sleeping again: the old deadline never wakes it", ({ loop }) => {
     const events: string[] = [];
     const task = loop.createTask((function* () {

@@ -3,7 +3,7 @@
 // the core (Wasm or TS); the callbacks stay here. This is per-callback work: plain code
 // on plain fields, with no allocation beyond the slot.
 import { acquireCore, releaseCore, type SchedulerCore } from "../core/index.js";
-import { CALL1, CANCELLED, QUEUED, SlotTable, TASK, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER } from "./slot-table.js";
+import { CALL1, CANCELLED, QUEUED, SlotTable, TASK, TASK_FIRED, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER } from "./slot-table.js";
 
 /** The empty core every closed loop points at (never run: a closed loop schedules nothing). */
 let closedCore: SchedulerCore | null = null;
@@ -119,21 +119,30 @@ export class Scheduler {
   }
 
   /**
-   * The parked task in `slot` was cancelled: out of the timer structure at once, and
-   * queued now, to run next iteration (where asyncio's cancelled sleep future schedules
-   * its task's wake-up). If its timer already fired into the batch being run, that run is
-   * skipped (TASK_SKIP).
+   * The parked task in `slot` is being cancelled: if its sleep has not ended yet (asyncio:
+   * the sleep's future is pending), it leaves the timer structure at once and is queued
+   * now, to run next iteration (where the cancelled future would queue its task's
+   * wake-up); a timer that fired into the batch being run is skipped there (TASK_SKIP).
+   * False if the sleep has ended and the wake-up is queued already (asyncio: the future is
+   * done, so the task must cancel itself at that step).
    */
-  unpark(slot: number): void {
+  unpark(slot: number): boolean {
     const state = this.slots.state;
     if (state[slot] === TASK_TIMER) {
       this.core.timerCancel(slot);
       state[slot] = TASK_QUEUED;
-    } else if (state[slot] === TASK_QUEUED) {
+    } else if (state[slot] === TASK_FIRED) {
       state[slot] = TASK_SKIP;
     } else {
-      return;
+      return false;
     }
+    this.#push(slot);
+    return true;
+  }
+
+  /** A TASK_FIRED slot reached in its batch: the sleep has ended, the task runs next iteration. */
+  fired(slot: number): void {
+    this.slots.state[slot] = TASK_QUEUED;
     this.#push(slot);
   }
 

@@ -30,6 +30,12 @@ export const TASK_TIMER = 7;
  * cancelled sleep wakes its task), and this batch's run of it is skipped. @internal
  */
 export const TASK_SKIP = 8;
+/**
+ * A parked task's slot whose timer fired into the batch being run: where asyncio's sleep
+ * timer sets its future, its run puts the task in the ring for the next iteration (the
+ * future's wake-up). @internal
+ */
+export const TASK_FIRED = 9;
 
 // How a one-shot slot calls its function: fn(), fn(arg) or fn(...args).
 /** @internal */
