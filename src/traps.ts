@@ -6,8 +6,10 @@
 // - SWITCH_RESULT (sleep(0)): give up the rest of this loop iteration. The task requeues
 //   itself and resumes the coroutine with WAKE, on which sleep(0)'s iterator returns.
 // - PARK_RESULT (sleep(ms > 0)): the task puts its own slot id in the loop's timer structure
-//   until the deadline: no Future, no TimerHandle, no closure per sleep. Its `value` is the
-//   sleep, set just before it is returned and taken by the task at once.
+//   until the deadline: no Future, no TimerHandle, no closure per sleep. When the timer
+//   fires, the slot goes back to the ready ring and the task resumes next iteration, where
+//   asyncio's sleep future would wake it. Its `value` is the sleep, set just before it is
+//   returned and taken by the task at once.
 
 /** The value a sleep(0) yields (seen only by code that is not a wasyncio Task). @internal */
 export const SWITCH = Object.freeze({ toString: () => "<sleep(0): wasyncio's task switch>" });
