@@ -495,6 +495,28 @@ bothCores("Queue", (test) => {
     assert.match((e as Error).message, /bound to a different event loop/);
   });
 
+  test("a get()/put()/join() done at once belongs to the running loop, not the queue's bound loop", ({ loop, newLoop }) => {
+    const q = new Queue<number>(1);
+    const other = newLoop();
+    runIn(loop, (function* () {
+      loop.callSoon(() => q.putNowait(1));
+      yield* q.get(); // binds q to loop
+      q.taskDone();
+    })());
+    const loops = runIn<unknown[]>(other, (function* () {
+      const put = q.put(7); // room: done at once
+      const get = q.get(); // an item: done at once
+      const item = yield* get;
+      q.taskDone();
+      const join = q.join(); // nothing unfinished: done at once
+      yield* put;
+      yield* join;
+      // Identity, not deep equality: two loops look alike to a deep compare.
+      return [put.done(), put.getLoop() === other, get.getLoop() === other, item, join.getLoop() === other];
+    })());
+    assert.equal(loops, [true, true, true, 7, true]);
+  });
+
   // ---- iteration ----------------------------------------------------------------------------
 
   test("iter(body): consumes until shutdown; generator bodies run inline; no taskDone() for you", ({ loop }) => {
