@@ -308,7 +308,7 @@ export class EventLoop {
   /** Debug mode: the same, timing each callback and warning about slow ones. */
   #runTimed(id: number): void {
     const slots = this.#slots;
-    const what = slots.state[id] === TASK_QUEUED ? slots.arg(id) : _reportHandle(slots.fn(id) ?? (() => {}));
+    const what = slots.state[id] >= TASK ? slots.arg(id) : _reportHandle(slots.fn(id) ?? (() => {}));
     const t0 = this.#host.now();
     this.#run(id);
     const ms = this.#host.now() - t0;

@@ -333,7 +333,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       rare.cancelledExc = null;
       return exc;
     }
-    return rare.cancelMessage === undefined ? new CancelledError() : new CancelledError(rare.cancelMessage);
+    return new CancelledError(rare.cancelMessage);
   }
 
   /** @internal Stops the unretrieved-exception report. */

@@ -107,7 +107,7 @@ function cancelledErrorOf(fut: Future<unknown>): unknown {
     }
   }
   const msg = cancelMessageOf(fut);
-  return msg === undefined ? new CancelledError() : new CancelledError(msg);
+  return new CancelledError(msg);
 }
 
 /**

@@ -184,7 +184,7 @@ export class _Operation<T> extends Future<T> {
   #resume(throwing: boolean, arg: unknown): IteratorResult<unknown, T> {
     if (this.#mustCancel && !(arg instanceof CancelledError)) {
       throwing = true;
-      arg = this.#cancelMsg === undefined ? new CancelledError() : new CancelledError(this.#cancelMsg);
+      arg = new CancelledError(this.#cancelMsg);
     }
     this.#mustCancel = false;
     return throwing ? this.#gen.throw(arg) : this.#gen.next(arg);
@@ -232,7 +232,7 @@ export class _Operation<T> extends Future<T> {
   #abandon(msg: string | undefined): void {
     this.#waiting = null;
     try {
-      const r = this.#gen.throw(msg === undefined ? new CancelledError() : new CancelledError(msg));
+      const r = this.#gen.throw(new CancelledError(msg));
       if (r.done !== true) this.#gen.return(undefined as T);
     } catch {
       // The CancelledError rethrown, as expected. (Cleanup must not fail: the future is

@@ -161,7 +161,7 @@ export class Task<T = unknown> extends Future<T> {
         // CancelledError next iteration, as a cancelled sleep's future wakes its task.
         this._state &= ~PARKED;
         this.#waiter = null;
-        this._throwInNextStep(msg === undefined || msg === null ? new CancelledError() : new CancelledError(String(msg)));
+        this._setStepException(new CancelledError(msg === undefined || msg === null ? undefined : String(msg)));
         return true;
       }
       // The sleep has ended and the wake-up is queued (asyncio: the sleep's future is done,
@@ -260,10 +260,16 @@ export class Task<T = unknown> extends Future<T> {
     return ctx;
   }
 
-  /** @internal Schedules the next step, which throws `exc` into the coroutine. */
-  _throwInNextStep(exc: unknown): void {
+  /** @internal The next step throws `exc` into the coroutine (the caller schedules that step). */
+  _setStepException(exc: unknown): void {
     this._rareFields().stepExc = exc;
     this._state |= STEP_EXC;
+  }
+
+  /** @internal Schedules a step that throws `exc` into the coroutine (a bad yield, a failed park). */
+  _throwSoon(exc: unknown): void {
+    this._setStepException(exc);
+    this._schedule();
   }
 
   /** @internal Schedules the next step: by the task's slot on an EventLoop, else as a callback. */
@@ -343,16 +349,13 @@ export class Task<T = unknown> extends Future<T> {
     } catch (e) {
       // A bad yield, or a yielded value that threw when looked at (a `then` getter, a
       // revoked Proxy): as with `await`, the error is thrown into the coroutine.
-      this._throwInNextStep(_asException(e, "a yielded value threw"));
-      this._schedule();
+      this._throwSoon(_asException(e, "a yielded value threw"));
       return;
     }
     if (fut.getLoop() !== this._loop) {
-      this._throwInNextStep(new Error(`Task ${this} got Future ${fut} attached to a different loop`));
-      this._schedule();
+      this._throwSoon(new Error(`Task ${this} got Future ${fut} attached to a different loop`));
     } else if (fut === this) {
-      this._throwInNextStep(new Error(`Task cannot await on itself: ${this}`));
-      this._schedule();
+      this._throwSoon(new Error(`Task cannot await on itself: ${this}`));
     } else {
       if (fut instanceof Future) fut._addWaiter(this);
       else (fut as Future<unknown>).addDoneCallback(this._wakeupCallback());
@@ -369,8 +372,7 @@ export class Task<T = unknown> extends Future<T> {
       try {
         fut = sleep._fallback(loop);
       } catch (e) {
-        this._throwInNextStep(e);
-        this._schedule();
+        this._throwSoon(e);
         return;
       }
       this._await(fut);
@@ -381,8 +383,7 @@ export class Task<T = unknown> extends Future<T> {
       // sleep's future at once, so the CancelledError comes in the next step, unparked.
       this._state &= ~MUST_CANCEL;
       const msg = this._rare!.cancelMessage;
-      this._throwInNextStep(msg === undefined ? new CancelledError() : new CancelledError(msg));
-      this._schedule();
+      this._throwSoon(new CancelledError(msg));
       return;
     }
     const when = loop.time() + sleep._ms;
@@ -390,8 +391,7 @@ export class Task<T = unknown> extends Future<T> {
       loop._parkTask(this._slot, when);
     } catch (e) {
       // The timer structure could not grow: the coroutine gets the error, as from a bad yield.
-      this._throwInNextStep(e);
-      this._schedule();
+      this._throwSoon(e);
       return;
     }
     sleep._parked(when);
