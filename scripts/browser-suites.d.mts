@@ -57,8 +57,8 @@ export interface Summary {
   files: FileResult[];
   groups: Record<string, Counts>;
   excluded: Excluded[];
-  /** "<what> skipped: <why> (in the browser)" lines the page printed. */
-  skipReasons: string[];
+  /** What files printed of tests they left out: "<what> skipped: <why> (in the browser)" or "not in browser: ...". */
+  leftOut: string[];
   durationMs: number;
 }
 

@@ -215,15 +215,15 @@ export const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
  * Bundles and runs the suites in headless Chromium at `browserPath`. `onFile` gets each
  * file's result as it arrives. Returns { browser: "chromium 1xx", files: [{ file, group,
  * passed, failed, skipped, errors }], groups: { [name]: { passed, failed, skipped } },
- * excluded, skipReasons, durationMs }. A page error, a file that never finishes (within
+ * excluded, leftOut, durationMs } (leftOut: what files said of tests they skipped or left out). A page error, a file that never finishes (within
  * `limitMs`) or a failed launch counts as a failure of the file running at the time.
  */
 export async function runSuites({ browserPath, root = ROOT, groups = GROUPS, pattern, limitMs = RUN_LIMIT_MS, onFile } = {}) {
   const started = Date.now();
   const { suites, excluded, outputs } = await bundleSuites({ root, groups, pattern });
   const files = [];
-  const skipReasons = new Set();
-  const summary = { browser: "", files, groups: {}, excluded, skipReasons: [], durationMs: 0 };
+  const leftOut = new Set();
+  const summary = { browser: "", files, groups: {}, excluded, leftOut: [], durationMs: 0 };
   for (const g of groups) summary.groups[g.name] = { passed: 0, failed: 0, skipped: 0 };
   if (suites.length === 0) return summary;
 
@@ -261,9 +261,11 @@ export async function runSuites({ browserPath, root = ROOT, groups = GROUPS, pat
     });
     page.on("pageerror", (e) => pageErrors.push(e.stack || e.message));
     page.on("console", (m) => {
-      // "<what> skipped: <why>", the line a file prints when it skips tests (see scripts/test.mjs).
+      // What a file says of the tests it leaves out: "<what> skipped: <why>" (see
+      // scripts/test.mjs), or "not in browser: <what> (<why>)" for Node-only tests it does not define.
       const line = m.text();
-      if (/^\S.*? skipped: .+$/.test(line)) skipReasons.add(`${line} (in the browser)`);
+      if (/^\S.*? skipped: .+$/.test(line)) leftOut.add(`${line} (in the browser)`);
+      else if (line.startsWith("not in browser: ")) leftOut.add(line);
     });
     const { port } = server.address();
     await page.goto(`http://127.0.0.1:${port}/`, { timeout: 30_000 });
@@ -281,7 +283,7 @@ export async function runSuites({ browserPath, root = ROOT, groups = GROUPS, pat
     await browser?.close().catch(() => {});
     await new Promise((resolve) => server.close(() => resolve()));
   }
-  summary.skipReasons = [...skipReasons];
+  summary.leftOut = [...leftOut];
   summary.durationMs = Date.now() - started;
   return summary;
 }
@@ -322,7 +324,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   } else {
     const summary = await runSuites({ browserPath: found.path, pattern: process.argv[2], onFile: printFile });
     for (const { file, reason } of summary.excluded) console.log(`not in browser: ${file} (${reason})`);
-    for (const reason of summary.skipReasons) console.log(reason);
+    for (const line of summary.leftOut) console.log(line);
     console.log(describe(summary) + ` in ${(summary.durationMs / 1000).toFixed(1)} s`);
     const t = totals(summary);
     process.exitCode = t.failed === 0 && t.passed > 0 ? 0 : 1;

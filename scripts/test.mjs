@@ -87,7 +87,7 @@ async function browserSuites() {
     // Each file's failures in full as they arrive; the counts only in the summary.
     const summary = await runSuites({ browserPath: found.path, pattern, onFile: (f) => f.failed && printFile(f) });
     const lines = summary.excluded.map(({ file, reason }) => `not in browser: ${file} (${reason})`);
-    lines.push(...summary.skipReasons, `${describe(summary)} in ${(summary.durationMs / 1000).toFixed(1)} s`);
+    lines.push(...summary.leftOut, `${describe(summary)} in ${(summary.durationMs / 1000).toFixed(1)} s`);
     return { ...totals(summary), lines };
   } catch (e) {
     // The bundle did not build (a test file that does not compile for the browser), or the server did not start.

@@ -86,7 +86,7 @@ test("the summary line names the browser and gives each group's counts, zeros le
     ],
     groups: { core: { passed: 3, failed: 1, skipped: 0 }, concurrency: { passed: 2, failed: 0, skipped: 2 }, testing: { passed: 0, failed: 0, skipped: 0 } },
     excluded: [],
-    skipReasons: [],
+    leftOut: [],
     durationMs: 1,
   };
   assert.is(describe(summary), "browser (chromium 140.0.1): core 3 passed, 1 failed, concurrency 2 passed, 2 skipped");
@@ -119,7 +119,7 @@ inChromium("the page counts each file's passed, failed and skipped tests, with u
       test("passes too", async () => { await new Promise((r) => setTimeout(r, 5)); });
       test.run();`,
     "test/sync/throws.test.ts": `import { test } from "uvu"; throw new Error("broken at load"); test.run();`,
-    "test/testing/prints.test.ts": `console.log("widgets skipped: no widget here");\n${PASSING}`,
+    "test/testing/prints.test.ts": `console.log("widgets skipped: no widget here");\nconsole.log("not in browser: its gadget test (Node only)");\n${PASSING}`,
   });
   const seen: string[] = [];
   const summary = await runSuites({ root, browserPath: launchable(), onFile: (f) => seen.push(f.file) });
@@ -134,7 +134,7 @@ inChromium("the page counts each file's passed, failed and skipped tests, with u
   assert.match(throws.errors[0], /loading the file threw: Error: broken at load/);
   assert.equal([prints.passed, prints.failed], [1, 0]);
   assert.equal(summary.groups, { core: { passed: 2, failed: 1, skipped: 1 }, concurrency: { passed: 0, failed: 1, skipped: 0 }, testing: { passed: 1, failed: 0, skipped: 0 } });
-  assert.equal(summary.skipReasons, ["widgets skipped: no widget here (in the browser)"]);
+  assert.equal(summary.leftOut, ["widgets skipped: no widget here (in the browser)", "not in browser: its gadget test (Node only)"]);
 });
 
 inChromium("an uncaught error fails the file it happened in; a file that never ends fails when the run's time is up", async () => {
