@@ -3,6 +3,8 @@
 // server and runs tasks on the browser driver (MessageChannel wake-ups, setTimeout sleeps)
 // with the Wasm core. With no browser to be found (scripts/test.mjs installs Debian's
 // where it can) the tests are skipped, not failed: a missing browser is not a bug here.
+// This is the package as users get it (dist/); the test suites themselves run in the same
+// browser from source, by scripts/browser-suites.mjs (npm test, npm run test:browser).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";

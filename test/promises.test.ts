@@ -1,5 +1,4 @@
 // Promise and AbortSignal interop.
-import { getEventListeners } from "node:events";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CancelledError, EventLoop, currentTask, getRunningLoop, run, sleep, wrapPromise, type Coroutine } from "../src/index.js";
@@ -58,7 +57,7 @@ bothCores("Interop", (test) => {
     assert.equal(log, ["task cancelled", "work aborted"]);
   });
 
-  test("createTask({ signal }): 100,000 tasks on one signal leave no listener behind", ({ loop }) => {
+  test("createTask({ signal }): 100,000 tasks on one signal leave no listener behind", async ({ loop }) => {
     const controller = new AbortController();
     let done = 0;
     for (let i = 0; i < 100_000; i++) {
@@ -69,7 +68,8 @@ bothCores("Interop", (test) => {
     }
     runIn(loop, sleep(100));
     assert.is(done, 100_000);
-    assert.is(getEventListeners(controller.signal, "abort").length, 0);
+    // Only Node can list an EventTarget's listeners; in a browser the count of tasks done is what is checked.
+    if (typeof process !== "undefined") assert.is((await import("node:events")).default.getEventListeners(controller.signal, "abort").length, 0);
   });
 
   test("await sleep(ms, value) in an async function waits ms on the running loop, then gives value", async ({ core }) => {
