@@ -6,7 +6,7 @@ import { CancelledError } from "../errors.js";
 import { Future, _resolvePending } from "../future.js";
 import { _Operation } from "../operation.js";
 import { formatAddress, makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "../streams/protocols.js";
-import { MemoryTransport, type _LinkConditions, type _MemoryOwner } from "./memory-transport.js";
+import { MemoryTransport, type _LinkConditions } from "./memory-transport.js";
 
 /**
  * A listening address of a memory server, as `server.sockets` lists it.
@@ -40,7 +40,7 @@ export interface _PendingConnection {
  * server.close()
  * yield* server.waitClosed()
  */
-export class MemoryServer implements _MemoryOwner {
+export class MemoryServer {
   readonly #loop: EventLoop;
   #listening: _Listening | null;
   readonly #sockets: MemorySocket[];

@@ -36,8 +36,8 @@ function failedWith(seed: number, e: unknown): Error {
  *   assert.equal(log.length, 4)   // whatever order the batch ran in
  * })
  */
-export function withShuffle(seeds: number | readonly number[], body: (seed: number) => void): void;
 export function withShuffle(seeds: number | readonly number[], body: (seed: number) => Promise<void>): Promise<void>;
+export function withShuffle(seeds: number | readonly number[], body: (seed: number) => void): void;
 export function withShuffle(seeds: number | readonly number[], body: (seed: number) => void | Promise<void>): void | Promise<void> {
   const list = seedList(seeds);
   checkFunction("withShuffle()", body);

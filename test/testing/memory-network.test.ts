@@ -200,7 +200,7 @@ bothCores("memory network", (test) => {
     tb.close();
     loop._advance(1);
     // Streams: drain() waits while the peer's reader is full, and finishes once it reads.
-    const done = runIn(loop, loop.createTask((function* () {
+    const done = runIn<number>(loop, loop.createTask((function* () {
       const [[, w1], [r2, w2]] = memoryStreamPair({ bufferSize: 1000, limit: 1000 });
       let written = 0;
       let d = w1.drain();
@@ -297,7 +297,7 @@ bothCores("memory network", (test) => {
 
   test("checkTwoWayStream names the property a broken pair fails", ({ loop }) => {
     // A "stream" whose writer drops every other write: ordered delivery fails.
-    const err = runIn(loop, loop.createTask((function* () {
+    const err = runIn<(Error & { property: string }) | null>(loop, loop.createTask((function* () {
       try {
         yield* checkTwoWayStream(() => {
           const [[ra, wa], [rb, wb]] = memoryStreamPair();

@@ -136,9 +136,9 @@ test("shuffle: withShuffle with an async body tries the seeds one after another"
   });
   assert.equal(seen, [0, 1, 2]);
   let err: Error | undefined;
-  await withShuffle([4, 5], async (seed) => {
+  await withShuffle([4, 5], async (seed: number) => {
     if (seed === 5) throw new Error("boom");
-  }).catch((e) => (err = e));
+  }).catch((e: Error) => (err = e));
   assert.match(err!.message, /shuffle seed 5: boom/);
 });
 
