@@ -18,6 +18,7 @@ import { Runner } from "./loop/runner.js";
 import { Scheduler } from "./loop/scheduler.js";
 import { CALL0, CALL1, CANCELLED, QUEUED, TASK, TASK_FIRED, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER, type Callback, type SlotTable } from "./loop/slot-table.js";
 import { Resources } from "./loop/resources.js";
+import { BatchShuffle } from "./loop/batch-shuffle.js";
 import { callHandler, logExceptionContext } from "./loop/exception-handler.js";
 import { checkContext, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, loopClosed } from "./checks.js";
 
@@ -50,12 +51,16 @@ export class EventLoop {
   #handler: ExceptionHandler<EventLoop> | null = null;
   #taskFactory: TaskFactory<EventLoop> | null = null;
   readonly #resources = new Resources();
+  /** `{ shuffle: seed }`: each batch runs in a seeded random order; null (the default): FIFO. */
+  readonly #shuffle: BatchShuffle | null;
 
   /**
    * A new loop, not running: real clock and Wasm core unless `options` say otherwise.
-   * @param options `clock` (`"real"` or `"virtual"`), `debug`, `slowCallbackMs`, `core` (`"wasm"` or `"js"`)
+   * @param options `clock` (`"real"` or `"virtual"`), `debug`, `slowCallbackMs`, `core` (`"wasm"` or `"js"`),
+   *   `shuffle` (a seed: each ready batch runs in a seeded random order)
    * @example
    * const loop = new EventLoop({ clock: "virtual", debug: true })
+   * const shuffled = new EventLoop({ clock: "virtual", shuffle: 42 })
    */
   constructor(options?: LoopOptions) {
     const checked = checkLoopOptions("new EventLoop()", options);
@@ -66,6 +71,7 @@ export class EventLoop {
     this.#sched = new Scheduler(checked.core);
     this.#slots = this.#sched.slots;
     this.#runner = new Runner(this, this.#sched, this.#clock, this.#host, this.#resources);
+    this.#shuffle = checked.shuffle === undefined ? null : new BatchShuffle(checked.shuffle);
   }
 
   static {
@@ -263,13 +269,21 @@ export class EventLoop {
       if (state[id] === TIMER) state[id] = QUEUED;
       else if (state[id] === TASK_TIMER) state[id] = TASK_FIRED;
     }
-    if (this.#debug) {
+    if (this.#shuffle !== null) {
+      this.#runShuffled(this.#shuffle.batch(core, n), n);
+    } else if (this.#debug) {
       for (let i = 0; i < n; i++) this.#runTimed(core.batchAt(i));
     } else {
       for (let i = 0; i < n; i++) this.#run(core.batchAt(i));
     }
     // Its ring positions are free now, for what is scheduled before the next iteration.
     core.batchDone();
+  }
+
+  /** `{ shuffle: seed }`: the batch's ids, already in their seeded order (debug timing too). */
+  #runShuffled(ids: Int32Array, n: number): void {
+    if (this.#debug) for (let i = 0; i < n; i++) this.#runTimed(ids[i]);
+    else for (let i = 0; i < n; i++) this.#run(ids[i]);
   }
 
   #run(id: number): void {
@@ -381,6 +395,17 @@ export class EventLoop {
   defaultExceptionHandler(context: ExceptionContext): void {
     checkContext("defaultExceptionHandler()", context);
     logExceptionContext(context);
+  }
+
+  /**
+   * The seed of `{ shuffle: seed }`, or null when the loop runs each batch in FIFO order:
+   * what a failing test prints to be replayed.
+   * @example
+   * const loop = new EventLoop({ clock: "virtual", shuffle: 7 })
+   * loop.shuffleSeed()   // 7
+   */
+  shuffleSeed(): number | null {
+    return this.#shuffle === null ? null : this.#shuffle.seed;
   }
 
   /** Whether debug mode is on. */

@@ -215,6 +215,7 @@ export function checkLoopOptions(call: string, options: unknown): LoopOptions {
   const core = checked.core;
   if (core !== undefined && core !== "wasm" && core !== "js") throw expected(call, 'options.core to be "wasm" or "js"', core, RangeError);
   if (checked.slowCallbackMs !== undefined) checkMs(call, "options.slowCallbackMs", checked.slowCallbackMs);
+  if (checked.shuffle !== undefined) checkNumber(call, "options.shuffle to be a seed (a non-negative integer)", checked.shuffle, (n) => Number.isSafeInteger(n) && n >= 0);
   return checked;
 }
 

@@ -84,6 +84,13 @@ export interface LoopOptions {
   slowCallbackMs?: number;
   /** The scheduler core: `'wasm'` (default where WebAssembly exists) or `'js'`. */
   core?: "wasm" | "js";
+  /**
+   * A seed (a non-negative integer): each ready batch runs in a random order drawn from it,
+   * the same on both cores; what one callback schedules still runs in a later iteration.
+   * For tests that must not lean on the order within an iteration (wasyncio/testing's
+   * `withShuffle`). Default: FIFO.
+   */
+  shuffle?: number;
 }
 
 /**

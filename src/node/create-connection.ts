@@ -16,7 +16,7 @@ import { _addrArg, _optionalPort, _pathArg } from "./socket-address.js";
 import { AF_UNIX } from "./constants.js";
 import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _once } from "./node-events.js";
-import { makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "./protocols.js";
+import { makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "../streams/protocols.js";
 import { Socket } from "./socket.js";
 import { _clientTls, type _ClientTls } from "./tls-options.js";
 import { Transport } from "./transports.js";

@@ -17,7 +17,7 @@ import { creationSite } from "../util.js";
 import { _optionalPort, _pathArg } from "./socket-address.js";
 import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _lookup, _once } from "./node-events.js";
-import type { ProtocolFactory, StreamProtocolLike } from "./protocols.js";
+import type { ProtocolFactory, StreamProtocolLike } from "../streams/protocols.js";
 import { Server, type _Pending } from "./server.js";
 import { Socket } from "./socket.js";
 import { _refuse } from "./socket-listener.js";

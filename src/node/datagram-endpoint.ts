@@ -16,7 +16,7 @@ import { _whenMade } from "./create-connection.js";
 import { DatagramTransport, type _EarlyDatagram } from "./datagram.js";
 import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _lookup, _once } from "./node-events.js";
-import { makeProtocol, type DatagramProtocolLike, type ProtocolFactory } from "./protocols.js";
+import { makeProtocol, type DatagramProtocolLike, type ProtocolFactory } from "../streams/protocols.js";
 
 /** The families a datagram endpoint can have. */
 const FAMILIES = [AF_UNSPEC, AF_INET, AF_INET6];

@@ -7,8 +7,8 @@ import type { EventLoop } from "../base-loop.js";
 import { checkProtocolObject } from "../checks.js";
 import type { Future } from "../future.js";
 import { className, repr } from "../util.js";
-import { BaseTransport } from "./base-transport.js";
-import { formatAddress, type Address, type DatagramProtocolLike } from "./protocols.js";
+import { BaseTransport } from "../streams/base-transport.js";
+import { formatAddress, type Address, type DatagramProtocolLike } from "../streams/protocols.js";
 import { _resourceWarning } from "./resource-warning.js";
 import { toBytes } from "./bytes.js";
 

@@ -20,8 +20,8 @@ export { type AddrInfo, type GetaddrinfoOptions, type SendfileOptions } from "./
 // Transports, protocols and servers
 export {
   BaseProtocol, Protocol, BufferedProtocol, DatagramProtocol, type Address, type ProtocolFactory, type StreamProtocolLike, type DatagramProtocolLike,
-} from "./protocols.js";
-export { BaseTransport } from "./base-transport.js";
+} from "../streams/protocols.js";
+export { BaseTransport } from "../streams/base-transport.js";
 export { Transport } from "./transports.js";
 export { DatagramTransport } from "./datagram.js";
 export { Server } from "./server.js";

@@ -13,7 +13,7 @@ import { CancelledError } from "../errors.js";
 import { _resolvePending, type Future } from "../future.js";
 import { _Operation } from "../operation.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
-import { formatAddress, makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "./protocols.js";
+import { formatAddress, makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "../streams/protocols.js";
 import { _ignoreError } from "./node-events.js";
 import { _resourceWarning } from "./resource-warning.js";
 import { Socket } from "./socket.js";

@@ -17,7 +17,7 @@ import {
 } from "./constants.js";
 import { installLoopMethods } from "./install.js";
 import { _settle } from "./node-events.js";
-import type { Address } from "./protocols.js";
+import type { Address } from "../streams/protocols.js";
 import { _unwatch, _watch } from "./selector.js";
 import { Socket } from "./socket.js";
 import { checkUnixPath } from "./socket-address.js";

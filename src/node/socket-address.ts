@@ -7,7 +7,7 @@ import { checkHostPort, checkInetAddress, checkPort, checkSocketPath, expected }
 import { repr } from "../util.js";
 import { AF_INET6, AF_UNIX } from "./constants.js";
 import { osError } from "./errno.js";
-import type { Address } from "./protocols.js";
+import type { Address } from "../streams/protocols.js";
 
 /** What bind(2) takes: an IP address and port (`net.BoundSocket`'s options), or a Unix path. @internal */
 export type BindOptions = { host: string; port: number; ipv6Only: boolean } | { path: string };

@@ -8,7 +8,7 @@ import type * as net from "node:net";
 import { AF_UNIX, SHUT_RD, SHUT_WR } from "./constants.js";
 import { checkEof } from "./eof-check.js";
 import { osError } from "./errno.js";
-import type { Address } from "./protocols.js";
+import type { Address } from "../streams/protocols.js";
 import { _notify } from "./selector.js";
 import type { Socket } from "./socket.js";
 import type { _SocketOptions } from "./socket-options.js";

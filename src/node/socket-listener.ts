@@ -8,7 +8,7 @@ import * as net from "node:net";
 import { BlockingIOError } from "../errors.js";
 import { nodeAddress, type BindOptions } from "./socket-address.js";
 import { _ignoreError } from "./node-events.js";
-import type { Address } from "./protocols.js";
+import type { Address } from "../streams/protocols.js";
 import { _notify } from "./selector.js";
 import type { Socket } from "./socket.js";
 

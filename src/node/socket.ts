@@ -18,7 +18,7 @@ import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR } from "./constants.js";
 import { _isEofCheckError } from "./eof-check.js";
 import { errnoOf, osError } from "./errno.js";
 import { _closeFd, _openFd } from "./fd-table.js";
-import type { Address } from "./protocols.js";
+import type { Address } from "../streams/protocols.js";
 import { _notify, type Registration } from "./selector.js";
 import { bindOptions, connectOptions, familyName, unboundAddress } from "./socket-address.js";
 import { _Connection } from "./socket-connection.js";

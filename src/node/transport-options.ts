@@ -4,7 +4,7 @@
 import type * as net from "node:net";
 import type * as tls from "node:tls";
 import type { Future } from "../future.js";
-import type { Address } from "./protocols.js";
+import type { Address } from "../streams/protocols.js";
 import type { Transport } from "./transports.js";
 
 /** What a transport tells the server it belongs to (asyncio's Server._detach). @internal */

@@ -5,6 +5,12 @@ import { checkMs, expected } from "../checks.js";
 
 export { runSync } from "../runners.js";
 export { loopStats, type LoopStats } from "./inspect.js";
+export { withShuffle } from "./with-shuffle.js";
+export { createMemoryNetwork, MemoryNetwork, type MemoryNetworkOptions, type MemoryServerOptions } from "./memory-network.js";
+export { MemoryServer, type MemorySocket } from "./memory-server.js";
+export { MemoryTransport } from "./memory-transport.js";
+export { memoryStreamPair, memoryTransportPair, type MemoryPairOptions } from "./memory-pair.js";
+export { checkTwoWayStream, type StreamPair } from "./check-two-way-stream.js";
 
 /**
  * Runs `loop` (default: the current loop) synchronously through the next `ms`

@@ -1,17 +1,23 @@
-/// <reference types="node" />
 // The StreamReader's buffer. Chunks are kept as received (views, no copy), so the common
 // read of a whole chunk hands that chunk back untouched. A separator search over several
 // chunks first copies them into one growable store (capacity doubles), so a line that
-// arrives in many small chunks is copied once in all, not once per arrival.
-import { Buffer } from "node:buffer";
+// arrives in many small chunks is copied once in all, not once per arrival. Plain
+// Uint8Array, no node:buffer: the same queue serves the browser's memory streams.
 import { Deque } from "../util/deque.js";
 
 const EMPTY = new Uint8Array(0);
 /** A store bigger than this is dropped once emptied rather than kept for reuse. */
 const KEEP_STORE = 65536;
 
-function asBuffer(u8: Uint8Array): Buffer {
-  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
+/** The first `sep` in `bytes` at or after `from`, or -1: its first byte found natively, the rest compared. */
+function indexOfBytes(bytes: Uint8Array, sep: Uint8Array, from: number): number {
+  const first = sep[0], last = bytes.length - sep.length;
+  for (let i = bytes.indexOf(first, from); i !== -1 && i <= last; i = bytes.indexOf(first, i + 1)) {
+    let k = 1;
+    while (k < sep.length && bytes[i + k] === sep[k]) k++;
+    if (k === sep.length) return i;
+  }
+  return -1;
 }
 
 /** @internal A FIFO of bytes: append chunks, take from the front, search. */
@@ -19,7 +25,7 @@ export class ByteQueue {
   /** Bytes buffered. */
   size = 0;
   // The store holds the oldest bytes, [#start, #end); the chunk queue follows it.
-  #store: Buffer | null = null;
+  #store: Uint8Array | null = null;
   #start = 0;
   #end = 0;
   #chunks = new Deque<Uint8Array>();
@@ -48,7 +54,7 @@ export class ByteQueue {
         return first.subarray(off, off + n);
       }
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = new Uint8Array(n);
     this.#copyOut(out, n);
     return out;
   }
@@ -85,8 +91,7 @@ export class ByteQueue {
   /** Index (from the front) of the first `sep` at or after `from`, or -1. */
   indexOf(sep: Uint8Array, from: number): number {
     const [buf, base, end] = this.#contiguous();
-    const i = buf.subarray(base, end).indexOf(sep, from);
-    return i;
+    return indexOfBytes(buf.subarray(base, end), sep, from);
   }
 
   /** Whether the bytes at `at` are `sep`. */
@@ -97,14 +102,14 @@ export class ByteQueue {
     return true;
   }
 
-  /** The buffered bytes as one Buffer region [base, end): a single chunk as is, else the store. */
-  #contiguous(): [Buffer, number, number] {
+  /** The buffered bytes as one region [base, end): a single chunk as is, else the store. */
+  #contiguous(): [Uint8Array, number, number] {
     const pending = this.#chunks.length;
     if (this.#end === this.#start) {
-      if (pending === 0) return [Buffer.alloc(0), 0, 0];
+      if (pending === 0) return [EMPTY, 0, 0];
       if (pending === 1) {
         const chunk = this.#chunks.at(0);
-        return [asBuffer(chunk), this.#off, chunk.length];
+        return [chunk, this.#off, chunk.length];
       }
     }
     if (pending > 0) this.#gather();
@@ -121,8 +126,8 @@ export class ByteQueue {
       if (store !== null && store.length >= need && this.#start > 0) {
         store.copyWithin(0, this.#start, this.#end);
       } else {
-        const grown = Buffer.allocUnsafeSlow(Math.max(need * 2, 4096, store === null ? 0 : store.length * 2));
-        if (store !== null) store.copy(grown, 0, this.#start, this.#end);
+        const grown = new Uint8Array(Math.max(need * 2, 4096, store === null ? 0 : store.length * 2));
+        if (store !== null) grown.set(store.subarray(this.#start, this.#end), 0);
         this.#store = store = grown;
       }
       this.#start = 0;

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // The reads of a StreamReader, one small operation per kind, each written as its coroutine
 // in asyncio's streams.py: look at the buffer; if it cannot serve the read yet, wait on
 // `reader._waitForData(call)` and look again. Each look re-checks the stream's exception,
@@ -12,7 +11,6 @@
 // stay buffered, as in asyncio. Reads are plain operations: cancelling one that nothing
 // consumes yet ends it at once, its bytes left buffered and the waiting place free for the
 // next read (a read's wait hands nothing over, so settling it early loses nothing).
-import { Buffer } from "node:buffer";
 import type { EventLoop } from "../base-loop.js";
 import type { Coroutine } from "../events.js";
 import { CancelledError, IncompleteReadError, LimitOverrunError } from "../errors.js";
@@ -20,9 +18,9 @@ import { _resolved, type Future, type Waiter } from "../future.js";
 import { _Operation } from "../operation.js";
 import type { StreamReader } from "./stream-reader.js";
 
-const EMPTY: Uint8Array = Buffer.alloc(0);
+const EMPTY = new Uint8Array(0);
 /** @internal The line separator, readuntil's default. */
-export const NL: Uint8Array = Buffer.from("\n");
+export const NL = new Uint8Array([10]);
 
 // asyncio's messages, which LimitOverrunError and readline's RangeError carry.
 const FOUND_TOO_LONG = "Separator is found, but chunk is longer than limit";
@@ -116,7 +114,14 @@ function* readToEof(r: StreamReader): Coroutine<Uint8Array> {
     if (r._eof) break;
   }
   if (blocks.length === 0) return EMPTY;
-  return blocks.length === 1 ? blocks[0] : Buffer.concat(blocks, total);
+  if (blocks.length === 1) return blocks[0];
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const b of blocks) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
 }
 
 function* readExactly(r: StreamReader, n: number): Coroutine<Uint8Array> {

@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // StreamWriter and the write flow control behind drain(): asyncio's streams.StreamWriter
 // and FlowControlMixin (CPython 3.12). Writes go straight to the transport; drain() waits
 // only while the transport is over its high-water mark (pauseWriting .. resumeWriting).
@@ -11,7 +10,7 @@ import { expected } from "../checks.js";
 import { repr } from "../util.js";
 import { Protocol } from "./protocols.js";
 import type { StreamReader } from "./stream-reader.js";
-import type { Transport } from "./transports.js";
+import type { Transport } from "../node/transports.js";
 
 /** The error drain() throws once the connection is gone (asyncio's ConnectionResetError). */
 function connectionLost(): Error {

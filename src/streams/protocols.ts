@@ -3,8 +3,8 @@
 // connectionMade -> dataReceived* -> eofReceived? -> connectionLost (exactly once).
 import { checkFactory } from "../checks.js";
 import { repr } from "../util.js";
-import type { DatagramTransport } from "./datagram.js";
-import type { Transport } from "./transports.js";
+import type { DatagramTransport } from "../node/datagram.js";
+import type { Transport } from "../node/transports.js";
 
 /**
  * Address of a peer or a socket: `[host, port]` for IP, a path for Unix sockets.
@@ -202,6 +202,16 @@ export interface DatagramProtocolLike {
   resumeWriting?(): void;
 }
 
+/** What `_dataReceived` and `_eofReceived` use of a stream transport: Node's, or wasyncio/testing's memory one. @internal */
+export interface _ReceivingTransport {
+  readonly _protocol: StreamProtocolLike;
+  readonly _closing: boolean;
+  _fatalError(exc: unknown, message: string): void;
+  isReading(): boolean;
+  canWriteEof(): boolean;
+  close(): void;
+}
+
 /** Whether the transport hands bytes to `protocol` through getBuffer/bufferUpdated. @internal */
 export function _isBufferedProtocol(protocol: StreamProtocolLike): boolean {
   return protocol instanceof BufferedProtocol ||
@@ -223,7 +233,7 @@ function asBytes(buf: unknown): Uint8Array {
  * BufferedProtocol left when reading was paused meanwhile, or null. A callback that throws
  * is the transport's fatal error. @internal
  */
-export function _dataReceived(transport: Transport, chunk: Buffer, intoBuffer: boolean): Buffer | null {
+export function _dataReceived<B extends Uint8Array>(transport: _ReceivingTransport, chunk: B, intoBuffer: boolean): B | null {
   if (intoBuffer) return receiveInto(transport, chunk);
   try {
     transport._protocol.dataReceived!(chunk);
@@ -238,7 +248,7 @@ export function _dataReceived(transport: Transport, chunk: Buffer, intoBuffer: b
  * closes unless it returned true (half-close). A callback that throws is the transport's
  * fatal error. @internal
  */
-export function _eofReceived(transport: Transport): void {
+export function _eofReceived(transport: _ReceivingTransport): void {
   let keepOpen: boolean | void;
   try {
     keepOpen = transport._protocol.eofReceived?.();
@@ -255,7 +265,7 @@ export function _eofReceived(transport: Transport): void {
  * bufferUpdated, as many times as it takes); returns what is left when reading was
  * paused meanwhile, or null.
  */
-function receiveInto<B extends Uint8Array>(transport: Transport, chunk: B): B | null {
+function receiveInto<B extends Uint8Array>(transport: _ReceivingTransport, chunk: B): B | null {
   const protocol = transport._protocol;
   const len = chunk.length;
   let off = 0;

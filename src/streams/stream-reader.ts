@@ -1,4 +1,3 @@
-/// <reference types="node" />
 // StreamReader: asyncio's streams.StreamReader (CPython 3.12). A protocol feeds it bytes
 // (feedData/feedEof/setException); tasks read with read/readline/readexactly/readuntil.
 // This file holds the reader's state (the buffer, its limit and the transport's flow
