@@ -51,13 +51,13 @@ export class EventLoop {
   #handler: ExceptionHandler<EventLoop> | null = null;
   #taskFactory: TaskFactory<EventLoop> | null = null;
   readonly #resources = new Resources();
-  /** `{ shuffle: seed }`: each batch runs in a seeded random order; null (the default): FIFO. */
+  /** `{ shuffle: seed }`: each batch's task steps run in a seeded random order; null (the default): FIFO. */
   readonly #shuffle: BatchShuffle | null;
 
   /**
    * A new loop, not running: real clock and Wasm core unless `options` say otherwise.
    * @param options `clock` (`"real"` or `"virtual"`), `debug`, `slowCallbackMs`, `core` (`"wasm"` or `"js"`),
-   *   `shuffle` (a seed: each ready batch runs in a seeded random order)
+   *   `shuffle` (a seed: the task steps of each ready batch run in a seeded random order)
    * @example
    * const loop = new EventLoop({ clock: "virtual", debug: true })
    * const shuffled = new EventLoop({ clock: "virtual", shuffle: 42 })
@@ -270,7 +270,7 @@ export class EventLoop {
       else if (state[id] === TASK_TIMER) state[id] = TASK_FIRED;
     }
     if (this.#shuffle !== null) {
-      this.#runShuffled(this.#shuffle.batch(core, n), n);
+      this.#runShuffled(this.#shuffle.batch(core, n, state), n);
     } else if (this.#debug) {
       for (let i = 0; i < n; i++) this.#runTimed(core.batchAt(i));
     } else {
@@ -280,7 +280,7 @@ export class EventLoop {
     core.batchDone();
   }
 
-  /** `{ shuffle: seed }`: the batch's ids, already in their seeded order (debug timing too). */
+  /** `{ shuffle: seed }`: the batch's ids, its task steps already in their seeded order (debug timing too). */
   #runShuffled(ids: Int32Array, n: number): void {
     if (this.#debug) for (let i = 0; i < n; i++) this.#runTimed(ids[i]);
     else for (let i = 0; i < n; i++) this.#run(ids[i]);

@@ -85,10 +85,11 @@ export interface LoopOptions {
   /** The scheduler core: `'wasm'` (default where WebAssembly exists) or `'js'`. */
   core?: "wasm" | "js";
   /**
-   * A seed (a non-negative integer): each ready batch runs in a random order drawn from it,
-   * the same on both cores; what one callback schedules still runs in a later iteration.
-   * For tests that must not lean on the order within an iteration (wasyncio/testing's
-   * `withShuffle`). Default: FIFO.
+   * A seed (a non-negative integer): the task steps of each ready batch run in a random
+   * order drawn from it (Trio's shuffle of runnable tasks), the same on both cores; callbacks
+   * and timers keep their FIFO places, which asyncio promises; what a step schedules still
+   * runs in a later iteration. For tests that must not lean on the order in which tasks
+   * run within an iteration (wasyncio/testing's `withShuffle`). Default: FIFO.
    */
   shuffle?: number;
 }

@@ -1,8 +1,11 @@
-// The seeded shuffle of `new EventLoop({ shuffle: seed })`: each ready batch runs in an
-// order drawn from a small PRNG (mulberry32) on the host, so a seed gives the same order
-// on both cores and in every engine. Trio's idea (its scheduler randomises each batch) to
-// flush out tests that lean on an order asyncio does not promise.
+// The seeded shuffle of `new EventLoop({ shuffle: seed })`: the task steps of each ready
+// batch run in an order drawn from a small PRNG (mulberry32) on the host, so a seed gives
+// the same order on both cores and in every engine. Trio's idea (its scheduler randomises
+// each batch of runnable tasks) to flush out tests that lean on an order asyncio does not
+// promise. Callbacks and timers keep their places: asyncio promises call_soon's FIFO order
+// (and timers' by deadline), and transports rely on it (one callback per chunk of data).
 import type { SchedulerCore } from "../core/types.js";
+import { TASK } from "./slot-table.js";
 
 /** @internal A batch's ids in a seeded random order. */
 export class BatchShuffle {
@@ -11,6 +14,8 @@ export class BatchShuffle {
   #state: number;
   /** The batch's ids, copied out of the core to be permuted (grown, never shrunk). */
   #ids = new Int32Array(64);
+  /** Where in the batch the task steps are. */
+  #places = new Int32Array(64);
 
   constructor(seed: number) {
     this.seed = seed;
@@ -26,16 +31,26 @@ export class BatchShuffle {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
-  /** The `n` ids of the core's current batch, Fisher-Yates shuffled: valid until the next call. */
-  batch(core: SchedulerCore, n: number): Int32Array {
-    if (this.#ids.length < n) this.#ids = new Int32Array(Math.max(n, this.#ids.length * 2));
-    const ids = this.#ids;
-    for (let i = 0; i < n; i++) ids[i] = core.batchAt(i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = this.#next() % (i + 1);
-      const t = ids[i];
-      ids[i] = ids[j];
-      ids[j] = t;
+  /**
+   * The `n` ids of the core's current batch with its task steps Fisher-Yates shuffled
+   * among the places task steps hold (`state`: the slot states): valid until the next call.
+   */
+  batch(core: SchedulerCore, n: number, state: Uint8Array): Int32Array {
+    if (this.#ids.length < n) {
+      this.#ids = new Int32Array(Math.max(n, this.#ids.length * 2));
+      this.#places = new Int32Array(this.#ids.length);
+    }
+    const ids = this.#ids, places = this.#places;
+    let tasks = 0;
+    for (let i = 0; i < n; i++) {
+      const id = (ids[i] = core.batchAt(i));
+      if (state[id] >= TASK) places[tasks++] = i;
+    }
+    for (let k = tasks - 1; k > 0; k--) {
+      const a = places[k], b = places[this.#next() % (k + 1)];
+      const t = ids[a];
+      ids[a] = ids[b];
+      ids[b] = t;
     }
     return ids;
   }

@@ -33,8 +33,6 @@ export abstract class BaseTransport<P extends StreamProtocolLike | DatagramProto
   _closing = false;
   /** @internal connectionLost was called. */
   _lost = false;
-  /** @internal connectionMade was called. */
-  _made = false;
   /** @internal Where it was made (debug mode), for the ResourceWarning. */
   readonly _site: string | undefined;
   #droppedWrites = 0;
@@ -69,7 +67,6 @@ export abstract class BaseTransport<P extends StreamProtocolLike | DatagramProto
   abstract _loopClosed(): void;
 
   #made = (): void => {
-    this._made = true;
     try {
       this._protocol.connectionMade?.(this as never);
     } catch (e) {

@@ -11,7 +11,7 @@
 // that pauses reading (its StreamReader is full) fills the pipe, the writer's buffer then
 // grows past its high-water mark and the writer's protocol gets pauseWriting, as over TCP.
 // Arrivals queue in order per direction and every arrival callback delivers whatever is
-// due: a seeded shuffle of the loop's batches never reorders a stream.
+// due (callbacks run FIFO, even under a seeded shuffle, which moves only task steps).
 import type { EventLoop } from "../base-loop.js";
 import { expected } from "../checks.js";
 import { className } from "../util.js";
@@ -231,11 +231,6 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
 
   /** What is due of what the peer sent, in order. */
   #arrive = (): void => {
-    // A seeded shuffle may run this before connectionMade, scheduled in the same batch: wait for it.
-    if (!this._made) {
-      this._loop._schedule(this.#arrive, undefined);
-      return;
-    }
     const arrivals = this.#arrivals;
     const now = this._loop.time();
     while (arrivals.length > 0 && arrivals.at(0)[0] <= now) {

@@ -6,15 +6,19 @@ import { EventLoop, Lock, gather, getRunningLoop, runSync, sleep, type Coroutine
 import { withShuffle } from "../../src/testing/index.js";
 import { bothCores, CORES } from "../helpers.js";
 
-/** Schedules 20 callbacks in one batch, each scheduling a follow-up; returns [label, iteration] in run order. */
+/**
+ * Starts 20 tasks in one batch, each stepping twice (a sleep(0) between); returns
+ * [label, iteration] in run order.
+ */
 function order(loop: EventLoop): [string, number][] {
   const log: [string, number][] = [];
   let iteration = 0;
   for (let i = 0; i < 20; i++) {
-    loop.callSoon(() => {
+    loop.createTask((function* (): Coroutine<void> {
       log.push([`a${i}`, iteration]);
-      loop.callSoon(() => log.push([`b${i}`, iteration]));
-    });
+      yield* sleep(0);
+      log.push([`b${i}`, iteration]);
+    })());
   }
   for (let k = 0; k < 3; k++) {
     loop._runOnce();
@@ -38,7 +42,7 @@ bothCores("shuffle: seeded batch order", (test, core) => {
     // Every a ran in iteration 0 and every b in iteration 1: a callback's follow-up never joins its batch.
     assert.ok(a.slice(0, 20).every(([l, it]) => l.startsWith("a") && it === 0));
     assert.ok(a.slice(20).every(([l, it]) => l.startsWith("b") && it === 1));
-    assert.not.equal(a.slice(0, 20).map(([l]) => l), Array.from({ length: 20 }, (_, i) => `a${i}`), "seed 42 permutes 20 callbacks");
+    assert.not.equal(a.slice(0, 20).map(([l]) => l), Array.from({ length: 20 }, (_, i) => `a${i}`), "seed 42 permutes 20 task steps");
   });
 
   test("different seeds give different orders", ({ newLoop }) => {
@@ -46,16 +50,37 @@ bothCores("shuffle: seeded batch order", (test, core) => {
     assert.is(orders.size, 5);
   });
 
-  test("shuffleSeed() reads the seed back; timers due together are shuffled too, never before their time", ({ newLoop }) => {
+  test("shuffleSeed() reads the seed back; tasks whose sleeps end together are shuffled, never woken early", ({ newLoop }) => {
     const loop = newLoop({ shuffle: 7 });
     assert.is(loop.shuffleSeed(), 7);
     const log: string[] = [];
-    for (let i = 0; i < 10; i++) loop.callLater(10, () => log.push(`t${i}@${loop.time()}`));
-    loop.callLater(5, () => log.push(`early@${loop.time()}`));
+    for (let i = 0; i < 10; i++) loop.createTask((function* () { yield* sleep(10); log.push(`t${i}@${loop.time()}`); })());
+    loop.createTask((function* () { yield* sleep(5); log.push(`early@${loop.time()}`); })());
     loop._advance(20);
     assert.is(log[0], "early@5");
     assert.equal(log.slice(1).sort(), Array.from({ length: 10 }, (_, i) => `t${i}@10`).sort());
     assert.not.equal(log.slice(1), Array.from({ length: 10 }, (_, i) => `t${i}@10`));
+  });
+
+  test("callbacks and timers keep asyncio's FIFO order under any seed (a transport's data callbacks stay in order); tasks move among them", ({ newLoop }) => {
+    const fifo = Array.from({ length: 20 }, (_, i) => `c${i}`);
+    const moved = new Set<string>();
+    for (let seed = 0; seed < 10; seed++) {
+      const loop = newLoop({ shuffle: seed });
+      const log: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        loop.callSoon(() => log.push(`c${i}`));
+        loop.createTask((function* () { log.push(`task${i}`); })());
+        loop.callLater(5, () => log.push(`timer${i}`));
+      }
+      loop._advance(10);
+      assert.equal(log.filter((l) => l.startsWith("c")), fifo, `seed ${seed}: callSoon order`);
+      assert.equal(log.filter((l) => l.startsWith("timer")).map((l) => l.replace("timer", "c")), fifo, `seed ${seed}: timers due together`);
+      // Each task keeps one of the places tasks had in the batch: a callback's place is its own.
+      log.slice(0, 40).forEach((l, k) => assert.is(l.startsWith("c"), k % 2 === 0, `seed ${seed}: place ${k}`));
+      log.filter((l) => l.startsWith("task")).forEach((l, k) => l !== `task${k}` && moved.add(l));
+    }
+    assert.ok(moved.size > 0, "some seed moves a task");
   });
 
   test("a Lock stays FIFO across iterations under any seed; tasks' results are the same", ({ newLoop }) => {
