@@ -9,6 +9,7 @@ import { _parseFrame, type StackFrame } from "./suspension.js";
 import { _Parkable } from "./traps.js";
 import { getRunningLoop } from "./running.js";
 import { checkLoop } from "./checks.js";
+import { frameLabel, textTable } from "./util/text-table.js";
 
 /** @internal A task as the dumps show it. */
 export interface _TaskRecord {
@@ -79,18 +80,6 @@ export function _snapshotTasks(loop: LoopLike): _TaskRecord[] {
   return records;
 }
 
-/** `name file:line`, as asyncio's tools show a frame. @internal */
-export function _frameLabel(frame: StackFrame | null | undefined): string {
-  return frame === null || frame === undefined ? "" : `${frame.name} ${frame.file}:${frame.line}`;
-}
-
-/** @internal Rows as a text table: columns padded to their widest cell, a rule under the header. */
-export function _table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
-  return [line(header), "-".repeat(widths.reduce((a, b) => a + b + 2, -2)), ...rows.map(line)].join("\n");
-}
-
 /**
  * A text table of every pending task of `loop` (default: the running loop): id, name,
  * state (running, ready, waiting, sleeping, cancelling), what it awaits, where it is
@@ -109,9 +98,9 @@ export function _table(header: string[], rows: string[][]): string {
 export function dumpTasks(loop?: LoopLike): string {
   if (loop !== undefined) checkLoop("dumpTasks()", "loop", loop);
   const records = _snapshotTasks(loop ?? getRunningLoop());
-  return _table(
+  return textTable(
     ["id", "name", "state", "awaits", "suspended at", "created at", "age"],
-    records.map((r) => [r.id, r.name, r.state, r.awaits, _frameLabel(r.stack[0]), _frameLabel(r.createdAt),
+    records.map((r) => [r.id, r.name, r.state, r.awaits, frameLabel(r.stack[0]), frameLabel(r.createdAt),
       r.ageMs === null ? "" : `${Math.round(r.ageMs * 1000) / 1000} ms`]),
   );
 }
