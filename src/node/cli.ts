@@ -77,11 +77,13 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// process.exit, not an assignment to process.exitCode (src/ assigns to no Node export):
+// on POSIX, writes to a pipe or a file are synchronous, so nothing printed is lost.
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => process.exit(code),
   (e: unknown) => {
     console.error(`wasyncio: ${e instanceof Error ? e.message : String(e)}`);
     if (e instanceof UsageError) console.error(USAGE);
-    process.exitCode = e instanceof UsageError ? 2 : 1;
+    process.exit(e instanceof UsageError ? 2 : 1);
   },
 );
