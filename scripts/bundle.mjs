@@ -4,6 +4,7 @@
 //   dist/chunks/core.{js,cjs}   everything but src/node/ (the loop, tasks, toolkit, testing)
 //   dist/chunks/node.{js,cjs}   src/node/, importing the core from ./core.{js,cjs}
 //   dist/{index,testing,node}.{js,cjs}   the public names of each entry, from its part
+//   dist/cli.js                 the `wasyncio` command (ps, pstree): the package's bin, standalone
 //
 // Each part registers itself as it loads (src/registry.ts): when a program loads both
 // builds, or two copies of this version, the part loaded first serves every import and
@@ -125,3 +126,9 @@ for (const format of ["esm", "cjs"]) {
     );
   }
 }
+
+// The CLI needs no loop: it reads a task dump file. One ES module with a shebang.
+await build({
+  ...common, platform: "node", format: "esm", entryPoints: [join(SRC, "node", "cli.ts")], outfile: join(ROOT, "dist", "cli.js"),
+  external: ["node:*"], banner: { js: "#!/usr/bin/env node" },
+});

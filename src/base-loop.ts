@@ -20,6 +20,8 @@ import { CALL0, CALL1, CANCELLED, QUEUED, TASK, TASK_FIRED, TASK_QUEUED, TASK_SK
 import { Resources } from "./loop/resources.js";
 import { BatchShuffle } from "./loop/batch-shuffle.js";
 import { callHandler, logExceptionContext } from "./loop/exception-handler.js";
+import { _countDebugLoop } from "./suspension.js";
+import { dumpTasks } from "./dump-tasks.js";
 import { checkContext, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, loopClosed } from "./checks.js";
 
 /** asyncio's slow_callback_duration, in ms. */
@@ -65,6 +67,7 @@ export class EventLoop {
   constructor(options?: LoopOptions) {
     const checked = checkLoopOptions("new EventLoop()", options);
     this.#debug = Boolean(checked.debug);
+    if (this.#debug) _countDebugLoop(1);
     this.#slowCallbackMs = checked.slowCallbackMs ?? SLOW_CALLBACK_MS;
     this.#host = hostDriver();
     this.#clock = checked.clock === "virtual" ? new VirtualClock() : new RealClock(this.#host);
@@ -242,6 +245,7 @@ export class EventLoop {
     if (this.#runner.running) throw new Error("Cannot close a running event loop");
     if (this.#sched.closed) return;
     this.#sched.closed = true;
+    if (this.#debug) _countDebugLoop(-1);
     _reportUnretrieved(this);
     // As asyncio, close() leaves servers and transports open, but says so (ResourceWarning).
     this.#resources.closeAll();
@@ -419,7 +423,21 @@ export class EventLoop {
    * loop.setDebug(true)
    */
   setDebug(enabled: boolean): void {
-    this.#debug = Boolean(enabled);
+    const debug = Boolean(enabled);
+    // A closed loop is no longer counted (close() took it off): only an open one changes the count.
+    if (debug !== this.#debug && !this.#sched.closed) _countDebugLoop(debug ? 1 : -1);
+    this.#debug = debug;
+  }
+
+  /**
+   * A text table of this loop's pending tasks: id, name, state, what each awaits, where it
+   * is suspended, where and how long ago it was made (the last three in debug mode). The
+   * same as `dumpTasks(loop)`.
+   * @example
+   * console.log(loop.dumpTasks())
+   */
+  dumpTasks(): string {
+    return dumpTasks(this);
   }
 
   // ---- internals for Future, Task, Handle and sleep ---------------------------------

@@ -5,6 +5,7 @@ import { CancelledError, InvalidStateError } from "./errors.js";
 import { getEventLoop } from "./running.js";
 import { repr } from "./util.js";
 import { checkFunction, checkLoop, expected } from "./checks.js";
+import { _debugLoops, _recordSuspension, type _Suspension } from "./suspension.js";
 
 
 /**
@@ -79,6 +80,10 @@ export class _Rare {
   cancelsRequested = 0;
   /** Task: the creation site (debug mode). */
   sourceTraceback: string | undefined = undefined;
+  /** Task: `loop.time()` when it was made (debug mode), for dumpTasks' age. */
+  createdAt: number | undefined = undefined;
+  /** Task: where its coroutine last suspended (debug mode; suspension.ts). */
+  suspension: _Suspension | null = null;
   /** Waiter: the wake-up as a closure, for loops that only offer callSoon (made once). */
   wakeupFn: ((fut: Future<any>) => void) | null = null;
   /** Task: its step as a closure, for loops without task slots (made once). */
@@ -418,6 +423,8 @@ class FutureIterator<T> implements Iterator<Future<T>, T, unknown> {
   next(): IteratorResult<Future<T>, T> {
     if (!this.#yielded && !this.#fut.done()) {
       this.#yielded = true;
+      // Debug mode: the coroutine chain's `yield*` frames are on the stack now (one load when off).
+      if (_debugLoops !== 0) _recordSuspension(this.#fut);
       return { value: this.#fut, done: false };
     }
     this.#yielded = true;

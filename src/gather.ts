@@ -8,6 +8,7 @@ import { getEventLoop } from "./running.js";
 import { Task } from "./task.js";
 import { isAwaitable } from "./util.js";
 import { checkOptionKeys, notGatherable } from "./checks.js";
+import { _tagAwaiter } from "./call-graph.js";
 
 /**
  * Options of `gather()`, passed as its last argument.
@@ -223,6 +224,8 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   }
 
   outer = new GatheringFuture<unknown[]>(children, loop!);
+  // The call graph sees the gather as what awaits each child through this callback.
+  _tagAwaiter(onChildDone, outer);
   // Children already done are counted now that the outer future exists: if all are,
   // the gather is done before it is returned.
   for (const fut of doneFuts) onChildDone(fut);

@@ -14,6 +14,12 @@ export { ensureFuture } from "./ensure-future.js";
 export { wrapPromise } from "./promises.js";
 export { sleep } from "./sleep.js";
 
+// Introspection
+export {
+  captureCallGraph, formatCallGraph, printCallGraph, type CallGraphOptions, type FrameCallGraphEntry, type FutureCallGraph, type StackFrame,
+} from "./call-graph.js";
+export { dumpTasks } from "./dump-tasks.js";
+
 // Combinators, timeouts, structured concurrency
 export { gather, type AwaitedOf, type GatherOptions, type GatherResults, type GatherSettled } from "./gather.js";
 export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitOptions } from "./wait.js";

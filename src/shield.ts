@@ -2,6 +2,7 @@
 import type { Awaitable } from "./events.js";
 import { _ensureFuture, _newFuture } from "./ensure-future.js";
 import { type Future, _setExceptionAsIs } from "./future.js";
+import { _tagAwaiter } from "./call-graph.js";
 
 /**
  * Protects `aw` from cancellation: cancelling the returned future (or the task waiting
@@ -36,6 +37,8 @@ export function shield<T>(aw: Awaitable<T>): Future<T> {
     if (!inner.done()) inner.removeDoneCallback(onInnerDone);
   };
 
+  // The call graph sees the outer future as what awaits the inner one.
+  _tagAwaiter(onInnerDone, outer);
   inner.addDoneCallback(onInnerDone);
   outer.addDoneCallback(onOuterDone);
   return outer;

@@ -20,7 +20,8 @@ import type { Coroutine, LoopLike } from "./events.js";
 import type { Future } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, getRunningLoop } from "./running.js";
 import { checkMs } from "./checks.js";
-import { DONE_UNDEFINED, PARK_RESULT, SWITCH_RESULT, WAKE, _Parkable } from "./traps.js";
+import { DONE_UNDEFINED, PARK_RESULT, SWITCH, SWITCH_RESULT, WAKE, _Parkable } from "./traps.js";
+import { _debugLoops, _recordSuspension } from "./suspension.js";
 
 interface TimerLoop {
   callLater(delayMs: number, cb: (...a: any[]) => unknown, ...args: any[]): { cancel(): void };
@@ -60,6 +61,7 @@ class Yield<T> {
   next(): IteratorResult<unknown, T> {
     if (!this.#yielded) {
       this.#yielded = true;
+      if (_debugLoops !== 0) _recordSuspension(SWITCH);
       return BARE_YIELD;
     }
     return { value: this.#value, done: true };
@@ -97,7 +99,10 @@ const YIELD = {
     return this;
   },
   next(arg?: unknown): IteratorResult<unknown, undefined> {
-    return arg === WAKE ? DONE_UNDEFINED : SWITCH_RESULT;
+    if (arg === WAKE) return DONE_UNDEFINED;
+    // Debug mode: the coroutine chain's `yield*` frames are on the stack now (suspension.ts).
+    if (_debugLoops !== 0) _recordSuspension(SWITCH);
+    return SWITCH_RESULT;
   },
   throw(error: unknown): never {
     throw error;
@@ -145,6 +150,7 @@ class Sleep<T> extends _Parkable {
       case NEW:
         if (_steppingTask() !== null) {
           this.#state = YIELDED;
+          if (_debugLoops !== 0) _recordSuspension(this);
           PARK_RESULT.value = this;
           return PARK_RESULT;
         }

@@ -6,6 +6,7 @@ import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./e
 import { CancelledError, InvalidStateError, _asException, _classifyThrown } from "./errors.js";
 import { Future, PENDING, STATE_MASK, describeError } from "./future.js";
 import { PARK_RESULT, SWITCH, SWITCH_RESULT, WAKE, _Parkable } from "./traps.js";
+import { _userFrames } from "./suspension.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
 import { creationSite, isFutureLike, isGenerator, isThenable } from "./util.js";
 import { badYield, checkCoroutine, checkLoop, expected } from "./checks.js";
@@ -34,6 +35,14 @@ const SEND_WAKE = 32;
 const STEP_EXC = 64;
 
 let taskCounter = 0;
+
+/** getStack()/printStack()'s `options.limit`: a number, or undefined for all lines. */
+function checkStackLimit(call: string, options: { limit?: number } | undefined): number | undefined {
+  const limit = options?.limit;
+  if (limit === undefined || limit === null) return undefined;
+  if (typeof limit !== "number" || Number.isNaN(limit)) throw expected(call, "options.limit to be a number", limit);
+  return limit;
+}
 /** The pending tasks of loops without task slots (an EventLoop finds its own in its slot table). */
 const liveTasks = new WeakMap<LoopLike, Set<Task<any>>>();
 
@@ -87,7 +96,11 @@ export class Task<T = unknown> extends Future<T> {
     this.#coro = coro;
     const name = options?.name;
     this.#name = name === undefined || name === null ? ++taskCounter : String(name);
-    if (loop.getDebug()) this._rareFields().sourceTraceback = creationSite();
+    if (loop.getDebug()) {
+      const rare = this._rareFields();
+      rare.sourceTraceback = creationSite();
+      rare.createdAt = (loop as Partial<TaskLoop>).time?.();
+    }
     const fast = loop as TaskLoop;
     if (fast._registerTask !== undefined) {
       this._slot = fast._registerTask(this);
@@ -117,20 +130,25 @@ export class Task<T = unknown> extends Future<T> {
   }
 
   /**
-   * What the task is suspended on, innermost last: the creation site of the task (in debug
-   * mode) and the chain of futures and tasks it awaits, or the sleep it is parked in.
-   * JavaScript cannot inspect a suspended generator's frames, so this is the closest honest
-   * equivalent of asyncio's.
+   * Where the task is suspended, oldest first, one line each: the creation site (debug
+   * mode), the user's frames at the `yield*` where its coroutine waits (debug mode: the
+   * loop records them at each suspension), then the chain of futures and tasks it awaits
+   * or the sleep it is parked in. Outside debug mode only that chain is known: JavaScript
+   * cannot look into a suspended generator. `limit` keeps the last (innermost) lines.
+   * Empty for a done task.
+   * @example
+   * const loop = new EventLoop({ clock: "virtual", debug: true })
+   * const task = loop.createTask((function* worker() { yield* sleep(10) })())
+   * loop._runOnce()
+   * task.getStack()   // ["    at worker (file:///app/main.js:2:56)", "sleeping until 10"]
    */
   getStack(options?: { limit?: number }): string[] {
-    const limit = options?.limit;
-    if (limit !== undefined && limit !== null && typeof limit !== "number") {
-      throw expected("getStack()", "options.limit to be a number", limit);
-    }
+    const limit = checkStackLimit("getStack()", options);
     if (this.done()) return [];
     const frames: string[] = [];
     const site = this._rare?.sourceTraceback;
     if (site !== undefined) frames.push(...site.split("\n"));
+    frames.push(...this._suspendedFrames().reverse());
     let task: Task<any> | null = this;
     for (let n = 0; task !== null && n < 100; n++) {
       const w: Future<any> | _Parkable | null = task.#waiter;
@@ -142,7 +160,45 @@ export class Task<T = unknown> extends Future<T> {
       frames.push(`awaiting ${w}`);
       task = w instanceof Task ? w : null;
     }
-    return limit === undefined || limit === null || limit >= frames.length ? frames : limit <= 0 ? [] : frames.slice(-limit);
+    return limit === undefined ? frames : limit >= frames.length ? frames : limit <= 0 ? [] : frames.slice(-limit);
+  }
+
+  /**
+   * Prints `getStack()` as asyncio's `print_stack`: a "Stack for <task> (most recent call
+   * last):" header and the lines, to `options.file` (anything with a `write(text)` method)
+   * or the console.
+   * @example
+   * task.printStack({ limit: 5 })
+   * task.printStack({ file: process.stderr })
+   */
+  printStack(options?: { limit?: number; file?: { write(text: string): unknown } | null }): void {
+    const limit = checkStackLimit("printStack()", options);
+    const file = options?.file;
+    if (file !== undefined && file !== null && typeof (file as { write?: unknown }).write !== "function") {
+      throw expected("printStack()", "options.file to have a write() method", file);
+    }
+    const lines = this.getStack({ limit });
+    const text = lines.length === 0 ? `No stack for ${this}` : [`Stack for ${this} (most recent call last):`, ...lines.map((l) => (l.startsWith(" ") ? l : `  ${l}`))].join("\n");
+    if (file !== undefined && file !== null) file.write(text + "\n");
+    else console.log(text);
+  }
+
+  /**
+   * @internal The user's frames (stack trace lines, innermost first) where the coroutine is
+   * suspended, recorded in debug mode; [] if unknown, or if the record is not of the current
+   * suspension (the task is running, or waits on something no iterator of ours yielded).
+   */
+  _suspendedFrames(): string[] {
+    const s = this._rare?.suspension;
+    if (s === null || s === undefined || this.done() || _steppingTask() === this) return [];
+    const w = this.#waiter;
+    if (w === null ? s.on !== SWITCH : s.on !== w) return [];
+    return _userFrames(s.trace.stack);
+  }
+
+  /** @internal What the task waits on: a Future, a parked sleep, or null (ready or running). */
+  _waiter(): Future<any> | _Parkable | null {
+    return this.#waiter;
   }
 
   /**

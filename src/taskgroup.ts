@@ -7,6 +7,7 @@ import type { Future } from "./future.js";
 import { _steppingTask, getRunningLoop } from "./running.js";
 import { Task } from "./task.js";
 import { checkBody, checkCoroutine } from "./checks.js";
+import { _tagAwaiter } from "./call-graph.js";
 
 /**
  * A group of tasks that end together; made by `taskGroup()`, which passes it to its body.
@@ -63,6 +64,8 @@ export class TaskGroup {
     if (parent === null) throw new Error(`TaskGroup ${this} cannot determine the parent task: use it inside a task`);
     this.#parent = parent;
     this.#entered = true;
+    // The call graph sees the parent task as what awaits each child (asyncio's TaskGroup says so too).
+    _tagAwaiter(this.#onTaskDone, parent as Task<any>);
   }
 
   /** @internal asyncio's __aexit__: waits for the children, then raises what must be raised. */

@@ -84,8 +84,8 @@ export function className(value: unknown): string {
   return `<${(typeof value === "object" && value !== null && (value as object).constructor?.name) || "Object"}>`;
 }
 
-/** The directory of this module's own file (src/ or the bundle's chunks/), for `creationSite`. */
-const LIBRARY_DIR = ((): string | null => {
+/** The directory of this module's own file (src/ or the bundle's chunks/), for `creationSite` and suspension stacks. @internal */
+export const LIBRARY_DIR = ((): string | null => {
   const frame = new Error().stack?.split("\n")[1];
   const file = frame === undefined ? undefined : /\(?((?:file|https?):\/\/[^\s)]+|\/[^\s)]+?|[A-Za-z]:\\[^\s)]+?):\d+:\d+\)?$/.exec(frame)?.[1];
   return file === undefined ? null : file.slice(0, Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1);

@@ -34,3 +34,6 @@ export {
   StreamReader, StreamWriter, StreamReaderProtocol, FlowControlProtocol, openConnection, startServer, openUnixConnection, startUnixServer,
   DEFAULT_LIMIT, type StreamOptions, type StreamReaderOptions, type ClientConnectedCallback, type ReadingTransport,
 } from "./streams.js";
+
+// Introspection
+export { installTaskDump, type TaskDumpOptions } from "./task-dump.js";
