@@ -3,7 +3,9 @@ import * as assert from "uvu/assert";
 import { dumpTasks, sleep } from "../src/index.js";
 import { bothCores, caught, runIn } from "./helpers.js";
 
-const THIS_FILE = new URL(import.meta.url).pathname;
+// How a stack trace names this file: a path under Node, the URL it was served from in a browser.
+const url = new URL(import.meta.url);
+const THIS_FILE = (url.protocol === "file:" ? url.pathname : url.href).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 bothCores("dumpTasks", (test) => {
   test("id, name, state, awaits, suspended at, created at, age (debug mode)", ({ newLoop }) => {

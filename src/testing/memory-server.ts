@@ -246,16 +246,6 @@ export class MemoryServer {
   }
 
   /**
-   * `await using server = ...`: closes the server and waits until it is closed.
-   * @example
-   * await using server = await net.createServer(factory, "10.0.0.1", 0)
-   */
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.close();
-    await this.waitClosed();
-  }
-
-  /**
    * The server's class and listening addresses.
    * @example
    * String(server)   // "<MemoryServer sockets=[10.0.0.1:80]>"
