@@ -1,0 +1,141 @@
+// Instruments: objects whose hooks the loop calls at the points Trio's instrument API names
+// (trio/_core/_instrumentation.py, _run.py), in camelCase. The loop keeps one Instruments
+// per loop, or null while none is installed: every hook site in the hot path is a single
+// null check on a field, and the per-iteration work moves to a separate slow path.
+import type { Task } from "../task.js";
+import type { ExceptionContext } from "../events.js";
+
+/**
+ * An object of optional hooks that the loop calls (`loop.addInstrument()`), as Trio's
+ * `trio.abc.Instrument`: observe a loop's runs, its tasks' lives and steps, and its idle
+ * waits, with no cost while no instrument is installed. A hook that throws is reported to
+ * the loop's exception handler and its instrument is removed (Trio disables it too).
+ *
+ * When each hook is called:
+ * - `beforeRun()` / `afterRun()`: as a run of the loop starts and ends: `runForever()`
+ *   (so `runUntilComplete()` and `run()`), `runSync()` and wasyncio/testing's `advance()`.
+ * - `taskSpawned(task)`: a task of the loop was created (before its first `taskScheduled`).
+ * - `taskScheduled(task)`: the task was put in the ready queue: its first step, every
+ *   wake-up by the future it awaits, a bare `yield`, the end of a `sleep()` it was parked in
+ *   (as its timer's batch runs), a cancellation that unparks it.
+ * - `beforeTaskStep(task)` / `afterTaskStep(task)`: around each step of the coroutine.
+ * - `taskExited(task)`: the task is done (its result, exception or cancellation is set).
+ * - `beforeIoWait(timeoutMs)` / `afterIoWait(timeoutMs)`: around each time the loop goes
+ *   idle with nothing ready. On the real clock that is the sleep on the host until the next
+ *   timer (`timeoutMs`; `Infinity`: none) or until something wakes it (I/O, a promise); on
+ *   the virtual clock, the jump of time to the next timer (`timeoutMs`: the jump), so a
+ *   trace shows where virtual time passed. A turn given to the host with work still ready
+ *   (every few ms of work) is not a wait and calls neither hook.
+ * @example
+ * const counter: Instrument = {
+ *   steps: 0,
+ *   beforeTaskStep(task) { this.steps++ },
+ *   taskExited(task) { console.log(`${task.getName()} done`) },
+ * } as Instrument & { steps: number }
+ * loop.addInstrument(counter)
+ */
+export interface Instrument {
+  beforeRun?(): void;
+  afterRun?(): void;
+  taskSpawned?(task: Task<any>): void;
+  taskScheduled?(task: Task<any>): void;
+  beforeTaskStep?(task: Task<any>): void;
+  afterTaskStep?(task: Task<any>): void;
+  taskExited?(task: Task<any>): void;
+  beforeIoWait?(timeoutMs: number): void;
+  afterIoWait?(timeoutMs: number): void;
+}
+
+/** The hooks, public and internal (the trace recorder's view of plain callbacks and timers). */
+const HOOKS = [
+  "beforeRun", "afterRun", "taskSpawned", "taskScheduled", "beforeTaskStep", "afterTaskStep", "taskExited",
+  "beforeIoWait", "afterIoWait", "_beforeCallback", "_afterCallback", "_timerFired",
+] as const;
+type HookName = (typeof HOOKS)[number];
+
+/**
+ * @internal Hooks wasyncio's own recorder uses beyond Trio's set: a plain callback (not a task
+ * step) runs, `timer` when it came from callLater/callAt; a parked task's sleep timer fired.
+ */
+export interface _CallbackHooks {
+  _beforeCallback?(what: string, timer: boolean): void;
+  _afterCallback?(): void;
+  _timerFired?(task: Task<any>): void;
+}
+
+/** @internal What the Instruments need of their loop: somewhere to report a hook that threw. */
+interface Reporter {
+  callExceptionHandler(context: ExceptionContext): void;
+}
+
+/** @internal The instruments of one loop, indexed by hook, as Trio's Instruments dict. */
+export class Instruments {
+  readonly #installed: object[] = [];
+  /** Hook name -> the instruments that have it, in installation order. */
+  readonly #byHook = new Map<HookName, object[]>();
+  readonly #loop: Reporter;
+
+  constructor(loop: Reporter) {
+    this.#loop = loop;
+  }
+
+  get size(): number {
+    return this.#installed.length;
+  }
+
+  add(instrument: object): void {
+    // Installing the same object twice is a no-op, as Trio's add_instrument.
+    if (this.#installed.includes(instrument)) return;
+    this.#installed.push(instrument);
+    for (const hook of HOOKS) {
+      if (typeof (instrument as Record<string, unknown>)[hook] === "function") {
+        let list = this.#byHook.get(hook);
+        if (list === undefined) this.#byHook.set(hook, (list = []));
+        list.push(instrument);
+      }
+    }
+  }
+
+  /** False if `instrument` was not installed. */
+  remove(instrument: object): boolean {
+    const at = this.#installed.indexOf(instrument);
+    if (at < 0) return false;
+    this.#installed.splice(at, 1);
+    for (const [hook, list] of this.#byHook) {
+      const i = list.indexOf(instrument);
+      if (i >= 0) list.splice(i, 1);
+      if (list.length === 0) this.#byHook.delete(hook);
+    }
+    return true;
+  }
+
+  /**
+   * Calls `hook(arg)` on every instrument that has it. One that throws is reported and
+   * removed; the others are still called. Iterates over a copy: a hook may add or remove.
+   */
+  call(hook: HookName, arg?: unknown, arg2?: unknown): void {
+    const list = this.#byHook.get(hook);
+    if (list === undefined) return;
+    for (const instrument of list.length === 1 ? list : [...list]) {
+      try {
+        (instrument as Record<string, (a?: unknown, b?: unknown) => void>)[hook](arg, arg2);
+      } catch (exception) {
+        this.remove(instrument);
+        this.#loop.callExceptionHandler({
+          message: `Exception raised when calling ${hook}() on instrument ${describe(instrument)}; the instrument was removed`,
+          exception,
+          instrument,
+        });
+      }
+    }
+  }
+
+  has(hook: HookName): boolean {
+    return this.#byHook.has(hook);
+  }
+}
+
+function describe(instrument: object): string {
+  const name = instrument.constructor?.name;
+  return name && name !== "Object" ? `<${name}>` : "<Instrument>";
+}
