@@ -590,8 +590,10 @@ export class EventLoop {
 /** A slow step's task: where it was created and where it is suspended now (its getStack()). */
 function taskWhereabouts(task: Task<any>): string {
   const stack = task.getStack();
-  const siteLines = task._rare?.sourceTraceback?.split("\n").length ?? 0;
-  const site = siteLines > 0 ? stack[0]?.trim().replace(/^at /, "") : undefined;
+  const created = task._rare?.sourceTraceback?.split("\n");
+  // A done task's getStack() is empty: its creation site is read from the task itself.
+  const siteLines = stack.length > 0 ? created?.length ?? 0 : 0;
+  const site = created?.[0]?.trim().replace(/^at /, "");
   // After the creation site: the user's frames at the suspension (debug mode) and what the
   // task awaits, innermost last; the last few say where it is now.
   const where = stack.slice(siteLines).slice(-SUSPENDED_LINES).map((l) => l.trim());
