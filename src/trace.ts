@@ -191,6 +191,8 @@ export class TraceRecorder {
 
   #endStep(task: Task<any> | null, open: boolean): void {
     const tid = this.#stepTid, ts = this.#stepStart;
+    // The step that started the recording was not seen to begin: it is left out.
+    if (tid < 0) return;
     this.#stepTid = -1;
     const name = task !== null ? task.getName() : String(this.#meta.find((m) => m.tid === tid && m.name === "thread_name")?.args?.name);
     const args: Record<string, unknown> = { task: tid };

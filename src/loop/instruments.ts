@@ -10,39 +10,45 @@ import type { ExceptionContext } from "../events.js";
  * `trio.abc.Instrument`: observe a loop's runs, its tasks' lives and steps, and its idle
  * waits, with no cost while no instrument is installed. A hook that throws is reported to
  * the loop's exception handler and its instrument is removed (Trio disables it too).
- *
- * When each hook is called:
- * - `beforeRun()` / `afterRun()`: as a run of the loop starts and ends: `runForever()`
- *   (so `runUntilComplete()` and `run()`), `runSync()` and wasyncio/testing's `advance()`.
- * - `taskSpawned(task)`: a task of the loop was created (before its first `taskScheduled`).
- * - `taskScheduled(task)`: the task was put in the ready queue: its first step, every
- *   wake-up by the future it awaits, a bare `yield`, the end of a `sleep()` it was parked in
- *   (as its timer's batch runs), a cancellation that unparks it.
- * - `beforeTaskStep(task)` / `afterTaskStep(task)`: around each step of the coroutine.
- * - `taskExited(task)`: the task is done (its result, exception or cancellation is set).
- * - `beforeIoWait(timeoutMs)` / `afterIoWait(timeoutMs)`: around each time the loop goes
- *   idle with nothing ready. On the real clock that is the sleep on the host until the next
- *   timer (`timeoutMs`; `Infinity`: none) or until something wakes it (I/O, a promise); on
- *   the virtual clock, the jump of time to the next timer (`timeoutMs`: the jump), so a
- *   trace shows where virtual time passed. A turn given to the host with work still ready
- *   (every few ms of work) is not a wait and calls neither hook.
  * @example
+ * let steps = 0
  * const counter: Instrument = {
- *   steps: 0,
- *   beforeTaskStep(task) { this.steps++ },
- *   taskExited(task) { console.log(`${task.getName()} done`) },
- * } as Instrument & { steps: number }
+ *   beforeTaskStep(task) { steps++ },
+ *   taskExited(task) { console.log(`${task.getName()} done after ${steps} steps in all`) },
+ * }
  * loop.addInstrument(counter)
  */
 export interface Instrument {
+  /**
+   * A run of the loop starts: `runForever()` (so `runUntilComplete()` and `run()`),
+   * `runSync()`, and wasyncio/testing's `advance()`.
+   */
   beforeRun?(): void;
+  /** The run ends (the loop stopped, or the synchronous run returned or threw). */
   afterRun?(): void;
+  /** A task of the loop was created; its first `taskScheduled` follows. */
   taskSpawned?(task: Task<any>): void;
+  /**
+   * The task was put in the ready queue: its first step, every wake-up by the future it
+   * awaits, a bare `yield`, the end of a `sleep()` it was parked in (as its timer's batch
+   * runs), a cancellation that unparks it.
+   */
   taskScheduled?(task: Task<any>): void;
+  /** A step of the task's coroutine is about to run. */
   beforeTaskStep?(task: Task<any>): void;
+  /** The step ran (after `taskExited` if it was the last). */
   afterTaskStep?(task: Task<any>): void;
+  /** The task is done: its result, exception or cancellation is set. */
   taskExited?(task: Task<any>): void;
+  /**
+   * The loop goes idle with nothing ready. On the real clock: it sleeps on the host until
+   * its next timer (`timeoutMs`; `Infinity`: none) or until something wakes it (I/O, a
+   * promise). On the virtual clock: time jumps to the next timer (`timeoutMs`: the jump),
+   * so a trace shows where virtual time passed. A turn given to the host while work is
+   * still ready (every few ms of work) is no wait and calls neither hook.
+   */
   beforeIoWait?(timeoutMs: number): void;
+  /** The idle wait is over (`timeoutMs`: the same as its `beforeIoWait`). */
   afterIoWait?(timeoutMs: number): void;
 }
 
