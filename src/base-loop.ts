@@ -457,7 +457,8 @@ export class EventLoop {
    */
   addInstrument(instrument: Instrument): void {
     checkInstrument("addInstrument()", instrument);
-    (this._instruments ??= new Instruments(this)).add(instrument);
+    // A hook's failure that removes the last instrument drops the object, as removeInstrument.
+    (this._instruments ??= new Instruments(this, () => void (this._instruments = null))).add(instrument);
   }
 
   /**

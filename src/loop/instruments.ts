@@ -80,9 +80,12 @@ export class Instruments {
   /** Hook name -> the instruments that have it, in installation order. */
   readonly #byHook = new Map<HookName, object[]>();
   readonly #loop: Reporter;
+  /** Called when a hook's failure removed the last instrument (the loop drops this object). */
+  readonly #onEmpty: () => void;
 
-  constructor(loop: Reporter) {
+  constructor(loop: Reporter, onEmpty: () => void) {
     this.#loop = loop;
+    this.#onEmpty = onEmpty;
   }
 
   get size(): number {
@@ -127,6 +130,7 @@ export class Instruments {
         (instrument as Record<string, (a?: unknown, b?: unknown) => void>)[hook](arg, arg2);
       } catch (exception) {
         this.remove(instrument);
+        if (this.#installed.length === 0) this.#onEmpty();
         this.#loop.callExceptionHandler({
           message: `Exception raised when calling ${hook}() on instrument ${describe(instrument)}; the instrument was removed`,
           exception,

@@ -101,6 +101,18 @@ bothCores("loop.addInstrument()", (test) => {
     loop.removeInstrument(good);
   });
 
+  test("the only instrument's hook throws: it is removed and the loop is back to no instruments", ({ loop, errors }) => {
+    loop.addInstrument({
+      taskSpawned() {
+        throw new Error("no");
+      },
+    });
+    runIn(loop, loop.createTask(sleep(0)));
+    assert.is(errors.length, 1);
+    errors.length = 0;
+    assert.is(loop._instruments, null);
+  });
+
   test("adding twice installs once; removing the last leaves no instruments (the hot path's null check)", ({ loop }) => {
     let steps = 0;
     const counter: Instrument = { beforeTaskStep: () => void steps++ };
