@@ -52,22 +52,16 @@ export interface Instrument {
   afterIoWait?(timeoutMs: number): void;
 }
 
-/** The hooks, public and internal (the trace recorder's view of plain callbacks and timers). */
+/**
+ * The hooks, public and internal: wasyncio's own trace recorder also sees each plain
+ * callback run (`_beforeCallback(what, fromTimer)`, `_afterCallback()`) and each parked
+ * task's sleep timer firing (`_timerFired(task)`), beyond Trio's set.
+ */
 const HOOKS = [
   "beforeRun", "afterRun", "taskSpawned", "taskScheduled", "beforeTaskStep", "afterTaskStep", "taskExited",
   "beforeIoWait", "afterIoWait", "_beforeCallback", "_afterCallback", "_timerFired",
 ] as const;
 type HookName = (typeof HOOKS)[number];
-
-/**
- * @internal Hooks wasyncio's own recorder uses beyond Trio's set: a plain callback (not a task
- * step) runs, `timer` when it came from callLater/callAt; a parked task's sleep timer fired.
- */
-export interface _CallbackHooks {
-  _beforeCallback?(what: string, timer: boolean): void;
-  _afterCallback?(): void;
-  _timerFired?(task: Task<any>): void;
-}
 
 /** @internal What the Instruments need of their loop: somewhere to report a hook that threw. */
 interface Reporter {
