@@ -10,7 +10,7 @@
 // bench/results/quick/ (git-ignored), never over the full results.
 //   npm run bench                        the full suite (< 20 min on 2 cores)
 //   npm run bench -- --quick             a cut-down run (~1.5 min): smaller N, fewer runs
-//   npm run bench -- --only w2,w5g       some workloads (w1a w1b w2 w3 w4 w5 w5g w6)
+//   npm run bench -- --only w2,w5g       some workloads (w1a w1b w2 w2i w3 w4 w5 w5g w6)
 //   npm run bench -- --node 26 --also 20,24   the release lines (the defaults; --also none)
 // A release line is served by this machine's node when it is of that line (this process's,
 // or the first `node` on PATH), else by the newest release of the line in the npm registry,
@@ -54,6 +54,12 @@ const WORKLOADS = {
   w1a: { title: "W1a call-soon drain", what: `${fmtN(N)} no-op callbacks scheduled at once, then drained.` },
   w1b: { title: "W1b chained callbacks", what: `each callback schedules the next, ${fmtN(N)} hops.` },
   w2: { title: "W2 task switches", what: `1,000 tasks × ${fmtN(N / 1000)} \`sleep(0)\` (or the system's equivalent), all awaited with gather.` },
+  w2i: {
+    title: "W2i instruments and debug mode",
+    what: "W2 on wasyncio (Wasm core) as is, then observed: one no-op instrument installed (`beforeTaskStep`, `afterTaskStep`, `taskScheduled`), " +
+      "a trace recorder (`startTrace`) recording every step, and debug mode (`debug: true`: each step timed for the slow-callback warning). " +
+      "**cost per switch** = (the variant's median time − wasyncio's) ÷ switches, in ns; with no instrument the hooks' sites cost one null check each, so the first row is W2 itself.",
+  },
   w3: { title: "W3 queue ping-pong", what: `a producer and a consumer pass ${fmtN(N)} integers through a queue with maxsize 100.` },
   w4: {
     title: "W4 timers",
@@ -73,6 +79,8 @@ const WORKLOADS = {
 };
 const MANY_TASKS = ["w5", "w5g"];
 const ALL = Object.keys(WORKLOADS);
+/** The workloads every system runs (W2i measures wasyncio against itself). */
+const COMPARED = ALL.filter((w) => w !== "w2i");
 const onlyList = only?.split(",");
 for (const w of onlyList ?? []) if (!ALL.includes(w) && w !== "w6") usage(`--only: no workload ${w}; one of ${[...ALL, "w6"].join(", ")}`);
 
@@ -137,9 +145,12 @@ const python = (system) => () => ({ cmd: PYTHON, args: ["bench/python/workloads.
  */
 const SYSTEMS = [
   { name: "wasyncio", run: node("wasyncio-wasm"), workloads: ALL, everyRelease: true, retained: MANY_TASKS },
-  { name: "wasyncio (TS core)", run: node("wasyncio-js"), workloads: ALL, everyRelease: true, retained: MANY_TASKS },
-  { name: "CPython asyncio", run: python("asyncio"), workloads: ALL, needs: "python" },
-  { name: "uvloop", run: python("uvloop"), workloads: ALL, needs: "uvloop" },
+  { name: "wasyncio (TS core)", run: node("wasyncio-js"), workloads: COMPARED, everyRelease: true, retained: MANY_TASKS },
+  { name: "CPython asyncio", run: python("asyncio"), workloads: COMPARED, needs: "python" },
+  { name: "uvloop", run: python("uvloop"), workloads: COMPARED, needs: "uvloop" },
+  { name: "wasyncio + a no-op instrument", run: node("wasyncio-wasm+instrument"), workloads: ["w2i"] },
+  { name: "wasyncio + trace recorder", run: node("wasyncio-wasm+trace"), workloads: ["w2i"] },
+  { name: "wasyncio, debug mode", run: node("wasyncio-wasm+debug"), workloads: ["w2i"] },
   { name: "Effection 4", run: node("effection"), workloads: ["w2", "w5"], retained: ["w5"] },
   { name: "setImmediate", run: node("node-setImmediate"), workloads: ["w1a", "w1b"], everyRelease: true },
   { name: "queueMicrotask", run: node("node-queueMicrotask"), workloads: ["w1a", "w1b"], everyRelease: true },
@@ -232,7 +243,7 @@ console.log(`Node ${MAIN.version} (${MAIN.source}) for the main tables${ALSO.len
 for (const w of selected) {
   // The other releases run only the systems marked everyRelease (wasyncio, Node's primitives).
   const units = LINES.flatMap((line) =>
-    SYSTEMS.filter((s) => s.workloads.includes(w) && (line.key === "main" || s.everyRelease) && available(s))
+    SYSTEMS.filter((s) => s.workloads.includes(w) && (line.key === "main" || (s.everyRelease && w !== "w2i")) && available(s))
       .map((s) => ({ line, system: s, ...s.run(line.node) })));
   results[w] = Object.fromEntries(LINES.map((line) => [line.key, {}]));
   for (const u of units) results[w][u.line.key][u.system.name] = emptyRow();
@@ -372,7 +383,9 @@ function mainTable(w) {
   const hasRss = Object.values(rows).some((r) => r.rss.length);
   const hasPhases = Object.values(rows).some((r) => r.phases.length);
   const hasRetained = MANY_TASKS.includes(w);
+  const perSwitch = w === "w2i";
   const header = ["system", "time (ms)", "ratio"];
+  if (perSwitch) header.push("cost per switch (ns)");
   if (hasPhases) header.push("schedule", "cancel", "dispatch", "dispatch ratio");
   if (hasRss) header.push("peak RSS (MB)", "RSS ratio");
   if (hasRetained) header.push("retained B/task", "off-heap B/task");
@@ -383,6 +396,10 @@ function mainTable(w) {
       continue;
     }
     const cells = [name === REFERENCE ? `**${name}**` : name, summary(row), ratioText(median(row.ratio))];
+    if (perSwitch) {
+      const ref = rows[REFERENCE];
+      cells.push(name === REFERENCE || !ref?.ms.length ? "–" : f1(((median(row.ms) - median(ref.ms)) / N) * 1e6));
+    }
     if (hasPhases) {
       for (const p of ["schedule", "cancel", "dispatch"]) cells.push(row.phases.length ? f1(median(row.phases.map((x) => x[p]))) : "–");
       cells.push(row.dispatchRatio.length ? ratioText(median(row.dispatchRatio)) : "–");
@@ -516,7 +533,7 @@ const OUT = quick || only ? "bench/results/quick" : "bench/results";
 mkdirSync(OUT, { recursive: true });
 writeFileSync(`${OUT}/latest.md`, lines.join("\n"));
 // The chart: the main release's ratios only.
-const chartRows = selected.map((w) => ({
+const chartRows = selected.filter((w) => w !== "w2i").map((w) => ({
   title: WORKLOADS[w].title,
   bars: Object.entries(results[w].main).filter(([, row]) => row.ratio.length).map(([name, row]) => ({ name, ratio: median(row.ratio) })),
 }));

@@ -22,10 +22,24 @@ import { BatchShuffle } from "./loop/batch-shuffle.js";
 import { callHandler, logExceptionContext } from "./loop/exception-handler.js";
 import { _countDebugLoop } from "./suspension.js";
 import { dumpTasks } from "./dump-tasks.js";
-import { checkContext, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, loopClosed } from "./checks.js";
+import { Instruments, type Instrument } from "./loop/instruments.js";
+import { MetricsCounters, type LoopMetrics } from "./loop/metrics.js";
+import { checkContext, checkInstrument, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, loopClosed } from "./checks.js";
 
 /** asyncio's slow_callback_duration, in ms. */
 const SLOW_CALLBACK_MS = 100;
+/** How many of a slow task's innermost getStack() lines its warning shows. */
+const SUSPENDED_LINES = 4;
+
+/**
+ * Debug mode from the environment: `WASYNCIO_DEBUG=1` (asyncio's PYTHONASYNCIODEBUG) where
+ * there is a `process.env` (Node), read without importing node:* (this entry is isomorphic).
+ */
+function envDebug(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const value = env?.WASYNCIO_DEBUG;
+  return value !== undefined && value !== "" && value !== "0";
+}
 
 /** @internal A loop's scheduler (slot table and core), for wasyncio/testing's inspector: not a member of the loop. */
 export let _loopScheduler: (loop: EventLoop) => Scheduler;
@@ -55,10 +69,17 @@ export class EventLoop {
   readonly #resources = new Resources();
   /** `{ shuffle: seed }`: each batch's task steps run in a seeded random order; null (the default): FIFO. */
   readonly #shuffle: BatchShuffle | null;
+  readonly #metrics = new MetricsCounters();
+  /**
+   * @internal The installed instruments, or null while there are none: the hook sites
+   * (here, in the runner) test this one field, so no instrument costs nothing.
+   */
+  _instruments: Instruments | null = null;
 
   /**
    * A new loop, not running: real clock and Wasm core unless `options` say otherwise.
-   * @param options `clock` (`"real"` or `"virtual"`), `debug`, `slowCallbackMs`, `core` (`"wasm"` or `"js"`),
+   * @param options `clock` (`"real"` or `"virtual"`), `debug` (default: on if the environment
+   *   has `WASYNCIO_DEBUG=1`), `slowCallbackMs`, `core` (`"wasm"` or `"js"`),
    *   `shuffle` (a seed: the task steps of each ready batch run in a seeded random order)
    * @example
    * const loop = new EventLoop({ clock: "virtual", debug: true })
@@ -66,14 +87,14 @@ export class EventLoop {
    */
   constructor(options?: LoopOptions) {
     const checked = checkLoopOptions("new EventLoop()", options);
-    this.#debug = Boolean(checked.debug);
+    this.#debug = checked.debug === undefined ? envDebug() : Boolean(checked.debug);
     if (this.#debug) _countDebugLoop(1);
     this.#slowCallbackMs = checked.slowCallbackMs ?? SLOW_CALLBACK_MS;
     this.#host = hostDriver();
     this.#clock = checked.clock === "virtual" ? new VirtualClock() : new RealClock(this.#host);
     this.#sched = new Scheduler(checked.core);
     this.#slots = this.#sched.slots;
-    this.#runner = new Runner(this, this.#sched, this.#clock, this.#host, this.#resources);
+    this.#runner = new Runner(this, this.#sched, this.#clock, this.#host, this.#resources, this.#metrics);
     this.#shuffle = checked.shuffle === undefined ? null : new BatchShuffle(checked.shuffle);
   }
 
@@ -134,6 +155,7 @@ export class EventLoop {
   #timer(call: string, when: number, callback: Callback, args: unknown[]): TimerHandle {
     this.#checkClosed(call);
     const id = this.#sched.at(this.#slots.allocArgs(callback, args), when);
+    this.#metrics.timersScheduled++;
     return new TimerHandle(when, this, id, this.#slots.gen[id]);
   }
 
@@ -273,21 +295,15 @@ export class EventLoop {
       if (state[id] === TIMER) state[id] = QUEUED;
       else if (state[id] === TASK_TIMER) state[id] = TASK_FIRED;
     }
-    if (this.#shuffle !== null) {
-      this.#runShuffled(this.#shuffle.batch(core, n, state), n);
-    } else if (this.#debug) {
-      for (let i = 0; i < n; i++) this.#runTimed(core.batchAt(i));
+    const metrics = this.#metrics;
+    metrics.iterations++; metrics.callbacksRun += n; metrics.timersFired += n - staged;
+    if (this.#shuffle !== null || this.#debug || this._instruments !== null) {
+      this.#runObserved(staged, n, this.#shuffle === null ? null : this.#shuffle.batch(core, n, state));
     } else {
       for (let i = 0; i < n; i++) this.#run(core.batchAt(i));
     }
     // Its ring positions are free now, for what is scheduled before the next iteration.
     core.batchDone();
-  }
-
-  /** `{ shuffle: seed }`: the batch's ids, its task steps already in their seeded order (debug timing too). */
-  #runShuffled(ids: Int32Array, n: number): void {
-    if (this.#debug) for (let i = 0; i < n; i++) this.#runTimed(ids[i]);
-    else for (let i = 0; i < n; i++) this.#run(ids[i]);
   }
 
   #run(id: number): void {
@@ -317,13 +333,53 @@ export class EventLoop {
       // A parked task's sleep ended: it resumes next iteration, as asyncio's sleep timer
       // sets its future and the future queues the task's wake-up.
       this.#sched.fired(id);
+      if (this._instruments !== null) this._instruments.call("taskScheduled", slots.arg(id));
     } else if (st === TASK_SKIP) {
       // Cancelled after its timer fired into this batch: it is queued for the next one.
       slots.state[id] = TASK_QUEUED;
     }
   }
 
-  /** Debug mode: the same, timing each callback and warning about slow ones. */
+  /**
+   * The batch's slow path, in debug mode, with instruments installed or with a seeded
+   * shuffle: each entry timed (debug) and each task step, plain callback and fired sleep
+   * reported to the instruments, in the order of `shuffled` (the batch's ids with its task
+   * steps permuted) if given. Entries `staged` and up came out of the timers this
+   * iteration (a shuffle moves only task steps, so a callback keeps its place).
+   */
+  #runObserved(staged: number, n: number, shuffled: Int32Array | null): void {
+    const core = this.#sched.core, slots = this.#slots;
+    for (let i = 0; i < n; i++) {
+      const id = shuffled === null ? core.batchAt(i) : shuffled[i];
+      // Read for each entry: a hook may remove the last instrument (or add the first).
+      const instruments = this._instruments;
+      const st = slots.state[id];
+      if (instruments === null || (st !== TASK_QUEUED && st !== QUEUED)) {
+        if (instruments !== null && st === TASK_FIRED) instruments.call("_timerFired", slots.arg(id));
+        this.#runEntry(id);
+      } else if (st === TASK_QUEUED) {
+        const task = slots.arg(id);
+        instruments.call("beforeTaskStep", task);
+        this.#runEntry(id);
+        instruments.call("afterTaskStep", task);
+      } else {
+        if (instruments.has("_beforeCallback")) instruments.call("_beforeCallback", String(_reportHandle(slots.fn(id)!)), i >= staged);
+        this.#runEntry(id);
+        instruments.call("_afterCallback");
+      }
+    }
+  }
+
+  #runEntry(id: number): void {
+    if (this.#debug) this.#runTimed(id);
+    else this.#run(id);
+  }
+
+  /**
+   * Debug mode: the same, timing each callback and warning about slow ones. A slow task
+   * step names the task, where it was created and where it is suspended now (the end of
+   * `getStack()`: the user's frames at its `yield*`, and what it awaits).
+   */
   #runTimed(id: number): void {
     const slots = this.#slots;
     const what = slots.state[id] >= TASK ? slots.arg(id) : _reportHandle(slots.fn(id) ?? (() => {}));
@@ -331,14 +387,18 @@ export class EventLoop {
     this.#run(id);
     const ms = this.#host.now() - t0;
     if (ms >= this.#slowCallbackMs) {
-      const site = what instanceof Task ? what.getStack()[0]?.trim().replace(/^at /, "") : undefined;
-      const where = what instanceof Task ? ` (created at ${site ?? "an unknown site"})` : "";
-      console.warn(`Executing ${what}${where} took ${ms.toFixed(3)} ms`);
+      this.#metrics.slowCallbacks++;
+      console.warn(`Executing ${what}${what instanceof Task ? taskWhereabouts(what) : ""} took ${ms.toFixed(3)} ms`);
     }
   }
 
   #reportCallbackError(exception: unknown, handle: Handle): void {
     this.callExceptionHandler({ message: `Exception in callback ${handle}`, exception, handle });
+  }
+
+  /** @internal Whether the loop runs on the virtual clock (the trace recorder says so). */
+  _isVirtualClock(): boolean {
+    return this.#clock instanceof VirtualClock;
   }
 
   /** @internal wrapPromise: a Promise this loop waits on was made (+1) or settled (-1). */
@@ -412,6 +472,45 @@ export class EventLoop {
     return this.#shuffle === null ? null : this.#shuffle.seed;
   }
 
+  /**
+   * Installs `instrument`: the loop calls its hooks (see `Instrument`) from now on.
+   * Installing one already installed does nothing (as Trio's `add_instrument`).
+   * @example
+   * loop.addInstrument({ taskSpawned: (task) => console.log("spawned", task.getName()) })
+   */
+  addInstrument(instrument: Instrument): void {
+    checkInstrument("addInstrument()", instrument);
+    // A hook's failure that removes the last instrument drops the object, as removeInstrument.
+    (this._instruments ??= new Instruments(this, () => void (this._instruments = null))).add(instrument);
+  }
+
+  /**
+   * Removes `instrument`. Removing one that is not installed throws an Error (Trio raises
+   * KeyError), so a mistaken double removal is seen.
+   * @example
+   * loop.addInstrument(probe); await loop.runUntilComplete(main()); loop.removeInstrument(probe)
+   */
+  removeInstrument(instrument: Instrument): void {
+    checkInstrument("removeInstrument()", instrument);
+    if (this._instruments === null || !this._instruments.remove(instrument)) {
+      throw new Error(`removeInstrument(): the instrument is not installed on ${this}`);
+    }
+    // None left: the hook sites are back to their one null check.
+    if (this._instruments.size === 0) this._instruments = null;
+  }
+
+  /**
+   * The loop's counters (see `LoopMetrics`): iterations, callbacks run, tasks spawned, alive
+   * and finished, timers scheduled, cancelled and fired, busy and idle time, the longest
+   * iteration and (debug mode only) slow callbacks. A new object each call.
+   * @example
+   * const before = loop.metrics(); await loop.runUntilComplete(main())
+   * console.log(loop.metrics().tasksSpawned - before.tasksSpawned, "tasks")
+   */
+  metrics(): LoopMetrics {
+    return this.#metrics.snapshot();
+  }
+
   /** Whether debug mode is on. */
   getDebug(): boolean {
     return this.#debug;
@@ -452,6 +551,7 @@ export class EventLoop {
   _scheduleWake(waiter: Waiter, fut: Future<any>): void {
     this.#checkClosed("a task wakeup");
     if (!this.#sched.wakeTask(waiter as Task<any>, this)) this._schedule(waiter._wakeupCallback(), fut);
+    else if (this._instruments !== null) this._instruments.call("taskScheduled", waiter);
   }
 
   /** @internal A handle's repr: the callback in slot `id` while it holds generation `gen`. */
@@ -461,30 +561,42 @@ export class EventLoop {
 
   /** @internal Handle.cancel(): acts only if the handle's generation is still the slot's. */
   _cancelSlot(id: number, gen: number): void {
-    if (!this.#sched.closed) this.#sched.cancel(id, gen);
+    if (this.#sched.closed) return;
+    if (this.#slots.gen[id] === gen && this.#slots.state[id] === TIMER) this.#metrics.timersCancelled++;
+    this.#sched.cancel(id, gen);
   }
 
   /** @internal A stable slot for a task's lifetime. */
   _registerTask(task: Task<any>): number {
     this.#checkClosed("new Task()");
-    return this.#sched.registerTask(task);
+    const slot = this.#sched.registerTask(task);
+    this.#metrics.tasksSpawned++;
+    if (this._instruments !== null) this._instruments.call("taskSpawned", task);
+    return slot;
   }
 
   /** @internal Schedules a step of the task in `slot`. */
   _scheduleTask(slot: number): void {
     this.#checkClosed("a task step");
     this.#sched.scheduleTask(slot);
+    if (this._instruments !== null) this._instruments.call("taskScheduled", this.#slots.arg(slot));
   }
 
   /** @internal Parks the idle task in `slot` in the timer structure until `when` (its sleep). */
   _parkTask(slot: number, when: number): void {
     this.#checkClosed("sleep()");
     this.#sched.park(slot, when);
+    this.#metrics.timersScheduled++;
   }
 
   /** @internal The parked task in `slot` is cancelled: true if its sleep had not ended (it runs next iteration, unparked). */
   _unparkTask(slot: number): boolean {
-    return !this.#sched.closed && this.#sched.unpark(slot);
+    if (this.#sched.closed) return false;
+    const timer = this.#slots.state[slot] === TASK_TIMER;
+    if (!this.#sched.unpark(slot)) return false;
+    if (timer) this.#metrics.timersCancelled++;
+    if (this._instruments !== null) this._instruments.call("taskScheduled", this.#slots.arg(slot));
+    return true;
   }
 
   /** @internal The loop's pending tasks, found in its slot table (allTasks()). */
@@ -494,7 +606,12 @@ export class EventLoop {
 
   /** @internal Frees a finished task's slot. */
   _releaseTask(slot: number): void {
-    if (!this.#sched.closed) this.#slots.release(slot);
+    // Called once per task, as it is done (Task._finish()): Trio's task_exited.
+    if (this.#sched.closed) return;
+    const task = this.#slots.arg(slot);
+    this.#slots.release(slot);
+    this.#metrics.tasksFinished++;
+    if (this._instruments !== null) this._instruments.call("taskExited", task);
   }
 
   /** @internal Tracks an open server or transport, to be reported if still open at close(). */
@@ -506,6 +623,19 @@ export class EventLoop {
   _removeResource(resource: _Resource): void {
     this.#resources.delete(resource);
   }
+}
+
+/** A slow step's task: where it was created and where it is suspended now (its getStack()). */
+function taskWhereabouts(task: Task<any>): string {
+  const stack = task.getStack();
+  const created = task._rare?.sourceTraceback?.split("\n");
+  // A done task's getStack() is empty: its creation site is read from the task itself.
+  const siteLines = stack.length > 0 ? created?.length ?? 0 : 0;
+  const site = created?.[0]?.trim().replace(/^at /, "");
+  // After the creation site: the user's frames at the suspension (debug mode) and what the
+  // task awaits, innermost last; the last few say where it is now.
+  const where = stack.slice(siteLines).slice(-SUSPENDED_LINES).map((l) => l.trim());
+  return ` (created at ${site ?? "an unknown site"})${where.length > 0 ? `, suspended at ${where.join("; ")}` : ""}`;
 }
 
 /**

@@ -221,6 +221,11 @@ export function checkLoopOptions(call: string, options: unknown): LoopOptions {
 
 // --- Sync primitives and queues ----------------------------------------------------------
 
+/** An instrument: any object (its hooks are optional). @internal */
+export function checkInstrument(call: string, instrument: unknown): void {
+  if (typeof instrument !== "object" || instrument === null) throw expected(call, "an object", instrument);
+}
+
 /** A Semaphore's initial value: a non-negative integer, 1 if undefined. @internal */
 export function checkSemaphoreValue(call: string, value: unknown): number {
   if (value === undefined) return 1;

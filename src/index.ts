@@ -53,3 +53,8 @@ export {
 export type {
   AbortSignalLike, Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopLike, LoopOptions, TaskFactory,
 } from "./events.js";
+
+// Instruments, traces, metrics
+export type { Instrument } from "./loop/instruments.js";
+export type { LoopMetrics } from "./loop/metrics.js";
+export { startTrace, TraceRecorder, type Trace, type TraceEvent } from "./trace.js";

@@ -9,7 +9,10 @@ import * as assert from "uvu/assert";
 import { renderChart } from "../bench/chart.mjs";
 
 const NODE_SYSTEMS: Record<string, string[]> = {
-  "wasyncio-wasm": ["w1a", "w1b", "w2", "w3", "w4", "w5", "w5g"],
+  "wasyncio-wasm": ["w1a", "w1b", "w2", "w2i", "w3", "w4", "w5", "w5g"],
+  "wasyncio-wasm+instrument": ["w2i"],
+  "wasyncio-wasm+trace": ["w2i"],
+  "wasyncio-wasm+debug": ["w2i"],
   "wasyncio-js": ["w1a", "w1b", "w2", "w3", "w4", "w5", "w5g"],
   "node-stream": ["w3"],
   effection: ["w2", "w5"],
@@ -20,7 +23,7 @@ const NODE_SYSTEMS: Record<string, string[]> = {
   "node-setTimeout": ["w4"],
   "node-promises": ["w5", "w5g"],
 };
-const EXPECTED: Record<string, number> = { w1a: 2000, w1b: 2000, w2: 2000, w3: 2000, w4: 1000, w5: 20, w5g: 20 };
+const EXPECTED: Record<string, number> = { w1a: 2000, w1b: 2000, w2: 2000, w2i: 2000, w3: 2000, w4: 1000, w5: 20, w5g: 20 };
 
 function runOne(cmd: string, args: string[]): { count: number; ms: number; phases?: object; rssMB?: number } {
   const out = execFileSync(cmd, [...args, "--n", "2000", "--tasks", "20", "--warmup", "0"], { encoding: "utf8", timeout: 60_000 });
@@ -85,7 +88,7 @@ const hasUvloop = existsSync(python) && spawnSync(python, ["-c", "import uvloop"
 test(`bench/python/workloads.py: asyncio and uvloop report their counts${hasUvloop ? "" : " (skipped: no uvloop; npm run bench:setup)"}`, () => {
   if (!hasUvloop) return;
   for (const system of ["asyncio", "uvloop"]) {
-    for (const w of Object.keys(EXPECTED)) {
+    for (const w of Object.keys(EXPECTED).filter((x) => x !== "w2i")) {
       const r = runOne(python, ["bench/python/workloads.py", system, w]);
       assert.is(r.count, EXPECTED[w], `${system} ${w}`);
     }
@@ -179,6 +182,18 @@ test("a --quick (or --only) run writes bench/results/quick/, git-ignored, leaves
   }
   assert.match(md, /\| W5: ≤ 250 B retained per parked task \(without its generator\) \| [\d,]+ B on the JS heap, \+ [\d,]+ B off-heap \| (met|\*\*missed\*\*) \|/);
   assert.match(md, /\| W4's dispatch phase: Wasm core ≥ 1\.3× faster than the TS core \| TS\/Wasm \d+\.\d+× \|/);
+});
+
+test("a --quick --only w2i run: W2 as is, with a no-op instrument, a trace recorder and in debug mode, each with its cost per switch", () => {
+  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w2i", "--node", major, "--also", "none"], { encoding: "utf8", timeout: 240_000 });
+  const md = readFileSync("bench/results/quick/latest.md", "utf8");
+  const section = md.slice(md.indexOf("## W2i instruments and debug mode"), md.indexOf("\n## ", md.indexOf("## W2i") + 1));
+  assert.match(section, /\| system \| time \(ms\) \| ratio \| cost per switch \(ns\) \|/);
+  assert.match(section, /\| \*\*wasyncio\*\* \| [^|]+ \| 1\.00× \| – \|/);
+  for (const name of ["wasyncio \\+ a no-op instrument", "wasyncio \\+ trace recorder", "wasyncio, debug mode"]) {
+    assert.match(section, new RegExp(`\\| ${name} \\| [^|]+ \\| \\d+\\.\\d+× \\| -?\\d+(\\.\\d+)? \\|`), name);
+  }
+  assert.not.match(section, /CPython|uvloop|TS core/, "W2i measures wasyncio against itself only");
 });
 
 test("bench/run.mjs: an unknown --only workload is a usage error", () => {

@@ -1,6 +1,8 @@
 // The Node-side workloads: wasyncio (either core), Node's own primitives, Effection 4.
 //   node bench/node/workloads.mjs <system> <workload> [--n N] [--tasks T] [--warmup K]
 //   node --expose-gc bench/node/workloads.mjs <system> <w5|w5g> --retained [--tasks T]
+// W2i is W2 on wasyncio (Wasm core) as is (`wasyncio-wasm`) or observed: with a no-op
+// instrument (`wasyncio-wasm+instrument`), a trace recorder (`+trace`), in debug mode (`+debug`).
 // Prints one JSON line: {"ms", "count", "phases"? (w4), "rssMB"? (w5, w5g), "retained"?
 // (--retained)}. Exit 3 when the system cannot run the workload, 2 on a usage error. Every
 // run asserts its correctness count.
@@ -92,10 +94,17 @@ function retainedSince(before, parked) {
 }
 
 // ---- wasyncio -----------------------------------------------------------------------
-async function wasyncio(core) {
+/** What W2i's variants add to the loop W2 runs on. */
+const NOOP_INSTRUMENT = {
+  beforeTaskStep() {},
+  afterTaskStep() {},
+  taskScheduled() {},
+};
+
+async function wasyncio(core, variant = null) {
   const wasyncioModule = await import("../../dist/index.js");
-  const { run, getRunningLoop, sleep, gather } = wasyncioModule;
-  const opts = { core };
+  const { run, getRunningLoop, sleep, gather, startTrace } = wasyncioModule;
+  const opts = { core, ...(variant === "debug" && { debug: true }) };
   function* sleeper(delay, i) {
     return yield* sleep(delay, i);
   }
@@ -150,6 +159,9 @@ async function wasyncio(core) {
     }, opts),
     w2: () => run(function* () {
       const loop = getRunningLoop();
+      // W2i's observed variants (the variant is set only for w2i).
+      if (variant === "instrument") loop.addInstrument(NOOP_INSTRUMENT);
+      const recorder = variant === "trace" ? startTrace(loop) : null;
       const per = N / TASKS;
       let count = 0;
       function* worker() {
@@ -162,7 +174,11 @@ async function wasyncio(core) {
       const tasks = [];
       for (let i = 0; i < TASKS; i++) tasks.push(loop.createTask(worker()));
       yield* gather(...tasks);
-      return { ms: now() - t0, count: check(count, N) };
+      const ms = now() - t0;
+      if (variant === "instrument") loop.removeInstrument(NOOP_INSTRUMENT);
+      // Every step is in the trace: one complete event per switch at least.
+      if (recorder !== null && recorder.stop().traceEvents.length < N) throw new Error("the trace lost steps");
+      return { ms, count: check(count, N) };
     }, opts),
     w3: () => run(function* () {
       const { Queue } = wasyncioModule;
@@ -365,8 +381,17 @@ async function effection() {
   };
 }
 
+/** W2i: W2 on the Wasm core, plain or with `variant` (see the top of this file). */
+const w2i = (variant) => async () => ({ w2i: (await wasyncio("wasm", variant)).w2 });
+
 const systems = {
-  "wasyncio-wasm": () => wasyncio("wasm"),
+  "wasyncio-wasm": async () => {
+    const impl = await wasyncio("wasm");
+    return { ...impl, w2i: impl.w2 };
+  },
+  "wasyncio-wasm+instrument": w2i("instrument"),
+  "wasyncio-wasm+trace": w2i("trace"),
+  "wasyncio-wasm+debug": w2i("debug"),
   "wasyncio-js": () => wasyncio("js"),
   effection,
   ...Object.fromEntries(Object.entries(nodeSystems).map(([k, v]) => [k, async () => v])),

@@ -11,6 +11,7 @@ import type { Resources } from "./resources.js";
 import { VirtualClock, YIELD, type Clock } from "./clock.js";
 import type { Scheduler } from "./scheduler.js";
 import type { Future } from "../future.js";
+import type { MetricsCounters } from "./metrics.js";
 
 /** Longest run of loop iterations before yielding to the host's I/O and promise callbacks. */
 const SLICE_MS = 4;
@@ -37,14 +38,20 @@ export class Runner {
   #sleepToken: unknown = undefined;
   #stopped: (() => void) | null = null;
   #failed: ((e: unknown) => void) | null = null;
+  /** When the last slice ended with the loop idle (host time), or -1: counted as idle time. */
+  #idleSince = -1;
+  /** The idle wait's timeout, passed to afterIoWait when the next slice starts (-1: none). */
+  #ioWait = -1;
   readonly #loop: EventLoop;
   readonly #sched: Scheduler;
   readonly #clock: Clock;
   readonly #host: HostDriver;
   readonly #resources: Resources;
+  readonly #metrics: MetricsCounters;
 
-  constructor(loop: EventLoop, sched: Scheduler, clock: Clock, host: HostDriver, resources: Resources) {
+  constructor(loop: EventLoop, sched: Scheduler, clock: Clock, host: HostDriver, resources: Resources, metrics: MetricsCounters) {
     this.#loop = loop;
+    this.#metrics = metrics;
     this.#sched = sched;
     this.#clock = clock;
     this.#host = host;
@@ -95,6 +102,7 @@ export class Runner {
     }
     this.running = true;
     runningLoops.add(this.#loop);
+    this.#loop._instruments?.call("beforeRun");
     return new Promise<void>((resolve, reject) => {
       this.#stopped = resolve;
       this.#failed = reject;
@@ -135,11 +143,13 @@ export class Runner {
   #sync(body: () => void): void {
     this.running = true;
     const prev = _setRunningLoop(this.#loop);
+    this.#loop._instruments?.call("beforeRun");
     try {
       body();
     } finally {
       this.stopping = false;
       this.running = false;
+      this.#loop._instruments?.call("afterRun");
       _setRunningLoop(prev);
     }
   }
@@ -164,18 +174,35 @@ export class Runner {
       this.#sleepToken = undefined;
     }
     if (!this.running) return;
+    if (this.#idleSince >= 0) {
+      this.#metrics.idleMs += this.#host.now() - this.#idleSince;
+      this.#idleSince = -1;
+    }
     const prev = _setRunningLoop(this.#loop);
     try {
+      if (this.#ioWait >= 0) {
+        const timeout = this.#ioWait;
+        this.#ioWait = -1;
+        this.#loop._instruments?.call("afterIoWait", timeout);
+      }
       const wait = this.#drive(false, Infinity);
       if (wait === STOPPED) {
         this.#finish(null);
       } else if (wait === YIELD) {
+        this.#idleSince = this.#host.now();
         this.#queueSlice();
       } else {
         // Nothing to do until the next timer, or until something is scheduled from
         // outside (a promise settling, I/O): callSoon and callLater wake us.
+        this.#idleSince = this.#host.now();
         this.#sched.sleeping = true;
         if (wait !== Infinity) this.#sleepToken = this.#host.sleep(this.#slice, Math.min(Math.ceil(wait), MAX_SLEEP_MS));
+        // Last: what the hook schedules wakes the loop, as anything scheduled while it sleeps.
+        const instruments = this.#loop._instruments;
+        if (instruments !== null) {
+          this.#ioWait = wait;
+          instruments.call("beforeIoWait", wait);
+        }
       }
     } catch (e) {
       this.#finish(e);
@@ -191,24 +218,52 @@ export class Runner {
    * long to wait for the next timer (Infinity: there is none).
    */
   #drive(sync: boolean, horizon: number): number {
-    const core = this.#sched.core, clock = this.#clock, host = this.#host, loop = this.#loop;
-    const end = sync ? Infinity : host.now() + SLICE_MS;
+    const core = this.#sched.core, clock = this.#clock, host = this.#host, loop = this.#loop, metrics = this.#metrics;
+    // The host's clock is read after every iteration anyway (the slice's end); the same
+    // reading times the iteration, for the metrics' busy time and longest iteration.
+    let t = host.now();
+    const end = sync ? Infinity : t + SLICE_MS;
     for (;;) {
       if (!this.stopping && core.pending() === 0) {
-        const wait = clock.untilNext(core.timerNext(), horizon, sync);
+        const wait = loop._instruments === null ? clock.untilNext(core.timerNext(), horizon, sync) : this.#untilNextObserved(horizon, sync);
         if (wait !== 0) return wait;
       }
       loop._runOnce();
       clock.ran();
+      const now = host.now(), ms = now - t;
+      t = now;
+      metrics.busyMs += ms;
+      if (ms > metrics.longestIterationMs) metrics.longestIterationMs = ms;
       if (this.stopping) return STOPPED;
-      if (!sync && host.now() >= end) return YIELD;
+      if (now >= end) return YIELD;
     }
+  }
+
+  /**
+   * `clock.untilNext()` with instruments installed: a virtual clock's jump to the next timer
+   * is the loop's idle wait there, so it is reported as one (beforeIoWait at the time
+   * before the jump, afterIoWait after it). The jump is made, undone to call beforeIoWait
+   * at the old time, and redone: the clock decides alone when it jumps.
+   */
+  #untilNextObserved(horizon: number, sync: boolean): number {
+    const clock = this.#clock, before = clock.now();
+    const wait = clock.untilNext(this.#sched.core.timerNext(), horizon, sync);
+    const after = clock.now();
+    if (after !== before && clock instanceof VirtualClock) {
+      clock.set(before);
+      this.#loop._instruments?.call("beforeIoWait", after - before);
+      clock.set(after);
+      this.#loop._instruments?.call("afterIoWait", after - before);
+    }
+    return wait;
   }
 
   #finish(error: unknown): void {
     this.stopping = false;
     this.running = false;
+    this.#idleSince = this.#ioWait = -1;
     runningLoops.delete(this.#loop);
+    this.#loop._instruments?.call("afterRun");
     const stopped = this.#stopped!, failed = this.#failed!;
     this.#stopped = this.#failed = null;
     if (error === null) stopped();
