@@ -5,6 +5,7 @@ import {
   Queue, QueueEmpty, QueueFull, Semaphore, Task, TaskGroup, Timeout, allTasks, asCompleted, createTask, currentTask,
   ensureFuture, gather, newEventLoop, run, runSync, setEventLoop, shield, sleep, taskGroup, timeout, timeoutAt,
   toAbortSignal, wait, waitFor, withLock, withSemaphore, wrapPromise, type Coroutine,
+  captureCallGraph, dumpTasks, formatCallGraph, printCallGraph, startTrace,
 } from "../../../src/index.js";
 import * as testing from "../../../src/testing/index.js";
 import { table, type ErrorClass } from "./harness.js";
@@ -159,3 +160,47 @@ row("putNowait()", "a full queue", QueueFull, /full/, () => {
 });
 row("taskDone()", "no unfinished item", RangeError, /too many times/, () => new Queue().taskDone());
 
+
+// ---- introspection, instruments, traces -------------------------------------------
+row("addInstrument()", "a number", TypeError, "42", ({ loop }) => loop.addInstrument(42 as never));
+row("removeInstrument()", "a number", TypeError, "42", ({ loop }) => loop.removeInstrument(42 as never));
+row("removeInstrument()", "one not installed", Error, /not installed/, ({ loop }) => loop.removeInstrument({}));
+row("startTrace()", "a non-loop", TypeError, "42", () => startTrace(42 as never));
+row("dumpTasks()", "a non-loop", TypeError, "42", () => dumpTasks(42 as never));
+row("printStack()", "a string limit", TypeError, "options.limit", ({ loop }) => {
+  const task = loop.createTask(coro());
+  try {
+    task.printStack({ limit: "1" as never });
+  } finally {
+    task.cancel();
+  }
+});
+row("printStack()", "a file with no write()", TypeError, "options.file", ({ loop }) => {
+  const task = loop.createTask(coro());
+  try {
+    task.printStack({ file: 42 as never });
+  } finally {
+    task.cancel();
+  }
+});
+for (const [call, fn] of [["captureCallGraph()", captureCallGraph], ["formatCallGraph()", formatCallGraph], ["printCallGraph()", printCallGraph]] as const) {
+  row(call, "a non-future", TypeError, "42", () => fn(42 as never));
+  row(call, "a negative depth", TypeError, "options.depth", ({ done }) => fn(done, { depth: -1 }));
+  row(call, "a fractional limit", TypeError, "options.limit", ({ done }) => fn(done, { limit: 1.5 }));
+  row(call, "no future outside a loop", Error, "outside a running event loop", () => fn());
+}
+
+// ---- wasyncio/testing: the seeded shuffle, the memory network, stream checks ------------
+row("new EventLoop()", "a negative shuffle seed", RangeError, "options.shuffle", () => new EventLoop({ shuffle: -1 }));
+row("new EventLoop()", "a string shuffle seed", TypeError, "options.shuffle", () => new EventLoop({ shuffle: "1" as never }));
+row("withShuffle()", "a negative count", RangeError, "seeds", () => testing.withShuffle(-1, noop));
+row("withShuffle()", "a non-function body", TypeError, "42", () => testing.withShuffle(2, 42 as never));
+row("createMemoryNetwork()", "a number for options", TypeError, "options", () => testing.createMemoryNetwork(42 as never));
+row("createMemoryNetwork()", "a negative latency", RangeError, "options.latencyMs", () => testing.createMemoryNetwork({ latencyMs: -1 }));
+row("latency()", "a negative latency", RangeError, "-1", () => testing.createMemoryNetwork().latency(-1));
+row("latency()", "a string latency", TypeError, '"5"', () => testing.createMemoryNetwork().latency("5" as never));
+row("reset()", "a non-connection", TypeError, "42", () => testing.createMemoryNetwork().reset(42 as never));
+row("halfClose()", "a non-connection", TypeError, "42", () => testing.createMemoryNetwork().halfClose(42 as never));
+row("memoryStreamPair()", "a number for options", TypeError, "options", () => testing.memoryStreamPair(42 as never));
+row("memoryTransportPair()", "a non-protocol", TypeError, "protocolA", () => testing.memoryTransportPair(42 as never, {}));
+row("checkTwoWayStream()", "a non-function", TypeError, "42", () => testing.checkTwoWayStream(42 as never));

@@ -3,7 +3,7 @@
 // 127.0.0.1 and close what they open.
 import {
   AF_INET, AF_UNIX, DatagramProtocol, Protocol, SOCK_STREAM, Socket, StreamReader, StreamReaderProtocol, StreamWriter,
-  openConnection, openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Transport,
+  installTaskDump, openConnection, openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Transport,
 } from "../../../src/node/index.js";
 import { table, type Env } from "./harness.js";
 
@@ -185,3 +185,5 @@ row("openUnixConnection()", "a path over the limit", Error, /too long/, () => op
 row("startServer()", "a non-function callback", TypeError, "42", () => startServer(42 as never, "127.0.0.1", 0), "real");
 row("startUnixServer()", "a non-function callback", TypeError, "42", () => startUnixServer(42 as never, "/tmp/x.sock"), "real");
 row("startUnixServer()", "a path over the limit", Error, /too long/, () => startUnixServer(function* () {}, LONG_PATH), "real");
+row("installTaskDump()", "a number for options", TypeError, "options", () => installTaskDump(42 as never));
+row("installTaskDump()", "an unknown signal", TypeError, "options.signal", () => installTaskDump({ signal: "SIGNOPE" as never }));
