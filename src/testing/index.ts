@@ -11,6 +11,10 @@ export { MemoryServer, type MemorySocket } from "./memory-server.js";
 export { MemoryTransport } from "./memory-transport.js";
 export { memoryStreamPair, memoryTransportPair, type MemoryPairOptions } from "./memory-pair.js";
 export { checkTwoWayStream, type StreamPair } from "./check-two-way-stream.js";
+// What the memory network hands out and takes, for a browser too (wasyncio/node exports the same classes).
+export { Protocol } from "../streams/protocols.js";
+export { StreamReader } from "../streams/stream-reader.js";
+export { StreamWriter } from "../streams/stream-writer.js";
 
 /**
  * Runs `loop` (default: the current loop) synchronously through the next `ms`
