@@ -5,7 +5,27 @@
 // Uint8Array, no node:buffer: the same queue serves the browser's memory streams.
 import { Deque } from "../util/deque.js";
 
-const EMPTY = new Uint8Array(0);
+/**
+ * Node's Buffer where the host has one (a global there; nothing is imported): on Node every
+ * read returns a Buffer, as it did when the reader lived in wasyncio/node and as asyncio
+ * returns bytes, whatever the chunking (a copy of several chunks too, so `.toString()` of
+ * a read never depends on how the bytes arrived). Elsewhere, plain Uint8Array.
+ */
+const HostBuffer = (globalThis as { Buffer?: { allocUnsafe(n: number): Uint8Array; isBuffer(x: unknown): boolean; from(b: ArrayBufferLike, off: number, len: number): Uint8Array } }).Buffer;
+
+/** @internal `n` bytes of the host's byte type (a Buffer on Node), contents unset. */
+export function _allocBytes(n: number): Uint8Array {
+  return HostBuffer === undefined ? new Uint8Array(n) : HostBuffer.allocUnsafe(n);
+}
+
+/** @internal `bytes` as the host's byte type: a Buffer view of the same memory on Node, else itself. */
+export function _hostBytes(bytes: Uint8Array): Uint8Array {
+  return HostBuffer === undefined || HostBuffer.isBuffer(bytes) ? bytes : HostBuffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** @internal An empty read, of the host's byte type. */
+export const _EMPTY_BYTES = _allocBytes(0);
+const EMPTY = _EMPTY_BYTES;
 /** A store bigger than this is dropped once emptied rather than kept for reuse. */
 const KEEP_STORE = 65536;
 
@@ -33,6 +53,7 @@ export class ByteQueue {
   #off = 0;
 
   push(chunk: Uint8Array): void {
+    chunk = _hostBytes(chunk);
     this.#chunks.push(chunk);
     this.size += chunk.length;
   }
@@ -54,7 +75,7 @@ export class ByteQueue {
         return first.subarray(off, off + n);
       }
     }
-    const out = new Uint8Array(n);
+    const out = _allocBytes(n);
     this.#copyOut(out, n);
     return out;
   }
@@ -126,7 +147,7 @@ export class ByteQueue {
       if (store !== null && store.length >= need && this.#start > 0) {
         store.copyWithin(0, this.#start, this.#end);
       } else {
-        const grown = new Uint8Array(Math.max(need * 2, 4096, store === null ? 0 : store.length * 2));
+        const grown = _allocBytes(Math.max(need * 2, 4096, store === null ? 0 : store.length * 2));
         if (store !== null) grown.set(store.subarray(this.#start, this.#end), 0);
         this.#store = store = grown;
       }

@@ -17,8 +17,9 @@ import { CancelledError, IncompleteReadError, LimitOverrunError } from "../error
 import { _resolved, type Future, type Waiter } from "../future.js";
 import { _Operation } from "../operation.js";
 import type { StreamReader } from "./stream-reader.js";
+import { _EMPTY_BYTES, _allocBytes } from "./byte-queue.js";
 
-const EMPTY = new Uint8Array(0);
+const EMPTY = _EMPTY_BYTES;
 /** @internal The line separator, readuntil's default. */
 export const NL = new Uint8Array([10]);
 
@@ -115,7 +116,7 @@ function* readToEof(r: StreamReader): Coroutine<Uint8Array> {
   }
   if (blocks.length === 0) return EMPTY;
   if (blocks.length === 1) return blocks[0];
-  const out = new Uint8Array(total);
+  const out = _allocBytes(total);
   let at = 0;
   for (const b of blocks) {
     out.set(b, at);

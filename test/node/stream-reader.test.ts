@@ -69,6 +69,24 @@ bothCores("StreamReader", (test) => {
     assert.ok(got === chunk);
   });
 
+  test("on Node every read gives a Buffer, however the bytes were chunked (as asyncio gives bytes)", ({ loop }) => {
+    const reader = new StreamReader({ loop });
+    const got = runIn<Uint8Array[]>(loop, function* () {
+      reader.feedData(new Uint8Array([0x61, 0x62]));
+      reader.feedData(enc("c\nde"));
+      reader.feedData(enc("fgh\nij"));
+      reader.feedEof();
+      const whole = yield* reader.read(2);
+      const line = yield* reader.readline();
+      const exact = yield* reader.readexactly(3);
+      const until = yield* reader.readuntil(enc("\n"));
+      const rest = yield* reader.read(-1);
+      return [whole, line, exact, until, rest];
+    }());
+    assert.equal(got.map((b) => Buffer.from(b).toString()), ["ab", "c\n", "def", "gh\n", "ij"]);
+    got.forEach((b, i) => assert.ok(Buffer.isBuffer(b), `read ${i} gave a ${b.constructor.name}`));
+  });
+
   test("read(-1) reads to EOF across many chunks, in order", ({ loop }) => {
     const reader = new StreamReader({ loop, limit: 100 });
     const t = fakeTransport();
