@@ -276,22 +276,6 @@ bothCores("Task", (test) => {
     errors.length = 0;
   });
 
-  test("debug mode: a slow task step is reported with the task's name and creation site", ({ newLoop }) => {
-    const loop = newLoop({ debug: true, slowCallbackMs: 0 });
-    const original = console.warn;
-    const warned: string[] = [];
-    console.warn = (m: string) => void warned.push(m);
-    try {
-      loop.createTask(sleep(0), { name: "slowpoke" });
-      loop._runOnce();
-    } finally {
-      console.warn = original;
-    }
-    assert.is(warned.length, 1);
-    assert.match(warned[0], /^Executing <Task pending name="slowpoke"> \(created at .*task\.test\.ts:\d+:\d+\)?\) took \d+\.\d{3} ms$/);
-    runIn(loop, sleep(1));
-  });
-
   test("createTask({ signal }) - abort cancels with the reason; the listener is removed at the end", async ({ loop }) => {
     const controller = new AbortController();
     const task = loop.createTask(sleep(1000), { signal: controller.signal });

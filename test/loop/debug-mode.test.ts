@@ -1,7 +1,8 @@
 // Debug mode as the user meets it, in a child process (its console output is the subject,
-// and no test replaces console methods): WASYNCIO_DEBUG=1 turns it on; a slow step names
-// the task, its creation site and where it is suspended, and is counted in metrics();
-// a task's never-retrieved exception is reported with the task's creation stack.
+// and no test replaces console methods): WASYNCIO_DEBUG=1 turns it on; a slow callback is
+// reported with its duration, a slow step names the task, its creation site and the future
+// it is suspended on (if any), and is counted in metrics(); a task's never-retrieved
+// exception is reported with the task's creation stack.
 import { spawnSync } from "node:child_process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -39,6 +40,33 @@ test("a slow task step names the task, its creation site and where it is suspend
   assert.ok(line, stderr);
   assert.match(line!, /^Executing <Task pending name="slowpoke"> \(created at .*\[eval1\]:\d+:\d+\)?\), suspended at .*awaiting <Future pending.*> took \d+\.\d{3} ms$/);
   assert.ok(Number(stdout.trim().split("\n")[0]) >= 1, stdout);
+});
+
+test("debug: true - a slow callback and a slow task step at a bare yield are each reported once (both cores)", () => {
+  const { stderr } = child(`
+    for (const core of ["wasm", "js"]) {
+      const loop = new w.EventLoop({ clock: "virtual", core, debug: true, slowCallbackMs: 0 });
+      loop.callSoon(function slowOne() {});
+      loop._runOnce();
+      process.stderr.write("-- end of the callback\\n");
+      loop.createTask(w.sleep(0), { name: "slowpoke" });
+      loop._runOnce();
+      process.stderr.write("-- end of the step\\n");
+      loop._runUntilCompleteSync(w.sleep(1));
+      loop.close();
+      process.stderr.write("-- end of the loop\\n");
+    }
+  `);
+  const loops = stderr.split("-- end of the loop\n");
+  assert.is(loops.length, 3, stderr);
+  for (const output of loops.slice(0, 2)) {
+    const [callback, rest] = output.split("-- end of the callback\n");
+    const step = rest.split("-- end of the step\n")[0];
+    // One line each, and only it: the handle and its duration; the task by name and creation
+    // site (sleep(0) suspends at a bare yield, not on a future: no "suspended at" part).
+    assert.match(callback, /^Executing <Handle slowOne\(\)> took \d+\.\d{3} ms\n$/);
+    assert.match(step, /^Executing <Task pending name="slowpoke"> \(created at .*\[eval1\]:\d+:\d+\)?\) took \d+\.\d{3} ms\n$/);
+  }
 });
 
 test("a task's exception never retrieved is reported with the task's creation stack (debug mode)", () => {
