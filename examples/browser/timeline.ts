@@ -110,7 +110,7 @@ function pick(lanes: Lane[], room: number, keep: "first" | "latest" | "spread"):
 /** "1.25 s" or "340 ms": the axis's labels. */
 function formatTime(us: number, span: number): string {
   if (span >= 5e6) return `${(us / 1e6).toFixed(span >= 5e7 ? 0 : 1)} s`;
-  return `${(us / 1000).toFixed(span >= 5e4 ? 0 : 1)} ms`;
+  return `${(us / 1000).toFixed(span >= 2e5 ? 0 : 1)} ms`;
 }
 
 /**
