@@ -96,7 +96,11 @@ export async function startDemoServer({ port = DEFAULT_PORT, trace, root = ROOT 
   return {
     url,
     port: server.address().port,
-    close: () => new Promise((done) => server.close(() => done())),
+    // An open tab keeps its keep-alive connections: closed too, so Ctrl-C stops at once.
+    close: () => new Promise((done) => {
+      server.close(() => done());
+      server.closeAllConnections();
+    }),
   };
 }
 
