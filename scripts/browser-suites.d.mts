@@ -28,6 +28,9 @@ export interface Places {
   groups?: Group[];
 }
 
+/** Serves `routes` (URL path → [content type, body]) on 127.0.0.1, on `port` (default 0: a free one). */
+export declare function serve(routes: Map<string, [string, string | Uint8Array]>, options?: { port?: number }): Promise<import("node:http").Server>;
+
 export declare function groupFiles(places?: Places): GroupFile[];
 
 export declare function bundleSuites(options?: Places & { pattern?: RegExp | string }): Promise<{

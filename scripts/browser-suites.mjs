@@ -194,8 +194,11 @@ await window.__report({ done: true });
 </script>
 `;
 
-/** Serves `routes` (url → [content type, body]) on 127.0.0.1, on a free port. */
-function serve(routes) {
+/**
+ * Serves `routes` (url → [content type, body]) on 127.0.0.1, on `port` (0: a free one).
+ * Also the demo's server (scripts/demo.mjs).
+ */
+export function serve(routes, { port = 0 } = {}) {
   const server = createServer((req, res) => {
     const route = routes.get(new URL(req.url ?? "/", "http://x").pathname);
     if (!route) return void res.writeHead(404).end("not found");
@@ -203,7 +206,7 @@ function serve(routes) {
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(server));
+    server.listen(port, "127.0.0.1", () => resolve(server));
   });
 }
 
