@@ -57,7 +57,7 @@ const WORKLOADS = {
   w2i: {
     title: "W2i instruments and debug mode",
     what: "W2 on wasyncio (Wasm core) as is, then observed: one no-op instrument installed (`beforeTaskStep`, `afterTaskStep`, `taskScheduled`), " +
-      "a trace recorder (`startTrace`) recording every step, and debug mode (`debug: true`: each step timed for the slow-callback warning). " +
+      "a trace recorder (`startTrace`) recording every step, and debug mode (`debug: true`: each step timed for the slow-callback warning, and a stack trace captured at each suspension, which is what it costs). " +
       "**cost per switch** = (the variant's median time − wasyncio's) ÷ switches, in ns; with no instrument the hooks' sites cost one null check each, so the first row is W2 itself.",
   },
   w3: { title: "W3 queue ping-pong", what: `a producer and a consumer pass ${fmtN(N)} integers through a queue with maxsize 100.` },

@@ -191,7 +191,7 @@ test("a --quick --only w2i run: W2 as is, with a no-op instrument, a trace recor
   assert.match(section, /\| system \| time \(ms\) \| ratio \| cost per switch \(ns\) \|/);
   assert.match(section, /\| \*\*wasyncio\*\* \| [^|]+ \| 1\.00× \| – \|/);
   for (const name of ["wasyncio \\+ a no-op instrument", "wasyncio \\+ trace recorder", "wasyncio, debug mode"]) {
-    assert.match(section, new RegExp(`\\| ${name} \\| [^|]+ \\| \\d+\\.\\d+× \\| -?\\d+(\\.\\d+)? \\|`), name);
+    assert.match(section, new RegExp(`\\| ${name} \\| [^|]+ \\| \\d+(\\.\\d+)?× \\| -?\\d+(\\.\\d+)? \\|`), name);
   }
   assert.not.match(section, /CPython|uvloop|TS core/, "W2i measures wasyncio against itself only");
 });

@@ -33,10 +33,12 @@ const npx = process.platform === "win32" ? "npx.cmd" : "npx";
  * base64 from 5 to 12.7 kB, each twice (ESM and CJS). Raised from 295 kB when issue 13's
  * introspection (call graph, dumpTasks, suspension stacks, the task dump and the CLI) took
  * it to 308 kB packed, 1.155 MB unpacked: about 15 kB of bundled JS each twice, its
- * declaration files, and dist/cli.js.
+ * declaration files, and dist/cli.js. Raised again when the rest of issue 13 (instruments,
+ * the trace recorder, metrics, the memory network and checkTwoWayStream) took it to 359 kB
+ * packed, 1.35 MB unpacked: the memory network alone is ~35 kB of bundled JS each twice.
  */
-const PACKED_BUDGET = 315_000;
-const UNPACKED_BUDGET = 1_180_000;
+const PACKED_BUDGET = 385_000;
+const UNPACKED_BUDGET = 1_450_000;
 
 interface Run {
   stdout: string;
