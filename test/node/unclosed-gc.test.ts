@@ -59,7 +59,7 @@ bothCores("Debug mode: a StreamWriter dropped unclosed", (test, core) => {
         yield* accepted[0].lost;
         events = accepted[0].events;
         server.close();
-      }, { core, debug: true });
+      }, { core, debug: true, slowCallbackMs: 60_000 }); // gc() makes slow steps: not the subject
       await hostTick(); // process.emitWarning emits on the next tick
       assert.equal(events, ["made", "data", "eof", "lost null"]);
       assert.is(captured.warnings.length, 1, "once: not again when the loop closed");
@@ -94,7 +94,7 @@ bothCores("Debug mode: a StreamWriter dropped unclosed", (test, core) => {
         server.close();
         server.closeClients();
         yield* server.waitClosed();
-      }, { core, debug: true });
+      }, { core, debug: true, slowCallbackMs: 60_000 }); // gc() makes slow steps: not the subject
       await hostTick(); // process.emitWarning emits on the next tick
       assert.ok(collected, "the writer was collected");
       assert.equal(captured.warnings.map((w) => w.message), []);
@@ -119,7 +119,7 @@ bothCores("Debug mode: a StreamWriter dropped unclosed", (test, core) => {
         yield* until(loop, () => accepted.length === 1, "accepted");
         peer = accepted[0];
         server.close();
-      }, { core, debug: true });
+      }, { core, debug: true, slowCallbackMs: 60_000 }); // gc() makes slow steps: not the subject
       await hostTick(); // process.emitWarning emits on the next tick
       const writers = () => captured.warnings.filter((w) => w.message.startsWith("unclosed <StreamWriter "));
       assert.is(writers().length, 1, "the loop's close reported it");
@@ -221,7 +221,7 @@ bothCores("Debug mode: a transport dropped unclosed", (test, core) => {
         peer.close();
         yield* until(loop, () => counts[1] === 1, "connectionLost");
         server.close();
-      }, { core, debug: true });
+      }, { core, debug: true, slowCallbackMs: 60_000 }); // gc() makes slow steps: not the subject
       await hostTick(); // process.emitWarning emits on the next tick
       assert.is(before, 1000);
       assert.not.ok(collected, "neither the transport nor its protocol was collected");
@@ -253,7 +253,7 @@ bothCores("Debug mode: a transport dropped unclosed", (test, core) => {
         yield* accepted[0].lost;
         events = accepted[0].events;
         server.close();
-      }, { core, debug: true });
+      }, { core, debug: true, slowCallbackMs: 60_000 }); // gc() makes slow steps: not the subject
       await hostTick(); // process.emitWarning emits on the next tick
       assert.equal(events, ["made", "eof", "lost null"]);
       assert.is(captured.warnings.length, 1);
@@ -261,6 +261,43 @@ bothCores("Debug mode: a transport dropped unclosed", (test, core) => {
       assert.is(w.message, `unclosed transport ${name}`);
       assert.match(w.detail!, /^The transport was dropped with its connection open: close it \(transport\.close\(\)\) when done with it\. Its socket is closed now\.\nCreated at:\n/);
       assert.match(w.detail!.split("Created at:\n")[1].split("\n")[0], new RegExp(`${FILE.replace(".", "\\.")}:${line}:`), w.detail);
+    } finally {
+      captured.stop();
+    }
+  });
+});
+
+bothCores("Debug mode: a transport past its peer's EOF", (test, core) => {
+  test("kept open for writing (eofReceived true) and dropped: garbage, reported and closed", async () => {
+    const captured = captureWarnings();
+    const probe = collector();
+    try {
+      let name = "";
+      let lost: Error | null | undefined;
+      await run(function* () {
+        const loop = getRunningLoop();
+        const accepted: Recorder[] = [];
+        const server = yield* loop.createServer(recorders(loop, accepted), "127.0.0.1", 0);
+        const eof = loop.createFuture<void>();
+        function* connect(): Coroutine<void> {
+          const [transport, protocol] = yield* loop.createConnection(() => new Recorder(loop, { keepOpen: true }), "127.0.0.1", portOf(server));
+          probe.watch(transport, "transport");
+          protocol.eof.addDoneCallback(() => eof.setResult(undefined));
+          name = String(transport);
+        }
+        yield* connect();
+        yield* until(loop, () => accepted.length === 1, "accepted");
+        // While reading it is in use: not collected.
+        assert.not.ok(yield* collectUntil(() => probe.gone.size > 0, 5), "reading: held by its socket");
+        accepted[0].transport.writeEof();
+        yield* eof;
+        assert.ok(yield* collectUntil(() => probe.gone.has("transport") && captured.warnings.length > 0), "collected and reported");
+        lost = yield* accepted[0].lost;
+        server.close();
+      }, { core, debug: true, slowCallbackMs: 60_000 }); // gc() makes slow steps: not the subject
+      await hostTick(); // process.emitWarning emits on the next tick
+      assert.ok(lost === null || (lost as NodeJS.ErrnoException).code === "ECONNRESET", String(lost));
+      assert.equal(captured.warnings.map((w) => w.message), [`unclosed transport ${name}`]);
     } finally {
       captured.stop();
     }
@@ -283,7 +320,7 @@ bothCores("Debug mode: a server dropped unclosed", (test, core) => {
         }
         yield* listen();
         assert.ok(yield* collectUntil(() => probe.gone.has("server") && captured.warnings.length > 0), "collected and reported");
-      }, { core, debug: true });
+      }, { core, debug: true, slowCallbackMs: 60_000 }); // gc() makes slow steps: not the subject
       await hostTick(); // process.emitWarning emits on the next tick
       assert.is(captured.warnings.length, 1, "once");
       const w: EmittedWarning = captured.warnings[0];
@@ -322,7 +359,7 @@ bothCores("Debug mode: a server dropped unclosed", (test, core) => {
         assert.is((yield* reader.read()).byteLength, 0, "served: the handler closed it");
         writer.close();
         yield* until(loop, () => served === 1, "served");
-      }, { core, debug: true });
+      }, { core, debug: true, slowCallbackMs: 60_000 }); // gc() makes slow steps: not the subject
       await hostTick(); // process.emitWarning emits on the next tick
       assert.not.ok(collected, "held by its listening socket while serving");
       assert.equal(captured.warnings.map((w) => w.message), [`unclosed ${ref!.deref()}`]);
