@@ -16,6 +16,7 @@ import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { formatAddress, makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "../streams/protocols.js";
 import { _ignoreError } from "./node-events.js";
 import { _resourceWarning } from "./resource-warning.js";
+import { _HostLink, _canTrackUnclosed, _trackUnclosed } from "../loop/unclosed.js";
 import { Socket } from "./socket.js";
 import { _refuse } from "./socket-listener.js";
 import type { _ServerTls } from "./tls-options.js";
@@ -60,7 +61,7 @@ export class Server {
   readonly #sockets: Socket[];
   #serving = false;
   /** Connections accepted by Node before serving started, paused, with the listener that accepted each. */
-  #held: _Pending[];
+  readonly #held: _Pending[];
   /** How many of #held each listener accepted: at most #backlog (asyncio's listen backlog). */
   #heldBy = new Map<net.Server, number>();
   readonly #backlog: number;
@@ -72,6 +73,10 @@ export class Server {
   #servingForever: Future<void> | null = null;
   /** Where the server was asked for (debug mode), or undefined. */
   readonly #site: string | undefined;
+  /** Debug mode: what the listeners hold (this server, weakly while not serving); else null. */
+  #link: _HostLink<Server> | null = null;
+  /** Debug mode: reported at the loop's close (the GC report then only closes it). */
+  #unclosed: { reported: boolean } | null = null;
 
   /** @internal Made by `loop.createServer`; `listeners` are listening (pauseOnConnect). */
   constructor(
@@ -97,18 +102,68 @@ export class Server {
       conn.on("error", _ignoreError);
       this.#heldBy.set(from, (this.#heldBy.get(from) ?? 0) + 1);
     }
+    const link = loop.getDebug() && _canTrackUnclosed ? this.#trackUnclosed(listeners) : null;
     for (const s of listeners) {
-      const handler = (conn: net.Socket): void => this.#onConnection(conn, s);
+      const handler = link === null ? (conn: net.Socket): void => this.#onConnection(conn, s) : Server.#onConnectionVia(link, s);
       this.#handlers.set(s, handler);
       s.on("connection", handler);
-      s.on("error", this.#onServerError);
+      s.on("error", link === null ? this.#onServerError : Server.#onServerErrorVia(link));
     }
     loop._addResource(this);
+  }
+
+  /**
+   * Debug mode: a server the program dropped while listening is reported and closed when
+   * collected. Its listening sockets hold it only while it serves, as asyncio's selector
+   * holds a serving server (its accept callback): a serving server is in use (it accepts
+   * connections into protocols) and is never garbage, only reported if still open when
+   * its loop closes. One made with `startServing: false` (listening, the connections Node
+   * accepts held for later) and dropped can never serve: that one is reported and closed.
+   * asyncio's Server has no `__del__` (3.12 to 3.14): there its unreferenced, not serving
+   * sockets warn as sockets; the issue asks for servers, so the server is named here.
+   */
+  #trackUnclosed(listeners: net.Server[]): _HostLink<Server> {
+    const link = (this.#link = new _HostLink<Server>(this));
+    link.hold(false);
+    const unclosed = (this.#unclosed = { reported: false });
+    const name = String(this);
+    // The connections Node accepted meanwhile: the same array as #held, emptied in place.
+    const held = this.#held;
+    // No closure here refers to `this`: the registry would keep the server alive.
+    _trackUnclosed(this, {
+      message: () => `unclosed ${name}`,
+      advice: "The server was dropped while listening: close it (server.close()) when done with it. It is closed now.",
+      site: this.#site,
+      state: () => !listeners.some((s) => s.listening) ? "closed" : unclosed.reported ? "reported" : "open",
+      close: () => {
+        for (const s of listeners) s.close();
+        for (const [conn] of held) conn.destroy();
+        held.length = 0;
+      },
+    });
+    return link;
+  }
+
+  /** Debug mode's listeners: made here, so they hold the link and not the server. */
+  static #onConnectionVia(link: _HostLink<Server>, from: net.Server): (conn: net.Socket) => void {
+    return (conn) => {
+      const server = link.get();
+      if (server !== undefined) server.#onConnection(conn, from);
+      else conn.destroy();
+    };
+  }
+
+  static #onServerErrorVia(link: _HostLink<Server>): (err: Error) => void {
+    return (err) => {
+      const server = link.get();
+      if (server !== undefined) server.#onServerError(err);
+    };
   }
 
   /** @internal The loop closes with the server still open: asyncio's ResourceWarning. */
   _loopClosed(): void {
     if (this.#listeners === null) return;
+    if (this.#unclosed !== null) this.#unclosed.reported = true;
     _resourceWarning(`unclosed ${this}`, "An open server keeps the Node process alive: close it (server.close()) before its loop closes.", this.#site);
   }
 
@@ -227,8 +282,9 @@ export class Server {
   _startServing(): void {
     if (this.#serving || this.#listeners === null) return;
     this.#serving = true;
-    const held = this.#held;
-    this.#held = [];
+    this.#link?.hold(true);
+    // Emptied in place: debug mode's report closes what this array holds.
+    const held = this.#held.splice(0);
     this.#heldBy.clear();
     for (const [conn] of held) this.#loop._schedule(this.#accept, conn);
   }
@@ -280,9 +336,10 @@ export class Server {
     for (const sock of this.#sockets) sock.close(); // the facades only: it leaves the server be
     // Connections Node accepted but nobody served are refused, as a closed backlog would be.
     for (const [conn] of this.#held) conn.destroy();
-    this.#held = [];
+    this.#held.length = 0;
     this.#heldBy.clear();
     this.#serving = false;
+    this.#link?.hold(false);
     const forever = this.#servingForever;
     if (forever !== null && !forever.done()) {
       forever.cancel();

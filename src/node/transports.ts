@@ -13,6 +13,7 @@ import type * as net from "node:net";
 import type * as tls from "node:tls";
 import type { EventLoop } from "../base-loop.js";
 import { className } from "../util.js";
+import { _HostLink, _canTrackUnclosed, _trackUnclosed } from "../loop/unclosed.js";
 import { expected } from "../checks.js";
 import { BaseTransport } from "../streams/base-transport.js";
 import { _dataReceived, _eofReceived, _isBufferedProtocol, describe, formatAddress, notAProtocol, type StreamProtocolLike } from "../streams/protocols.js";
@@ -71,8 +72,17 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
   #lostExc: Error | null | undefined = undefined;
   #resumeQueued = false;
   readonly #serverSide: boolean;
-  /** The StreamWriter over this transport: what the user holds, so what a warning names. */
-  #writer: object | null = null;
+  /**
+   * The StreamWriter over this transport: what the user holds, so what a warning names.
+   * Debug mode holds it by WeakRef, so a writer the user dropped can be collected.
+   */
+  #writer: object | WeakRef<object> | null = null;
+  /** Debug mode: what Node's listeners hold (this transport, weakly while not in use); else null. */
+  #link: _HostLink<Transport> | null = null;
+  /** Debug mode: what the report needs once the transport is gone (the protocol's class; reported at the loop's close). */
+  #unclosed: { protocol: string; reported: boolean } | null = null;
+  /** The peer's EOF arrived: the host has nothing more to deliver but connectionLost. */
+  #eofSeen = false;
 
   /** @internal Made by the loop's connection methods and by servers. */
   constructor(loop: EventLoop, conn: net.Socket, protocol: StreamProtocolLike, options: _TransportOptions = {}) {
@@ -87,8 +97,13 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     if (options.buffered) for (const chunk of options.buffered) loop._schedule(this.#deliver, chunk);
     if (options.eof) loop._schedule(this.#eofEvent, undefined);
 
-    conn.on("error", this.#onError);
-    conn.on("close", this.#onClose);
+    const link = this._loop.getDebug() && _canTrackUnclosed ? this.#trackUnclosed(conn, options) : null;
+    if (link === null) {
+      conn.on("error", this.#onError);
+      conn.on("close", this.#onClose);
+    } else {
+      Transport.#listen(conn, link, false);
+    }
     if (conn.destroyed) {
       // It failed before we took it: its 'close' may already have been emitted.
       this.#nodeError = (conn.errored as Error | null) ?? null;
@@ -96,9 +111,77 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
       return;
     }
     if (options.unixPath === undefined) conn.setNoDelay(true); // as asyncio (a no-op where Node cannot)
-    conn.on("data", this.#onData);
-    conn.on("end", this.#onEnd);
+    if (link === null) {
+      conn.on("data", this.#onData);
+      conn.on("end", this.#onEnd);
+    } else {
+      Transport.#listen(conn, link, true);
+    }
     conn.resume();
+  }
+
+  // ---- debug mode: becoming garbage unclosed (loop/unclosed.ts) ----------------------
+
+  /** @internal Stream transports are reported when dropped unclosed (debug mode). */
+  override _trackable(): boolean {
+    return true;
+  }
+
+  /**
+   * Debug mode: Node's listeners reach the transport through a link that holds it strongly
+   * only while the host can still call its protocol (reading, or closing); paused or past
+   * the peer's EOF, a transport nobody else references is garbage, reported and its socket
+   * destroyed (asyncio's _SelectorTransport.__del__: the selector holds a transport only
+   * while it reads or writes).
+   */
+  #trackUnclosed(conn: net.Socket, options: _TransportOptions): _HostLink<Transport> {
+    const link = new _HostLink<Transport>(this);
+    const unclosed = (this.#unclosed = { protocol: className(this._protocol), reported: false });
+    const head = `${this.constructor.name} ${this.#tls !== null ? "tls " : ""}peer=${formatAddress(this._extra.peername)}`;
+    _trackUnclosed(this, {
+      message: () => `unclosed transport <${head} open protocol=${unclosed.protocol}>`,
+      advice: "The transport was dropped with its connection open: close it (transport.close()) when done with it. Its socket is closed now.",
+      site: this._site,
+      siteLabel: options.serverSide ? "Accepted by a server created at" : "Created at",
+      // No closure here refers to `this`: the registry would keep the transport alive.
+      state: () => conn.destroyed ? "closed" : unclosed.reported ? "reported" : "open",
+      close: () => void conn.destroy(),
+    });
+    this.#link = link;
+    if (options.eof) this.#eofSeen = true;
+    this.#hold();
+    return link;
+  }
+
+  /** Node's listeners in debug mode: made here, so they hold the link and not the transport. */
+  static #listen(conn: net.Socket, link: _HostLink<Transport>, reading: boolean): void {
+    if (!reading) {
+      conn.on("error", (err: Error) => {
+        const t = link.get();
+        if (t !== undefined) t.#onError(err);
+      });
+      conn.on("close", () => {
+        const t = link.get();
+        if (t !== undefined) t.#onClose();
+      });
+      return;
+    }
+    conn.on("data", (chunk: Buffer) => {
+      const t = link.get();
+      if (t !== undefined) t.#onData(chunk);
+    });
+    conn.on("end", () => {
+      const t = link.get();
+      if (t === undefined) return;
+      t.#eofSeen = true;
+      t.#hold();
+      t.#onEnd();
+    });
+  }
+
+  /** Debug mode: held strongly while the host can still call the protocol (see #trackUnclosed). */
+  #hold(): void {
+    this.#link?.hold(!this._lost && (this._closing || (!this.#paused && !this.#eofSeen)));
   }
 
   // ---- Node events (outside the loop): each one is scheduled into the loop -----------
@@ -186,6 +269,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     this._lost = true;
     this._closing = true;
     this._loop._removeResource(this);
+    if (this.#link !== null) this.#hold();
     this.#flushing = false;
     this.#held = null;
     try {
@@ -203,6 +287,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     this.#lostExc = exc;
     this._closing = true;
     this._loop._removeResource(this);
+    if (this.#link !== null) this.#hold();
     this.#flushing = false;
     this.#held = null;
     if (this.#nodeClosed) this._loop._schedule(this.#connectionLost, exc);
@@ -341,6 +426,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     if (this._closing || this.#paused) return;
     this.#paused = true;
     this.#conn.pause();
+    if (this.#link !== null) this.#hold();
   }
 
   /**
@@ -352,6 +438,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     if (this._closing || !this.#paused) return;
     this.#paused = false;
     this.#conn.resume();
+    if (this.#link !== null) this.#hold();
     if (this.#held !== null && !this.#flushQueued) {
       this.#flushQueued = true;
       this._loop._schedule(this.#flush, undefined);
@@ -380,6 +467,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     this._closing = true;
     this.#held = null;
     this._loop._removeResource(this);
+    if (this.#link !== null) this.#hold();
     if (this.#nodeClosed) {
       this._loop._schedule(this.#connectionLost, null);
       return;
@@ -421,6 +509,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     const missing = notAProtocol(protocol, "stream");
     if (missing !== null) throw new TypeError(`setProtocol() expected a protocol, got ${describe(protocol)}${missing}`);
     this.#intoBuffer = _isBufferedProtocol(protocol);
+    if (this.#unclosed !== null) this.#unclosed.protocol = className(protocol);
   }
 
   /**
@@ -436,13 +525,17 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
 
   /** @internal A StreamWriter wraps this transport: a warning about it names the writer. */
   _setWriter(writer: object): void {
-    this.#writer = writer;
+    this.#writer = this.#link !== null ? new WeakRef(writer) : writer;
   }
 
   /** @internal The loop closes with the connection still open: asyncio's ResourceWarning. */
   override _loopClosed(): void {
     if (this._closing || this.#conn.destroyed) return;
-    const writer = this.#writer;
+    // Reported once: debug mode's GC report of it (or of its writer) then only closes it.
+    this._reported = true;
+    if (this.#unclosed !== null) this.#unclosed.reported = true;
+    const held = this.#writer;
+    const writer = held !== null && this.#link !== null ? (held as WeakRef<object>).deref() ?? null : held;
     const [what, how] = writer !== null ? [String(writer), "writer.close()"] : [`transport ${this}`, "transport.close()"];
     _resourceWarning(`unclosed ${what}`, `An open connection keeps the Node process alive: close it (${how}) before its loop closes.`,
       this._site, this.#serverSide ? "Accepted by a server created at" : "Created at");

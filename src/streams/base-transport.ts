@@ -7,6 +7,7 @@ import type { EventLoop } from "../base-loop.js";
 import { checkWaterMark, checkWaterMarks } from "../checks.js";
 import { _resolvePending, type Future } from "../future.js";
 import type { DatagramProtocolLike, StreamProtocolLike } from "./protocols.js";
+import { _canTrackUnclosed, _holdWeakly } from "../loop/unclosed.js";
 
 /** asyncio's default high-water mark of a transport's write buffer. */
 const DEFAULT_HIGH_WATER = 64 * 1024;
@@ -42,6 +43,8 @@ export abstract class BaseTransport<P extends StreamProtocolLike | DatagramProto
   _high = DEFAULT_HIGH_WATER;
   /** @internal pauseWriting was called and resumeWriting not yet. */
   _protocolPaused = false;
+  /** @internal Reported as unclosed when its loop closed (debug mode's GC report then only closes it). */
+  _reported = false;
 
   /**
    * @internal Registers the transport with its loop (for the ResourceWarning) and, as
@@ -52,6 +55,9 @@ export abstract class BaseTransport<P extends StreamProtocolLike | DatagramProto
     this._protocol = protocol;
     this._extra = extra;
     this._site = site;
+    // Debug mode: the loop holds it weakly, so a transport dropped unclosed can be
+    // collected and reported (the subclass tracks it: loop/unclosed.ts).
+    if (loop.getDebug() && _canTrackUnclosed && this._trackable()) _holdWeakly(this);
     loop._addResource(this);
     loop._schedule(this.#made, undefined);
     if (waiter) loop._schedule(_resolvePending, waiter);
@@ -65,6 +71,11 @@ export abstract class BaseTransport<P extends StreamProtocolLike | DatagramProto
 
   /** @internal The loop closes with the transport still open: asyncio's ResourceWarning. */
   abstract _loopClosed(): void;
+
+  /** @internal Whether debug mode reports this transport when it becomes garbage unclosed. */
+  _trackable(): boolean {
+    return false;
+  }
 
   #made = (): void => {
     try {

@@ -7,7 +7,8 @@ import { Future, _resolvePending } from "../future.js";
 import { _runningLoopOrNull, getEventLoop } from "../running.js";
 import { _Operation } from "../operation.js";
 import { expected } from "../checks.js";
-import { repr } from "../util.js";
+import { creationSite, repr } from "../util.js";
+import { _canTrackUnclosed, _trackUnclosed } from "../loop/unclosed.js";
 import { Protocol } from "./protocols.js";
 import type { StreamReader } from "./stream-reader.js";
 import type { Transport } from "../node/transports.js";
@@ -121,8 +122,30 @@ export class StreamWriter {
     this.#protocol = protocol;
     this.#reader = reader ?? null;
     this.#loop = loop;
-    // A connection left open is reported by its transport, naming the writer the user holds.
+    // A connection left open is reported by its transport, naming the writer the user holds
+    // (in debug mode through a WeakRef, so the writer can become garbage).
     (transport as { _setWriter?(writer: object): void })._setWriter?.(this);
+    if (loop.getDebug() && _canTrackUnclosed) this.#trackUnclosed(transport, reader ?? null, loop);
+  }
+
+  /**
+   * Debug mode: asyncio's StreamWriter.__del__. A writer dropped while its transport is
+   * open is reported ("unclosed <StreamWriter ...>", with where it was made) and its
+   * transport closed. A server's writers are also held by their protocol until the
+   * connection is lost (as asyncio's StreamReaderProtocol holds its `_stream_writer`), so
+   * only the writers of `openConnection` (and ones made by hand) can become garbage open.
+   */
+  #trackUnclosed(transport: Transport, reader: StreamReader | null, loop: EventLoop): void {
+    const name = this.constructor.name;
+    const reported = transport as { _reported?: boolean };
+    _trackUnclosed(this, {
+      message: () => `unclosed <${name} transport=${repr(transport)}${reader !== null ? ` reader=${reader}` : ""}>`,
+      advice: "The writer was dropped with its connection open: close it (writer.close()) when done with it. Its transport is closed now.",
+      site: creationSite(),
+      state: () => transport.isClosing() ? "closed" : reported._reported === true ? "reported" : "open",
+      // After the loop closed, close() could not schedule connectionLost: abort() destroys the socket.
+      close: () => loop.isClosed() ? transport.abort() : transport.close(),
+    });
   }
 
   /** The transport the writer writes to. */
