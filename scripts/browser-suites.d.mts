@@ -10,6 +10,8 @@ export interface Group {
 export declare const GROUPS: Group[];
 export declare const RUN_LIMIT_MS: number;
 export declare const CHROMIUM_ARGS: string[];
+/** esbuild options for src/ bundled to run in a page. */
+export declare const BROWSER_BUILD: Record<string, unknown>;
 
 /** A test file of a group, its path relative to the root with "/" separators. */
 export interface GroupFile {

@@ -68,6 +68,22 @@ function testFiles(dir, recursive) {
 }
 
 /**
+ * esbuild's options for code bundled from src/ to run in a page (the suites, the demo): ES
+ * modules split into shared chunks (in chunks/, as the package's dist/chunks/), and, as the
+ * package's own bundles (scripts/bundle.mjs), a class keeps its name when the bundle renames
+ * it, so a repr says <Task ...>, never <_Task ...>.
+ */
+export const BROWSER_BUILD = {
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: "es2022",
+  keepNames: true,
+};
+
+/**
  * Bundles the group files that match `pattern` (a RegExp or string tested against the path
  * under test/, as uvu's CLI does) for the browser. Returns { suites: [{ file, group, url }],
  * excluded: [{ file, group, reason }], outputs: Map<url, contents> }. Nothing is written to
@@ -87,15 +103,7 @@ export async function bundleSuites({ root = ROOT, groups = GROUPS, pattern } = {
     // src/ and uvu once, shared by every file, as in one Node process; in a directory of
     // their own, as in the package (dist/chunks/): a debug-mode creation site leaves out
     // the frames of the library's directory, and the tests' frames must not be in it.
-    splitting: true,
-    chunkNames: "chunks/[name]-[hash]",
-    bundle: true,
-    format: "esm",
-    platform: "browser",
-    target: "es2022",
-    // As the package's own bundles (scripts/bundle.mjs): a class keeps its name when the
-    // bundle renames it, so a repr says <Task ...>, never <_Task ...>.
-    keepNames: true,
+    ...BROWSER_BUILD,
     // Kept as imports so the metafile records them; no file that has one is loaded.
     external: ["node:*", ...builtinModules],
     metafile: true,

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
-import { CHROMIUM_ARGS, serve } from "./browser-suites.mjs";
+import { BROWSER_BUILD, CHROMIUM_ARGS, serve } from "./browser-suites.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const PAGES = join(ROOT, "examples", "browser");
@@ -41,14 +41,7 @@ export async function bundleDemo({ root = ROOT } = {}) {
       absWorkingDir: root,
       entryPoints: ENTRIES.map((name) => join(pages, name)),
       outdir: pages,
-      splitting: true,
-      chunkNames: "chunks/[name]-[hash]",
-      bundle: true,
-      format: "esm",
-      platform: "browser",
-      target: "es2022",
-      // As the package's bundles: classes keep their names, so a repr says <Task ...>.
-      keepNames: true,
+      ...BROWSER_BUILD,
       sourcemap: true,
       write: false,
       logLevel: "silent",

@@ -7,11 +7,9 @@
 // has 3.12.1+ semantics: done once the server is closed AND its connections are gone.
 import type * as net from "node:net";
 import * as tls from "node:tls";
-import type { Coroutine } from "../events.js";
 import type { EventLoop } from "../base-loop.js";
-import { CancelledError } from "../errors.js";
-import { _resolvePending, type Future } from "../future.js";
-import { _Operation } from "../operation.js";
+import type { Future } from "../future.js";
+import { _Serving, type _ServerClient } from "../streams/serving.js";
 import { AF_INET, AF_INET6, AF_UNIX } from "./constants.js";
 import { formatAddress, makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "../streams/protocols.js";
 import { _ignoreError } from "./node-events.js";
@@ -21,12 +19,6 @@ import { Socket } from "./socket.js";
 import { _refuse } from "./socket-listener.js";
 import type { _ServerTls } from "./tls-options.js";
 import { Transport } from "./transports.js";
-
-/** A connection the server counts until it is gone: a transport, or a TLS handshake. */
-interface Client {
-  close(): void;
-  abort(): void;
-}
 
 /** A connection Node accepted that waits to be served, and the listener that accepted it. @internal */
 export type _Pending = [conn: net.Socket, listener: net.Server];
@@ -59,7 +51,6 @@ export class Server {
   /** The listening servers; null once closed (asyncio's `_sockets = None`). */
   #listeners: net.Server[] | null;
   readonly #sockets: Socket[];
-  #serving = false;
   /** Connections accepted by Node before serving started, paused, with the listener that accepted each. */
   readonly #held: _Pending[];
   /** How many of #held each listener accepted: at most #backlog (asyncio's listen backlog). */
@@ -67,10 +58,7 @@ export class Server {
   readonly #backlog: number;
   /** Each listener's 'connection' handler (it knows its listener, for #heldBy). */
   #handlers = new Map<net.Server, (conn: net.Socket) => void>();
-  #clients = new Set<Client>();
-  /** Futures of waitClosed(); null once the server is closed and its connections gone. */
-  #waiters: Future<void>[] | null = [];
-  #servingForever: Future<void> | null = null;
+  readonly #state: _Serving<_ServerClient>;
   /** Where the server was asked for (debug mode), or undefined. */
   readonly #site: string | undefined;
   /** Debug mode: what the listeners hold (this server, weakly while not serving); else null. */
@@ -88,6 +76,7 @@ export class Server {
     } = {},
   ) {
     this.#loop = loop;
+    this.#state = new _Serving(loop, this);
     this.#call = options.call ?? "createServer()";
     this.#site = options.site;
     this.#factory = factory;
@@ -172,7 +161,7 @@ export class Server {
     conn.on("error", _ignoreError);
     if (this.#loop.isClosed() || this.#listeners === null) {
       conn.destroy();
-    } else if (this.#serving) {
+    } else if (this.#state.serving) {
       this.#loop._schedule(this.#accept, conn);
     } else {
       // Not serving: the connection waits, as in a listening socket's backlog; when that
@@ -214,7 +203,7 @@ export class Server {
     const transport = new Transport(this.#loop, conn, protocol, {
       owner: this, tls: context, unixPath: this.#unixPath, serverSide: true, site: this.#site,
     });
-    this.#clients.add(transport);
+    this.#state.clients.add(transport);
   }
 
   /** TLS: the handshake runs on Node's side; the connection counts as a client meanwhile. */
@@ -222,8 +211,8 @@ export class Server {
     if (this.#unixPath === undefined) conn.setNoDelay(true);
     const socket = new tls.TLSSocket(conn, { ...config.options, isServer: true, secureContext: config.context });
     socket.on("error", _ignoreError);
-    const pending: Client = { close: () => socket.destroy(), abort: () => socket.destroy() };
-    this.#clients.add(pending);
+    const pending: _ServerClient = { close: () => socket.destroy(), abort: () => socket.destroy() };
+    this.#state.clients.add(pending);
     const onSecure = (): void => {
       socket.pause();
       socket.setTimeout(0, onEnd);
@@ -253,17 +242,17 @@ export class Server {
     socket.setTimeout(config.handshakeTimeout, onEnd);
   }
 
-  #secured = ([socket, pending]: [tls.TLSSocket, Client]): void => {
+  #secured = ([socket, pending]: [tls.TLSSocket, _ServerClient]): void => {
     this.#serve(socket, this.#tls!.context);
     this.#forget(pending);
   };
 
-  #handshakeFailed = (pending: Client): void => {
+  #handshakeFailed = (pending: _ServerClient): void => {
     this.#forget(pending);
   };
 
-  #forget(client: Client): void {
-    if (this.#clients.delete(client) && this.#clients.size === 0 && this.#listeners === null) this.#wakeup();
+  #forget(client: _ServerClient): void {
+    this.#state.forget(client);
   }
 
   /** @internal A transport of this server is gone (asyncio's Server._detach). */
@@ -271,17 +260,9 @@ export class Server {
     this.#forget(transport);
   }
 
-  #wakeup(): void {
-    const waiters = this.#waiters;
-    this.#waiters = null;
-    if (waiters === null) return;
-    for (const w of waiters) if (!w.done()) w.setResult(undefined);
-  }
-
   /** @internal Starts serving: held connections first, in the order Node accepted them. */
   _startServing(): void {
-    if (this.#serving || this.#listeners === null) return;
-    this.#serving = true;
+    if (!this.#state.begin()) return;
     this.#link?.hold(true);
     // Emptied in place: debug mode's report closes what this array holds.
     const held = this.#held.splice(0);
@@ -304,7 +285,7 @@ export class Server {
    * if (!server.isServing()) yield* server.startServing()
    */
   isServing(): boolean {
-    return this.#serving;
+    return this.#state.serving;
   }
 
   /**
@@ -338,14 +319,8 @@ export class Server {
     for (const [conn] of this.#held) conn.destroy();
     this.#held.length = 0;
     this.#heldBy.clear();
-    this.#serving = false;
     this.#link?.hold(false);
-    const forever = this.#servingForever;
-    if (forever !== null && !forever.done()) {
-      forever.cancel();
-      this.#servingForever = null;
-    }
-    if (this.#clients.size === 0) this.#wakeup();
+    this.#state.closed();
   }
 
   /**
@@ -354,7 +329,7 @@ export class Server {
    * server.close(); server.closeClients(); yield* server.waitClosed()
    */
   closeClients(): void {
-    for (const client of [...this.#clients]) client.close();
+    this.#state.closeClients();
   }
 
   /**
@@ -363,7 +338,7 @@ export class Server {
    * server.close(); server.abortClients(); yield* server.waitClosed()
    */
   abortClients(): void {
-    for (const client of [...this.#clients]) client.abort();
+    this.#state.abortClients();
   }
 
   /**
@@ -374,14 +349,7 @@ export class Server {
    * yield* server.startServing()
    */
   startServing(): Future<void> {
-    const fut = this.#loop.createFuture<void>();
-    if (this.#listeners === null) {
-      fut.setException(new Error(`startServing(): ${this} is closed`));
-      return fut;
-    }
-    this._startServing();
-    this.#loop._schedule(_resolvePending, fut);
-    return fut;
+    return this.#state.startServing();
   }
 
   /**
@@ -392,31 +360,7 @@ export class Server {
    * // ... task.cancel() shuts the server down
    */
   serveForever(): Future<void> {
-    return new _Operation(this.#loop, this.#serveForever());
-  }
-
-  *#serveForever(): Coroutine<void> {
-    if (this.#servingForever !== null) throw new Error(`serveForever(): ${this} is already being awaited on serveForever()`);
-    if (this.#listeners === null) throw new Error(`serveForever(): ${this} is closed`);
-    this._startServing();
-    const forever = (this.#servingForever = this.#loop.createFuture<void>());
-    try {
-      yield* forever;
-    } catch (e) {
-      if (e instanceof CancelledError) {
-        try {
-          this.close();
-          yield* this.waitClosed();
-        } finally {
-          // The cancellation goes on, whatever happened while waiting (as asyncio's `raise`):
-          // throwing from finally is meant here, it replaces any error of the wait.
-          throw e;
-        }
-      }
-      throw e;
-    } finally {
-      if (this.#servingForever === forever) this.#servingForever = null;
-    }
+    return this.#state.serveForever();
   }
 
   /**
@@ -427,10 +371,7 @@ export class Server {
    * yield* server.waitClosed()   // or: await server.waitClosed()
    */
   waitClosed(): Future<void> {
-    const fut = this.#loop.createFuture<void>();
-    if (this.#waiters === null) fut.setResult(undefined);
-    else this.#waiters.push(fut);
-    return fut;
+    return this.#state.waitClosed();
   }
 
   /**

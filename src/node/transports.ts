@@ -51,7 +51,6 @@ const EMPTY = new Uint8Array(0);
 export class Transport extends BaseTransport<StreamProtocolLike> {
   readonly #conn: net.Socket;
   #intoBuffer: boolean;
-  #owner: _ClientOwner | null;
   readonly #tls: tls.SecureContext | true | null;
   /** close() waits for the buffered data to go out: writes meanwhile are still sent. */
   #flushing = false;
@@ -90,7 +89,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     super(loop, protocol, _extraInfo(conn, options), options.site, options.waiter);
     this.#conn = conn;
     this.#intoBuffer = _isBufferedProtocol(protocol);
-    this.#owner = options.owner ?? null;
+    this._owner = options.owner ?? null;
     this.#tls = options.tls ?? null;
     this.#serverSide = Boolean(options.serverSide);
     this.#tcp = options.unixPath === undefined && !options.tls;
@@ -272,13 +271,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     if (this.#link !== null) this.#hold();
     this.#flushing = false;
     this.#held = null;
-    try {
-      this._callConnectionLost(exc);
-    } finally {
-      const owner = this.#owner;
-      this.#owner = null;
-      owner?._detach(this);
-    }
+    this._lose(exc);
   };
 
   /** @internal asyncio's _force_close: drop the write buffer, close now; connectionLost(exc). */

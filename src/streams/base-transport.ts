@@ -89,6 +89,20 @@ export abstract class BaseTransport<P extends StreamProtocolLike | DatagramProto
     }
   };
 
+  /** @internal The server that counts this connection (asyncio's `_server`: a Server or a MemoryServer, each detaching its own kind), told once it is lost. */
+  _owner: { _detach(transport: any): void } | null = null;
+
+  /** @internal The connection is lost: connectionLost(exc), then the owning server lets go of it. */
+  _lose(exc: Error | null): void {
+    try {
+      this._callConnectionLost(exc);
+    } finally {
+      const owner = this._owner;
+      this._owner = null;
+      owner?._detach(this);
+    }
+  }
+
   /** @internal Calls protocol.connectionLost(exc) once, reporting what it throws. */
   _callConnectionLost(exc: Error | null): void {
     this._lost = true;

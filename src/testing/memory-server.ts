@@ -1,10 +1,8 @@
 // The memory network's server: wasyncio/node's Server (src/node/server.ts) over in-memory
 // listeners. Connections that arrive while it is not serving wait (up to the backlog).
 import type { EventLoop } from "../base-loop.js";
-import type { Coroutine } from "../events.js";
-import { CancelledError } from "../errors.js";
-import { Future, _resolvePending } from "../future.js";
-import { _Operation } from "../operation.js";
+import type { Future } from "../future.js";
+import { _Serving } from "../streams/serving.js";
 import { formatAddress, makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "../streams/protocols.js";
 import { MemoryTransport, type _LinkConditions } from "./memory-transport.js";
 
@@ -45,11 +43,8 @@ export class MemoryServer {
   #listening: _Listening | null;
   readonly #sockets: MemorySocket[];
   readonly #backlog: number;
-  #serving = false;
   #pending: _PendingConnection[] = [];
-  #clients = new Set<MemoryTransport>();
-  #waiters: Future<void>[] | null = [];
-  #servingForever: Future<void> | null = null;
+  readonly #state: _Serving<MemoryTransport>;
   #factory: ProtocolFactory<StreamProtocolLike> | null = null;
   #call = "createServer()";
 
@@ -59,12 +54,13 @@ export class MemoryServer {
     this.#listening = listening;
     this.#sockets = addresses.map(([host, port]) => ({ getsockname: () => [host, port] }));
     this.#backlog = Math.max(backlog, 1);
+    this.#state = new _Serving(loop, this);
   }
 
   /** @internal A connection arrived: served now, held while not serving, refused past the backlog or once closed. */
   _connect(pending: _PendingConnection): void {
     if (this.#listening === null) pending.refuse();
-    else if (this.#serving) pending.accept();
+    else if (this.#state.serving) pending.accept();
     else if (this.#pending.length >= this.#backlog) pending.refuse();
     else this.#pending.push(pending);
   }
@@ -90,25 +86,18 @@ export class MemoryServer {
     }
     const end = new MemoryTransport(this.#loop, protocol, link, { sockname, peername, owner: this });
     MemoryTransport._join(client, end);
-    this.#clients.add(end);
+    this.#state.clients.add(end);
     return end;
   }
 
   /** @internal A connection of this server is gone. */
   _detach(transport: MemoryTransport): void {
-    if (this.#clients.delete(transport) && this.#clients.size === 0 && this.#listening === null) this.#wakeup();
-  }
-
-  #wakeup(): void {
-    const waiters = this.#waiters;
-    this.#waiters = null;
-    if (waiters !== null) for (const w of waiters) if (!w.done()) w.setResult(undefined);
+    this.#state.forget(transport);
   }
 
   /** @internal Starts serving: the waiting connections first, in arrival order. */
   _startServing(): void {
-    if (this.#serving || this.#listening === null) return;
-    this.#serving = true;
+    if (!this.#state.begin()) return;
     const pending = this.#pending;
     this.#pending = [];
     for (const p of pending) p.accept();
@@ -129,7 +118,7 @@ export class MemoryServer {
    * if (!server.isServing()) yield* server.startServing()
    */
   isServing(): boolean {
-    return this.#serving;
+    return this.#state.serving;
   }
 
   /**
@@ -154,13 +143,7 @@ export class MemoryServer {
     listening.unlisten();
     for (const p of this.#pending) p.refuse();
     this.#pending = [];
-    this.#serving = false;
-    const forever = this.#servingForever;
-    if (forever !== null && !forever.done()) {
-      forever.cancel();
-      this.#servingForever = null;
-    }
-    if (this.#clients.size === 0) this.#wakeup();
+    this.#state.closed();
   }
 
   /**
@@ -169,7 +152,7 @@ export class MemoryServer {
    * server.close(); server.closeClients(); yield* server.waitClosed()
    */
   closeClients(): void {
-    for (const client of [...this.#clients]) client.close();
+    this.#state.closeClients();
   }
 
   /**
@@ -178,7 +161,7 @@ export class MemoryServer {
    * server.close(); server.abortClients(); yield* server.waitClosed()
    */
   abortClients(): void {
-    for (const client of [...this.#clients]) client.abort();
+    this.#state.abortClients();
   }
 
   /**
@@ -189,14 +172,7 @@ export class MemoryServer {
    * yield* server.startServing()
    */
   startServing(): Future<void> {
-    const fut = this.#loop.createFuture<void>();
-    if (this.#listening === null) {
-      fut.setException(new Error(`startServing(): ${this} is closed`));
-      return fut;
-    }
-    this._startServing();
-    this.#loop._schedule(_resolvePending, fut);
-    return fut;
+    return this.#state.startServing();
   }
 
   /**
@@ -206,30 +182,7 @@ export class MemoryServer {
    * const task = loop.createTask(function* () { yield* server.serveForever() }())
    */
   serveForever(): Future<void> {
-    return new _Operation(this.#loop, this.#serveForever());
-  }
-
-  *#serveForever(): Coroutine<void> {
-    if (this.#servingForever !== null) throw new Error(`serveForever(): ${this} is already being awaited on serveForever()`);
-    if (this.#listening === null) throw new Error(`serveForever(): ${this} is closed`);
-    this._startServing();
-    const forever = (this.#servingForever = this.#loop.createFuture<void>());
-    try {
-      yield* forever;
-    } catch (e) {
-      if (e instanceof CancelledError) {
-        try {
-          this.close();
-          yield* this.waitClosed();
-        } finally {
-          // The cancellation goes on whatever the wait did (asyncio's `raise`).
-          throw e;
-        }
-      }
-      throw e;
-    } finally {
-      if (this.#servingForever === forever) this.#servingForever = null;
-    }
+    return this.#state.serveForever();
   }
 
   /**
@@ -239,10 +192,7 @@ export class MemoryServer {
    * yield* server.waitClosed()
    */
   waitClosed(): Future<void> {
-    const fut = this.#loop.createFuture<void>();
-    if (this.#waiters === null) fut.setResult(undefined);
-    else this.#waiters.push(fut);
-    return fut;
+    return this.#state.waitClosed();
   }
 
   /**

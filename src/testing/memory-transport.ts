@@ -69,7 +69,6 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
   _peer: MemoryTransport | null = null;
   readonly #link: _LinkConditions;
   #intoBuffer: boolean;
-  #owner: _MemoryOwner | null;
   // ---- sending
   #buffer = new Deque<Uint8Array>();
   #buffered = 0;
@@ -100,7 +99,7 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
     super(loop, protocol, { peername: end.peername, sockname: end.sockname }, undefined, end.waiter);
     this.#link = link;
     this.#intoBuffer = _isBufferedProtocol(protocol);
-    this.#owner = end.owner ?? null;
+    this._owner = end.owner ?? null;
   }
 
   /** @internal Two ends joined: each one's sending is the other's receiving. */
@@ -398,13 +397,7 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
   #connectionLost = (exc: Error | null): void => {
     if (this._lost) return;
     this._closing = true;
-    try {
-      this._callConnectionLost(exc);
-    } finally {
-      const owner = this.#owner;
-      this.#owner = null;
-      owner?._detach(this);
-    }
+    this._lose(exc);
   };
 
   // ---- information -------------------------------------------------------------------------

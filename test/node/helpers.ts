@@ -3,7 +3,9 @@
 import * as net from "node:net";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
-import { plainEnv } from "../host.js";
+import { plainEnv, runChild } from "../host.js";
+import * as assert from "uvu/assert";
+import type { CoreKind } from "../helpers.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -434,4 +436,31 @@ export class EchoClient extends Recorder {
     t.write(this.data);
     t.writeEof();
   }
+}
+
+/**
+ * Awaits `job` (an expression for a Promise; `loop` is a real-clock loop on `core`, `h` this
+ * directory's helpers) in a child process, for what it writes to stderr: no test replaces
+ * console methods. Its stderr, and what it printed: the job's result and the messages its
+ * loop's exception handler received.
+ */
+export function inChild(core: CoreKind, job: string): { stderr: string; result: unknown; errors: string[] } {
+  const r = runChild(`
+    import { EventLoop } from ${JSON.stringify(new URL("../../src/node/index.ts", import.meta.url).href)};
+    import * as h from ${JSON.stringify(import.meta.url)};
+    async function main(): Promise<void> {
+      const loop = new EventLoop({ clock: "real", core: ${JSON.stringify(core)} });
+      const errors: string[] = [];
+      loop.setExceptionHandler((_l, c) => void errors.push(c.message));
+      const result = await (${job});
+      loop.close();
+      console.log(JSON.stringify({ result, errors }));
+    }
+    main().catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+  `);
+  assert.is(r.status, 0, r.stderr);
+  return { stderr: r.stderr, ...JSON.parse(r.stdout) };
 }

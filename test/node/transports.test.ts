@@ -3,37 +3,10 @@
 // control, closing).
 import * as assert from "uvu/assert";
 import { gather, sleep, type Coroutine } from "../../src/node/index.js";
-import { bothCores, type CoreKind } from "../helpers.js";
-import { runChild } from "../host.js";
-import { Echo, EchoClient, Recorder, compact, nodeClient, payload, portOf, until, wait, withPeer, withServer, recorders } from "./helpers.js";
+import { bothCores } from "../helpers.js";
+import { Echo, EchoClient, Recorder, compact, inChild, nodeClient, payload, portOf, until, wait, withPeer, withServer, recorders } from "./helpers.js";
 import * as net from "node:net";
 
-/**
- * Awaits `job` (an expression for a Promise; `loop` is a real-clock loop on `core`, `h` this
- * directory's helpers) in a child process, for what it writes to stderr: no test replaces
- * console methods. Its stderr, and what it printed: the job's result and the messages its
- * loop's exception handler received.
- */
-function inChild(core: CoreKind, job: string): { stderr: string; result: unknown; errors: string[] } {
-  const r = runChild(`
-    import { EventLoop } from ${JSON.stringify(new URL("../../src/node/index.ts", import.meta.url).href)};
-    import * as h from ${JSON.stringify(new URL("./helpers.ts", import.meta.url).href)};
-    async function main(): Promise<void> {
-      const loop = new EventLoop({ clock: "real", core: ${JSON.stringify(core)} });
-      const errors: string[] = [];
-      loop.setExceptionHandler((_l, c) => void errors.push(c.message));
-      const result = await (${job});
-      loop.close();
-      console.log(JSON.stringify({ result, errors }));
-    }
-    main().catch((e) => {
-      console.error(e);
-      process.exit(1);
-    });
-  `);
-  assert.is(r.status, 0, r.stderr);
-  return { stderr: r.stderr, ...JSON.parse(r.stdout) };
-}
 
 bothCores("Transport", (test) => {
   test("echo - 100 concurrent clients, 1 byte to 4 MiB each, every byte back in order", async (ctx) => {
