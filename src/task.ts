@@ -11,6 +11,7 @@ import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getR
 import { creationSite, isFutureLike, isGenerator, isThenable } from "./util.js";
 import { badYield, checkCoroutine, checkLoop, expected } from "./checks.js";
 import { wrapPromise } from "./promises.js";
+import { Context, _enterContext, _exitContext, copyContext } from "./context.js";
 
 /** @internal What an EventLoop offers a Task: one stable slot id for the task's lifetime. */
 interface TaskLoop extends LoopLike {
@@ -57,6 +58,8 @@ export interface TaskOptions {
   loop?: LoopLike;
   /** The task's name (default `Task-N`). */
   name?: string;
+  /** The Context every step runs in (default: a copy of the current one, as asyncio's). */
+  context?: Context;
 }
 
 /**
@@ -69,7 +72,7 @@ export interface TaskOptions {
  * const v: number = yield* task      // or `await task`
  */
 export class Task<T = unknown> extends Future<T> {
-  // Four fields beyond the Future's five; no private methods (each would add a brand to
+  // Five fields beyond the Future's five; no private methods (each would add a brand to
   // every task). Rare state (the step's exception, cancel count, creation site) is in `_rare`.
   #coro: Coroutine<T>;
   /** What the task waits on: a Future, a parked sleep (PARKED), or null. */
@@ -78,12 +81,14 @@ export class Task<T = unknown> extends Future<T> {
   #name: string | number;
   /** @internal Slot id in the loop's table, or -1 on a loop without one (or once done). */
   _slot = -1;
+  /** The Context each step runs in (asyncio's Task._context). */
+  #context: Context;
 
   /**
    * Wraps `coro` in a task scheduled on `options.loop` (default: the running loop, else
    * `getEventLoop()`); `loop.createTask()` is the usual way to make one.
    * @param coro a generator object (call the generator function: `work()`, not `work`)
-   * @param options `loop` and `name`
+   * @param options `loop`, `name` and `context` (default: a copy of the current Context)
    * @example
    * class Traced<T> extends Task<T> {}
    * const task = new Traced(work(), { loop, name: "traced" })
@@ -92,8 +97,13 @@ export class Task<T = unknown> extends Future<T> {
     const loop = options?.loop ?? _runningLoopOrNull() ?? getEventLoop();
     checkLoop("new Task()", "options.loop", loop);
     checkCoroutine("new Task()", coro, Task);
+    const context = options?.context;
+    if (context !== undefined && context !== null && !(context instanceof Context)) {
+      throw expected("new Task()", "options.context to be a Context", context);
+    }
     super({ loop });
     this.#coro = coro;
+    this.#context = context ?? copyContext();
     const name = options?.name;
     this.#name = name === undefined || name === null ? ++taskCounter : String(name);
     if (loop.getDebug()) {
@@ -122,6 +132,15 @@ export class Task<T = unknown> extends Future<T> {
   /** Renames the task. */
   setName(value: unknown): void {
     this.#name = String(value);
+  }
+
+  /**
+   * The Context the task's steps run in (asyncio's `Task.get_context()`).
+   * @example
+   * task.getContext().get(requestId)
+   */
+  getContext(): Context {
+    return this.#context;
   }
 
   /** The coroutine the task drives. */
@@ -350,12 +369,17 @@ export class Task<T = unknown> extends Future<T> {
       }
       this._state = state & ~MUST_CANCEL;
     }
+    // asyncio runs every step in the task's context (`self._context.run(self.__step_run_and_handle_result)`):
+    // entering it twice (a task stepped from inside its own context) throws here, as there.
+    const context = this.#context;
+    _enterContext(context);
     const prev = _swapCurrentTask(this);
     let r: IteratorResult<unknown, T>;
     try {
       r = throwing ? this.#coro.throw(arg) : this.#coro.next(arg);
     } catch (e) {
       _swapCurrentTask(prev);
+      _exitContext(context);
       // Whatever the coroutine threw ends the task: a value that cannot be an exception
       // (undefined, null, a revoked Proxy) is wrapped, so no error escapes the step.
       const [thrown, cancelled] = _classifyThrown(e, "the coroutine threw");
@@ -369,6 +393,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     _swapCurrentTask(prev);
+    _exitContext(context);
     // The cheap waits first, told by identity (traps.ts).
     if (r === SWITCH_RESULT) {
       this._state |= SEND_WAKE;
@@ -482,7 +507,7 @@ export class Task<T = unknown> extends Future<T> {
  * @example
  * function* main() { const t = createTask(worker(), { name: "worker" }); yield* t }
  */
-export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignalLike }): Task<T> {
+export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignalLike; context?: Context }): Task<T> {
   checkCoroutine("createTask()", coro, Task);
   const loop = getRunningLoop();
   if (typeof loop.createTask !== "function") throw new Error("createTask(): the running loop has no createTask method");
