@@ -19,6 +19,14 @@ let nextHash = 0;
  */
 export let _contextVarsInUse = false;
 
+/** @internal Called once, when the first ContextVar is made (task.ts: the stepping task takes a Context). */
+let onFirstVar: (() => void) | null = null;
+
+/** @internal Sets what runs when the first ContextVar is made. */
+export function _setOnFirstVar(hook: () => void): void {
+  onFirstVar = hook;
+}
+
 /**
  * A set of ContextVar values (Python's `contextvars.Context`). `copyContext()` gives a copy
  * of the current one, `new Context()` an empty one; `run(fn)` makes it current while `fn`
@@ -151,6 +159,29 @@ export function _enterContext(ctx: Context): void {
   current = ctx;
 }
 
+/** @internal The current Context (no copy). */
+export function _currentContext(): Context {
+  return current;
+}
+
+/**
+ * @internal Enters `ctx` as if it had been entered when `below` was current, beneath the
+ * contexts entered since (a task that takes its Context in the middle of a step, inside a
+ * `run()` of its coroutine's): they exit back to `ctx`, and `ctx` back to `below`.
+ */
+export function _enterContextBeneath(ctx: Context, below: Context): void {
+  if (current === below) {
+    _enterContext(ctx);
+    return;
+  }
+  if (ctx._entered) throw new Error(`cannot enter context: ${ctx} is already entered`);
+  let above = current;
+  while (above._prev !== below) above = above._prev!;
+  ctx._entered = true;
+  ctx._prev = below;
+  above._prev = ctx;
+}
+
 /** @internal Makes current again the Context that was before `_enterContext(ctx)`. */
 export function _exitContext(ctx: Context): void {
   current = ctx._prev!;
@@ -216,7 +247,10 @@ export class ContextVar<T> {
     this.#default = options !== undefined && "default" in options ? (options.default as T) : NO_DEFAULT;
     if (nextHash > 0xffffffff) throw new RangeError("new ContextVar(): 2^32 ContextVars made: their hashes would collide");
     this._hash = nextHash++ | 0;
-    _contextVarsInUse = true;
+    if (!_contextVarsInUse) {
+      _contextVarsInUse = true;
+      onFirstVar?.();
+    }
   }
 
   /**

@@ -11,7 +11,9 @@ import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getR
 import { creationSite, isFutureLike, isGenerator, isThenable } from "./util.js";
 import { badYield, checkCoroutine, checkLoop, expected } from "./checks.js";
 import { wrapPromise } from "./promises.js";
-import { Context, _enterContext, _exitContext, copyContext } from "./context.js";
+import {
+  Context, _contextVarsInUse, _currentContext, _enterContext, _enterContextBeneath, _exitContext, _setOnFirstVar, copyContext,
+} from "./context.js";
 
 /** @internal What an EventLoop offers a Task: one stable slot id for the task's lifetime. */
 interface TaskLoop extends LoopLike {
@@ -36,6 +38,16 @@ const SEND_WAKE = 32;
 const STEP_EXC = 64;
 
 let taskCounter = 0;
+
+/** The Context current when the innermost running step of a task without a Context began. */
+let lazyStepBase: Context | null = null;
+
+// The first ContextVar made inside such a step: the task takes its Context there and then,
+// so a set() right after stays in the task (and later steps enter it as usual).
+_setOnFirstVar(() => {
+  const task = _steppingTask();
+  if (task instanceof Task && lazyStepBase !== null) task._adoptContext(lazyStepBase);
+});
 
 /** getStack()/printStack()'s `options.limit`: a number, or undefined for all lines. */
 function checkStackLimit(call: string, options: { limit?: number } | undefined): number | undefined {
@@ -81,8 +93,12 @@ export class Task<T = unknown> extends Future<T> {
   #name: string | number;
   /** @internal Slot id in the loop's table, or -1 on a loop without one (or once done). */
   _slot = -1;
-  /** The Context each step runs in (asyncio's Task._context). */
-  #context: Context;
+  /**
+   * The Context each step runs in (asyncio's Task._context); null for a task made before
+   * any ContextVar existed: its copy would be empty, so it is made when first needed (no
+   * Context per task in programs that never use contextvars).
+   */
+  #context: Context | null;
 
   /**
    * Wraps `coro` in a task scheduled on `options.loop` (default: the running loop, else
@@ -103,7 +119,7 @@ export class Task<T = unknown> extends Future<T> {
     }
     super({ loop });
     this.#coro = coro;
-    this.#context = context ?? copyContext();
+    this.#context = context ?? (_contextVarsInUse ? copyContext() : null);
     const name = options?.name;
     this.#name = name === undefined || name === null ? ++taskCounter : String(name);
     if (loop.getDebug()) {
@@ -140,7 +156,16 @@ export class Task<T = unknown> extends Future<T> {
    * task.getContext().get(requestId)
    */
   getContext(): Context {
-    return this.#context;
+    return (this.#context ??= new Context());
+  }
+
+  /**
+   * @internal The first ContextVar was made during a step of this task, which runs in no
+   * Context of its own: it takes one now, entered as if at the step's start (`base`).
+   */
+  _adoptContext(base: Context): void {
+    const context = (this.#context ??= new Context());
+    if (!context._entered) _enterContextBeneath(context, base);
   }
 
   /** The coroutine the task drives. */
@@ -371,15 +396,18 @@ export class Task<T = unknown> extends Future<T> {
     }
     // asyncio runs every step in the task's context (`self._context.run(self.__step_run_and_handle_result)`):
     // entering it twice (a task stepped from inside its own context) throws here, as there.
-    const context = this.#context;
-    _enterContext(context);
+    let context = this.#context;
+    if (context === null && _contextVarsInUse) context = this.#context = new Context();
+    const savedBase = lazyStepBase;
+    if (context !== null) _enterContext(context);
+    else lazyStepBase = _currentContext();
     const prev = _swapCurrentTask(this);
     let r: IteratorResult<unknown, T>;
     try {
       r = throwing ? this.#coro.throw(arg) : this.#coro.next(arg);
     } catch (e) {
       _swapCurrentTask(prev);
-      _exitContext(context);
+      this._leaveContext(context, savedBase);
       // Whatever the coroutine threw ends the task: a value that cannot be an exception
       // (undefined, null, a revoked Proxy) is wrapped, so no error escapes the step.
       const [thrown, cancelled] = _classifyThrown(e, "the coroutine threw");
@@ -393,7 +421,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     _swapCurrentTask(prev);
-    _exitContext(context);
+    this._leaveContext(context, savedBase);
     // The cheap waits first, told by identity (traps.ts).
     if (r === SWITCH_RESULT) {
       this._state |= SEND_WAKE;
@@ -414,6 +442,17 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       this._await(r.value);
     }
+  }
+
+  /** @internal Ends a step's context: the one it entered, or the one it took mid-step (`_adoptContext`). */
+  _leaveContext(context: Context | null, savedBase: Context | null): void {
+    if (context !== null) {
+      _exitContext(context);
+      return;
+    }
+    lazyStepBase = savedBase;
+    const adopted = this.#context;
+    if (adopted !== null && adopted._entered) _exitContext(adopted);
   }
 
   /** @internal The coroutine yielded `value`: a Future to wait on, a bare yield, or a bad yield. */

@@ -295,3 +295,37 @@ bothCores("contextvars with asyncio: where a context is captured", (test) => {
     assert.equal(log, ["cb t"]);
   });
 });
+
+// Before the first ContextVar exists a task makes no Context (every one would be empty);
+// the first var made inside a step gives that task its own at once. A fresh process is
+// the only place with no ContextVar yet: this file made some at import.
+const fresh = suite("contextvars: the first ContextVar, made inside a task's step (fresh process)");
+
+fresh("a set right after stays in the task, also inside a run() of the coroutine's; later tasks copy as usual", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const src = new URL("../src/index.ts", import.meta.url).href;
+  const script = `
+    import { Context, ContextVar, EventLoop, createTask, sleep } from ${JSON.stringify(src)};
+    const log = [];
+    const loop = new EventLoop({ clock: "virtual" });
+    let v, w;
+    const outer = new Context();
+    const early = loop.createTask((function* () { yield* sleep(1); v.set("early"); log.push("early " + v.get()); })());
+    await loop.runUntilComplete((function* () {
+      outer.run(() => { v = new ContextVar("v", { default: "none" }); w = new ContextVar("w", { default: "none" }); v.set("in-run") });
+      v.set("main");
+      log.push("main " + v.get());
+      const child = createTask((function* () { log.push("child " + v.get()); v.set("child") })());
+      yield* sleep(0);
+      yield* child;
+      yield* early;
+      log.push("main again " + v.get());
+    })());
+    log.push("outside " + v.get() + " " + outer.get(v));
+    loop.close();
+    console.log(JSON.stringify(log));`;
+  const out = execFileSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8" });
+  assert.equal(JSON.parse(out), ["main main", "child main", "early early", "main again main", "outside none in-run"]);
+});
+
+fresh.run();
