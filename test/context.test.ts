@@ -197,6 +197,14 @@ bothCores("contextvars with asyncio: where a context is captured", (test) => {
     assert.is(requestId.get(), "none");
   });
 
+  test("a callback wrapped to run in its context keeps its name in the Handle's repr", ({ loop }) => {
+    function tick() {}
+    assert.is(String(loop.callSoon(tick)), "<Handle tick()>");
+    assert.is(String(loop.callSoon({ context: new Context() }, tick)), "<Handle tick()>");
+    assert.match(String(loop.callLater(5, tick)), /^<TimerHandle when=5 tick\(\)>$/);
+    runIn(loop, sleep(5));
+  });
+
   test("callSoon's options are checked", ({ loop }) => {
     assert.throws(() => loop.callSoon({ context: 5 } as never, () => {}), (e: Error) => e instanceof TypeError && /callSoon\(\) expected options.context to be a Context/.test(e.message));
     assert.throws(() => loop.callSoon({ contxt: new Context() } as never, () => {}), (e: Error) => e instanceof TypeError && /callSoon\(\) got an unknown option "contxt"|'contxt'/.test(e.message));
