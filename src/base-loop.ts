@@ -5,12 +5,13 @@
 //   callSoon ─► slot table (fn, arg, state, generation) ─► id ─► core.push (no call into Wasm)
 //   callLater ─► slot ─► core.timerAdd(id, when)
 //   _runOnce: core.tick(now) once ─► batch of ids ─► run each slot's callback
-import type { Awaitable, Coroutine, CreateTaskOptions, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory, _Resource } from "./events.js";
+import type { Awaitable, CallOptions, Coroutine, CreateTaskOptions, ExceptionContext, ExceptionHandler, LoopOptions, TaskFactory, _Resource } from "./events.js";
 import { hostDriver } from "./drivers/index.js";
 import type { HostDriver } from "./drivers/types.js";
 import { Future, _reportUnretrieved, type Waiter } from "./future.js";
 import { Handle, TimerHandle, _reportHandle } from "./handles.js";
 import { Task } from "./task.js";
+import { Context, _contextVarsInUse, copyContext } from "./context.js";
 import { _setLoopFactory } from "./running.js";
 import { _linkSignal } from "./abort.js";
 import { RealClock, VirtualClock, type Clock } from "./loop/clock.js";
@@ -24,7 +25,7 @@ import { _countDebugLoop } from "./suspension.js";
 import { dumpTasks } from "./dump-tasks.js";
 import { Instruments, type Instrument } from "./loop/instruments.js";
 import { MetricsCounters, type LoopMetrics } from "./loop/metrics.js";
-import { checkContext, checkInstrument, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, loopClosed } from "./checks.js";
+import { checkContext, checkInstrument, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, expected, checkOptionKeys, loopClosed } from "./checks.js";
 
 /** asyncio's slow_callback_duration, in ms. */
 const SLOW_CALLBACK_MS = 100;
@@ -43,6 +44,27 @@ function envDebug(): boolean {
 
 /** @internal A loop's scheduler (slot table and core), for wasyncio/testing's inspector: not a member of the loop. */
 export let _loopScheduler: (loop: EventLoop) => Scheduler;
+
+/** A callback that calls `callback(...args)` with `context` current (asyncio's Handle._run). */
+function inContext(context: Context, callback: Callback, args: unknown[]): Callback {
+  const wrapped = () => context.run(callback, ...args);
+  // Named as the callback, for the Handle's repr and error reports.
+  return Object.defineProperty(wrapped, "name", { value: callback.name });
+}
+
+/**
+ * callSoon/callLater/callAt given `options` before the callback: the callback to schedule
+ * (wrapped to run in the options' context, else in a copy of the current one) and its args.
+ */
+function withCallOptions(call: string, options: unknown, rest: unknown[]): [Callback, unknown[]] {
+  if (typeof options !== "object" || options === null) throw expected(call, "a function", options);
+  checkOptionKeys(call, options, "context");
+  const context = (options as CallOptions).context;
+  if (context !== undefined && !(context instanceof Context)) throw expected(call, "options.context to be a Context", context);
+  const callback = rest[0];
+  checkFunction(call, callback);
+  return [inContext(context ?? copyContext(), callback as Callback, rest.slice(1)), []];
+}
 
 /**
  * asyncio's event loop: callbacks, timers, futures and tasks, on a scheduler core in
@@ -106,14 +128,22 @@ export class EventLoop {
 
   /**
    * Schedules `callback(...args)` for the next loop iteration, after the callbacks
-   * already scheduled (FIFO).
+   * already scheduled (FIFO). It runs in a copy of the current Context, or in
+   * `options.context` when the first argument is a `CallOptions` object (asyncio's
+   * `call_soon(cb, *args, context=ctx)`: the options come first here, where rest
+   * arguments cannot be followed by a keyword).
    * @example
    * loop.callSoon((a, b) => console.log(a + b), 1, 2)
+   * loop.callSoon({ context: ctx }, report, "done")
    */
-  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
-    checkFunction("callSoon()", callback);
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle;
+  callSoon<A extends unknown[]>(options: CallOptions, callback: (...args: A) => unknown, ...args: A): Handle;
+  callSoon(callback: unknown, ...args: unknown[]): Handle {
+    let fn = callback as Callback;
+    if (typeof callback !== "function") [fn, args] = withCallOptions("callSoon()", callback, args);
+    else if (_contextVarsInUse) [fn, args] = [inContext(copyContext(), fn, args), []];
     this.#checkClosed("callSoon()");
-    const id = this.#sched.soon(this.#slots.allocArgs(callback as Callback, args));
+    const id = this.#sched.soon(this.#slots.allocArgs(fn, args));
     // Not kept by the loop: a handle the caller drops dies young, which is most of them.
     return new Handle(this, id, this.#slots.gen[id]);
   }
@@ -121,25 +151,30 @@ export class EventLoop {
   /**
    * Schedules `callback(...args)` to run `delayMs` milliseconds from now. A negative
    * delay counts as 0; `Infinity` never fires. Timers never fire early; equal deadlines
-   * fire in scheduling order.
+   * fire in scheduling order. Options (`context`) may come before the callback, as in callSoon.
    * @example
    * const h = loop.callLater(500, () => console.log("half a second"))
+   * loop.callLater(500, { context: ctx }, report)
    */
-  callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+  callLater<A extends unknown[]>(delayMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callLater<A extends unknown[]>(delayMs: number, options: CallOptions, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callLater(delayMs: number, callback: unknown, ...args: unknown[]): TimerHandle {
     checkMs("callLater()", "delayMs", delayMs);
-    checkFunction("callLater()", callback);
-    return this.#timer("callLater()", this.time() + (delayMs > 0 ? delayMs : 0), callback as Callback, args);
+    return this.#timer("callLater()", this.time() + (delayMs > 0 ? delayMs : 0), callback, args);
   }
 
   /**
    * Schedules `callback(...args)` at `whenMs` on the loop's clock (`loop.time()`).
+   * Options (`context`) may come before the callback, as in callSoon.
    * @example
    * loop.callAt(loop.time() + 1000, tick)
+   * loop.callAt(loop.time() + 1000, { context: ctx }, tick)
    */
-  callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle {
+  callAt<A extends unknown[]>(whenMs: number, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callAt<A extends unknown[]>(whenMs: number, options: CallOptions, callback: (...args: A) => unknown, ...args: A): TimerHandle;
+  callAt(whenMs: number, callback: unknown, ...args: unknown[]): TimerHandle {
     checkMs("callAt()", "whenMs", whenMs);
-    checkFunction("callAt()", callback);
-    return this.#timer("callAt()", whenMs, callback as Callback, args);
+    return this.#timer("callAt()", whenMs, callback, args);
   }
 
   /**
@@ -152,9 +187,12 @@ export class EventLoop {
     return this.#clock.now();
   }
 
-  #timer(call: string, when: number, callback: Callback, args: unknown[]): TimerHandle {
+  #timer(call: string, when: number, callback: unknown, args: unknown[]): TimerHandle {
+    let fn = callback as Callback;
+    if (typeof callback !== "function") [fn, args] = withCallOptions(call, callback, args);
+    else if (_contextVarsInUse) [fn, args] = [inContext(copyContext(), fn, args), []];
     this.#checkClosed(call);
-    const id = this.#sched.at(this.#slots.allocArgs(callback, args), when);
+    const id = this.#sched.at(this.#slots.allocArgs(fn, args), when);
     this.#metrics.timersScheduled++;
     return new TimerHandle(when, this, id, this.#slots.gen[id]);
   }
@@ -182,11 +220,12 @@ export class EventLoop {
     const name = options?.name;
     const signal = options?.signal;
     if (signal !== undefined) checkSignal(signal);
+    const context = options?.context;
     let task: Task<T>;
     if (this.#taskFactory === null) {
-      task = new Task(coro, { loop: this, name });
+      task = new Task(coro, { loop: this, name, context });
     } else {
-      task = this.#taskFactory(this, coro, { name }) as Task<T>;
+      task = this.#taskFactory(this, coro, context === undefined ? { name } : { name, context }) as Task<T>;
       if (name !== undefined && typeof task.setName === "function") task.setName(name);
     }
     if (signal !== undefined) _linkSignal(task, signal);

@@ -54,6 +54,15 @@ export class InvalidStateError extends Error {}
 export class TimeoutError extends Error {}
 
 /**
+ * A ContextVar has no value in the current context and no default (Python's LookupError,
+ * which `ContextVar.get()` raises).
+ * @example
+ * const user = new ContextVar<string>("user")
+ * try { user.get() } catch (e) { if (e instanceof LookupError) console.log("no user") }
+ */
+export class LookupError extends Error {}
+
+/**
  * `getNowait()` on an empty queue.
  * @example
  * try { q.getNowait() } catch (e) { if (e instanceof QueueEmpty) idle() }
@@ -151,7 +160,7 @@ export class ExceptionGroup extends AggregateError {
 // the prototype rather than a shared base class, which would show in the public types.
 for (const cls of [
   CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown, IncompleteReadError,
-  LimitOverrunError, BrokenBarrierError, BlockingIOError, SendfileNotAvailableError, ExceptionGroup,
+  LimitOverrunError, BrokenBarrierError, BlockingIOError, SendfileNotAvailableError, ExceptionGroup, LookupError,
 ]) {
   Object.defineProperty(cls.prototype, "name", {
     get(this: Error): string {

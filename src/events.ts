@@ -1,5 +1,6 @@
 // Interfaces only: what Future and Task need of a loop, and the shapes of the public API.
 import type { Future } from "./future.js";
+import type { Context } from "./context.js";
 
 /**
  * A generator function's generator: what a Task drives. `yield* x` inside it waits for `x`.
@@ -95,11 +96,12 @@ export interface LoopOptions {
 }
 
 /**
- * A factory installed by `loop.setTaskFactory`, called as `factory(loop, coro, { name })`.
+ * A factory installed by `loop.setTaskFactory`, called as `factory(loop, coro, { name, context })`
+ * (`context` only when createTask was given one, as asyncio passes it).
  * @example
  * loop.setTaskFactory((loop, coro, options) => new Task(coro, { loop, ...options }))
  */
-export type TaskFactory<L = LoopLike> = (loop: L, coro: Coroutine<any>, options: { name?: string }) => Future<any>;
+export type TaskFactory<L = LoopLike> = (loop: L, coro: Coroutine<any>, options: { name?: string; context?: Context }) => Future<any>;
 
 /**
  * The host's `AbortSignal`: the DOM's or Node's, whichever the program's types declare.
@@ -118,7 +120,18 @@ export type AbortSignalLike = typeof globalThis extends { AbortSignal: { prototy
 };
 
 /**
- * Options of `loop.createTask()`.
+ * Options of `loop.callSoon()`, `callLater()` and `callAt()`, given before the callback.
+ * @example
+ * const options: CallOptions = { context: copyContext() }
+ * loop.callSoon(options, report, "done")
+ */
+export interface CallOptions {
+  /** The Context the callback runs in (default: a copy of the current one). */
+  context?: Context;
+}
+
+/**
+ * Options of `loop.createTask()` and `createTask()`.
  * @example
  * const options: CreateTaskOptions = { name: "fetcher", signal: AbortSignal.timeout(5000) }
  * const task = loop.createTask(fetchAll(), options)
@@ -128,6 +141,8 @@ export interface CreateTaskOptions {
   name?: string;
   /** Cancels the task when aborted, with the signal's reason as the message. */
   signal?: AbortSignalLike;
+  /** The Context the task runs in (default: a copy of the current one). */
+  context?: Context;
 }
 
 /**

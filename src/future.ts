@@ -6,6 +6,7 @@ import { getEventLoop } from "./running.js";
 import { repr } from "./util.js";
 import { checkFunction, checkLoop, expected } from "./checks.js";
 import { _debugLoops, _recordSuspension, type _Suspension } from "./suspension.js";
+import { Context, _contextVarsInUse, copyContext } from "./context.js";
 
 
 /**
@@ -16,6 +17,28 @@ import { _debugLoops, _recordSuspension, type _Suspension } from "./suspension.j
  * fut.addDoneCallback(log)
  */
 export type DoneCallback<T = unknown> = (future: Future<T>) => unknown;
+
+/** A done callback wrapped to run in a Context: it still names the user's callback. */
+interface InContext {
+  (fut: Future<any>): unknown;
+  readonly _callback: DoneCallback<any>;
+}
+
+/** `callback` run in `context` (asyncio's Handle._run); removeDoneCallback still finds it, call graphs still see its tag. */
+function inContext(context: Context, callback: DoneCallback<any>): InContext {
+  const wrapped = (fut: Future<any>) => context.run(callback, fut);
+  return Object.defineProperties(wrapped, {
+    _callback: { value: callback },
+    // The awaiter a combinator tags its callback with (call-graph.ts), read when asked.
+    _awaiter: { get: () => (callback as { _awaiter?: unknown })._awaiter },
+    name: { value: callback.name },
+  }) as InContext;
+}
+
+/** Whether the registered `cb` is `callback`, itself or wrapped to run in a Context. */
+function isCallback(cb: unknown, callback: unknown): boolean {
+  return cb === callback || (typeof cb === "function" && (cb as Partial<InContext>)._callback === callback);
+}
 
 /** @internal A task waiting on a future: woken without a callback closure of its own. */
 export interface Waiter {
@@ -231,11 +254,19 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * Calls `callback(future)` through the loop once the future is done (at once, through
-   * the loop, if it already is).
+   * the loop, if it already is), in `options.context`, else in a copy of the Context
+   * current now (asyncio's `add_done_callback(fn, context=None)`).
+   * @example
+   * fut.addDoneCallback((f) => console.log(f.result()))
+   * fut.addDoneCallback(report, { context: ctx })
    */
-  addDoneCallback(callback: DoneCallback<T>): void {
+  addDoneCallback(callback: DoneCallback<T>, options?: { context?: Context }): void {
     checkFunction("addDoneCallback()", callback);
-    this._addWaiter(callback as DoneCallback<any>);
+    let context = options?.context;
+    if (context !== undefined && !(context instanceof Context)) throw expected("addDoneCallback()", "options.context to be a Context", context);
+    // Until a ContextVar exists every Context is empty and alike: nothing to capture.
+    if (context === undefined && _contextVarsInUse) context = copyContext();
+    this._addWaiter(context === undefined ? (callback as DoneCallback<any>) : inContext(context, callback as DoneCallback<any>));
   }
 
   /** @internal A task's wakeup (or a checked done callback): like addDoneCallback, without a closure per task. */
@@ -263,7 +294,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal Whether `callback` is registered (gather spots a child passed twice by it). */
   _hasCallback(callback: DoneCallback<any>): boolean {
     const cbs = this._callbacks;
-    return cbs === callback || (Array.isArray(cbs) && cbs.includes(callback));
+    return isCallback(cbs, callback) || (Array.isArray(cbs) && cbs.some((cb) => isCallback(cb, callback)));
   }
 
   /** Removes every registration of `callback`; returns how many were removed. */
@@ -272,11 +303,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const cbs = this._callbacks;
     if (cbs === null) return 0;
     if (!Array.isArray(cbs)) {
-      if (cbs !== callback) return 0;
+      if (!isCallback(cbs, callback)) return 0;
       this._callbacks = null;
       return 1;
     }
-    const kept = cbs.filter((cb) => cb !== callback);
+    const kept = cbs.filter((cb) => !isCallback(cb, callback));
     const removed = cbs.length - kept.length;
     if (removed !== 0) this._callbacks = kept.length === 0 ? null : kept;
     return removed;

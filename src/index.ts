@@ -28,6 +28,9 @@ export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
 export { shield } from "./shield.js";
 export { asCompleted, type AsCompletedOptions } from "./as-completed.js";
 export { TaskGroup, taskGroup } from "./taskgroup.js";
+
+// Task-local context (Python's contextvars)
+export { Context, ContextVar, Token, copyContext, type ContextVarOptions } from "./context.js";
 export { toAbortSignal } from "./promises.js";
 
 // Synchronisation (src/sync/)
@@ -46,12 +49,12 @@ export { PriorityQueue } from "./sync/priority-queue.js";
 export {
   CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown,
   IncompleteReadError, LimitOverrunError, BrokenBarrierError, BlockingIOError,
-  SendfileNotAvailableError, ExceptionGroup,
+  SendfileNotAvailableError, ExceptionGroup, LookupError,
 } from "./errors.js";
 
 // Types
 export type {
-  AbortSignalLike, Awaitable, Coroutine, ExceptionContext, ExceptionHandler, LoopLike, LoopOptions, TaskFactory,
+  AbortSignalLike, Awaitable, CallOptions, Coroutine, ExceptionContext, ExceptionHandler, LoopLike, LoopOptions, TaskFactory,
 } from "./events.js";
 
 // Instruments, traces, metrics

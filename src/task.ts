@@ -11,6 +11,9 @@ import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getR
 import { creationSite, isFutureLike, isGenerator, isThenable } from "./util.js";
 import { badYield, checkCoroutine, checkLoop, expected } from "./checks.js";
 import { wrapPromise } from "./promises.js";
+import {
+  Context, _contextVarsInUse, _currentContext, _enterContext, _enterContextBeneath, _exitContext, _setOnFirstVar, copyContext,
+} from "./context.js";
 
 /** @internal What an EventLoop offers a Task: one stable slot id for the task's lifetime. */
 interface TaskLoop extends LoopLike {
@@ -36,6 +39,16 @@ const STEP_EXC = 64;
 
 let taskCounter = 0;
 
+/** The Context current when the innermost running step of a task without a Context began. */
+let lazyStepBase: Context | null = null;
+
+// The first ContextVar made inside such a step: the task takes its Context there and then,
+// so a set() right after stays in the task (and later steps enter it as usual).
+_setOnFirstVar(() => {
+  const task = _steppingTask();
+  if (task instanceof Task && lazyStepBase !== null) task._adoptContext(lazyStepBase);
+});
+
 /** getStack()/printStack()'s `options.limit`: a number, or undefined for all lines. */
 function checkStackLimit(call: string, options: { limit?: number } | undefined): number | undefined {
   const limit = options?.limit;
@@ -57,6 +70,8 @@ export interface TaskOptions {
   loop?: LoopLike;
   /** The task's name (default `Task-N`). */
   name?: string;
+  /** The Context every step runs in (default: a copy of the current one, as asyncio's). */
+  context?: Context;
 }
 
 /**
@@ -69,7 +84,7 @@ export interface TaskOptions {
  * const v: number = yield* task      // or `await task`
  */
 export class Task<T = unknown> extends Future<T> {
-  // Four fields beyond the Future's five; no private methods (each would add a brand to
+  // Five fields beyond the Future's five; no private methods (each would add a brand to
   // every task). Rare state (the step's exception, cancel count, creation site) is in `_rare`.
   #coro: Coroutine<T>;
   /** What the task waits on: a Future, a parked sleep (PARKED), or null. */
@@ -78,12 +93,18 @@ export class Task<T = unknown> extends Future<T> {
   #name: string | number;
   /** @internal Slot id in the loop's table, or -1 on a loop without one (or once done). */
   _slot = -1;
+  /**
+   * The Context each step runs in (asyncio's Task._context); null for a task made before
+   * any ContextVar existed: its copy would be empty, so it is made when first needed (no
+   * Context per task in programs that never use contextvars).
+   */
+  #context: Context | null;
 
   /**
    * Wraps `coro` in a task scheduled on `options.loop` (default: the running loop, else
    * `getEventLoop()`); `loop.createTask()` is the usual way to make one.
    * @param coro a generator object (call the generator function: `work()`, not `work`)
-   * @param options `loop` and `name`
+   * @param options `loop`, `name` and `context` (default: a copy of the current Context)
    * @example
    * class Traced<T> extends Task<T> {}
    * const task = new Traced(work(), { loop, name: "traced" })
@@ -92,8 +113,13 @@ export class Task<T = unknown> extends Future<T> {
     const loop = options?.loop ?? _runningLoopOrNull() ?? getEventLoop();
     checkLoop("new Task()", "options.loop", loop);
     checkCoroutine("new Task()", coro, Task);
+    const context = options?.context;
+    if (context !== undefined && context !== null && !(context instanceof Context)) {
+      throw expected("new Task()", "options.context to be a Context", context);
+    }
     super({ loop });
     this.#coro = coro;
+    this.#context = context ?? (_contextVarsInUse ? copyContext() : null);
     const name = options?.name;
     this.#name = name === undefined || name === null ? ++taskCounter : String(name);
     if (loop.getDebug()) {
@@ -122,6 +148,24 @@ export class Task<T = unknown> extends Future<T> {
   /** Renames the task. */
   setName(value: unknown): void {
     this.#name = String(value);
+  }
+
+  /**
+   * The Context the task's steps run in (asyncio's `Task.get_context()`).
+   * @example
+   * task.getContext().get(requestId)
+   */
+  getContext(): Context {
+    return (this.#context ??= new Context());
+  }
+
+  /**
+   * @internal The first ContextVar was made during a step of this task, which runs in no
+   * Context of its own: it takes one now, entered as if at the step's start (`base`).
+   */
+  _adoptContext(base: Context): void {
+    const context = (this.#context ??= new Context());
+    if (!context._entered) _enterContextBeneath(context, base);
   }
 
   /** The coroutine the task drives. */
@@ -350,12 +394,20 @@ export class Task<T = unknown> extends Future<T> {
       }
       this._state = state & ~MUST_CANCEL;
     }
+    // asyncio runs every step in the task's context (`self._context.run(self.__step_run_and_handle_result)`):
+    // entering it twice (a task stepped from inside its own context) throws here, as there.
+    let context = this.#context;
+    if (context === null && _contextVarsInUse) context = this.#context = new Context();
+    const savedBase = lazyStepBase;
+    if (context !== null) _enterContext(context);
+    else lazyStepBase = _currentContext();
     const prev = _swapCurrentTask(this);
     let r: IteratorResult<unknown, T>;
     try {
       r = throwing ? this.#coro.throw(arg) : this.#coro.next(arg);
     } catch (e) {
       _swapCurrentTask(prev);
+      this._leaveContext(context, savedBase);
       // Whatever the coroutine threw ends the task: a value that cannot be an exception
       // (undefined, null, a revoked Proxy) is wrapped, so no error escapes the step.
       const [thrown, cancelled] = _classifyThrown(e, "the coroutine threw");
@@ -369,6 +421,7 @@ export class Task<T = unknown> extends Future<T> {
       return;
     }
     _swapCurrentTask(prev);
+    this._leaveContext(context, savedBase);
     // The cheap waits first, told by identity (traps.ts).
     if (r === SWITCH_RESULT) {
       this._state |= SEND_WAKE;
@@ -389,6 +442,17 @@ export class Task<T = unknown> extends Future<T> {
     } else {
       this._await(r.value);
     }
+  }
+
+  /** @internal Ends a step's context: the one it entered, or the one it took mid-step (`_adoptContext`). */
+  _leaveContext(context: Context | null, savedBase: Context | null): void {
+    if (context !== null) {
+      _exitContext(context);
+      return;
+    }
+    lazyStepBase = savedBase;
+    const adopted = this.#context;
+    if (adopted !== null && adopted._entered) _exitContext(adopted);
   }
 
   /** @internal The coroutine yielded `value`: a Future to wait on, a bare yield, or a bad yield. */
@@ -482,7 +546,7 @@ export class Task<T = unknown> extends Future<T> {
  * @example
  * function* main() { const t = createTask(worker(), { name: "worker" }); yield* t }
  */
-export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignalLike }): Task<T> {
+export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignalLike; context?: Context }): Task<T> {
   checkCoroutine("createTask()", coro, Task);
   const loop = getRunningLoop();
   if (typeof loop.createTask !== "function") throw new Error("createTask(): the running loop has no createTask method");

@@ -8,6 +8,7 @@ import { _steppingTask, getRunningLoop } from "./running.js";
 import { Task } from "./task.js";
 import { checkBody, checkCoroutine } from "./checks.js";
 import { _tagAwaiter } from "./call-graph.js";
+import type { Context } from "./context.js";
 
 /**
  * A group of tasks that end together; made by `taskGroup()`, which passes it to its body.
@@ -31,12 +32,12 @@ export class TaskGroup {
   /**
    * Starts `coro` as a task of the group. Throws once the group is finished or aborting.
    */
-  createTask<T>(coro: Coroutine<T>, options?: { name?: string }): Task<T> {
+  createTask<T>(coro: Coroutine<T>, options?: { name?: string; context?: Context }): Task<T> {
     if (!this.#entered) throw new Error(`TaskGroup ${this} has not been entered`);
     if (this.#exiting && this.#tasks.size === 0) throw new Error(`TaskGroup ${this} is finished`);
     if (this.#aborting) throw new Error(`TaskGroup ${this} is shutting down`);
     checkCoroutine("TaskGroup.createTask()", coro, Task);
-    const task = getRunningLoop().createTask(coro, { name: options?.name });
+    const task = getRunningLoop().createTask(coro, { name: options?.name, context: options?.context });
     if (task.done()) {
       this.#taskDone(task);
     } else {
