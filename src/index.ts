@@ -5,7 +5,7 @@ export { EventLoop, newEventLoop } from "./base-loop.js";
 export type { CreateTaskOptions } from "./events.js";
 export { Handle, TimerHandle } from "./handles.js";
 export { getRunningLoop, getEventLoop, setEventLoop } from "./running.js";
-export { run, runSync, type Main } from "./runners.js";
+export { Runner, run, runSync, type Main, type RunnerOptions, type RunnerRunOptions } from "./runners.js";
 
 // Futures and tasks
 export { Future, type DoneCallback } from "./future.js";
