@@ -26,7 +26,7 @@ export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen,
 export { waitFor } from "./wait-for.js";
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
 export { shield } from "./shield.js";
-export { asCompleted, type AsCompletedOptions } from "./as-completed.js";
+export { asCompleted, type AsCompletedIterator, type AsCompletedOptions } from "./as-completed.js";
 export { TaskGroup, taskGroup } from "./taskgroup.js";
 export { toAbortSignal } from "./promises.js";
 
