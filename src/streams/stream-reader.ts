@@ -229,7 +229,7 @@ export class StreamReader {
    * const line = yield* reader.readuntil(["\r\n", "\n"]) // either line ending
    */
   readuntil(separator: Uint8Array | string | readonly (Uint8Array | string)[] = NL): Future<Uint8Array> {
-    if (!Array.isArray(separator)) return _readuntil(this, [separatorBytes(separator)]);
+    if (!Array.isArray(separator)) return _readuntil(this, separatorBytes(separator));
     if (separator.length === 0) throw new RangeError("readuntil() expected at least one separator, got an empty array");
     // Sorted shortest first, stably as Python's sorted(): of matches ending at the same byte, the shorter wins.
     const seps = separator.map(separatorBytes).sort((a, b) => a.length - b.length);

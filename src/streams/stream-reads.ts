@@ -58,14 +58,15 @@ export function _readexactly(r: StreamReader, n: number): Future<Uint8Array> {
 }
 
 /**
- * @internal `reader.readuntil(seps)`: `seps` not empty, none empty, sorted shortest first
+ * @internal `reader.readuntil(seps)`: one separator, or several (not empty, none empty) sorted shortest first
  * (asyncio 3.13's order: of matches ending at the same byte, the shorter separator wins).
  */
-export function _readuntil(r: StreamReader, seps: readonly Uint8Array[]): Future<Uint8Array> {
+export function _readuntil(r: StreamReader, seps: Uint8Array | readonly Uint8Array[]): Future<Uint8Array> {
   const loop = r._getLoop();
-  const end = r.exception() === null ? (seps.length === 1 ? bufferedChunkEnd(r, seps[0]) : bufferedChunkEndOfAny(r, seps)) : -1;
+  // One separator comes bare: a read the buffer serves at once allocates no array.
+  const end = r.exception() === null ? (seps instanceof Uint8Array ? bufferedChunkEnd(r, seps) : bufferedChunkEndOfAny(r, seps)) : -1;
   if (end !== -1) return _resolved(loop, take(r, end));
-  return new _Operation(loop, readUntil(r, seps), true);
+  return new _Operation(loop, readUntil(r, seps instanceof Uint8Array ? [seps] : seps), true);
 }
 
 /** @internal `reader.readline()`. */
