@@ -1,6 +1,7 @@
-// asCompleted(): asyncio.as_completed as of 3.12: an iterator (lazy, like asyncio's
-// generator: nothing starts before the first next()) of as many futures as there are
-// distinct awaitables, the k-th of which gives the outcome of the k-th to finish.
+// asCompleted(): asyncio.as_completed: an iterator (lazy, like 3.12's generator: nothing
+// starts before the first next()) of as many futures as there are distinct awaitables,
+// the k-th of which gives the outcome of the k-th to finish; and, as 3.13's, an async
+// iterator of the original futures and tasks themselves, in the order they finish.
 import type { Awaitable, LoopLike } from "./events.js";
 import { CancelledError, TimeoutError } from "./errors.js";
 import { _ensureFuture, _newFuture } from "./ensure-future.js";
@@ -22,8 +23,28 @@ export interface AsCompletedOptions {
 /** The marker queued for each awaitable still pending at the timeout. */
 const TIMED_OUT = Symbol("timed out");
 
+/**
+ * What `asCompleted()` returns: an iterator of futures giving the outcomes in completion
+ * order (for generator tasks: `yield* next`), and an async iterator (for async functions:
+ * `for await`) of the futures and tasks themselves, as they finish (asyncio 3.13). Both
+ * draw from the same awaitables: each finished one is handed out once.
+ * @example
+ * const it = asCompleted(tasks)[Symbol.asyncIterator]()
+ * for (let r; !(r = await it.next()).done; ) console.log(r.value.result())
+ */
+export interface AsCompletedIterator<T> extends IterableIterator<Future<T>>, AsyncIterable<Future<T>> {
+  /** The async iterator: each `next()` resolves with the next future or task to finish. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<Future<T>>;
+}
+
+/** An async iterator's next(), waiting for the next awaitable to finish. */
+interface AsyncWaiter<T> {
+  resolve(result: IteratorResult<Future<T>, undefined>): void;
+  reject(error: unknown): void;
+}
+
 /** The iterator `asCompleted()` returns. */
-class AsCompleted<T> implements IterableIterator<Future<T>> {
+class AsCompleted<T> implements AsCompletedIterator<T> {
   #aws: Awaitable<T>[];
   #timeout: number | null;
   #loop: LoopLike | null = null;
@@ -32,8 +53,8 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
   #yielded = 0;
   /** Finished futures (or the timeout marker) not yet handed to a waiter. */
   #done: (Future<T> | typeof TIMED_OUT)[] = [];
-  /** Futures handed out that wait for the next one to finish, in order. */
-  #waiters: Future<T>[] = [];
+  /** Futures handed out (and async next() calls) that wait for the next one to finish, in order. */
+  #waiters: (Future<T> | AsyncWaiter<T>)[] = [];
   #timeoutHandle: { cancel(): void } | null = null;
   #onCompletion = (f: Future<T>): void => {
     // The timeout came first: its markers are queued already.
@@ -66,6 +87,31 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
     return this;
   }
 
+  [Symbol.asyncIterator](): AsyncIterableIterator<Future<T>> {
+    const iterator: AsyncIterableIterator<Future<T>> = {
+      next: () => this.#nextAsync(),
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
+  }
+
+  /** asyncio 3.13's __anext__: the next future to finish itself, or TimeoutError. */
+  #nextAsync(): Promise<IteratorResult<Future<T>, undefined>> {
+    try {
+      if (this.#total < 0) this.#start();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.#yielded >= this.#total) return Promise.resolve({ value: undefined, done: true });
+    this.#yielded++;
+    return new Promise((resolve, reject) => {
+      const waiter: AsyncWaiter<T> = { resolve, reject };
+      const item = this.#done.shift();
+      if (item === undefined) this.#waiters.push(waiter);
+      else this.#settle(waiter, item);
+    });
+  }
+
   #start(): void {
     if (this.#aws.length === 0) {
       this.#total = 0;
@@ -96,15 +142,21 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
     // A handed-out future that was cancelled (its task was cancelled while waiting on it)
     // takes nothing: the outcome goes to the next one, as asyncio's queue getters do.
     let waiter = this.#waiters.shift();
-    while (waiter !== undefined && waiter.done()) waiter = this.#waiters.shift();
+    while (waiter instanceof Future && waiter.done()) waiter = this.#waiters.shift();
     if (waiter === undefined) this.#done.push(item);
     else this.#settle(waiter, item);
   }
 
-  /** Gives `fut` the outcome of `item`: what `await f` of asyncio's item coroutine does. */
-  #settle(fut: Future<T>, item: Future<T> | typeof TIMED_OUT): void {
-    if (item === TIMED_OUT) {
-      fut.setException(new TimeoutError(`asCompleted(): timed out after ${this.#timeout} ms`));
+  /**
+   * Gives `fut` the outcome of `item`, what `await f` of asyncio's item coroutine does; or
+   * an async waiter `item` itself (wrapped: a Promise resolved with a future would adopt it).
+   */
+  #settle(fut: Future<T> | AsyncWaiter<T>, item: Future<T> | typeof TIMED_OUT): void {
+    if (!(fut instanceof Future)) {
+      if (item === TIMED_OUT) fut.reject(this.#timeoutError());
+      else fut.resolve({ value: item, done: false });
+    } else if (item === TIMED_OUT) {
+      fut.setException(this.#timeoutError());
     } else if (item.cancelled()) {
       let exc: unknown;
       try {
@@ -119,6 +171,10 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
       else fut.setResult(item.result());
     }
   }
+
+  #timeoutError(): TimeoutError {
+    return new TimeoutError(`asCompleted(): timed out after ${this.#timeout} ms`);
+  }
 }
 
 /**
@@ -126,13 +182,19 @@ class AsCompleted<T> implements IterableIterator<Future<T>> {
  * first awaitable to finish, and so on (coroutines are wrapped in tasks, promises
  * adopted). With `timeout` (ms), the futures still waiting at the deadline throw
  * `TimeoutError`. Nothing is cancelled. Nothing starts before the first iteration.
+ * In an async function, `for await` gives the futures and tasks themselves as they finish
+ * (a coroutine's task, a promise's future); past the timeout, it throws `TimeoutError`.
+ * TypeScript types a `for await` variable as the awaited value, assuming async iterators
+ * never yield thenables: call `next()` of `[Symbol.asyncIterator]()` for the futures' type.
  * @example
  * for (const next of asCompleted(downloads, { timeout: 10_000 })) {
  *   const file = yield* next       // the earliest download to finish first
  *   console.log(file.name)
  * }
+ * const it = asCompleted(tasks)[Symbol.asyncIterator]()
+ * for (let r; !(r = await it.next()).done; ) console.log(r.value.getName(), r.value.result())
  */
-export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options?: AsCompletedOptions): IterableIterator<Future<T>> {
+export function asCompleted<T>(aws: Iterable<Awaitable<T>>, options?: AsCompletedOptions): AsCompletedIterator<T> {
   checkIterable("asCompleted()", aws, aws instanceof Future || isGenerator(aws) || isThenable(aws));
   const timeout = options?.timeout ?? null;
   if (timeout !== null) checkMs("asCompleted()", "options.timeout", timeout);

@@ -5,7 +5,7 @@ export { EventLoop, newEventLoop } from "./base-loop.js";
 export type { CreateTaskOptions } from "./events.js";
 export { Handle, TimerHandle } from "./handles.js";
 export { getRunningLoop, getEventLoop, setEventLoop } from "./running.js";
-export { run, runSync, type Main } from "./runners.js";
+export { Runner, run, runSync, type Main, type RunnerOptions, type RunnerRunOptions } from "./runners.js";
 
 // Futures and tasks
 export { Future, type DoneCallback } from "./future.js";
@@ -26,7 +26,7 @@ export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen,
 export { waitFor } from "./wait-for.js";
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
 export { shield } from "./shield.js";
-export { asCompleted, type AsCompletedOptions } from "./as-completed.js";
+export { asCompleted, type AsCompletedIterator, type AsCompletedOptions } from "./as-completed.js";
 export { TaskGroup, taskGroup } from "./taskgroup.js";
 
 // Task-local context (Python's contextvars)

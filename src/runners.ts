@@ -5,6 +5,7 @@ import { Future } from "./future.js";
 import { _runningLoopOrNull, setEventLoop } from "./running.js";
 import { Task, allTasks } from "./task.js";
 import { isGenerator, isThenable, repr } from "./util.js";
+import { checkLoopOptions, checkOptions, expected } from "./checks.js";
 
 /**
  * What `run` and `runSync` accept: a coroutine, or a function returning one (or a Promise).
@@ -61,20 +62,127 @@ function reportLeftovers(loop: EventLoop, tasks: Iterable<Task<any>>): void {
 }
 
 /**
- * asyncio.run: a new loop runs `main` to completion; leftover tasks are cancelled and
- * awaited; the loop is closed. Resolves with main's result.
+ * Options of `new Runner()`, `run()` and `runSync()`: the loop's options (`debug`, `clock`,
+ * `core`...), or `loopFactory`, a function making the loop (then `debug`, if given, is set
+ * on the loop it makes, and the other loop options must be left out).
  * @example
- * import { run, sleep } from "wasyncio"
- * const answer = await run(function* () { yield* sleep(100); return 42 })
+ * const options: RunnerOptions = { loopFactory: () => new EventLoop({ clock: "virtual", core: "js" }), debug: true }
  */
-export async function run<T>(main: Main<T>, options?: LoopOptions): Promise<T> {
-  checkNotNested("run()");
-  const loop = new EventLoop(options);
-  setEventLoop(loop);
-  try {
-    const task = loop.createTask(mainCoroutine("run()", main));
-    return await loop.runUntilComplete(task);
-  } finally {
+export interface RunnerOptions extends LoopOptions {
+  /** Makes the runner's loop (asyncio's `loop_factory`); by default `new EventLoop(options)`. */
+  loopFactory?: (() => EventLoop) | null;
+}
+
+/**
+ * Options of `Runner.run()` and `Runner.runSync()`.
+ * @example
+ * const options: RunnerRunOptions = {}
+ */
+export interface RunnerRunOptions {
+  /**
+   * asyncio's `context`: the context the main task runs in. Reserved for the task-local
+   * context (ContextVar) of issue 14, which this build does not have yet: giving it throws.
+   */
+  context?: unknown;
+}
+
+// Symbol.dispose and Symbol.asyncDispose (ES2026's explicit resource management) as TypeScript's
+// esnext.disposable lib and @types/node declare them, word for word, so that the Runner's
+// `[Symbol.dispose]` compiles in a project whose lib is ES2022 without @types/node too; the
+// declarations merge with theirs where present.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+    readonly asyncDispose: unique symbol;
+  }
+}
+
+const enum State {
+  Created,
+  Initialized,
+  Closed,
+}
+
+/**
+ * asyncio.Runner: one loop on which `run()` runs several mains, one after the other (the
+ * tasks one main leaves running stay on the loop for the next one); `close()` cancels and
+ * awaits the tasks still left, then closes the loop. The loop is made on first use. With a
+ * loop on the virtual clock, `runSync()` and `closeSync()` do the same synchronously, and
+ * `using runner = new Runner({ clock: "virtual" })` closes it at the end of the block
+ * (`await using` for any loop).
+ * @example
+ * const runner = new Runner({ clock: "virtual" })
+ * const a = runner.runSync(function* () { yield* sleep(100); return 1 })
+ * const b = runner.runSync(function* () { yield* sleep(100); return getRunningLoop().time() }) // 200: the same loop
+ * runner.closeSync()
+ */
+export class Runner {
+  #state = State.Created;
+  #options: RunnerOptions;
+  #loop: EventLoop | null = null;
+  #setEventLoop = false;
+
+  /**
+   * A runner; its loop is made on first use (`run`, `runSync` or `getLoop`).
+   * @param options the loop's options, or `loopFactory` (and `debug`).
+   */
+  constructor(options?: RunnerOptions) {
+    const checked = checkOptions<RunnerOptions>("new Runner()", options) as RunnerOptions;
+    const { loopFactory, ...loopOptions } = checked;
+    if (loopFactory !== undefined && loopFactory !== null) {
+      if (typeof loopFactory !== "function") throw expected("new Runner()", "options.loopFactory to be a function or null", loopFactory);
+      const other = Object.keys(loopOptions).filter((key) => key !== "debug" && (loopOptions as Record<string, unknown>)[key] !== undefined);
+      if (other.length > 0) throw new TypeError(`new Runner() got options.loopFactory and the loop option ${repr(other[0])}: give them to the loop the factory makes`);
+    } else {
+      checkLoopOptions("new Runner()", loopOptions);
+    }
+    this.#options = { ...checked };
+  }
+
+  /**
+   * The runner's loop, made now if it was not yet.
+   * @example
+   * const loop = runner.getLoop()
+   */
+  getLoop(): EventLoop {
+    return this.#lazyInit("Runner.getLoop()");
+  }
+
+  /**
+   * Runs `main` as a task on the runner's loop and resolves with its result (asyncio's
+   * `Runner.run`). The loop stays open for the next run.
+   * @example
+   * await using runner = new Runner()
+   * const user = await runner.run(fetchUser(1))
+   */
+  async run<T>(main: Main<T>, options?: RunnerRunOptions): Promise<T> {
+    const task = this.#mainTask("Runner.run()", main, options);
+    return await this.#loop!.runUntilComplete(task);
+  }
+
+  /**
+   * `run()` synchronously, on a loop on the virtual clock (see `runSync()`).
+   * @example
+   * using runner = new Runner({ clock: "virtual" })
+   * runner.runSync(function* () { yield* sleep(1000) })
+   */
+  runSync<T>(main: Main<T>, options?: RunnerRunOptions): T {
+    checkNotNested("Runner.runSync()");
+    this.#checkVirtual("Runner.runSync()");
+    const task = this.#mainTask("Runner.runSync()", main, options);
+    return this.#loop!._runUntilCompleteSync(task);
+  }
+
+  /**
+   * Cancels the tasks still on the loop, waits until they end, reports those that failed
+   * instead, and closes the loop. Idempotent; a runner whose loop was never made just closes.
+   * @example
+   * const runner = new Runner()
+   * try { await runner.run(main()) } finally { await runner.close() }
+   */
+  async close(): Promise<void> {
+    const loop = this.#closing();
+    if (loop === null) return;
     try {
       const leftovers = allTasks(loop);
       const all = cancelAll(loop);
@@ -83,9 +191,150 @@ export async function run<T>(main: Main<T>, options?: LoopOptions): Promise<T> {
         reportLeftovers(loop, leftovers);
       }
     } finally {
-      setEventLoop(null);
-      loop.close();
+      this.#closed(loop);
     }
+  }
+
+  /**
+   * `close()` synchronously, on a loop on the virtual clock.
+   * @example
+   * const runner = new Runner({ clock: "virtual" })
+   * try { runner.runSync(main()) } finally { runner.closeSync() }
+   */
+  closeSync(): void {
+    if (this.#loop !== null) {
+      checkNotNested("Runner.closeSync()");
+      this.#checkVirtual("Runner.closeSync()");
+    }
+    const loop = this.#closing();
+    if (loop === null) return;
+    try {
+      const leftovers = allTasks(loop);
+      const all = cancelAll(loop);
+      if (all !== null) {
+        loop._runUntilCompleteSync(all);
+        reportLeftovers(loop, leftovers);
+      }
+    } finally {
+      this.#closed(loop);
+    }
+  }
+
+  /**
+   * `closeSync()`, for `using runner = new Runner({ clock: "virtual" })`. The method exists
+   * where the host defines `Symbol.dispose` (Node 18.18+, current browsers).
+   * @example
+   * { using runner = new Runner({ clock: "virtual" }); runner.runSync(main()) } // closed here
+   */
+  declare [Symbol.dispose]: () => void;
+
+  /**
+   * `close()`, for `await using runner = new Runner()`. The method exists where the host
+   * defines `Symbol.asyncDispose`.
+   * @example
+   * { await using runner = new Runner(); await runner.run(main()) } // closed here
+   */
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+
+  /**
+   * The runner's state, as asyncio's repr.
+   * @example
+   * String(new Runner())   // "<Runner created>"
+   */
+  toString(): string {
+    return `<Runner ${["created", "initialized", "closed"][this.#state]}>`;
+  }
+
+  #lazyInit(call: string): EventLoop {
+    if (this.#state === State.Closed) throw new Error(`${call}: the Runner is closed`);
+    if (this.#loop !== null) return this.#loop;
+    const { loopFactory, ...loopOptions } = this.#options;
+    let loop: EventLoop;
+    if (loopFactory === undefined || loopFactory === null) {
+      loop = new EventLoop(loopOptions);
+      // As asyncio: the default loop becomes the current one; a factory's loop does not.
+      setEventLoop(loop);
+      this.#setEventLoop = true;
+    } else {
+      loop = loopFactory();
+      if (!(loop instanceof EventLoop)) throw expected(call, "options.loopFactory to return an EventLoop", loop);
+      if (loopOptions.debug !== undefined) loop.setDebug(loopOptions.debug);
+    }
+    this.#loop = loop;
+    this.#state = State.Initialized;
+    return loop;
+  }
+
+  #mainTask<T>(call: string, main: Main<T>, options: RunnerRunOptions | undefined): Task<T> {
+    checkNotNested(call);
+    const checked = checkOptions<RunnerRunOptions>(call, options);
+    if (checked.context !== undefined) {
+      throw new TypeError(`${call}: options.context needs the task-local context (ContextVar), which this build does not have yet`);
+    }
+    const coro = mainCoroutine(call, main);
+    return this.#lazyInit(call).createTask(coro);
+  }
+
+  #checkVirtual(call: string): void {
+    if (!this.#lazyInit(call)._isVirtualClock()) throw new RangeError(`${call} needs a loop on the virtual clock; use ${call.replace("Sync", "")} on a real clock`);
+  }
+
+  /** The loop close() must shut down, or null: the runner never made one, or is closed. */
+  #closing(): EventLoop | null {
+    const loop = this.#loop;
+    if (loop === null) this.#state = State.Closed;
+    return loop;
+  }
+
+  #closed(loop: EventLoop): void {
+    try {
+      if (this.#setEventLoop) setEventLoop(null);
+      loop.close();
+    } finally {
+      this.#loop = null;
+      this.#state = State.Closed;
+    }
+  }
+}
+
+// Symbol.dispose and Symbol.asyncDispose are defined on hosts that have them (ES2026's
+// explicit resource management): elsewhere `using` cannot be written anyway.
+const disposeKey = (Symbol as { dispose?: symbol }).dispose;
+if (typeof disposeKey === "symbol") {
+  Object.defineProperty(Runner.prototype, disposeKey, {
+    value: function (this: Runner): void {
+      this.closeSync();
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+const asyncDisposeKey = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+if (typeof asyncDisposeKey === "symbol") {
+  Object.defineProperty(Runner.prototype, asyncDisposeKey, {
+    value: function (this: Runner): Promise<void> {
+      return this.close();
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * asyncio.run: a new loop runs `main` to completion; leftover tasks are cancelled and
+ * awaited; the loop is closed (a `Runner` used once). Resolves with main's result.
+ * `options` are the loop's, or `loopFactory` (asyncio's `loop_factory`).
+ * @example
+ * import { run, sleep } from "wasyncio"
+ * const answer = await run(function* () { yield* sleep(100); return 42 })
+ */
+export async function run<T>(main: Main<T>, options?: RunnerOptions): Promise<T> {
+  checkNotNested("run()");
+  const runner = new Runner(options);
+  try {
+    return await runner.run(mainCoroutine("run()", main));
+  } finally {
+    await runner.close();
   }
 }
 
@@ -96,27 +345,15 @@ export async function run<T>(main: Main<T>, options?: LoopOptions): Promise<T> {
  * @example
  * const t = runSync(function* () { yield* sleep(60_000); return getRunningLoop().time() }) // 60000
  */
-export function runSync<T>(main: Main<T>, options?: LoopOptions): T {
+export function runSync<T>(main: Main<T>, options?: RunnerOptions): T {
   checkNotNested("runSync()");
   if (options?.clock !== undefined && options.clock !== "virtual") {
     throw new RangeError(`runSync() always uses the virtual clock, got options.clock ${repr(options.clock)}`);
   }
-  const loop = new EventLoop({ ...options, clock: "virtual" });
-  setEventLoop(loop);
+  const runner = new Runner(options?.loopFactory ? options : { ...options, clock: "virtual" });
   try {
-    const task = loop.createTask(mainCoroutine("runSync()", main));
-    return loop._runUntilCompleteSync(task);
+    return runner.runSync(mainCoroutine("runSync()", main));
   } finally {
-    try {
-      const leftovers = allTasks(loop);
-      const all = cancelAll(loop);
-      if (all !== null) {
-        loop._runUntilCompleteSync(all);
-        reportLeftovers(loop, leftovers);
-      }
-    } finally {
-      setEventLoop(null);
-      loop.close();
-    }
+    runner.closeSync();
   }
 }

@@ -27,6 +27,7 @@ export class TaskGroup {
   #tasks = new Set<Task<any>>();
   #errors: unknown[] = [];
   #onCompleted: Future<true> | null = null;
+  #cancelOnEnter = false;
   #onTaskDone = (task: Task<any>): void => this.#taskDone(task);
 
   /**
@@ -45,6 +46,35 @@ export class TaskGroup {
       task.addDoneCallback(this.#onTaskDone as (f: Future<T>) => void);
     }
     return task;
+  }
+
+  /**
+   * Ends the group early without an error (asyncio 3.15's `TaskGroup.cancel()`): cancels
+   * its unfinished tasks and the body; `taskGroup()` then returns once every task has
+   * ended, instead of throwing `CancelledError` (with the body's value if the body had
+   * returned, `undefined` if the cancellation interrupted it). Tasks that failed still make it throw their `ExceptionGroup`; a
+   * cancellation of the task running the group from outside still propagates. Idempotent;
+   * a no-op once the group is finished; on a group not yet entered, it is cancelled on entry.
+   * @example
+   * yield* taskGroup(function* (tg) {
+   *   tg.createTask(serve(connection))
+   *   tg.createTask(function* () { yield* shutdownRequested.wait(); tg.cancel() }())
+   * }) // returns once shutdown is requested and serve() has ended
+   */
+  cancel(): void {
+    if (!this.#entered) {
+      this.#cancelOnEnter = true;
+      return;
+    }
+    if (this.#exiting && this.#tasks.size === 0) return;
+    if (this.#aborting) return;
+    this.#abort();
+    const parent = this.#parent;
+    if (parent !== null && !this.#parentCancelRequested) {
+      // _exit() uncancels it: this cancellation does not leave the group.
+      this.#parentCancelRequested = true;
+      parent.cancel();
+    }
   }
 
   /**
@@ -67,6 +97,7 @@ export class TaskGroup {
     this.#entered = true;
     // The call graph sees the parent task as what awaits each child (asyncio's TaskGroup says so too).
     _tagAwaiter(this.#onTaskDone, parent as Task<any>);
+    if (this.#cancelOnEnter) this.cancel();
   }
 
   /** @internal asyncio's __aexit__: waits for the children, then raises what must be raised. */
@@ -74,18 +105,17 @@ export class TaskGroup {
     this.#exiting = true;
     const parent = this.#parent!;
     let propagate: CancelledError | null = failed && error instanceof CancelledError ? error : null;
-    if (this.#parentCancelRequested && parent.uncancel() === 0) {
-      // The cancellation was ours: it does not leave the group.
-      propagate = null;
-    }
     if (failed && !this.#aborting) this.#abort();
     const loop = getRunningLoop();
+    // A cancellation that came while waiting (ours, by cancel() or a failing child, or not).
+    let pending: CancelledError | null = null;
     while (this.#tasks.size > 0) {
       this.#onCompleted ??= loop.createFuture<true>();
       try {
         yield* this.#onCompleted;
       } catch (e) {
         if (!(e instanceof CancelledError)) throw e;
+        pending = e;
         // The parent is being cancelled while children still run.
         if (!this.#aborting) {
           propagate = e;
@@ -93,6 +123,17 @@ export class TaskGroup {
         }
       }
       this.#onCompleted = null;
+    }
+    // As CPython main: the parent is uncancelled once the children have ended, so that a
+    // cancel() during this wait is counted too.
+    if (this.#parentCancelRequested) {
+      if (parent.uncancel() === 0) {
+        // The cancellation was ours: it does not leave the group.
+        propagate = null;
+      } else if (propagate === null) {
+        // A cancellation from outside remains: it is not ours to drop (CPython gh-155433).
+        propagate = pending;
+      }
     }
     // Other errors take priority over a cancellation.
     if (propagate !== null && this.#errors.length === 0) throw propagate;

@@ -1,7 +1,7 @@
 // asCompleted(): asyncio.as_completed, on both cores, in virtual time.
 // Orders of events follow CPython 3.12's asyncio.
 import * as assert from "uvu/assert";
-import { CancelledError, TimeoutError, sleep } from "../src/index.js";
+import { CancelledError, Task, TimeoutError, sleep, type Future } from "../src/index.js";
 import { wait } from "../src/wait.js";
 import { asCompleted } from "../src/as-completed.js";
 import { bothCores, caught, runIn } from "./helpers.js";
@@ -56,6 +56,50 @@ bothCores("asCompleted", (test) => {
       log.push(yield* slow);
     })());
     assert.equal(log, ["a at 10", "b at 20", "TimeoutError at 50", "slow cancelled: false", "slow"]);
+  });
+
+  test("async iterator (3.13): the original tasks and futures themselves, in completion order", async ({ loop }) => {
+    const log: string[] = [];
+    const a = loop.createTask(sleep(30, "a"));
+    const fut = loop.createFuture<string>();
+    loop.callLater(20, () => fut.setResult("fut"));
+    const seen = await loop.runUntilComplete((function* () {
+      return (yield (async () => {
+        const out: Future<string>[] = [];
+        // TypeScript types a `for await` variable as the awaited value (it assumes async
+        // iterators never yield thenables); at run time it is the future itself.
+        for await (const value of asCompleted([a, fut, sleep(10, "coro"), a])) {
+          const f = value as unknown as Future<string>;
+          out.push(f);
+          log.push(`${f.result()} at ${loop.time()}`);
+        }
+        return out;
+      })()) as Future<string>[];
+    })());
+    assert.equal(log, ["coro at 10", "fut at 20", "a at 30"]);
+    assert.instance(seen[0], Task);
+    assert.is(seen[1], fut);
+    assert.is(seen[2], a);
+  });
+
+  test("async iterator: past the timeout next() throws TimeoutError; the sync and async sides share the awaitables", async ({ loop }) => {
+    const log: string[] = [];
+    await loop.runUntilComplete((function* () {
+      const it = asCompleted([sleep(10, "x"), sleep(20, "y"), sleep(100, "z")], { timeout: 50 });
+      log.push(`sync ${yield* it.next().value!}`);
+      yield (async () => {
+        try {
+          const async = it[Symbol.asyncIterator]();
+          for (let r; !(r = await async.next()).done; ) log.push(`async ${r.value!.result()} at ${loop.time()}`);
+        } catch (e) {
+          log.push(`${(e as Error).name} at ${loop.time()}`);
+        }
+        const rest = await it[Symbol.asyncIterator]().next();
+        log.push(`done ${rest.done}`);
+      })();
+      yield* sleep(60); // z, not cancelled, ends at 100
+    })());
+    assert.equal(log, ["sync x", "async y at 20", "TimeoutError at 50", "done true"]);
   });
 
   test("timeout: every remaining future throws", ({ loop }) => {

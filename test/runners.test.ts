@@ -4,10 +4,18 @@ import * as assert from "uvu/assert";
 import * as wasyncio from "../src/index.js";
 import {
   CancelledError, EventLoop, Future, Task, allTasks, ensureFuture, getEventLoop, getRunningLoop,
-  newEventLoop, run, runSync, setEventLoop, sleep, wrapPromise, type Coroutine,
+  newEventLoop, Runner, run, runSync, setEventLoop, sleep, wrapPromise, type Coroutine,
 } from "../src/index.js";
 import { advance, loopStats } from "../src/testing/index.js";
 import { CORES, runIn } from "./helpers.js";
+
+/** `loop` is not the current loop: getEventLoop() makes another (closed again here). */
+function assertNotCurrent(loop: EventLoop): void {
+  const current = getEventLoop();
+  assert.is.not(current, loop);
+  setEventLoop(null);
+  current.close();
+}
 
 for (const core of CORES) {
   test(`run() - runs main to completion on a new loop and closes it [${core}]`, async () => {
@@ -120,6 +128,119 @@ for (const core of CORES) {
     assert.is(await run(sleep(1, "obj"), { core }), "obj");
     assert.is(await run(() => sleep(1, "fn"), { core }), "fn");
     await run(42 as never).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /^run\(\) expected a generator/));
+  });
+
+  test(`Runner - runs several mains on one loop; leftovers carry over; closeSync() cancels them [${core}]`, () => {
+    const log: string[] = [];
+    const runner = new Runner({ clock: "virtual", core });
+    assert.is(String(runner), "<Runner created>");
+    const loop = runner.getLoop();
+    assert.is(getEventLoop(), loop);
+    const first = runner.runSync(function* () {
+      getRunningLoop().createTask((function* () {
+        try {
+          for (;;) {
+            yield* sleep(100);
+            log.push(`tick ${getRunningLoop().time()}`);
+          }
+        } finally {
+          log.push("leftover cancelled");
+        }
+      })());
+      yield* sleep(150);
+      return getRunningLoop().time();
+    });
+    assert.is(first, 150);
+    assert.is(runner.getLoop(), loop);
+    const second = runner.runSync(function* () {
+      yield* sleep(100);
+      return getRunningLoop().time();
+    });
+    assert.is(second, 250);
+    assert.equal(log, ["tick 100", "tick 200"]);
+    assert.not.ok(loop.isClosed());
+    runner.closeSync();
+    assert.equal(log, ["tick 100", "tick 200", "leftover cancelled"]);
+    assert.ok(loop.isClosed());
+    assert.is(String(runner), "<Runner closed>");
+    assertNotCurrent(loop);
+    assert.throws(() => runner.runSync(sleep(0)), /Runner.runSync\(\): the Runner is closed/);
+    assert.throws(() => runner.getLoop(), /the Runner is closed/);
+    runner.closeSync(); // idempotent
+  });
+
+  test(`Runner - async run() and close() await the leftovers; close() reports those that failed [${core}]`, async () => {
+    const log: string[] = [];
+    const reported: string[] = [];
+    const runner = new Runner({ clock: "virtual", core });
+    runner.getLoop().setExceptionHandler((_loop, ctx) => void reported.push(`${ctx.message}: ${(ctx.exception as Error).message}`));
+    const v = await runner.run(function* () {
+      getRunningLoop().createTask((function* () {
+        try {
+          yield* sleep(10_000);
+        } finally {
+          yield* sleep(5);
+          log.push(`cleaned up at ${getRunningLoop().time()}`);
+          throw new Error("cleanup failed");
+        }
+      })());
+      yield* sleep(1);
+      return "a";
+    });
+    assert.is(v, "a");
+    assert.is(await runner.run(() => Promise.resolve("b")), "b");
+    await runner.close();
+    assert.equal(log, ["cleaned up at 6"]);
+    assert.equal(reported, ["unhandled exception during run() shutdown: cleanup failed"]);
+    await runner.run(sleep(0)).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /Runner.run\(\): the Runner is closed/));
+  });
+
+  test(`Runner - loopFactory makes the loop (debug set on it; not made the current loop); run(main, { loopFactory }) [${core}]`, async () => {
+    let made: EventLoop | undefined;
+    const factory = () => (made = new EventLoop({ clock: "virtual", core }));
+    const runner = new Runner({ loopFactory: factory, debug: true });
+    assert.is(runner.getLoop(), made);
+    assert.ok(made!.getDebug());
+    assertNotCurrent(made!);
+    assert.is(runner.runSync(function* () { return getRunningLoop(); }), made);
+    runner.closeSync();
+    assert.ok(made!.isClosed());
+    const loops: EventLoop[] = [];
+    const t = await run(function* () {
+      loops.push(getRunningLoop() as EventLoop);
+      yield* sleep(1000);
+      return getRunningLoop().time();
+    }, { loopFactory: () => new EventLoop({ clock: "virtual", core }) });
+    assert.is(t, 1000);
+    assert.ok(loops[0].isClosed());
+    assert.is(runSync(function* () { return getRunningLoop(); }, { loopFactory: factory }), made);
+  });
+
+  test(`Runner - Symbol.dispose closes synchronously, Symbol.asyncDispose asynchronously [${core}]`, async () => {
+    const runner = new Runner({ clock: "virtual", core });
+    runner.runSync(sleep(10));
+    runner[Symbol.dispose]();
+    assert.ok(runner.getLoop === Runner.prototype.getLoop && String(runner) === "<Runner closed>");
+    const other = new Runner({ clock: "virtual", core });
+    const loop = other.getLoop();
+    await other[Symbol.asyncDispose]();
+    assert.ok(loop.isClosed());
+  });
+
+  test(`Runner - bad input and misuse: clear errors naming the call [${core}]`, async () => {
+    assert.throws(() => new Runner(42 as never), /new Runner\(\) expected options to be an object, got 42/);
+    assert.throws(() => new Runner({ loopFactory: 1 as never }), /new Runner\(\) expected options.loopFactory to be a function or null, got 1/);
+    assert.throws(() => new Runner({ loopFactory: () => new EventLoop(), clock: "virtual" }), /new Runner\(\) got options.loopFactory and the loop option "clock"/);
+    assert.throws(() => new Runner({ clock: "fast" as never }), /new Runner\(\) expected options.clock/);
+    assert.throws(() => new Runner({ loopFactory: () => ({}) as never }).getLoop(), /Runner.getLoop\(\) expected options.loopFactory to return an EventLoop/);
+    const real = new Runner({ core });
+    assert.throws(() => real.runSync(sleep(0)), /Runner.runSync\(\) needs a loop on the virtual clock; use Runner.run\(\)/);
+    await real.close();
+    const runner = new Runner({ clock: "virtual", core });
+    assert.throws(() => runner.runSync(sleep(0), { context: {} }), /Runner.runSync\(\): options.context needs the task-local context/);
+    assert.throws(() => runner.runSync(42 as never), /Runner.runSync\(\) expected a generator/);
+    assert.throws(() => runner.runSync(function* () { runner.runSync(sleep(0)); }), /Runner.runSync\(\) cannot be called from a running event loop/);
+    runner.closeSync();
   });
 
   test(`advance(ms, loop) - runs what is due within ms, synchronously, and moves the clock [${core}]`, () => {

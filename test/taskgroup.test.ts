@@ -1,6 +1,6 @@
 // TaskGroup: asyncio 3.12's structured concurrency, on both cores, in virtual time.
 import * as assert from "uvu/assert";
-import { CancelledError, ExceptionGroup, sleep, type Coroutine, type EventLoop } from "../src/index.js";
+import { CancelledError, ExceptionGroup, currentTask, sleep, type Coroutine, type EventLoop, type Task } from "../src/index.js";
 import { TaskGroup, taskGroup } from "../src/taskgroup.js";
 import { bothCores, caught, runIn } from "./helpers.js";
 
@@ -116,6 +116,132 @@ bothCores("TaskGroup", (test) => {
     assert.instance(caught(() => runIn(loop, parent)), CancelledError);
     assert.ok(parent.cancelled());
     assert.equal(log, ["c1 cancelled", "c2 cancelled"]);
+  });
+
+  test("cancel() from a child ends the group early without an error; the code after it runs", ({ loop }) => {
+    const log: string[] = [];
+    const v = runIn(loop, (function* () {
+      const r = yield* taskGroup(function* (tg) {
+        tg.createTask(work(log, "slow", 1000));
+        tg.createTask((function* () {
+          yield* sleep(10);
+          log.push("stopping");
+          tg.cancel();
+          tg.cancel(); // idempotent
+        })());
+        yield* work(log, "body", 500);
+        return "not reached";
+      });
+      log.push(`after the group at ${loop.time()}`);
+      yield* sleep(5); // the parent is not left cancelled
+      return [r, currentTask()!.cancelling(), loop.time()];
+    })());
+    assert.equal(v, [undefined, 0, 15]);
+    assert.equal(log, ["stopping", "slow cancelled", "body cancelled", "after the group at 10"]);
+  });
+
+  test("cancel() in the body before it returns: the group keeps the body's value and waits for the cancelled children", ({ loop }) => {
+    const log: string[] = [];
+    const v = runIn(loop, (function* () {
+      const r = yield* taskGroup(function* (tg) {
+        tg.createTask((function* () {
+          try {
+            yield* sleep(1000);
+          } finally {
+            yield* sleep(20); // cleanup takes time: the group waits for it
+            log.push(`child cleaned up at ${loop.time()}`);
+          }
+        })());
+        yield* sleep(0); // the child starts (a task cancelled before its first step never runs)
+        tg.cancel();
+        return "value";
+      });
+      yield* sleep(5);
+      return [r, loop.time()];
+    })());
+    assert.equal(v, ["value", 25]);
+    assert.equal(log, ["child cleaned up at 20"]);
+  });
+
+  test("cancel() while the group waits for its children (the body is done) ends it too; after the group, a no-op", ({ loop }) => {
+    const log: string[] = [];
+    let group: TaskGroup | undefined;
+    const v = runIn(loop, (function* () {
+      yield* taskGroup(function* (tg) {
+        group = tg;
+        tg.createTask(work(log, "a", 1000));
+        tg.createTask((function* () {
+          yield* sleep(30);
+          tg.cancel();
+        })());
+      });
+      group!.cancel();
+      yield* sleep(1);
+      return loop.time();
+    })());
+    assert.is(v, 31);
+    assert.equal(log, ["a cancelled"]);
+    assert.is(String(group), "<TaskGroup cancelling>");
+  });
+
+  test("cancel() does not hide a child's failure: the group still throws its ExceptionGroup", ({ loop }) => {
+    const boom = new Error("cleanup failed");
+    const e = groupError(loop, function* (tg) {
+      tg.createTask((function* () {
+        try {
+          yield* sleep(1000);
+        } finally {
+          throw boom;
+        }
+      })());
+      yield* sleep(10);
+      tg.cancel();
+      yield* sleep(10);
+    });
+    assert.instance(e, ExceptionGroup);
+    assert.equal((e as ExceptionGroup).exceptions, [boom]);
+  });
+
+  test("cancel() with the parent cancelled from outside too: the outside cancellation propagates", ({ loop }) => {
+    const log: string[] = [];
+    let parent: Task<unknown> | undefined;
+    const outer = loop.createTask((function* () {
+      parent = currentTask()!;
+      yield* taskGroup(function* (tg) {
+        tg.createTask(work(log, "a", 1000));
+        tg.createTask((function* () {
+          yield* sleep(10);
+          tg.cancel();
+          parent!.cancel("from outside");
+        })());
+        yield* sleep(500);
+      });
+      log.push("not reached");
+    })());
+    const e = caught(() => runIn(loop, outer));
+    assert.instance(e, CancelledError);
+    assert.ok(outer.cancelled());
+    assert.equal(log, ["a cancelled"]);
+  });
+
+  test("cancel() before the group is entered cancels it on entry", ({ loop }) => {
+    const log: string[] = [];
+    const tg = new TaskGroup();
+    tg.cancel();
+    const v = runIn(loop, (function* () {
+      tg._enter();
+      assert.throws(() => tg.createTask(work(log, "late", 1)), /is shutting down/);
+      let failed = false, error: unknown;
+      try {
+        yield* sleep(100);
+      } catch (e) {
+        failed = true;
+        error = e;
+      }
+      yield* tg._exit(failed, error);
+      return [failed, loop.time()];
+    })());
+    assert.equal(v, [true, 0]);
   });
 
   test("TaskGroup.createTask of a Promise or a Task says what to do instead, naming TaskGroup.createTask()", ({ loop }) => {

@@ -20,6 +20,16 @@ export const DEFAULT_LIMIT = 65536;
 
 const encoder = new TextEncoder();
 
+/** A readuntil() separator as bytes: a string is encoded as UTF-8; none may be empty. */
+function separatorBytes(separator: unknown): Uint8Array {
+  let sep: Uint8Array;
+  if (typeof separator === "string") sep = separator === "\n" ? NL : encoder.encode(separator);
+  else if (separator instanceof Uint8Array) sep = separator;
+  else throw expected("readuntil()", "separator to be a Uint8Array, a string or an array of them", separator);
+  if (sep.length === 0) throw new RangeError("readuntil() expected a separator of at least one byte");
+  return sep;
+}
+
 /**
  * What a StreamReader needs of its transport: to pause and resume reading.
  * @example
@@ -208,20 +218,22 @@ export class StreamReader {
   }
 
   /**
-   * Reads up to and including `separator` (a string, encoded as UTF-8, or bytes). At EOF
-   * first it throws `IncompleteReadError` with everything buffered as `.partial` (and the
-   * buffer emptied). When no separator is found within `limit` bytes it throws
+   * Reads up to and including `separator` (a string, encoded as UTF-8, or bytes), or, given
+   * an array of them (asyncio 3.13's tuple), up to the first place any of them ends: the
+   * shortest chunk ending with one (the limit then applies to where that one starts). At
+   * EOF first it throws `IncompleteReadError` with everything buffered as `.partial` (and
+   * the buffer emptied). When no separator is found within `limit` bytes it throws
    * `LimitOverrunError` and leaves the data buffered; `.consumed` is how much to skip.
    * @example
    * const head = yield* reader.readuntil("\r\n\r\n")
+   * const line = yield* reader.readuntil(["\r\n", "\n"]) // either line ending
    */
-  readuntil(separator: Uint8Array | string = NL): Future<Uint8Array> {
-    let sep: Uint8Array;
-    if (typeof separator === "string") sep = separator === "\n" ? NL : encoder.encode(separator);
-    else if (separator instanceof Uint8Array) sep = separator;
-    else throw expected("readuntil()", "separator to be a Uint8Array or a string", separator);
-    if (sep.length === 0) throw new RangeError("readuntil() expected a separator of at least one byte");
-    return _readuntil(this, sep);
+  readuntil(separator: Uint8Array | string | readonly (Uint8Array | string)[] = NL): Future<Uint8Array> {
+    if (!Array.isArray(separator)) return _readuntil(this, separatorBytes(separator));
+    if (separator.length === 0) throw new RangeError("readuntil() expected at least one separator, got an empty array");
+    // Sorted shortest first, stably as Python's sorted(): of matches ending at the same byte, the shorter wins.
+    const seps = separator.map(separatorBytes).sort((a, b) => a.length - b.length);
+    return _readuntil(this, seps);
   }
 
   /**

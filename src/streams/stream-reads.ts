@@ -22,6 +22,8 @@ import { _EMPTY_BYTES, _allocBytes } from "./byte-queue.js";
 const EMPTY = _EMPTY_BYTES;
 /** @internal The line separator, readuntil's default. */
 export const NL = new Uint8Array([10]);
+/** readline's separators, for the search shared with readuntil. */
+const NL_ONLY: readonly Uint8Array[] = [NL];
 
 // asyncio's messages, which LimitOverrunError and readline's RangeError carry.
 const FOUND_TOO_LONG = "Separator is found, but chunk is longer than limit";
@@ -55,12 +57,16 @@ export function _readexactly(r: StreamReader, n: number): Future<Uint8Array> {
   return new _Operation(loop, readExactly(r, n), true);
 }
 
-/** @internal `reader.readuntil(sep)`, sep not empty. */
-export function _readuntil(r: StreamReader, sep: Uint8Array): Future<Uint8Array> {
+/**
+ * @internal `reader.readuntil(seps)`: one separator, or several (not empty, none empty) sorted shortest first
+ * (asyncio 3.13's order: of matches ending at the same byte, the shorter separator wins).
+ */
+export function _readuntil(r: StreamReader, seps: Uint8Array | readonly Uint8Array[]): Future<Uint8Array> {
   const loop = r._getLoop();
-  const end = r.exception() === null ? bufferedChunkEnd(r, sep) : -1;
+  // One separator comes bare: a read the buffer serves at once allocates no array.
+  const end = r.exception() === null ? (seps instanceof Uint8Array ? bufferedChunkEnd(r, seps) : bufferedChunkEndOfAny(r, seps)) : -1;
   if (end !== -1) return _resolved(loop, take(r, end));
-  return new _Operation(loop, readUntil(r, sep), true);
+  return new _Operation(loop, readUntil(r, seps instanceof Uint8Array ? [seps] : seps), true);
 }
 
 /** @internal `reader.readline()`. */
@@ -77,6 +83,37 @@ function bufferedChunkEnd(r: StreamReader, sep: Uint8Array): number {
   if (buffer.size < sep.length) return -1;
   const isep = buffer.indexOf(sep, 0);
   return isep === -1 || isep > r.limit ? -1 : isep + sep.length;
+}
+
+/** bufferedChunkEnd with several separators: the earliest end of any (see `earliestMatch`). */
+function bufferedChunkEndOfAny(r: StreamReader, seps: readonly Uint8Array[]): number {
+  const isep = earliestMatch(r, seps, 0);
+  return isep === -1 || isep > r.limit ? -1 : isep + matchedLength;
+}
+
+/**
+ * The length of the separator the last `earliestMatch` found: a search returns the match's
+ * start (for the limit check) and the caller reads its length here at once, in the same
+ * step, which spares an object per search.
+ */
+let matchedLength = 0;
+
+/**
+ * asyncio 3.13's search for several separators from `offset`: the match that ends first
+ * (ties: the first of `seps`, the shortest); its start, its length in `matchedLength`; or -1.
+ */
+function earliestMatch(r: StreamReader, seps: readonly Uint8Array[], offset: number): number {
+  const buffer = r._buffer;
+  let start = -1, end = -1;
+  for (const sep of seps) {
+    const isep = buffer.indexOf(sep, offset);
+    if (isep !== -1 && (end === -1 || isep + sep.length < end)) {
+      start = isep;
+      end = isep + sep.length;
+    }
+  }
+  matchedLength = end - start;
+  return start;
 }
 
 // Each read waits as asyncio's does, `while not enough: await self._wait_for_data(call)`,
@@ -137,18 +174,20 @@ function* readExactly(r: StreamReader, n: number): Coroutine<Uint8Array> {
   return take(r, n);
 }
 
-function* readUntil(r: StreamReader, sep: Uint8Array): Coroutine<Uint8Array> {
-  const isep = yield* findSeparator(r, sep);
+function* readUntil(r: StreamReader, seps: readonly Uint8Array[]): Coroutine<Uint8Array> {
+  const isep = yield* findSeparator(r, seps);
+  const seplen = matchedLength;
   const buffer = r._buffer;
   if (isep === -1) {
     // What was searched without a separator: the buffer less its last bytes, which may
-    // start one.
-    const searched = buffer.size + 1 - sep.length;
+    // start the longest one.
+    const searched = Math.max(0, buffer.size + 1 - seps[seps.length - 1].length);
     if (searched > r.limit) throw new LimitOverrunError(NOT_FOUND, searched);
     throw new IncompleteReadError(buffer.takeAll(), null);
   }
+  // With several separators, the limit applies to the start of the one that matched.
   if (isep > r.limit) throw new LimitOverrunError(FOUND_TOO_LONG, isep);
-  return take(r, isep + sep.length);
+  return take(r, isep + seplen);
 }
 
 /**
@@ -157,7 +196,7 @@ function* readUntil(r: StreamReader, sep: Uint8Array): Coroutine<Uint8Array> {
  * the read throws RangeError (asyncio's ValueError) with readuntil's message.
  */
 function* readLine(r: StreamReader): Coroutine<Uint8Array> {
-  const isep = yield* findSeparator(r, NL);
+  const isep = yield* findSeparator(r, NL_ONLY);
   const buffer = r._buffer;
   if (isep === -1) {
     if (buffer.size <= r.limit) return buffer.takeAll();
@@ -174,28 +213,39 @@ function* readLine(r: StreamReader): Coroutine<Uint8Array> {
 }
 
 /**
- * readuntil's search, for readuntil and readline: waits until the buffer holds `sep`, or
- * holds more than `limit` bytes that are not, or EOF. Returns the separator's index (it
- * may be past the limit), or -1 if it is not buffered. Each search resumes past the bytes
- * already searched.
+ * readuntil's search, for readuntil and readline: waits until the buffer holds one of
+ * `seps` (sorted shortest first), or holds more than `limit` bytes that do not, or EOF.
+ * Returns the index of the separator that ends first (it may be past the limit), its
+ * length in `matchedLength`; or -1 if none is buffered. Each search resumes past the
+ * bytes already searched.
  */
-function* findSeparator(r: StreamReader, sep: Uint8Array): Coroutine<number> {
+function* findSeparator(r: StreamReader, seps: readonly Uint8Array[]): Coroutine<number> {
   const buffer = r._buffer;
-  const seplen = sep.length;
+  const minlen = seps[0].length, maxlen = seps[seps.length - 1].length;
   let offset = 0;
+  // The bytes to wait for: the shortest separator, then one more than was searched (with
+  // several, the offset backs up by the longest, so it cannot say how many were).
+  let need = minlen;
   for (;;) {
     let waiter: Future<undefined> | null = null;
     try {
-      while (!buffered(r, offset + seplen)) yield (waiter = r._waitForData("readuntil"));
+      while (!buffered(r, need)) yield (waiter = r._waitForData("readuntil"));
     } finally {
       r._forgetWaiter(waiter);
     }
     const buflen = buffer.size;
-    if (buflen - offset >= seplen) {
-      const isep = buffer.indexOf(sep, offset);
-      if (isep !== -1) return isep;
-      // The last seplen - 1 bytes may be the start of a separator: search them again.
-      offset = buflen + 1 - seplen;
+    if (buflen - offset >= minlen) {
+      if (seps.length === 1) {
+        const isep = buffer.indexOf(seps[0], offset);
+        matchedLength = minlen;
+        if (isep !== -1) return isep;
+      } else {
+        const isep = earliestMatch(r, seps, offset);
+        if (isep !== -1) return isep;
+      }
+      // The last maxlen - 1 bytes may be the start of a separator: search them again.
+      offset = Math.max(0, buflen + 1 - maxlen);
+      need = buflen + 1;
       if (offset > r.limit) return -1;
     }
     // A last chunk may complete the separator even after EOF: so EOF is checked after the search.

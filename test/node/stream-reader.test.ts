@@ -249,6 +249,47 @@ bothCores("StreamReader", (test) => {
     assert.ok(reader.atEof());
   });
 
+  test("readuntil with several separators (asyncio 3.13): the shortest chunk ending with any wins, buffered or arriving", ({ loop }) => {
+    const reader = new StreamReader({ loop });
+    reader.feedData(enc("ab\r\ncd\nef|gh"));
+    // Pieces of a long separator arrive first; a short one completes a chunk before it.
+    const tail = "iXYZ|jXYZW";
+    for (let i = 0; i < tail.length; i++) loop.callLater(1 + i, () => reader.feedData(enc(tail[i])));
+    const out = runIn(loop, function* () {
+      return [
+        dec(yield* reader.readuntil(["\r\n", "\n"])), // both end at the same byte: one chunk
+        dec(yield* reader.readuntil([enc("\n"), "ab"])),
+        dec(yield* reader.readuntil(["gh", "f|"])), // f| ends first though listed last
+        dec(yield* reader.readuntil(["XYZW", "|"])),
+        dec(yield* reader.readuntil(["XYZW", "|"])),
+        loop.time(),
+      ];
+    }());
+    assert.equal(out, ["ab\r\n", "cd\n", "ef|", "ghiXYZ|", "jXYZW", 10]);
+  });
+
+  test("readuntil with several separators: the limit applies to the start of the shortest match; not found past the longest", ({ loop }) => {
+    const reader = new StreamReader({ loop, limit: 5 });
+    reader.feedData(enc("12345aX"));
+    const out = runIn(loop, function* () {
+      // "aX" starts at 5 (within the limit) but "X", ending at the same byte, is the match: at 6.
+      const e1 = (yield* caughtIn(reader.readuntil(["aX", "X"]))) as LimitOverrunError;
+      const ok = dec(yield* reader.readuntil(["aX"]));
+      reader.feedData(enc("abcdefgh"));
+      // Not found: what was searched is the buffer less the longest separator's length - 1.
+      const e2 = (yield* caughtIn(reader.readuntil(["Z", "ZZZ"]))) as LimitOverrunError;
+      const skipped = dec(yield* reader.read(8));
+      reader.feedData(enc("abc"));
+      reader.feedEof();
+      const e3 = (yield* caughtIn(reader.readuntil(["Z", "cZ"]))) as IncompleteReadError;
+      return [e1.message, e1.consumed, ok, e2.message, e2.consumed, skipped, e3.name, dec(e3.partial), reader.atEof()];
+    }());
+    assert.equal(out, [
+      "Separator is found, but chunk is longer than limit", 6, "12345aX",
+      "Separator is not found, and chunk exceed the limit", 6, "abcdefgh", "IncompleteReadError", "abc", true,
+    ]);
+  });
+
   test("readuntil: a line arriving in 1-byte chunks is not re-copied on each arrival", ({ loop }) => {
     const reader = new StreamReader({ loop, limit: 1 << 20 });
     const line = "x".repeat(200_000) + "\n";
@@ -505,6 +546,9 @@ bothCores("StreamReader", (test) => {
       [() => reader.readexactly(-1), RangeError, /^readexactly\(\) expected n to be 0 or more, got -1/],
       [() => reader.readuntil(""), RangeError, /^readuntil\(\) expected a separator of at least one byte/],
       [() => reader.readuntil(3 as unknown as string), TypeError, /^readuntil\(\) expected separator/],
+      [() => reader.readuntil([]), RangeError, /^readuntil\(\) expected at least one separator, got an empty array/],
+      [() => reader.readuntil(["\n", ""]), RangeError, /^readuntil\(\) expected a separator of at least one byte/],
+      [() => reader.readuntil(["\n", 3 as unknown as string]), TypeError, /^readuntil\(\) expected separator to be a Uint8Array, a string or an array of them, got 3/],
       [() => reader.feedData("abc" as unknown as Uint8Array), TypeError, /^feedData\(\) expected a Uint8Array, got "abc"/],
     ];
     for (const [fn, cls, msg] of checks) {
