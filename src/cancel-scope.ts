@@ -77,6 +77,8 @@ export class CancelScope {
   /** Whether this scope has called task.cancel() (once at most: Trio's cancel is idempotent). */
   #delivered = false;
   #handle: { cancel(): void } | null = null;
+  /** The call that entered the scope, for the error of a loop without timers. */
+  #call = "cancelScope()";
 
   /**
    * A scope not yet entered: run a body in it with `cancelScope(scope, body)`. `cancel()`
@@ -156,6 +158,7 @@ export class CancelScope {
     const task = currentTask();
     if (task === null) throw new Error(`${call} should be used inside a task`);
     this.#state = "active";
+    this.#call = call;
     this.#task = task;
     this.#parent = innermost.get(task) ?? null;
     innermost.set(task, this);
@@ -233,7 +236,7 @@ export class CancelScope {
     } else if (typeof loop.callLater === "function" && now !== undefined) {
       this.#handle = loop.callLater(when - now, onDeadline);
     } else {
-      throw loopLacks("CancelScope", "time() and callAt() for a deadline");
+      throw loopLacks(this.#call, "time() and callAt() for a deadline");
     }
   }
 }
