@@ -4,7 +4,7 @@
 // between, and timeout() is a scope with a deadline.
 import * as assert from "uvu/assert";
 import {
-  CancelScope, CancelledError, TimeoutError, cancelScope, currentTask, sleep, taskGroup, timeout, type Coroutine, type EventLoop,
+  CancelScope, TimeoutError, cancelScope, currentTask, sleep, taskGroup, timeout, type Coroutine, type EventLoop,
 } from "../src/index.js";
 import { bothCores, caught, runIn } from "./helpers.js";
 import { cancelledAt } from "./core-fixtures.js";
@@ -298,8 +298,6 @@ bothCores("cancelScope", (test) => {
           throw e;
         }
       });
-      const e = caught(() => undefined);
-      assert.is(e, undefined);
       try {
         yield* cancelScope(function* () {
           yield* timeout(10, function* () {
@@ -344,6 +342,5 @@ bothCores("cancelScope", (test) => {
       yield* cancelScope(s, function* () {});
     })()));
     assert.match((e as Error).message, "cancelScope(): the cancel scope has already been entered");
-    assert.is(CancelledError.name, "CancelledError");
   });
 });
