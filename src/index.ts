@@ -25,6 +25,7 @@ export { gather, type AwaitedOf, type GatherOptions, type GatherResults, type Ga
 export { wait, FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED, type ReturnWhen, type WaitOptions } from "./wait.js";
 export { waitFor } from "./wait-for.js";
 export { timeout, timeoutAt, Timeout, type TimeoutBody } from "./timeouts.js";
+export { cancelScope, CancelScope, type CancelScopeBody, type CancelScopeOptions } from "./cancel-scope.js";
 export { shield } from "./shield.js";
 export { asCompleted, type AsCompletedIterator, type AsCompletedOptions } from "./as-completed.js";
 export { TaskGroup, taskGroup } from "./taskgroup.js";

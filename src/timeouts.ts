@@ -1,14 +1,15 @@
 // timeout() and timeoutAt(): asyncio.timeout / asyncio.timeout_at. JavaScript has no
 // `async with`, so the block is a body generator function run inline in the current
 // task (`yield*`), under a scope that cancels that task at the deadline and turns the
-// resulting CancelledError into TimeoutError. cancelling()/uncancel() keep count, so a
-// cancellation from outside is never mistaken for the timeout (asyncio 3.12).
-import type { Coroutine, LoopLike } from "./events.js";
-import { CancelledError, InvalidStateError, TimeoutError } from "./errors.js";
+// resulting CancelledError into TimeoutError. The scope is a CancelScope (cancel-scope.ts),
+// whose cancelling()/uncancel() counting keeps a cancellation from outside from being
+// mistaken for the timeout (asyncio 3.12).
+import type { Coroutine } from "./events.js";
+import { InvalidStateError, TimeoutError } from "./errors.js";
 import { getRunningLoop } from "./running.js";
-import { currentTask, type Task } from "./task.js";
 import { isGenerator } from "./util.js";
-import { checkBody, checkMs, expected, loopLacks } from "./checks.js";
+import { checkBody, checkMs, expected } from "./checks.js";
+import { CancelScope } from "./cancel-scope.js";
 
 /**
  * The body of `timeout()`: a generator function that receives the scope (or a coroutine).
@@ -19,15 +20,12 @@ export type TimeoutBody<T> = ((scope: Timeout) => Coroutine<T>) | Coroutine<T>;
 
 type State = "created" | "active" | "expiring" | "expired" | "finished";
 
-interface TimerLoop extends LoopLike {
-  time?(): number;
-  callAt?(when: number, cb: () => unknown): { cancel(): void };
-  callLater?(delay: number, cb: () => unknown): { cancel(): void };
-}
-
 /**
  * The scope of a `timeout()`/`timeoutAt()` body (asyncio's `Timeout`): read or move its
- * deadline while the body runs. Times are the loop's (`loop.time()`, ms).
+ * deadline while the body runs. Times are the loop's (`loop.time()`, ms). It is a
+ * `CancelScope` with a deadline whose caught cancellation becomes `TimeoutError`, so it
+ * nests with `cancelScope()` as Trio's `fail_after` does (a shielded scope inside holds
+ * the expiry back until it ends).
  * @example
  * yield* timeout(1000, function* (scope) {
  *   const header = yield* readHeader()
@@ -36,11 +34,9 @@ interface TimerLoop extends LoopLike {
  * })
  */
 export class Timeout {
-  #state: State = "created";
+  #state: "created" | "active" | "exited" = "created";
   #when: number | null;
-  #handle: { cancel(): void } | null = null;
-  #task: Task<unknown> | null = null;
-  #cancelling = 0;
+  #scope: CancelScope;
   #message: string;
 
   /**
@@ -51,6 +47,7 @@ export class Timeout {
   constructor(when: number | null, message = "the timeout expired") {
     if (when !== null) checkMs("new Timeout()", "when", when);
     this.#when = when;
+    this.#scope = new CancelScope({ deadline: when ?? Infinity });
     this.#message = message;
   }
 
@@ -65,32 +62,18 @@ export class Timeout {
    */
   reschedule(when: number | null): void {
     if (when !== null) checkMs("Timeout.reschedule()", "when", when);
-    if (this.#state !== "active") {
-      if (this.#state === "created") throw new InvalidStateError("Timeout.reschedule(): the timeout has not been entered");
-      throw new InvalidStateError(`Timeout.reschedule(): cannot change the state of an ${this.#state} timeout`);
+    const state = this.#fullState();
+    if (state !== "active") {
+      if (state === "created") throw new InvalidStateError("Timeout.reschedule(): the timeout has not been entered");
+      throw new InvalidStateError(`Timeout.reschedule(): cannot change the state of an ${state} timeout`);
     }
     this.#when = when;
-    if (this.#handle !== null) this.#handle.cancel();
-    this.#handle = null;
-    // An infinite deadline never fires: no timer at all.
-    if (when === null || when === Infinity) return;
-    const loop = this.#task!.getLoop() as TimerLoop;
-    const now = typeof loop.time === "function" ? loop.time() : undefined;
-    const onTimeout = (): void => this.#onTimeout();
-    if (now !== undefined && when <= now) {
-      this.#handle = loop.callSoon(onTimeout) as { cancel(): void };
-    } else if (typeof loop.callAt === "function") {
-      this.#handle = loop.callAt(when, onTimeout);
-    } else if (typeof loop.callLater === "function" && now !== undefined) {
-      this.#handle = loop.callLater(when - now, onTimeout);
-    } else {
-      throw loopLacks("timeout()", "time() and callAt() for a deadline");
-    }
+    this.#scope.deadline = when ?? Infinity;
   }
 
   /** Whether the deadline passed while the body ran (the body was cancelled). */
   expired(): boolean {
-    return this.#state === "expiring" || this.#state === "expired";
+    return this.#scope.cancelCalled;
   }
 
   /**
@@ -99,19 +82,16 @@ export class Timeout {
    * String(scope)   // "<Timeout [active] when=1500>"
    */
   toString(): string {
-    const when = this.#state === "active" ? ` when=${this.#when === null ? "null" : Math.round(this.#when * 1000) / 1000}` : "";
-    return `<Timeout [${this.#state}]${when}>`;
+    const state = this.#fullState();
+    const when = state === "active" ? ` when=${this.#when === null ? "null" : Math.round(this.#when * 1000) / 1000}` : "";
+    return `<Timeout [${state}]${when}>`;
   }
 
   /** @internal Enters the scope in the current task (asyncio's `__aenter__`). */
   _enter(call: string): void {
     if (this.#state !== "created") throw new InvalidStateError(`${call}: the timeout has already been entered`);
-    const task = currentTask();
-    if (task === null) throw new Error(`${call} should be used inside a task`);
+    this.#scope._enter(call);
     this.#state = "active";
-    this.#task = task;
-    this.#cancelling = task.cancelling();
-    this.reschedule(this.#when);
   }
 
   /**
@@ -119,26 +99,15 @@ export class Timeout {
    * ended with the CancelledError of this scope's own expiry.
    */
   _exit(raised: boolean, exc: unknown): void {
-    if (this.#handle !== null) {
-      this.#handle.cancel();
-      this.#handle = null;
-    }
-    if (this.#state === "expiring") {
-      this.#state = "expired";
-      // Only when no other cancellation was requested meanwhile is the CancelledError ours.
-      if (this.#task!.uncancel() <= this.#cancelling && raised && exc instanceof CancelledError) {
-        throw new TimeoutError(this.#message, { cause: exc });
-      }
-    } else if (this.#state === "active") {
-      this.#state = "finished";
-    }
+    this.#state = "exited";
+    if (this.#scope._exit(raised, exc)) throw new TimeoutError(this.#message, { cause: exc });
   }
 
-  #onTimeout(): void {
-    if (this.#state !== "active") return;
-    this.#task!.cancel();
-    this.#state = "expiring";
-    this.#handle = null;
+  // asyncio's five states, from whether the scope runs and whether its deadline passed.
+  #fullState(): State {
+    if (this.#state === "created") return "created";
+    if (this.#state === "active") return this.#scope.cancelCalled ? "expiring" : "active";
+    return this.#scope.cancelCalled ? "expired" : "finished";
   }
 }
 
