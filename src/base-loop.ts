@@ -221,6 +221,7 @@ export class EventLoop {
     const signal = options?.signal;
     if (signal !== undefined) checkSignal(signal);
     const context = options?.context;
+    if (context !== undefined && !(context instanceof Context)) throw expected("loop.createTask()", "options.context to be a Context", context);
     let task: Task<T>;
     if (this.#taskFactory === null) {
       task = new Task(coro, { loop: this, name, context });

@@ -5,7 +5,8 @@ import { Future } from "./future.js";
 import { _runningLoopOrNull, setEventLoop } from "./running.js";
 import { Task, allTasks } from "./task.js";
 import { isGenerator, isThenable, repr } from "./util.js";
-import { checkLoopOptions, checkOptions, expected } from "./checks.js";
+import { checkLoopOptions, checkOptionKeys, checkOptions, expected } from "./checks.js";
+import { Context } from "./context.js";
 
 /**
  * What `run` and `runSync` accept: a coroutine, or a function returning one (or a Promise).
@@ -76,14 +77,15 @@ export interface RunnerOptions extends LoopOptions {
 /**
  * Options of `Runner.run()` and `Runner.runSync()`.
  * @example
- * const options: RunnerRunOptions = {}
+ * const ctx = new Context()
+ * await runner.run(main(), { context: ctx })   // what main sets stays in ctx
  */
 export interface RunnerRunOptions {
   /**
-   * asyncio's `context`: the context the main task runs in. Reserved for the task-local
-   * context (ContextVar) of issue 14, which this build does not have yet: giving it throws.
+   * The Context the main task runs in (asyncio's `context`); by default a copy of the
+   * current one, as for any task.
    */
-  context?: unknown;
+  context?: Context;
 }
 
 // Symbol.dispose and Symbol.asyncDispose (ES2026's explicit resource management) as TypeScript's
@@ -268,11 +270,11 @@ export class Runner {
   #mainTask<T>(call: string, main: Main<T>, options: RunnerRunOptions | undefined): Task<T> {
     checkNotNested(call);
     const checked = checkOptions<RunnerRunOptions>(call, options);
-    if (checked.context !== undefined) {
-      throw new TypeError(`${call}: options.context needs the task-local context (ContextVar), which this build does not have yet`);
-    }
+    checkOptionKeys(call, checked, "context");
+    const context = checked.context;
+    if (context !== undefined && !(context instanceof Context)) throw expected(call, "options.context to be a Context", context);
     const coro = mainCoroutine(call, main);
-    return this.#lazyInit(call).createTask(coro);
+    return this.#lazyInit(call).createTask(coro, context === undefined ? undefined : { context });
   }
 
   #checkVirtual(call: string): void {

@@ -36,9 +36,11 @@ const npx = process.platform === "win32" ? "npx.cmd" : "npx";
  * declaration files, and dist/cli.js. Raised again when the rest of issue 13 (instruments,
  * the trace recorder, metrics, the memory network and checkTwoWayStream) took it to 359 kB
  * packed, 1.35 MB unpacked: the memory network alone is ~35 kB of bundled JS each twice.
+ * Raised for issue 14 (contextvars with their persistent map, Runner, CancelScope,
+ * TaskGroup.cancel, eager tasks), which took it to about 400 kB packed, 1.5 MB unpacked.
  */
-const PACKED_BUDGET = 385_000;
-const UNPACKED_BUDGET = 1_450_000;
+const PACKED_BUDGET = 430_000;
+const UNPACKED_BUDGET = 1_620_000;
 
 interface Run {
   stdout: string;

@@ -237,10 +237,41 @@ for (const core of CORES) {
     assert.throws(() => real.runSync(sleep(0)), /Runner.runSync\(\) needs a loop on the virtual clock; use Runner.run\(\)/);
     await real.close();
     const runner = new Runner({ clock: "virtual", core });
-    assert.throws(() => runner.runSync(sleep(0), { context: {} }), /Runner.runSync\(\): options.context needs the task-local context/);
+    assert.throws(() => runner.runSync(sleep(0), { context: {} as never }), /Runner.runSync\(\) expected options.context to be a Context, got \{\}/);
+    assert.throws(() => runner.runSync(sleep(0), { ctx: 1 } as never), /Runner.runSync\(\) got an unknown option "ctx"/);
     assert.throws(() => runner.runSync(42 as never), /Runner.runSync\(\) expected a generator/);
     assert.throws(() => runner.runSync(function* () { runner.runSync(sleep(0)); }), /Runner.runSync\(\) cannot be called from a running event loop/);
     runner.closeSync();
+  });
+
+  test(`Runner.run(main, { context }) - main runs in the given Context; without one, in a copy of the current one [${core}]`, async () => {
+    const requestId = new wasyncio.ContextVar<string>("requestId", { default: "-" });
+    const runner = new Runner({ clock: "virtual", core });
+    const ctx = new wasyncio.Context();
+    const seen: string[] = [];
+    runner.runSync(function* () {
+      seen.push(requestId.get());
+      requestId.set("in ctx");
+      yield* sleep(1);
+      seen.push(requestId.get());
+    }, { context: ctx });
+    assert.is(ctx.get(requestId), "in ctx");
+    // Not the given one: a copy of the caller's, so a set inside never reaches the caller.
+    const token = requestId.set("caller");
+    try {
+      runner.runSync(function* () {
+        seen.push(requestId.get());
+        requestId.set("inside");
+      });
+      seen.push(requestId.get());
+      await runner.run(function* () {
+        seen.push(requestId.get());
+      }, { context: ctx });
+    } finally {
+      requestId.reset(token);
+      runner.closeSync();
+    }
+    assert.equal(seen, ["-", "in ctx", "caller", "caller", "in ctx"]);
   });
 
   test(`advance(ms, loop) - runs what is due within ms, synchronously, and moves the clock [${core}]`, () => {

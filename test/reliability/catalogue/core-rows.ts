@@ -6,6 +6,7 @@ import {
   ensureFuture, gather, newEventLoop, run, runSync, setEventLoop, shield, sleep, taskGroup, timeout, timeoutAt,
   toAbortSignal, wait, waitFor, withLock, withSemaphore, wrapPromise, type Coroutine,
   captureCallGraph, dumpTasks, formatCallGraph, printCallGraph, startTrace,
+  CancelScope, Context, ContextVar, LookupError, Runner, cancelScope,
 } from "../../../src/index.js";
 import * as testing from "../../../src/testing/index.js";
 import { table, type ErrorClass } from "./harness.js";
@@ -160,6 +161,43 @@ row("putNowait()", "a full queue", QueueFull, /full/, () => {
 });
 row("taskDone()", "no unfinished item", RangeError, /too many times/, () => new Queue().taskDone());
 
+// ---- contexts, runners, cancel scopes ---------------------------------------------
+row("new ContextVar()", "a number for the name", TypeError, "42", () => new ContextVar(42 as never));
+row("new ContextVar()", "a number for options", TypeError, "options", () => new ContextVar("v", 42 as never));
+asyncioRow("get()", "a ContextVar with no value and no default", LookupError, '<ContextVar name="unset">', () => new ContextVar("unset").get());
+row("reset()", "a non-token", TypeError, "Token", () => new ContextVar("v").reset(42 as never));
+row("reset()", "a token used twice", Error, /already been used once/, () => {
+  const v = new ContextVar<number>("v");
+  new Context().run(() => {
+    const token = v.set(1);
+    v.reset(token);
+    v.reset(token);
+  });
+});
+row("get()", "a non-variable, on a Context", TypeError, "42", () => new Context().get(42 as never));
+row("has()", "a non-variable", TypeError, "42", () => new Context().has(42 as never));
+row("run()", "a non-function, on a Context", TypeError, "42", () => new Context().run(42 as never));
+asyncioRow("run()", "a Context already entered", Error, "cannot enter context: <Context size=0> is already entered", () => {
+  const ctx = new Context();
+  ctx.run(() => ctx.run(noop));
+});
+row("createTask()", "a non-Context context", TypeError, "options.context", ({ loop }) => loop.createTask(coro(), { context: {} as never }));
+row("callSoon()", "a non-Context context", TypeError, "options.context", ({ loop }) => loop.callSoon({ context: 42 as never }, noop));
+row("new Runner()", "a number for options", TypeError, "options", () => new Runner(42 as never));
+row("new Runner()", "a non-function loopFactory", TypeError, "options.loopFactory", () => new Runner({ loopFactory: 1 as never }));
+row("closeSync()", "a runner on the real clock", RangeError, "virtual clock", () => {
+  const runner = new Runner();
+  runner.getLoop();
+  try {
+    runner.closeSync();
+  } finally {
+    void runner.close();
+  }
+});
+row("new CancelScope()", "a number for options", TypeError, "options", () => new CancelScope(42 as never));
+row("new CancelScope()", "a string deadline", TypeError, "deadline", () => new CancelScope({ deadline: "1" as never }));
+row("new CancelScope()", "a number for shield", TypeError, "shield", () => new CancelScope({ shield: 1 as never }));
+row("cancelScope()", "a non-function body", TypeError, "42", () => cancelScope(42 as never));
 
 // ---- introspection, instruments, traces -------------------------------------------
 row("addInstrument()", "a number", TypeError, "42", ({ loop }) => loop.addInstrument(42 as never));
