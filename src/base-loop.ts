@@ -15,7 +15,7 @@ import { Context, _contextVarsInUse, copyContext } from "./context.js";
 import { _setLoopFactory } from "./running.js";
 import { _linkSignal } from "./abort.js";
 import { RealClock, VirtualClock, type Clock } from "./loop/clock.js";
-import { Runner } from "./loop/runner.js";
+import { LoopRunner } from "./loop/loop-runner.js";
 import { Scheduler } from "./loop/scheduler.js";
 import { CALL0, CALL1, CANCELLED, QUEUED, TASK, TASK_FIRED, TASK_QUEUED, TASK_SKIP, TASK_TIMER, TIMER, type Callback, type SlotTable } from "./loop/slot-table.js";
 import { Resources } from "./loop/resources.js";
@@ -81,7 +81,7 @@ export class EventLoop {
   readonly #sched: Scheduler;
   /** The scheduler's slot table (one object for the loop's life: its arrays grow inside it). */
   readonly #slots: SlotTable;
-  readonly #runner: Runner;
+  readonly #runner: LoopRunner;
   readonly #clock: Clock;
   readonly #host: HostDriver;
   #debug: boolean;
@@ -116,7 +116,7 @@ export class EventLoop {
     this.#clock = checked.clock === "virtual" ? new VirtualClock() : new RealClock(this.#host);
     this.#sched = new Scheduler(checked.core);
     this.#slots = this.#sched.slots;
-    this.#runner = new Runner(this, this.#sched, this.#clock, this.#host, this.#resources, this.#metrics);
+    this.#runner = new LoopRunner(this, this.#sched, this.#clock, this.#host, this.#resources, this.#metrics);
     this.#shuffle = checked.shuffle === undefined ? null : new BatchShuffle(checked.shuffle);
   }
 

@@ -15,7 +15,7 @@
 // the iterator. `then` is a prototype method: it costs `yield* sleep()` nothing, and a Task
 // never takes the object for a promise (a yielded coroutine is a bad yield, thenable or not).
 import { EventLoop } from "./base-loop.js";
-import { _runningLoops } from "./loop/runner.js";
+import { _runningLoops } from "./loop/loop-runner.js";
 import type { Coroutine, LoopLike } from "./events.js";
 import type { Future } from "./future.js";
 import { _runningLoopOrNull, _steppingTask, getRunningLoop } from "./running.js";

@@ -147,6 +147,22 @@ test("wasyncio/testing exports runSync and advance, and nothing the main entry l
   assert.ok(same, "wasyncio/testing's runSync is the main entry's (one shared chunk, not a copy)");
 });
 
+test("every export of each source entry is defined in the built ESM and CJS entries (no name lost to a clash in the shared chunk)", async () => {
+  const entries = [["wasyncio", "index"], ["wasyncio/testing", "testing/index"], ["wasyncio/node", "node/index"]];
+  for (const [spec, file] of entries) {
+    const source = (await import(`../src/${file}.js`)) as Record<string, unknown>;
+    const names = Object.keys(source).filter((k) => source[k] !== undefined);
+    const out = await node(["--input-type=module", "-e", `
+      import * as esm from ${JSON.stringify(spec)};
+      import { createRequire } from "node:module";
+      const cjs = createRequire(import.meta.url)(${JSON.stringify(spec)});
+      const names = ${JSON.stringify(names)};
+      console.log(JSON.stringify({ esm: names.filter((n) => esm[n] === undefined), cjs: names.filter((n) => cjs[n] === undefined) }));
+    `]);
+    assert.equal(lastJson(out), { esm: [], cjs: [] }, `${spec}: names undefined in dist`);
+  }
+});
+
 test("Node's ESM loader sees the CJS entry's named exports (import { run } from a .cjs)", async () => {
   const out = await node(["--input-type=module", "-e", `
     import * as cjs from ${JSON.stringify(join(DIST, "index.cjs"))};

@@ -78,4 +78,27 @@ test("wasyncio/node exports every name of the Node sections, and the loop and cl
   assert.ok("transport" in node.StreamWriter.prototype, "StreamWriter.transport");
 });
 
+test("issue 14's names: contextvars, Runner, cancel scopes, TaskGroup.cancel", () => {
+  const api = wasyncio as unknown as Record<string, unknown>;
+  for (const name of ["ContextVar", "Context", "Token", "LookupError", "Runner", "CancelScope"]) {
+    assert.ok(/^class /.test(String(api[name])), `${name} is a class`);
+  }
+  for (const name of ["copyContext", "cancelScope"]) assert.type(api[name], "function", name);
+  const methods: [unknown, string[]][] = [
+    [wasyncio.ContextVar, ["get", "set", "reset"]],
+    [wasyncio.Context, ["run", "copy", "get", "has", "keys", "values", "entries"]],
+    [wasyncio.Runner, ["run", "runSync", "getLoop", "close", "closeSync"]],
+    [wasyncio.CancelScope, ["cancel"]],
+    [wasyncio.TaskGroup, ["cancel", "createTask"]],
+    [wasyncio.Task, ["getContext"]],
+  ];
+  for (const [cls, names] of methods) {
+    const proto = (cls as { name: string; prototype: Record<string, unknown> }).prototype;
+    for (const m of names) assert.type(proto[m], "function", `${(cls as { name: string }).name}.${m}`);
+  }
+  assert.type((wasyncio.Context.prototype as unknown as Record<symbol, unknown>)[Symbol.iterator], "function", "Context is iterable");
+  assert.type((wasyncio.Runner.prototype as unknown as Record<symbol, unknown>)[Symbol.dispose], "function", "Runner[Symbol.dispose]");
+  assert.is(wasyncio.LookupError.name, "LookupError");
+});
+
 test.run();

@@ -10,7 +10,7 @@
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
-import { _runningLoops } from "../loop/runner.js";
+import { _runningLoops } from "../loop/loop-runner.js";
 import { _snapshotTasks, type _TaskRecord } from "../dump-tasks.js";
 import { _controlFile } from "./task-dump-view.js";
 import { checkOptionalString, checkOptions, expected } from "../checks.js";

@@ -1,4 +1,4 @@
-// The runner (src/loop/runner.ts): runForever, runUntilComplete and stop, in slices on
+// The runner (src/loop/loop-runner.ts): runForever, runUntilComplete and stop, in slices on
 // the host; the real clock's waits and wake-ups.
 import * as assert from "uvu/assert";
 import { sleep } from "../../src/index.js";

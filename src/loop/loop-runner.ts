@@ -31,7 +31,7 @@ export function _runningLoops(): ReadonlySet<EventLoop> {
 }
 
 /** @internal The run state of one loop. */
-export class Runner {
+export class LoopRunner {
   running = false;
   stopping = false;
   #sliceQueued = false;
