@@ -6,7 +6,7 @@ import { _runningLoopOrNull, setEventLoop } from "./running.js";
 import { Task, allTasks } from "./task.js";
 import { isGenerator, isThenable, repr } from "./util.js";
 import { checkLoopOptions, checkOptionKeys, checkOptions, expected } from "./checks.js";
-import { Context } from "./context.js";
+import { Context, copyContext } from "./context.js";
 
 /**
  * What `run` and `runSync` accept: a coroutine, or a function returning one (or a Promise).
@@ -82,8 +82,9 @@ export interface RunnerOptions extends LoopOptions {
  */
 export interface RunnerRunOptions {
   /**
-   * The Context the main task runs in (asyncio's `context`); by default a copy of the
-   * current one, as for any task.
+   * The Context the main task runs in (asyncio's `context`). By default the runner's
+   * own: a copy of the context current when the runner made its loop, shared by the mains
+   * run without one (so what one sets, the next sees), as asyncio's Runner.
    */
   context?: Context;
 }
@@ -123,6 +124,8 @@ export class Runner {
   #options: RunnerOptions;
   #loop: EventLoop | null = null;
   #setEventLoop = false;
+  /** The context mains run in when run() is given none (asyncio: copied once, at the loop's creation). */
+  #context: Context | null = null;
 
   /**
    * A runner; its loop is made on first use (`run`, `runSync` or `getLoop`).
@@ -152,7 +155,8 @@ export class Runner {
 
   /**
    * Runs `main` as a task on the runner's loop and resolves with its result (asyncio's
-   * `Runner.run`). The loop stays open for the next run.
+   * `Runner.run`), in `options.context` or the runner's own context (see RunnerRunOptions).
+   * The loop stays open for the next run.
    * @example
    * await using runner = new Runner()
    * const user = await runner.run(fetchUser(1))
@@ -263,6 +267,7 @@ export class Runner {
       if (loopOptions.debug !== undefined) loop.setDebug(loopOptions.debug);
     }
     this.#loop = loop;
+    this.#context = copyContext();
     this.#state = State.Initialized;
     return loop;
   }
@@ -274,7 +279,8 @@ export class Runner {
     const context = checked.context;
     if (context !== undefined && !(context instanceof Context)) throw expected(call, "options.context to be a Context", context);
     const coro = mainCoroutine(call, main);
-    return this.#lazyInit(call).createTask(coro, context === undefined ? undefined : { context });
+    const loop = this.#lazyInit(call);
+    return loop.createTask(coro, { context: context ?? this.#context! });
   }
 
   #checkVirtual(call: string): void {
