@@ -139,6 +139,13 @@ export class TaskGroup {
     if (propagate !== null && this.#errors.length === 0) throw propagate;
     if (failed && !(error instanceof CancelledError)) this.#errors.push(error);
     if (this.#errors.length > 0) {
+      // A cancellation from outside was consumed by the wait above and the ExceptionGroup
+      // replaces it: request it again, count unchanged, so the task still ends cancelled
+      // at its next wait (asyncio 3.13's fix of gh-116720, backported to 3.12).
+      if (parent.cancelling() > 0) {
+        parent.uncancel();
+        parent.cancel();
+      }
       const errors = this.#errors;
       this.#errors = [];
       throw new ExceptionGroup("unhandled errors in a TaskGroup", errors);

@@ -224,6 +224,36 @@ bothCores("TaskGroup", (test) => {
     assert.equal(log, ["a cancelled"]);
   });
 
+  test("cancelled from outside while a child fails: the ExceptionGroup is thrown and the cancellation stays pending (gh-116720)", ({ loop }) => {
+    const log: string[] = [];
+    const outer = loop.createTask((function* () {
+      try {
+        yield* taskGroup(function* (tg) {
+          tg.createTask((function* () {
+            try {
+              yield* sleep(1000);
+            } catch {
+              throw new Error("failed while cancelled");
+            }
+          })());
+          yield* sleep(1000);
+        });
+      } catch (e) {
+        log.push(`group: ${(e as ExceptionGroup).errors.map((x) => (x as Error).message).join()}; cancelling ${currentTask()!.cancelling()}`);
+      }
+      try {
+        yield* sleep(1000);
+        log.push("slept: the outside cancellation was lost");
+      } catch (e) {
+        log.push(e instanceof CancelledError ? "cancelled at the next wait" : String(e));
+        throw e;
+      }
+    })());
+    loop.callLater(10, () => outer.cancel());
+    assert.instance(caught(() => runIn(loop, outer)), CancelledError);
+    assert.equal(log, ["group: failed while cancelled; cancelling 1", "cancelled at the next wait"]);
+  });
+
   test("cancel() before the group is entered cancels it on entry", ({ loop }) => {
     const log: string[] = [];
     const tg = new TaskGroup();
