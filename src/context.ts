@@ -182,11 +182,22 @@ export function _enterContextBeneath(ctx: Context, below: Context): void {
   above._prev = ctx;
 }
 
+/** @internal Gives the current Context back the values `map` (null: none), after a callback that had no Context of its own. */
+export function _restoreCurrent(map: HamtMap | null): void {
+  current._map = map ?? HamtMap.EMPTY;
+}
+
 /** @internal Makes current again the Context that was before `_enterContext(ctx)`. */
 export function _exitContext(ctx: Context): void {
   current = ctx._prev!;
   ctx._prev = null;
   ctx._entered = false;
+}
+
+/** @internal A callback wrapped to run in a Context (base-loop.ts): Handle.getContext() reads `_context`. */
+export interface _InContext {
+  (...args: any[]): unknown;
+  _context?: Context;
 }
 
 /**
