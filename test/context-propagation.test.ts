@@ -449,7 +449,7 @@ bothCores("context propagation: tasks (test_tasks.py test_context_*)", (test) =>
     assert.equal(log, ["b starts parent2", "b parent2", "a a", "s2 sees s1", "parent parent2"]);
   });
 
-  test("Runner.run(main, { context }) runs the main task in that context; without one, in a copy", ({ core }) => {
+  test("Runner.run(main, { context }) runs the main task in that context; mains without one share the runner's own", ({ core }) => {
     const runner = new Runner({ loopFactory: () => new EventLoop({ clock: "virtual", core }) });
     const ctx = new Context();
     ctx.run(() => cvar.set("given"));
@@ -458,6 +458,7 @@ bothCores("context propagation: tasks (test_tasks.py test_context_*)", (test) =>
     assert.is(ctx.get(cvar), "set by main");
     const again = runner.runSync(function* () { cvar.set("second"); return cvar.get() });
     assert.is(again, "second");
+    assert.is(runner.runSync(function* () { return cvar.get() }), "second", "as asyncio's Runner: one main's set is the next one's");
     assert.is(cvar.get(), "nope");
     assert.throws(() => runner.runSync(sleep(0), { context: {} as Context }), (e: Error) => e instanceof TypeError && /options\.context to be a Context/.test(e.message));
     runner.closeSync();
