@@ -57,7 +57,7 @@ const WORKLOADS = {
   w2i: {
     title: "W2i instruments and debug mode",
     what: "W2 on wasyncio (Wasm core) as is, then observed: one no-op instrument installed (`beforeTaskStep`, `afterTaskStep`, `taskScheduled`), " +
-      "a trace recorder (`startTrace`) recording every step, and debug mode (`debug: true`: each step timed for the slow-callback warning, and a stack trace captured at each suspension, which is what it costs). " +
+      "a trace recorder (`startTrace`) recording every step, task-local context (a ContextVar exists, so every task runs each step in a Context of its own; each worker sets it once and reads it after every switch), and debug mode (`debug: true`: each step timed for the slow-callback warning, and a stack trace captured at each suspension, which is what it costs). " +
       "**cost per switch** = (the variant's median time − wasyncio's) ÷ switches, in ns; with no instrument the hooks' sites cost one null check each, so the first row is W2 itself.",
   },
   w3: { title: "W3 queue ping-pong", what: `a producer and a consumer pass ${fmtN(N)} integers through a queue with maxsize 100.` },
@@ -151,6 +151,7 @@ const SYSTEMS = [
   { name: "wasyncio + a no-op instrument", run: node("wasyncio-wasm+instrument"), workloads: ["w2i"] },
   { name: "wasyncio + trace recorder", run: node("wasyncio-wasm+trace"), workloads: ["w2i"] },
   { name: "wasyncio, debug mode", run: node("wasyncio-wasm+debug"), workloads: ["w2i"] },
+  { name: "wasyncio, tasks with a ContextVar set", run: node("wasyncio-wasm+context"), workloads: ["w2i"] },
   { name: "Effection 4", run: node("effection"), workloads: ["w2", "w5"], retained: ["w5"] },
   { name: "setImmediate", run: node("node-setImmediate"), workloads: ["w1a", "w1b"], everyRelease: true },
   { name: "queueMicrotask", run: node("node-queueMicrotask"), workloads: ["w1a", "w1b"], everyRelease: true },

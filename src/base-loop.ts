@@ -11,7 +11,7 @@ import type { HostDriver } from "./drivers/types.js";
 import { Future, _reportUnretrieved, type Waiter } from "./future.js";
 import { Handle, TimerHandle, _reportHandle } from "./handles.js";
 import { Task } from "./task.js";
-import { Context, _contextVarsInUse, copyContext } from "./context.js";
+import { Context, _contextVarsInUse, _currentContext, _restoreCurrent, copyContext, type _InContext } from "./context.js";
 import { _setLoopFactory } from "./running.js";
 import { _linkSignal } from "./abort.js";
 import { RealClock, VirtualClock, type Clock } from "./loop/clock.js";
@@ -48,8 +48,24 @@ export let _loopScheduler: (loop: EventLoop) => Scheduler;
 /** A callback that calls `callback(...args)` with `context` current (asyncio's Handle._run). */
 function inContext(context: Context, callback: Callback, args: unknown[]): Callback {
   const wrapped = () => context.run(callback, ...args);
-  // Named as the callback, for the Handle's repr and error reports.
+  // Named as the callback, for the Handle's repr and error reports; the Context is what
+  // Handle.getContext() answers and what a report of its error runs the handler in.
+  (wrapped as _InContext)._context = context;
   return Object.defineProperty(wrapped, "name", { value: callback.name });
+}
+
+/**
+ * The Context a user's exception handler runs in for `context` (asyncio 3.12, gh-96704):
+ * the failing task's (`task`, else `future` when it is a task), else the failing
+ * callback's (`handle`); null when none, or when it is entered already (it cannot be
+ * entered twice: the handler then runs where it is called).
+ */
+function handlerContext(context: ExceptionContext): Context | null {
+  const thing = (context.task ?? context.future) as { getContext?: unknown } | undefined;
+  let ctx: unknown = null;
+  if (thing !== null && typeof thing === "object" && typeof thing.getContext === "function") ctx = (thing as { getContext(): unknown }).getContext();
+  else if (context.handle instanceof Handle) ctx = context.handle._contextOrNull();
+  return ctx instanceof Context && !ctx._entered ? ctx : null;
 }
 
 /**
@@ -360,6 +376,11 @@ export class EventLoop {
     } else if (st === QUEUED) {
       const fn = slots.fn(id)!, arg = slots.arg(id), kind = slots.kind[id];
       slots.release(id);
+      // A callback scheduled before the first ContextVar existed carries no Context (it
+      // would have been an empty copy): it runs in the current one, whose values are put
+      // back after it, so its sets reach no later callback, as its own copy's would not.
+      // Null: no var existed, so the current Context was empty (even if this one makes one).
+      const saved = _contextVarsInUse ? _currentContext()._map : null;
       try {
         if (kind === CALL1) fn(arg);
         else if (kind === CALL0) fn();
@@ -367,6 +388,7 @@ export class EventLoop {
       } catch (e) {
         this.#reportCallbackError(e, _reportHandle(fn));
       }
+      if (_contextVarsInUse) _restoreCurrent(saved);
     } else if (st === CANCELLED) {
       slots.release(id);
     } else if (st === TASK_FIRED) {
@@ -487,7 +509,11 @@ export class EventLoop {
    */
   callExceptionHandler(context: ExceptionContext): void {
     checkContext("callExceptionHandler()", context);
-    callHandler(this, this.#handler, context);
+    const handler = this.#handler;
+    // Only a handler set by the user runs in the failing task's or callback's Context, as in asyncio.
+    const ctx = handler === null ? null : handlerContext(context);
+    if (ctx === null) callHandler(this, handler, context);
+    else ctx.run(callHandler, this, handler, context);
   }
 
   /**

@@ -182,11 +182,22 @@ export function _enterContextBeneath(ctx: Context, below: Context): void {
   above._prev = ctx;
 }
 
+/** @internal Gives the current Context back the values `map` (null: none), after a callback that had no Context of its own. */
+export function _restoreCurrent(map: HamtMap | null): void {
+  current._map = map ?? HamtMap.EMPTY;
+}
+
 /** @internal Makes current again the Context that was before `_enterContext(ctx)`. */
 export function _exitContext(ctx: Context): void {
   current = ctx._prev!;
   ctx._prev = null;
   ctx._entered = false;
+}
+
+/** @internal A callback wrapped to run in a Context (base-loop.ts): Handle.getContext() reads `_context`. */
+export interface _InContext {
+  (...args: any[]): unknown;
+  _context?: Context;
 }
 
 /**
@@ -350,6 +361,17 @@ export class Token<T> {
   }
 
   /**
+   * Resets the variable (`token.var.reset(token)`): Python 3.14's `with var.set(value):`,
+   * written `using _ = variable.set(value)`. Defined where the host has `Symbol.dispose`.
+   * @example
+   * {
+   *   using _ = user.set("ada")
+   *   log(user.get())   // "ada"
+   * }                   // user has its previous value again
+   */
+  declare [Symbol.dispose]: () => void;
+
+  /**
    * The token as Python's repr shows it.
    * @example
    * String(user.set("ada"))   // '<Token var=<ContextVar name="user">>'
@@ -357,4 +379,17 @@ export class Token<T> {
   toString(): string {
     return `<Token${this._used ? " used" : ""} var=${this.var}>`;
   }
+}
+
+// Symbol.dispose exists on hosts with explicit resource management (Node 18.18+, current
+// browsers); elsewhere `using` cannot be written, so nothing is lost (as Runner's).
+const disposeKey = (Symbol as { dispose?: symbol }).dispose;
+if (typeof disposeKey === "symbol") {
+  Object.defineProperty(Token.prototype, disposeKey, {
+    value: function (this: Token<unknown>): void {
+      this.var.reset(this);
+    },
+    writable: true,
+    configurable: true,
+  });
 }

@@ -61,6 +61,15 @@ interface FastLoop extends LoopLike {
 interface Unretrieved {
   loop: LoopLike;
   context: ExceptionContext;
+  /** The failed task's Context: the report runs in it (asyncio 3.12, gh-96704); the report has no `task` to find it by. */
+  runIn: Context | null;
+}
+
+/** Reports `entry` through its loop, in the failed task's Context when it has one that is free to enter. */
+function reportEntry(entry: Unretrieved): void {
+  const ctx = entry.runIn;
+  if (ctx === null || ctx._entered) entry.loop.callExceptionHandler(entry.context);
+  else ctx.run(() => entry.loop.callExceptionHandler(entry.context));
 }
 const unretrievedByLoop = new WeakMap<LoopLike, Set<Unretrieved>>();
 const registry = typeof FinalizationRegistry === "function"
@@ -68,7 +77,7 @@ const registry = typeof FinalizationRegistry === "function"
       const entries = unretrievedByLoop.get(entry.loop);
       // An entry its loop's close() reported is gone from the set: report each once.
       if (entries === undefined || !entries.delete(entry)) return;
-      entry.loop.callExceptionHandler(entry.context);
+      reportEntry(entry);
     })
   : null;
 
@@ -82,7 +91,7 @@ export function _reportUnretrieved(loop: LoopLike): void {
   unretrievedByLoop.delete(loop);
   for (const entry of entries) {
     registry?.unregister(entry);
-    loop.callExceptionHandler(entry.context);
+    reportEntry(entry);
   }
 }
 
@@ -387,11 +396,16 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return { message: `${this.constructor.name} exception was never retrieved`, exception };
   }
 
+  /** @internal The Context the unretrieved-exception report runs in: a Task's own; none for a Future. */
+  protected _reportContext(): Context | null {
+    return null;
+  }
+
   /** @internal */
   _logTraceback(): void {
     if (registry === null) return;
     const loop = this._loop;
-    const entry: Unretrieved = { loop, context: this._unretrievedContext(this._result) };
+    const entry: Unretrieved = { loop, context: this._unretrievedContext(this._result), runIn: this._reportContext() };
     this._rareFields().unretrieved = entry;
     registry.register(this, entry, entry);
     let set = unretrievedByLoop.get(loop);

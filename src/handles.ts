@@ -5,6 +5,9 @@
 // callback stays in the loop's slot table (the handle looks it up while the slot is its
 // own), and being cancelled is a generation of -1.
 
+import { Context, type _InContext } from "./context.js";
+import { InvalidStateError } from "./errors.js";
+
 /** @internal The loop side of a handle: what `Handle.cancel()` and a handle's repr call. */
 export interface HandleOwner {
   _cancelSlot(id: number, gen: number): void;
@@ -52,6 +55,30 @@ export class Handle {
     if (this._gen === CANCELLED) return " cancelled";
     const cb = this._owner?._slotCallback(this._id, this._gen);
     return cb === undefined ? "" : ` ${cb.name || "anonymous"}()`;
+  }
+
+  /**
+   * The Context the callback runs in (asyncio's `Handle.get_context()`): the one given
+   * in the call's options, else the copy made when it was scheduled. A callback scheduled
+   * before any ContextVar existed has none of its own: an empty Context is returned. Known
+   * while the callback is scheduled (and in the report of its error): after it ran, or
+   * once cancelled, this throws InvalidStateError (the handle keeps no reference to it).
+   * @example
+   * const h = loop.callSoon({ context: ctx }, report)
+   * h.getContext() === ctx   // true
+   */
+  getContext(): Context {
+    if (this._owner?._slotCallback(this._id, this._gen) === undefined) {
+      throw new InvalidStateError(`Handle.getContext(): ${this} is no longer scheduled`);
+    }
+    return this._contextOrNull() ?? new Context();
+  }
+
+  /** @internal The callback's Context, or null if it has none (or is no longer scheduled). */
+  _contextOrNull(): Context | null {
+    if (this._gen === CANCELLED) return null;
+    const cb = this._owner?._slotCallback(this._id, this._gen) as _InContext | undefined;
+    return cb?._context ?? null;
   }
 
   /**

@@ -360,6 +360,11 @@ export class Task<T = unknown> extends Future<T> {
     return ctx;
   }
 
+  /** @internal The report of an unretrieved exception runs in the task's Context (asyncio 3.12). */
+  protected override _reportContext(): Context | null {
+    return this.#context;
+  }
+
   /** @internal The next step throws `exc` into the coroutine (the caller schedules that step). */
   _setStepException(exc: unknown): void {
     this._rareFields().stepExc = exc;

@@ -13,6 +13,7 @@ const NODE_SYSTEMS: Record<string, string[]> = {
   "wasyncio-wasm+instrument": ["w2i"],
   "wasyncio-wasm+trace": ["w2i"],
   "wasyncio-wasm+debug": ["w2i"],
+  "wasyncio-wasm+context": ["w2i"],
   "wasyncio-js": ["w1a", "w1b", "w2", "w3", "w4", "w5", "w5g"],
   "node-stream": ["w3"],
   effection: ["w2", "w5"],
@@ -190,7 +191,7 @@ test("a --quick --only w2i run: W2 as is, with a no-op instrument, a trace recor
   const section = md.slice(md.indexOf("## W2i instruments and debug mode"), md.indexOf("\n## ", md.indexOf("## W2i") + 1));
   assert.match(section, /\| system \| time \(ms\) \| ratio \| cost per switch \(ns\) \|/);
   assert.match(section, /\| \*\*wasyncio\*\* \| [^|]+ \| 1\.00× \| – \|/);
-  for (const name of ["wasyncio \\+ a no-op instrument", "wasyncio \\+ trace recorder", "wasyncio, debug mode"]) {
+  for (const name of ["wasyncio \\+ a no-op instrument", "wasyncio \\+ trace recorder", "wasyncio, debug mode", "wasyncio, tasks with a ContextVar set"]) {
     assert.match(section, new RegExp(`\\| ${name} \\| [^|]+ \\| \\d+(\\.\\d+)?× \\| -?\\d+(\\.\\d+)? \\|`), name);
   }
   assert.not.match(section, /CPython|uvloop|TS core/, "W2i measures wasyncio against itself only");

@@ -2,7 +2,9 @@
 //   node bench/node/workloads.mjs <system> <workload> [--n N] [--tasks T] [--warmup K]
 //   node --expose-gc bench/node/workloads.mjs <system> <w5|w5g> --retained [--tasks T]
 // W2i is W2 on wasyncio (Wasm core) as is (`wasyncio-wasm`) or observed: with a no-op
-// instrument (`wasyncio-wasm+instrument`), a trace recorder (`+trace`), in debug mode (`+debug`).
+// instrument (`wasyncio-wasm+instrument`), a trace recorder (`+trace`), in debug mode (`+debug`),
+// or with task-local context (`+context`: a ContextVar exists, so each task runs every step
+// in a Context of its own, and each worker sets it once and reads it at every switch).
 // Prints one JSON line: {"ms", "count", "phases"? (w4), "rssMB"? (w5, w5g), "retained"?
 // (--retained)}. Exit 3 when the system cannot run the workload, 2 on a usage error. Every
 // run asserts its correctness count.
@@ -103,7 +105,9 @@ const NOOP_INSTRUMENT = {
 
 async function wasyncio(core, variant = null) {
   const wasyncioModule = await import("../../dist/index.js");
-  const { run, getRunningLoop, sleep, gather, startTrace } = wasyncioModule;
+  const { run, getRunningLoop, sleep, gather, startTrace, ContextVar } = wasyncioModule;
+  // Made before the tasks: each then copies the Context it is created in, as in asyncio.
+  const requestId = variant === "context" ? new ContextVar("requestId") : null;
   const opts = { core, ...(variant === "debug" && { debug: true }) };
   function* sleeper(delay, i) {
     return yield* sleep(delay, i);
@@ -170,9 +174,17 @@ async function wasyncio(core, variant = null) {
           count++;
         }
       }
+      /** W2i's `+context` worker: its value survives every switch (each task sees only its own). */
+      function* contextWorker(id) {
+        requestId.set(id);
+        for (let i = 0; i < per; i++) {
+          yield* sleep(0);
+          if (requestId.get() === id) count++;
+        }
+      }
       const t0 = now();
       const tasks = [];
-      for (let i = 0; i < TASKS; i++) tasks.push(loop.createTask(worker()));
+      for (let i = 0; i < TASKS; i++) tasks.push(loop.createTask(requestId === null ? worker() : contextWorker(i)));
       yield* gather(...tasks);
       const ms = now() - t0;
       if (variant === "instrument") loop.removeInstrument(NOOP_INSTRUMENT);
@@ -392,6 +404,7 @@ const systems = {
   "wasyncio-wasm+instrument": w2i("instrument"),
   "wasyncio-wasm+trace": w2i("trace"),
   "wasyncio-wasm+debug": w2i("debug"),
+  "wasyncio-wasm+context": w2i("context"),
   "wasyncio-js": () => wasyncio("js"),
   effection,
   ...Object.fromEntries(Object.entries(nodeSystems).map(([k, v]) => [k, async () => v])),
