@@ -25,7 +25,7 @@ import { _countDebugLoop } from "./suspension.js";
 import { dumpTasks } from "./dump-tasks.js";
 import { Instruments, type Instrument } from "./loop/instruments.js";
 import { MetricsCounters, type LoopMetrics } from "./loop/metrics.js";
-import { checkContext, checkInstrument, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptions, checkSignal, expected, checkOptionKeys, loopClosed } from "./checks.js";
+import { checkContext, checkInstrument, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptionalBoolean, checkOptions, checkSignal, expected, checkOptionKeys, loopClosed } from "./checks.js";
 
 /** asyncio's slow_callback_duration, in ms. */
 const SLOW_CALLBACK_MS = 100;
@@ -226,8 +226,10 @@ export class EventLoop {
 
   /**
    * Wraps a coroutine in a Task scheduled on this loop (through the task factory, if set).
+   * `eagerStart: true` (asyncio 3.14) runs it at once while the loop runs, until it first waits.
    * @example
    * const task = loop.createTask(fetchAll(), { name: "fetcher", signal: AbortSignal.timeout(5000) })
+   * const eager = loop.createTask(lookup(key), { eagerStart: true })   // done already on a cache hit
    */
   createTask<T>(coro: Coroutine<T>, options?: CreateTaskOptions): Task<T> {
     this.#checkClosed("createTask()");
@@ -238,14 +240,21 @@ export class EventLoop {
     if (signal !== undefined) checkSignal(signal);
     const context = options?.context;
     if (context !== undefined && !(context instanceof Context)) throw expected("loop.createTask()", "options.context to be a Context", context);
+    const eagerStart = options?.eagerStart;
+    checkOptionalBoolean("loop.createTask()", "options.eagerStart", eagerStart);
     let task: Task<T>;
     if (this.#taskFactory === null) {
-      task = new Task(coro, { loop: this, name, context });
+      task = new Task(coro, { loop: this, name, context, eagerStart });
     } else {
-      task = this.#taskFactory(this, coro, context === undefined ? { name } : { name, context }) as Task<T>;
+      // As asyncio 3.14 passes its keyword arguments: context and eagerStart only if given.
+      const factoryOptions: { name?: string; context?: Context; eagerStart?: boolean } = { name };
+      if (context !== undefined) factoryOptions.context = context;
+      if (eagerStart !== undefined && eagerStart !== null) factoryOptions.eagerStart = eagerStart;
+      task = this.#taskFactory(this, coro, factoryOptions) as Task<T>;
       if (name !== undefined && typeof task.setName === "function") task.setName(name);
     }
-    if (signal !== undefined) _linkSignal(task, signal);
+    // A task that finished eagerly cannot be cancelled: no listener to add (or remove later).
+    if (signal !== undefined && !task.done()) _linkSignal(task, signal);
     return task;
   }
 

@@ -289,6 +289,11 @@ export function checkOptionalString(call: string, name: string, value: unknown, 
   if (value !== undefined && value !== null && typeof value !== "string") throw expected(call, `${name} to be ${what}`, value);
 }
 
+/** Throws unless `value` is a boolean, undefined or null (an option such as `eagerStart`). @internal */
+export function checkOptionalBoolean(call: string, name: string, value: unknown): void {
+  if (value !== undefined && value !== null && typeof value !== "boolean") throw expected(call, `${name} to be a boolean`, value);
+}
+
 /** The hosts a server listens on: null for all interfaces (undefined, null or ""). @internal */
 export function checkHosts(call: string, host: unknown): string[] | null {
   if (host === undefined || host === null || host === "") return null;

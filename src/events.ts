@@ -96,12 +96,13 @@ export interface LoopOptions {
 }
 
 /**
- * A factory installed by `loop.setTaskFactory`, called as `factory(loop, coro, { name, context })`
- * (`context` only when createTask was given one, as asyncio passes it).
+ * A factory installed by `loop.setTaskFactory`, called as `factory(loop, coro, { name, context, eagerStart })`
+ * (`context` and `eagerStart` only when createTask was given them, as asyncio 3.14 passes
+ * its keyword arguments). `eagerTaskFactory` is one.
  * @example
  * loop.setTaskFactory((loop, coro, options) => new Task(coro, { loop, ...options }))
  */
-export type TaskFactory<L = LoopLike> = (loop: L, coro: Coroutine<any>, options: { name?: string; context?: Context }) => Future<any>;
+export type TaskFactory<L = LoopLike> = (loop: L, coro: Coroutine<any>, options: { name?: string; context?: Context; eagerStart?: boolean }) => Future<any>;
 
 /**
  * The host's `AbortSignal`: the DOM's or Node's, whichever the program's types declare.
@@ -143,6 +144,13 @@ export interface CreateTaskOptions {
   signal?: AbortSignalLike;
   /** The Context the task runs in (default: a copy of the current one). */
   context?: Context;
+  /**
+   * Start eagerly (asyncio 3.14's `eager_start`): if the loop is running, the coroutine runs
+   * at once, inside `createTask`, until it first waits; a task that ends without waiting is
+   * done on return and never queued. Ignored when the loop is not running. Passed to the
+   * task factory if one is set (`eagerTaskFactory` makes `true` the default).
+   */
+  eagerStart?: boolean;
 }
 
 /**

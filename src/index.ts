@@ -10,6 +10,7 @@ export { Runner, run, runSync, type Main, type RunnerOptions, type RunnerRunOpti
 // Futures and tasks
 export { Future, type DoneCallback } from "./future.js";
 export { Task, createTask, currentTask, allTasks, type TaskOptions } from "./task.js";
+export { eagerTaskFactory, createEagerTaskFactory, type TaskConstructor } from "./eager-task-factory.js";
 export { ensureFuture } from "./ensure-future.js";
 export { wrapPromise } from "./promises.js";
 export { sleep } from "./sleep.js";

@@ -2,14 +2,14 @@
 // is closed (Trio's traps): a coroutine may yield a Future (what `yield* fut` yields),
 // a Promise (waited for), or undefined (give up the rest of this iteration). Anything
 // else is a bad yield: a TypeError is thrown into the coroutine at its next step.
-import type { AbortSignalLike, Coroutine, ExceptionContext, LoopLike } from "./events.js";
+import type { Coroutine, CreateTaskOptions, ExceptionContext, LoopLike } from "./events.js";
 import { CancelledError, InvalidStateError, _asException, _classifyThrown } from "./errors.js";
 import { Future, PENDING, STATE_MASK, describeError } from "./future.js";
 import { PARK_RESULT, SWITCH, SWITCH_RESULT, WAKE, _Parkable } from "./traps.js";
 import { _userFrames } from "./suspension.js";
 import { _runningLoopOrNull, _steppingTask, _swapCurrentTask, getEventLoop, getRunningLoop } from "./running.js";
 import { creationSite, isFutureLike, isGenerator, isThenable } from "./util.js";
-import { badYield, checkCoroutine, checkLoop, expected } from "./checks.js";
+import { badYield, checkCoroutine, checkLoop, checkOptionalBoolean, expected } from "./checks.js";
 import { wrapPromise } from "./promises.js";
 import {
   Context, _contextVarsInUse, _currentContext, _enterContext, _enterContextBeneath, _exitContext, _setOnFirstVar, copyContext,
@@ -24,6 +24,15 @@ interface TaskLoop extends LoopLike {
   _unparkTask(slot: number): boolean;
   _liveTasks(): Task<any>[];
   time(): number;
+  isRunning?(): boolean;
+  /** The loop's instruments (an eager first step reports itself as the loop reports a step). */
+  _instruments?: { call(hook: "beforeTaskStep" | "afterTaskStep", task: Task<any>): void } | null;
+}
+
+/** asyncio's `loop.is_running()`, on any loop: one without `isRunning()` runs if it is the running loop. */
+function loopRunning(loop: LoopLike): boolean {
+  const isRunning = (loop as Partial<TaskLoop>).isRunning;
+  return typeof isRunning === "function" ? isRunning.call(loop) === true : _runningLoopOrNull() === loop;
 }
 
 // Task flags, in the Future's `_state` above its own bits (future.ts): one integer holds
@@ -72,6 +81,13 @@ export interface TaskOptions {
   name?: string;
   /** The Context every step runs in (default: a copy of the current one, as asyncio's). */
   context?: Context;
+  /**
+   * Start eagerly (asyncio 3.14's `eager_start`): if the loop is running, the coroutine's
+   * first step runs at once, inside the constructor, until it first waits; a task that
+   * returns or throws without waiting is done on return and never queued. Ignored (the
+   * step is scheduled as usual) when the loop is not running.
+   */
+  eagerStart?: boolean;
 }
 
 /**
@@ -104,10 +120,12 @@ export class Task<T = unknown> extends Future<T> {
    * Wraps `coro` in a task scheduled on `options.loop` (default: the running loop, else
    * `getEventLoop()`); `loop.createTask()` is the usual way to make one.
    * @param coro a generator object (call the generator function: `work()`, not `work`)
-   * @param options `loop`, `name` and `context` (default: a copy of the current Context)
+   * @param options `loop`, `name`, `context` (default: a copy of the current Context) and
+   *   `eagerStart` (run the first step now if the loop is running)
    * @example
    * class Traced<T> extends Task<T> {}
    * const task = new Traced(work(), { loop, name: "traced" })
+   * const eager = new Task(work(), { eagerStart: true })   // inside a task: runs until its first wait
    */
   constructor(coro: Coroutine<T>, options?: TaskOptions) {
     const loop = options?.loop ?? _runningLoopOrNull() ?? getEventLoop();
@@ -117,6 +135,8 @@ export class Task<T = unknown> extends Future<T> {
     if (context !== undefined && context !== null && !(context instanceof Context)) {
       throw expected("new Task()", "options.context to be a Context", context);
     }
+    const eagerStart = options?.eagerStart;
+    checkOptionalBoolean("new Task()", "options.eagerStart", eagerStart);
     super({ loop });
     this.#coro = coro;
     this.#context = context ?? (_contextVarsInUse ? copyContext() : null);
@@ -127,15 +147,43 @@ export class Task<T = unknown> extends Future<T> {
       rare.sourceTraceback = creationSite();
       rare.createdAt = (loop as Partial<TaskLoop>).time?.();
     }
+    // asyncio's eager_start applies only while the loop runs; otherwise it is ignored.
+    const eager = eagerStart === true && loopRunning(loop);
     const fast = loop as TaskLoop;
     if (fast._registerTask !== undefined) {
       this._slot = fast._registerTask(this);
-      fast._scheduleTask(this._slot);
+      if (eager) this._eagerStart();
+      else fast._scheduleTask(this._slot);
     } else {
       let live = liveTasks.get(loop);
       if (live === undefined) liveTasks.set(loop, (live = new Set()));
       live.add(this);
-      this._schedule();
+      if (eager) this._eagerStart();
+      else this._schedule();
+    }
+  }
+
+  /**
+   * @internal asyncio's `__eager_start`: the first step, now, instead of from the ready
+   * queue. It is the ordinary step (`_step` enters the task's Context and makes the task
+   * current, then swaps the creator back), so what the coroutine yields is acted on as
+   * after any step: a task that finished is done without ever being queued, one that
+   * waits is woken as usual. The task is registered first (its slot), so `allTasks()`
+   * sees it during the step, as asyncio's eager-task set does. Instruments see a step.
+   */
+  _eagerStart(): void {
+    const instruments = (this._loop as TaskLoop)._instruments;
+    if (instruments === undefined || instruments === null) {
+      this._step(false, undefined);
+      return;
+    }
+    instruments.call("beforeTaskStep", this);
+    try {
+      // Throws only if the task's Context is already entered (it is the caller's own): as in
+      // asyncio, createTask throws and the task stays registered, never stepped.
+      this._step(false, undefined);
+    } finally {
+      instruments.call("afterTaskStep", this);
     }
   }
 
@@ -547,12 +595,15 @@ export class Task<T = unknown> extends Future<T> {
 
 /**
  * Wraps `coro` in a Task scheduled on the running loop (asyncio's `create_task`): the
- * same as `getRunningLoop().createTask(coro, options)`.
+ * same as `getRunningLoop().createTask(coro, options)`. With `{ eagerStart: true }`
+ * (asyncio 3.14) the coroutine runs at once, until it first waits.
  * @example
  * function* main() { const t = createTask(worker(), { name: "worker" }); yield* t }
+ * function* cached() { const t = createTask(lookup(key), { eagerStart: true }); if (t.done()) return t.result() }
  */
-export function createTask<T>(coro: Coroutine<T>, options?: { name?: string; signal?: AbortSignalLike; context?: Context }): Task<T> {
+export function createTask<T>(coro: Coroutine<T>, options?: CreateTaskOptions): Task<T> {
   checkCoroutine("createTask()", coro, Task);
+  checkOptionalBoolean("createTask()", "options.eagerStart", options?.eagerStart);
   const loop = getRunningLoop();
   if (typeof loop.createTask !== "function") throw new Error("createTask(): the running loop has no createTask method");
   return loop.createTask(coro, options) as Task<T>;

@@ -6,7 +6,7 @@ import { CancelledError, ExceptionGroup } from "./errors.js";
 import type { Future } from "./future.js";
 import { _steppingTask, getRunningLoop } from "./running.js";
 import { Task } from "./task.js";
-import { checkBody, checkCoroutine } from "./checks.js";
+import { checkBody, checkCoroutine, checkOptionalBoolean } from "./checks.js";
 import { _tagAwaiter } from "./call-graph.js";
 import type { Context } from "./context.js";
 
@@ -31,20 +31,24 @@ export class TaskGroup {
   #onTaskDone = (task: Task<any>): void => this.#taskDone(task);
 
   /**
-   * Starts `coro` as a task of the group. Throws once the group is finished or aborting.
+   * Starts `coro` as a task of the group (`eagerStart`: see `loop.createTask`). Throws once
+   * the group is finished or aborting.
+   * @example
+   * tg.createTask(fetchUser(1), { name: "user-1", eagerStart: true })
    */
-  createTask<T>(coro: Coroutine<T>, options?: { name?: string; context?: Context }): Task<T> {
+  createTask<T>(coro: Coroutine<T>, options?: { name?: string; context?: Context; eagerStart?: boolean }): Task<T> {
     if (!this.#entered) throw new Error(`TaskGroup ${this} has not been entered`);
     if (this.#exiting && this.#tasks.size === 0) throw new Error(`TaskGroup ${this} is finished`);
     if (this.#aborting) throw new Error(`TaskGroup ${this} is shutting down`);
     checkCoroutine("TaskGroup.createTask()", coro, Task);
-    const task = getRunningLoop().createTask(coro, { name: options?.name, context: options?.context });
-    if (task.done()) {
-      this.#taskDone(task);
-    } else {
-      this.#tasks.add(task);
-      task.addDoneCallback(this.#onTaskDone as (f: Future<T>) => void);
-    }
+    const eagerStart = options?.eagerStart;
+    checkOptionalBoolean("TaskGroup.createTask()", "options.eagerStart", eagerStart);
+    const task = getRunningLoop().createTask(coro, { name: options?.name, context: options?.context, eagerStart });
+    // Even a task already done (it finished eagerly) is seen through its done callback, a
+    // step later, as asyncio 3.14 does (gh-128550): a failure there must not cancel the
+    // parent while it is still inside createTask.
+    this.#tasks.add(task);
+    task.addDoneCallback(this.#onTaskDone as (f: Future<T>) => void);
     return task;
   }
 

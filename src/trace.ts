@@ -79,6 +79,8 @@ export class TraceRecorder {
   /** The step running now (its track and start), or -1. */
   #stepTid = -1;
   #stepStart = 0;
+  /** Steps the running one is nested in, innermost last: an eager task's first step runs inside its creator's. */
+  readonly #outerSteps: [tid: number, start: number][] = [];
   /** The plain callback running now (name, start, from a timer), or null. */
   #callback: { name: string; ts: number; timer: boolean } | null = null;
   #ioStart = -1;
@@ -99,6 +101,7 @@ export class TraceRecorder {
       afterRun: () => self.#instant("run ended", LOOP_TID, "g"),
       taskSpawned: (task) => self.#spawned(task),
       beforeTaskStep: (task) => {
+        if (self.#stepTid >= 0) self.#outerSteps.push([self.#stepTid, self.#stepStart]);
         self.#stepTid = self.#tid(task);
         self.#stepStart = self.#now();
         if (self.#flows.delete(self.#stepTid)) {
@@ -153,7 +156,7 @@ export class TraceRecorder {
     } catch {
       // A hook threw and the loop removed the instrument already (it was reported then).
     }
-    if (this.#stepTid >= 0) this.#endStep(null, true);
+    while (this.#stepTid >= 0) this.#endStep(null, true);
     if (this.#callback !== null) this.#endCallback(true);
     if (this.#ioStart >= 0) this.#endIoWait(undefined, true);
     this.#trace = {
@@ -193,7 +196,9 @@ export class TraceRecorder {
     const tid = this.#stepTid, ts = this.#stepStart;
     // The step that started the recording was not seen to begin: it is left out.
     if (tid < 0) return;
-    this.#stepTid = -1;
+    const outer = this.#outerSteps.pop();
+    this.#stepTid = outer === undefined ? -1 : outer[0];
+    if (outer !== undefined) this.#stepStart = outer[1];
     const name = task !== null ? task.getName() : String(this.#meta.find((m) => m.tid === tid && m.name === "thread_name")?.args?.name);
     const args: Record<string, unknown> = { task: tid };
     if (open) args.open = true;

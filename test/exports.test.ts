@@ -7,7 +7,7 @@ import * as node from "../src/node/index.js";
 const FUNCTIONS = [
   "run", "runSync", "getRunningLoop", "getEventLoop", "setEventLoop", "newEventLoop",
   "sleep", "gather", "wait", "waitFor", "timeout", "timeoutAt", "shield", "asCompleted",
-  "ensureFuture", "createTask", "currentTask", "allTasks", "wrapPromise", "toAbortSignal", "taskGroup",
+  "ensureFuture", "createTask", "createEagerTaskFactory", "eagerTaskFactory", "currentTask", "allTasks", "wrapPromise", "toAbortSignal", "taskGroup",
   "withLock", "withSemaphore",
 ];
 const CLASSES = [

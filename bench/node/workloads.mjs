@@ -5,6 +5,9 @@
 // instrument (`wasyncio-wasm+instrument`), a trace recorder (`+trace`), in debug mode (`+debug`),
 // or with task-local context (`+context`: a ContextVar exists, so each task runs every step
 // in a Context of its own, and each worker sets it once and reads it at every switch).
+// `wasyncio-wasm+eager` runs W2, W5, W5g and W5h with `eagerTaskFactory` installed (every task's
+// first step runs inside createTask); W5h (wasyncio only, both systems): TASKS tasks of which
+// 9 in 10 return at once (a cache hit) and 1 in 10 sleeps [0, 100) ms, all awaited with gather.
 // Prints one JSON line: {"ms", "count", "phases"? (w4), "rssMB"? (w5, w5g), "retained"?
 // (--retained)}. Exit 3 when the system cannot run the workload, 2 on a usage error. Every
 // run asserts its correctness count.
@@ -21,7 +24,7 @@ const { positionals, values } = parseArgs({
   options: { n: { type: "string" }, tasks: { type: "string" }, warmup: { type: "string" }, retained: { type: "boolean" } },
 });
 const [system, workload] = positionals;
-const manyTasks = workload === "w5" || workload === "w5g";
+const manyTasks = workload === "w5" || workload === "w5g" || workload === "w5h";
 const N = Number(values.n ?? 1_000_000);
 const TASKS = Number(values.tasks ?? (manyTasks ? 100_000 : 1000));
 // W5 and W5g report peak RSS, which a warm-up run would already have set.
@@ -105,16 +108,26 @@ const NOOP_INSTRUMENT = {
 
 async function wasyncio(core, variant = null) {
   const wasyncioModule = await import("../../dist/index.js");
-  const { run, getRunningLoop, sleep, gather, startTrace, ContextVar } = wasyncioModule;
+  const { run, getRunningLoop, sleep, gather, startTrace, ContextVar, eagerTaskFactory } = wasyncioModule;
   // Made before the tasks: each then copies the Context it is created in, as in asyncio.
   const requestId = variant === "context" ? new ContextVar("requestId") : null;
   const opts = { core, ...(variant === "debug" && { debug: true }) };
+  /** The eager variant: every task of the loop starts eagerly. */
+  const setUp = (loop) => {
+    if (variant === "eager") loop.setTaskFactory(eagerTaskFactory);
+  };
+  /** W5h's unit: a cache hit (9 in 10) returns without waiting; a miss sleeps. */
+  function* lookup(delay, i) {
+    if (i % 10 !== 0) return i;
+    return yield* sleep(delay, i);
+  }
   function* sleeper(delay, i) {
     return yield* sleep(delay, i);
   }
   /** TASKS tasks, each `coroutine(delay, index)`, all awaited with gather. */
   const manyTasksRun = (coroutine) => () => run(function* () {
     const loop = getRunningLoop();
+    setUp(loop);
     const d = delays(5, TASKS);
     const before = RETAINED ? collected() : null;
     let retained;
@@ -163,6 +176,7 @@ async function wasyncio(core, variant = null) {
     }, opts),
     w2: () => run(function* () {
       const loop = getRunningLoop();
+      setUp(loop);
       // W2i's observed variants (the variant is set only for w2i).
       if (variant === "instrument") loop.addInstrument(NOOP_INSTRUMENT);
       const recorder = variant === "trace" ? startTrace(loop) : null;
@@ -230,6 +244,7 @@ async function wasyncio(core, variant = null) {
     // W5: the task is the sleep operation itself; W5g: a generator per task around it.
     w5: manyTasksRun((d, i) => sleep(d, i)),
     w5g: manyTasksRun((d, i) => sleeper(d, i)),
+    w5h: manyTasksRun((d, i) => lookup(d, i)),
   };
 }
 
@@ -405,6 +420,10 @@ const systems = {
   "wasyncio-wasm+trace": w2i("trace"),
   "wasyncio-wasm+debug": w2i("debug"),
   "wasyncio-wasm+context": w2i("context"),
+  "wasyncio-wasm+eager": async () => {
+    const { w2, w5, w5g, w5h } = await wasyncio("wasm", "eager");
+    return { w2, w5, w5g, w5h };
+  },
   "wasyncio-js": () => wasyncio("js"),
   effection,
   ...Object.fromEntries(Object.entries(nodeSystems).map(([k, v]) => [k, async () => v])),

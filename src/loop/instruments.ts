@@ -26,7 +26,10 @@ export interface Instrument {
   beforeRun?(): void;
   /** The run ends (the loop stopped, or the synchronous run returned or threw). */
   afterRun?(): void;
-  /** A task of the loop was created; its first `taskScheduled` follows. */
+  /**
+   * A task of the loop was created; its first `taskScheduled` follows, or at once its first
+   * `beforeTaskStep` if it starts eagerly (`eagerStart`: that step runs inside the creator's).
+   */
   taskSpawned?(task: Task<any>): void;
   /**
    * The task was put in the ready queue: its first step, every wake-up by the future it

@@ -3,6 +3,7 @@
 import {
   Barrier, BoundedSemaphore, Condition, EventLoop, Future, InvalidStateError, LifoQueue, Lock, PriorityQueue,
   Queue, QueueEmpty, QueueFull, Semaphore, Task, TaskGroup, Timeout, allTasks, asCompleted, createTask, currentTask,
+  createEagerTaskFactory, eagerTaskFactory,
   ensureFuture, gather, newEventLoop, run, runSync, setEventLoop, shield, sleep, taskGroup, timeout, timeoutAt,
   toAbortSignal, wait, waitFor, withLock, withSemaphore, wrapPromise, type Coroutine,
   captureCallGraph, dumpTasks, formatCallGraph, printCallGraph, startTrace,
@@ -79,6 +80,12 @@ for (const [bad, value, names] of notCoroutines) {
 row("createTask()", "a closed loop", Error, /closed/, ({ closed }) => closed.createTask(coro()));
 row("createTask()", "a non-object options", TypeError, "options", ({ loop }) => loop.createTask(coro(), 42 as never));
 row("setTaskFactory()", "a non-function factory", TypeError, "42", ({ loop }) => loop.setTaskFactory(42 as never));
+row("createTask()", "a non-boolean eagerStart", TypeError, "options.eagerStart", ({ loop }) => loop.createTask(coro(), { eagerStart: "yes" as never }));
+row("createTask()", "a non-boolean eagerStart", TypeError, "options.eagerStart", () => createTask(coro(), { eagerStart: 1 as never }), true);
+row("new Task()", "a non-boolean eagerStart", TypeError, "options.eagerStart", ({ loop }) => new Task(coro(), { loop, eagerStart: "yes" as never }));
+row("createEagerTaskFactory()", "a non-function", TypeError, "customTaskConstructor", () => createEagerTaskFactory(42 as never));
+row("eagerTaskFactory()", "a non-coroutine", TypeError, "42", ({ loop }) => eagerTaskFactory(loop, 42 as never, {}));
+row("eagerTaskFactory()", "a non-loop", TypeError, "loop", () => eagerTaskFactory(42 as never, coro(), {}));
 row("setExceptionHandler()", "a non-function handler", TypeError, "42", ({ loop }) => loop.setExceptionHandler(42 as never));
 row("callExceptionHandler()", "a non-object context", TypeError, "42", ({ loop }) => loop.callExceptionHandler(42 as never));
 row("defaultExceptionHandler()", "a non-object context", TypeError, "42", ({ loop }) => loop.defaultExceptionHandler(42 as never));
