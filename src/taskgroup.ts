@@ -49,6 +49,9 @@ export class TaskGroup {
     // parent while it is still inside createTask.
     this.#tasks.add(task);
     task.addDoneCallback(this.#onTaskDone as (f: Future<T>) => void);
+    // Its eager first step may have aborted the group (tg.cancel(), a sibling's failure)
+    // before it was one of the tasks the abort cancels (asyncio, gh-155418).
+    if (this.#aborting && !task.done()) task.cancel();
     return task;
   }
 

@@ -439,6 +439,27 @@ bothCores("eager tasks: eagerTaskFactory, createEagerTaskFactory", (test) => {
     assert.is(((err as ExceptionGroup).exceptions[0] as Error).message, "eager failure");
     assert.equal(events, ["first done: true", "body goes on after createTask", "body CancelledError after 0 ms"]);
   });
+
+  test("an eager child that cancels its group in its first step is cancelled too, though not yet in the group (gh-155418)", ({ loop }) => {
+    const events: string[] = [];
+    runMain(loop, function* () {
+      yield* taskGroup(function* (tg) {
+        tg.createTask((function* () {
+          tg.cancel();
+          try {
+            yield* sleep(1000);
+            events.push("child slept on");
+          } catch (e) {
+            events.push(`child ${(e as Error).name} at ${loop.time()}`);
+            throw e;
+          }
+        })(), { eagerStart: true });
+        yield* sleep(1000);
+      });
+      events.push(`group ended at ${loop.time()}`);
+    });
+    assert.equal(events, ["child CancelledError at 0", "group ended at 0"]);
+  });
 });
 
 bothCores("eager tasks: bad input", (test) => {
