@@ -1,7 +1,7 @@
 // npm run bench: wasyncio against CPython asyncio, uvloop, Effection and Node's own
 // primitives, on the same work, side by side in one run. Every measurement runs in a
-// fresh child process (after an in-process warm-up, except W5 and W5g, which measure peak
-// RSS); each is repeated, and ratios against wasyncio (Wasm core) are computed run by run,
+// fresh child process (after an in-process warm-up, except W5, W5g and W5h, which measure
+// peak RSS); each is repeated, and ratios against wasyncio (Wasm core) are computed run by run,
 // since these machines are noisy. The main tables, their ratios, the targets and the chart
 // come from one Node release (26, the current LTS, by default); wasyncio and Node's own
 // primitives also run, fewer times, on other releases (20 and 24 by default), for a small
@@ -10,7 +10,7 @@
 // bench/results/quick/ (git-ignored), never over the full results.
 //   npm run bench                        the full suite (< 20 min on 2 cores)
 //   npm run bench -- --quick             a cut-down run (~1.5 min): smaller N, fewer runs
-//   npm run bench -- --only w2,w5g       some workloads (w1a w1b w2 w2i w3 w4 w5 w5g w6)
+//   npm run bench -- --only w2,w5g       some workloads (w1a w1b w2 w2i w3 w4 w5 w5g w5h w5s w6)
 //   npm run bench -- --node 26 --also 20,24   the release lines (the defaults; --also none)
 // A release line is served by this machine's node when it is of that line (this process's,
 // or the first `node` on PATH), else by the newest release of the line in the npm registry,
@@ -76,11 +76,30 @@ const WORKLOADS = {
     what: "W5 with a generator per wasyncio task, `function* () { return yield* sleep(d, i) }`. " +
       "CPython and uvloop (an `async def` coroutine per task) and Promises + setTimeout (an async function per task) run the same code as in W5, since their unit already is a coroutine; they run again here so that the ratios come from the same runs. Effection's W5 row already spawns a generator per task (not run again).",
   },
+  w5h: {
+    title: "W5h eager tasks",
+    what: `${fmtN(W5_TASKS)} tasks of which 9 in 10 return at once (a cache hit) and 1 in 10 sleeps [0, 100) ms (W5's delays), all awaited with gather; ` +
+      "a generator per wasyncio task, an `async def` coroutine per CPython task. Each system plain, then with every task started eagerly: " +
+      "wasyncio with `loop.setTaskFactory(eagerTaskFactory)`, CPython with `loop.set_task_factory(asyncio.eager_task_factory)` (Python 3.12+). " +
+      "An eager task runs its first step inside `createTask`: a hit is done before `createTask` returns and never goes through the ready queue.",
+  },
+  w5s: {
+    title: "W5s eager tasks, one after another",
+    what: `${fmtN(W5_TASKS)} tasks made and awaited one after another (\`yield* loop.createTask(immediate(i))\`, \`await loop.create_task(immediate(i))\`), each returning at once; the same systems as W5h. ` +
+      "Plain, each task costs a trip through the ready queue and a wakeup of the task awaiting it; eager, neither.",
+  },
 };
+/** The workloads that report retained bytes per task and peak RSS on every release. */
 const MANY_TASKS = ["w5", "w5g"];
+/** The workloads that take `--tasks`. */
+const TASK_COUNT = [...MANY_TASKS, "w5h", "w5s"];
+/** Eager tasks against plain ones: wasyncio and CPython asyncio, each both ways. */
+const EAGER = ["w5h", "w5s"];
+/** What the main release alone runs: W2i measures wasyncio against itself, W5h and W5s against itself and CPython. */
+const MAIN_ONLY = ["w2i", ...EAGER];
 const ALL = Object.keys(WORKLOADS);
-/** The workloads every system runs (W2i measures wasyncio against itself). */
-const COMPARED = ALL.filter((w) => w !== "w2i");
+/** The workloads every system runs. */
+const COMPARED = ALL.filter((w) => !MAIN_ONLY.includes(w));
 const onlyList = only?.split(",");
 for (const w of onlyList ?? []) if (!ALL.includes(w) && w !== "w6") usage(`--only: no workload ${w}; one of ${[...ALL, "w6"].join(", ")}`);
 
@@ -146,14 +165,15 @@ const python = (system) => () => ({ cmd: PYTHON, args: ["bench/python/workloads.
 const SYSTEMS = [
   { name: "wasyncio", run: node("wasyncio-wasm"), workloads: ALL, everyRelease: true, retained: MANY_TASKS },
   { name: "wasyncio (TS core)", run: node("wasyncio-js"), workloads: COMPARED, everyRelease: true, retained: MANY_TASKS },
-  { name: "CPython asyncio", run: python("asyncio"), workloads: COMPARED, needs: "python" },
+  // Every task's first step inside createTask (eagerTaskFactory): the same work, one queueing less per task.
+  { name: "wasyncio + eager tasks", run: node("wasyncio-wasm+eager"), workloads: ["w2", "w5", "w5g", ...EAGER] },
+  { name: "CPython asyncio", run: python("asyncio"), workloads: [...COMPARED, ...EAGER], needs: "python" },
+  { name: "CPython asyncio + eager_task_factory", run: python("asyncio+eager"), workloads: EAGER, needs: "pythonEager" },
   { name: "uvloop", run: python("uvloop"), workloads: COMPARED, needs: "uvloop" },
   { name: "wasyncio + a no-op instrument", run: node("wasyncio-wasm+instrument"), workloads: ["w2i"] },
   { name: "wasyncio + trace recorder", run: node("wasyncio-wasm+trace"), workloads: ["w2i"] },
   { name: "wasyncio, debug mode", run: node("wasyncio-wasm+debug"), workloads: ["w2i"] },
   { name: "wasyncio, tasks with a ContextVar set", run: node("wasyncio-wasm+context"), workloads: ["w2i"] },
-  // Every task's first step inside createTask (eagerTaskFactory): the same work, one queueing less per task.
-  { name: "wasyncio + eager tasks", run: node("wasyncio-wasm+eager"), workloads: ["w2", "w5", "w5g"] },
   { name: "Effection 4", run: node("effection"), workloads: ["w2", "w5"], retained: ["w5"] },
   { name: "setImmediate", run: node("node-setImmediate"), workloads: ["w1a", "w1b"], everyRelease: true },
   { name: "queueMicrotask", run: node("node-queueMicrotask"), workloads: ["w1a", "w1b"], everyRelease: true },
@@ -192,6 +212,7 @@ function probe(args) {
 const have = {
   python: existsSync(PYTHON) && probe(["-c", "import asyncio"]).status === 0,
   uvloop: existsSync(PYTHON) && probe(["-c", "import uvloop"]).status === 0,
+  pythonEager: existsSync(PYTHON) && probe(["-c", "import asyncio; asyncio.eager_task_factory"]).status === 0,
 };
 const versions = {
   python: have.python ? probe(["-c", "import sys; print(sys.version.split()[0])"]).stdout.trim() : null,
@@ -199,10 +220,17 @@ const versions = {
   effection: JSON.parse(readFileSync("node_modules/effection/package.json", "utf8")).version,
   wasyncio: JSON.parse(readFileSync("package.json", "utf8")).version,
 };
+/** Why system `s` cannot run here, or null. */
+function missing(s) {
+  if (s.needs === undefined || have[s.needs]) return null;
+  if (!have.python) return "`/usr/bin/python3` is missing (run `npm run bench:setup`)";
+  if (s.needs === "uvloop") return "`/usr/bin/python3` has no uvloop (run `npm run bench:setup`)";
+  return `\`/usr/bin/python3\` is Python ${versions.python}; \`asyncio.eager_task_factory\` is Python 3.12+`;
+}
 const available = (s) => {
-  if (s.needs === undefined || have[s.needs]) return true;
-  const why = s.needs === "uvloop" ? "`/usr/bin/python3` has no uvloop" : "`/usr/bin/python3` is missing";
-  if (!skipped.some((x) => x.name === s.name)) skipped.push({ name: s.name, why: `${why} (run \`npm run bench:setup\`)` });
+  const why = missing(s);
+  if (why === null) return true;
+  if (!skipped.some((x) => x.name === s.name)) skipped.push({ name: s.name, why });
   return false;
 };
 
@@ -216,7 +244,7 @@ function once(unit, workload, { retained = false } = {}) {
   const args = [
     ...(retained ? ["--expose-gc"] : []),
     ...unit.args, workload, "--n", String(N),
-    ...(MANY_TASKS.includes(workload) ? ["--tasks", String(W5_TASKS)] : []),
+    ...(TASK_COUNT.includes(workload) ? ["--tasks", String(W5_TASKS)] : []),
     ...(retained ? ["--retained"] : []),
   ];
   try {
@@ -246,9 +274,14 @@ console.log(`Node ${MAIN.version} (${MAIN.source}) for the main tables${ALSO.len
 for (const w of selected) {
   // The other releases run only the systems marked everyRelease (wasyncio, Node's primitives).
   const units = LINES.flatMap((line) =>
-    SYSTEMS.filter((s) => s.workloads.includes(w) && (line.key === "main" || (s.everyRelease && w !== "w2i")) && available(s))
+    SYSTEMS.filter((s) => s.workloads.includes(w) && (line.key === "main" || (s.everyRelease && !MAIN_ONLY.includes(w))) && available(s))
       .map((s) => ({ line, system: s, ...s.run(line.node) })));
   results[w] = Object.fromEntries(LINES.map((line) => [line.key, {}]));
+  // A system this machine cannot run keeps its row in the main table, saying why.
+  for (const s of SYSTEMS.filter((x) => x.workloads.includes(w))) {
+    const why = missing(s);
+    results[w].main[s.name] = why === null ? null : { ...emptyRow(), notRun: why };
+  }
   for (const u of units) results[w][u.line.key][u.system.name] = emptyRow();
   process.stdout.write(`${WORKLOADS[w].title}: `);
   for (let r = 0; r < RUNS; r++) {
@@ -372,10 +405,10 @@ lines.push(`wasyncio ${versions.wasyncio} · Python ${versions.python ?? "not in
 lines.push(`Wasm core: ${fmtN(wasmBytes)} bytes · ESM bundle (index.js and its chunks): ${fmtN(bundleBytes)} bytes`, "");
 lines.push(
   `${quick ? "**Quick run** (`--quick`): smaller N, fewer runs; for a trend only. " : ""}` +
-    `Each figure of the main tables: median of ${RUNS} runs (min–max), each run in a fresh process after a warm-up in that process (W5 and W5g: no warm-up, they measure peak RSS). ` +
+    `Each figure of the main tables: median of ${RUNS} runs (min–max), each run in a fresh process after a warm-up in that process (W5, W5g and W5h: no warm-up, they measure peak RSS). ` +
     "**Ratio** = the system's time ÷ wasyncio's (Wasm core) on the same Node release in the same round, median over runs: above 1× wasyncio is faster. Times in ms; every run asserted its correctness count." +
     (ALSO.length
-      ? ` Under each main table, the same workload on ${ALSO.map((l) => `Node ${l.node.version}`).join(" and ")}: wasyncio (both cores) and Node's own primitives only, ${ALSO_RUNS} run${ALSO_RUNS > 1 ? "s" : ""} each (fewer than the main tables'; median, min–max), interleaved with the main runs; its last columns repeat the main table's figures. CPython and uvloop do not depend on the Node release, and Effection runs on the main release only.`
+      ? ` Under each main table, the same workload on ${ALSO.map((l) => `Node ${l.node.version}`).join(" and ")}: wasyncio (both cores) and Node's own primitives only, ${ALSO_RUNS} run${ALSO_RUNS > 1 ? "s" : ""} each (fewer than the main tables'; median, min–max), interleaved with the main runs; its last columns repeat the main table's figures. CPython and uvloop do not depend on the Node release, Effection runs on the main release only, and so do W2i, W5h and W5s (wasyncio against itself, and CPython).`
       : ""),
   "",
 );
@@ -394,6 +427,10 @@ function mainTable(w) {
   if (hasRetained) header.push("retained B/task", "off-heap B/task");
   lines.push(`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`);
   for (const [name, row] of Object.entries(rows)) {
+    if (row.notRun) {
+      lines.push(`| ${name} | not run: ${row.notRun} |${" |".repeat(header.length - 2)}`);
+      continue;
+    }
     if (row.ms.length === 0) {
       lines.push(`| ${name} | failed: ${row.error ?? "no result"} |${" |".repeat(header.length - 2)}`);
       continue;
@@ -423,6 +460,7 @@ function releasesTable(w) {
   const order = [...ALSO, LINES[0]];
   const names = Object.keys(results[w].main).filter((name) => ALSO.some((l) => results[w][l.key][name]));
   if (names.length === 0) return;
+  lines.push(`${WORKLOADS[w].title.split(" ")[0]} on other Node releases, the main table's last (time in ms; ratio against wasyncio on the same release${MANY_TASKS.includes(w) ? "; peak RSS in MB" : ""}):`, "");
   const hasRss = MANY_TASKS.includes(w);
   const header = ["system"];
   for (const l of order) header.push(`Node ${l.node.version}${l.key === "main" ? " (above)" : ""}`, "ratio", ...(hasRss ? ["MB"] : []));
@@ -448,10 +486,7 @@ for (const w of selected) {
   lines.push(`## ${WORKLOADS[w].title}`, "", WORKLOADS[w].what, "");
   if (MANY_TASKS.includes(w)) lines.push(RETAINED_TEXT, "");
   mainTable(w);
-  if (ALSO.length) {
-    lines.push(`${WORKLOADS[w].title.split(" ")[0]} on other Node releases, the main table's last (time in ms; ratio against wasyncio on the same release${MANY_TASKS.includes(w) ? "; peak RSS in MB" : ""}):`, "");
-    releasesTable(w);
-  }
+  if (ALSO.length) releasesTable(w);
 }
 if (w6) {
   lines.push("## W6 TCP echo", "");
@@ -511,6 +546,11 @@ target("W5: ≥ 1.7× faster than Promises + setTimeout", ratioOf("w5", "Promise
   const r = retainedOf(results.w5?.main?.[REFERENCE]);
   const parked = !r.error && r.note === "";
   target("W5: ≤ 250 B retained per parked task (without its generator)", r.heap, (x) => parked && x <= 250, `${bytes(r.heap)} B on the JS heap${r.note ?? ""}, + ${bytes(r.offHeap)} B off-heap`);
+}
+{
+  // The README's Eager tasks section says so; the figure is this run's.
+  const r = ratioOf("w5s", "wasyncio + eager tasks");
+  target("W5s: a task that returns at once costs at most half as much made and awaited eagerly (`eagerTaskFactory`)", r, (x) => x <= 0.5, `eager/plain ${ratioText(r)}`);
 }
 for (const w of ["w1a", "w1b", "w2", "w3", "w5", "w5g"]) {
   const r = ratioOf(w, "wasyncio (TS core)");

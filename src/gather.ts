@@ -3,7 +3,7 @@
 import type { Awaitable, Coroutine, LoopLike } from "./events.js";
 import { CancelledError } from "./errors.js";
 import { _ensureFuture, _newFuture } from "./ensure-future.js";
-import { Future, _setExceptionAsIs } from "./future.js";
+import { FINISHED, Future, HAS_EXCEPTION, STATE_MASK, _setExceptionAsIs } from "./future.js";
 import { getEventLoop } from "./running.js";
 import { Task } from "./task.js";
 import { isAwaitable } from "./util.js";
@@ -150,15 +150,50 @@ export function gather(...args: unknown[]): Future<unknown[]> {
   }
 
   const children: Future<unknown>[] = [];
-  // An argument passed twice is one child. A pending Future is spotted by the callback it
-  // already has (nothing stored per child); the rest (done futures, coroutines, promises)
-  // in a map made only if there are any.
+  // Only the children pending now are counted and get a callback; the gather ends when the
+  // last of them does. A child already done (an eagerly finished task, a resolved future)
+  // is read once the outer future exists, and needs neither: asyncio counts it through its
+  // callback at once, which ends the same way. An argument passed twice is one child: a
+  // pending Future is spotted by the callback it already has, a done one may simply be
+  // read twice; coroutines and promises (each made into a future) go in a map made only if
+  // there are any.
   let others: Map<unknown, Future<unknown>> | null = null;
-  const doneFuts: Future<unknown>[] = [];
   let nfuts = 0;
   let nfinished = 0;
+  /** The first child done now with an exception or cancelled (without returnExceptions). */
+  let failed: Future<unknown> | null = null;
   let loop: LoopLike | undefined;
   let outer: GatheringFuture<unknown[]> | null = null;
+
+  /** The children's outcomes in order, or the cancellation when the gather was cancelled. */
+  const finish = (outer: GatheringFuture<unknown[]>): void => {
+    const results: unknown[] = [];
+    for (const child of children) {
+      const state = child._state & (STATE_MASK | HAS_EXCEPTION);
+      if (state === FINISHED) {
+        results.push(child.result());
+      } else if (child.cancelled()) {
+        // A fresh error with the child's message: the child keeps its own for result().
+        const msg = cancelMessageOf(child);
+        results.push(new CancelledError(msg ?? ""));
+      } else {
+        results.push(child.exception());
+      }
+    }
+    if (outer._cancelRequested) {
+      // The gather was cancelled: that propagates whatever returnExceptions says.
+      outer.setException(cancelledErrorOf(children[children.length - 1]));
+    } else {
+      outer.setResult(results);
+    }
+  };
+
+  /** Fails the gather with child `fut`'s exception or cancellation. */
+  const fail = (outer: GatheringFuture<unknown[]>, fut: Future<unknown>): void => {
+    // Checked first: exception() of a cancelled future throws rather than returns.
+    if (fut.cancelled()) outer.setException(cancelledErrorOf(fut));
+    else _setExceptionAsIs(outer, fut.exception());
+  };
 
   const onChildDone = (fut: Future<unknown>): void => {
     nfinished++;
@@ -167,67 +202,57 @@ export function gather(...args: unknown[]): Future<unknown[]> {
       if (!fut.cancelled()) fut.exception();
       return;
     }
-    if (!returnExceptions) {
-      if (fut.cancelled()) {
-        // Checked first: exception() of a cancelled future throws rather than returns.
-        outer.setException(cancelledErrorOf(fut));
-        return;
-      }
-      const exc = fut.exception();
-      if (exc !== null) {
-        _setExceptionAsIs(outer, exc);
-        return;
-      }
+    if (!returnExceptions && (fut._state & (STATE_MASK | HAS_EXCEPTION)) !== FINISHED) {
+      fail(outer, fut);
+      return;
     }
-    if (nfinished === nfuts) {
-      const results: unknown[] = [];
-      for (const child of children) {
-        if (child.cancelled()) {
-          // A fresh error with the child's message: the child keeps its own for result().
-          const msg = cancelMessageOf(child);
-          results.push(new CancelledError(msg ?? ""));
-        } else {
-          const exc = child.exception();
-          results.push(exc !== null ? exc : child.result());
-        }
-      }
-      if (outer._cancelRequested) {
-        // The gather was cancelled: that propagates whatever returnExceptions says.
-        outer.setException(cancelledErrorOf(children[children.length - 1]));
-      } else {
-        outer.setResult(results);
-      }
-    }
+    if (nfinished === nfuts) finish(outer);
   };
 
   for (const arg of args) {
-    if (arg instanceof Future && !arg.done()) {
-      if (!arg._hasCallback(onChildDone)) {
-        if (loop !== undefined) _ensureFuture("gather()", arg, loop); // the same loop, or throws
-        loop ??= arg.getLoop();
-        nfuts++;
-        arg._addWaiter(onChildDone);
+    let fut: Future<unknown> | undefined;
+    if (arg instanceof Future) {
+      if (loop !== undefined) _ensureFuture("gather()", arg, loop); // the same loop, or throws
+      else loop = arg.getLoop();
+      if (!arg.done()) {
+        if (!arg._hasCallback(onChildDone)) {
+          nfuts++;
+          arg._addWaiter(onChildDone);
+        }
+        children.push(arg);
+        continue;
       }
-      children.push(arg);
-      continue;
+      fut = arg;
+    } else {
+      fut = others?.get(arg);
+      if (fut === undefined) {
+        fut = _ensureFuture("gather()", arg as Awaitable<unknown>, loop);
+        loop ??= fut.getLoop();
+        (others ??= new Map()).set(arg, fut);
+        if (!fut.done()) {
+          nfuts++;
+          fut.addDoneCallback(onChildDone);
+        }
+      }
     }
-    let fut = others?.get(arg);
-    if (fut === undefined) {
-      fut = _ensureFuture("gather()", arg as Awaitable<unknown>, loop);
-      loop ??= fut.getLoop();
-      nfuts++;
-      (others ??= new Map()).set(arg, fut);
-      if (fut.done()) doneFuts.push(fut);
-      else fut.addDoneCallback(onChildDone);
-    }
+    // A child done already (an eagerly finished task is one): the first failure is kept.
+    if (failed === null && !returnExceptions && fut.done() && (fut._state & (STATE_MASK | HAS_EXCEPTION)) !== FINISHED) failed = fut;
     children.push(fut);
   }
 
   outer = new GatheringFuture<unknown[]>(children, loop!);
   // The call graph sees the gather as what awaits each child through this callback.
   _tagAwaiter(onChildDone, outer);
-  // Children already done are counted now that the outer future exists: if all are,
-  // the gather is done before it is returned.
-  for (const fut of doneFuts) onChildDone(fut);
+  // Children already done count now that the outer future exists: a failure among them
+  // fails the gather at once, and if every child is done, the gather is done before it
+  // is returned. (The pending children's callbacks run later, from the loop.)
+  if (failed !== null) {
+    fail(outer, failed);
+    // As asyncio's callbacks for the other done children do: their exceptions are
+    // retrieved, the gather having reported its outcome.
+    for (const child of children) if (child !== failed && child.done() && !child.cancelled()) child.exception();
+  } else if (nfuts === 0) {
+    finish(outer);
+  }
   return outer;
 }

@@ -9,12 +9,12 @@ import * as assert from "uvu/assert";
 import { renderChart } from "../bench/chart.mjs";
 
 const NODE_SYSTEMS: Record<string, string[]> = {
-  "wasyncio-wasm": ["w1a", "w1b", "w2", "w2i", "w3", "w4", "w5", "w5g", "w5h"],
+  "wasyncio-wasm": ["w1a", "w1b", "w2", "w2i", "w3", "w4", "w5", "w5g", "w5h", "w5s"],
   "wasyncio-wasm+instrument": ["w2i"],
   "wasyncio-wasm+trace": ["w2i"],
   "wasyncio-wasm+debug": ["w2i"],
   "wasyncio-wasm+context": ["w2i"],
-  "wasyncio-wasm+eager": ["w2", "w5", "w5g", "w5h"],
+  "wasyncio-wasm+eager": ["w2", "w5", "w5g", "w5h", "w5s"],
   "wasyncio-js": ["w1a", "w1b", "w2", "w3", "w4", "w5", "w5g"],
   "node-stream": ["w3"],
   effection: ["w2", "w5"],
@@ -25,7 +25,7 @@ const NODE_SYSTEMS: Record<string, string[]> = {
   "node-setTimeout": ["w4"],
   "node-promises": ["w5", "w5g"],
 };
-const EXPECTED: Record<string, number> = { w1a: 2000, w1b: 2000, w2: 2000, w2i: 2000, w3: 2000, w4: 1000, w5: 20, w5g: 20, w5h: 20 };
+const EXPECTED: Record<string, number> = { w1a: 2000, w1b: 2000, w2: 2000, w2i: 2000, w3: 2000, w4: 1000, w5: 20, w5g: 20, w5h: 20, w5s: 20 };
 
 function runOne(cmd: string, args: string[]): { count: number; ms: number; phases?: object; rssMB?: number } {
   const out = execFileSync(cmd, [...args, "--n", "2000", "--tasks", "20", "--warmup", "0"], { encoding: "utf8", timeout: 60_000 });
@@ -90,10 +90,26 @@ const hasUvloop = existsSync(python) && spawnSync(python, ["-c", "import uvloop"
 test(`bench/python/workloads.py: asyncio and uvloop report their counts${hasUvloop ? "" : " (skipped: no uvloop; npm run bench:setup)"}`, () => {
   if (!hasUvloop) return;
   for (const system of ["asyncio", "uvloop"]) {
-    // W2i and W5h measure wasyncio against itself (instruments; eager tasks).
-    for (const w of Object.keys(EXPECTED).filter((x) => x !== "w2i" && x !== "w5h")) {
+    // W2i measures wasyncio against itself (instruments).
+    for (const w of Object.keys(EXPECTED).filter((x) => x !== "w2i")) {
       const r = runOne(python, ["bench/python/workloads.py", system, w]);
       assert.is(r.count, EXPECTED[w], `${system} ${w}`);
+    }
+  }
+});
+
+// asyncio.eager_task_factory is Python 3.12+: an older /usr/bin/python3 says so and exits 3,
+// which the runner reports as the row's reason.
+const pythonEager = existsSync(python) && spawnSync(python, ["-c", "import asyncio; asyncio.eager_task_factory"]).status === 0;
+test(`bench/python/workloads.py asyncio+eager: w5h and w5s report their counts, or exit 3 before Python 3.12 (${pythonEager ? "3.12+" : "older"} here)`, () => {
+  if (!existsSync(python)) return;
+  for (const w of ["w5h", "w5s"]) {
+    if (pythonEager) {
+      assert.is(runOne(python, ["bench/python/workloads.py", "asyncio+eager", w]).count, EXPECTED[w], w);
+    } else {
+      const r = spawnSync(python, ["bench/python/workloads.py", "asyncio+eager", w], { encoding: "utf8" });
+      assert.is(r.status, 3, w);
+      assert.match(r.stderr, /asyncio\.eager_task_factory is Python 3\.12\+; this is 3\.\d+/);
     }
   }
 });
@@ -197,6 +213,25 @@ test("a --quick --only w2i run: W2 as is, with a no-op instrument, a trace recor
     assert.match(section, new RegExp(`\\| ${name} \\| [^|]+ \\| \\d+(\\.\\d+)?× \\| -?\\d+(\\.\\d+)? \\|`), name);
   }
   assert.not.match(section, /CPython|uvloop|TS core/, "W2i measures wasyncio against itself only");
+});
+
+test("a --quick --only w5h,w5s run: wasyncio and CPython asyncio, each plain and eager, side by side; the W5s target", () => {
+  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w5h,w5s", "--node", major, "--also", major], { encoding: "utf8", timeout: 240_000 });
+  const md = readFileSync("bench/results/quick/latest.md", "utf8");
+  for (const title of ["W5h eager tasks", "W5s eager tasks, one after another"]) {
+    const at = md.indexOf(`## ${title}\n`);
+    assert.ok(at >= 0, title);
+    const section = md.slice(at, md.indexOf("\n## ", at + 1));
+    assert.match(section, /\| \*\*wasyncio\*\* \| [^|]+ \| 1\.00× \|/, title);
+    assert.match(section, /\| wasyncio \+ eager tasks \| [^|]+ \| \d+\.\d+× \|/, title);
+    if (existsSync(python)) {
+      assert.match(section, /\| CPython asyncio \| [^|]+ \| \d+(\.\d+)?× \|/, title);
+      const eager = pythonEager ? "[^|]+ \\| \\d+(\\.\\d+)?×" : "not run: `/usr/bin/python3` is Python 3\\.\\d+\\.\\d+; `asyncio\\.eager_task_factory` is Python 3\\.12\\+";
+      assert.match(section, new RegExp(`\\| CPython asyncio \\+ eager_task_factory \\| ${eager} \\|`), title);
+    }
+    assert.not.match(section, /uvloop|TS core|on other Node releases/, `${title}: wasyncio and CPython, on the main release only`);
+  }
+  assert.match(md, /\| W5s: a task that returns at once costs at most half as much made and awaited eagerly \(`eagerTaskFactory`\) \| eager\/plain \d+\.\d+× \| (met|\*\*missed\*\*) \|/);
 });
 
 test("bench/run.mjs: an unknown --only workload is a usage error", () => {

@@ -1,7 +1,7 @@
 // gather(): asyncio.gather, on both cores, in virtual time.
 // Orders of events follow CPython 3.12's asyncio.
 import * as assert from "uvu/assert";
-import { CancelledError, type Future, Task, sleep, type Coroutine } from "../src/index.js";
+import { CancelledError, type Future, Task, createTask, eagerTaskFactory, sleep, type Coroutine } from "../src/index.js";
 import { gather } from "../src/gather.js";
 import { bothCores, caught, runIn } from "./helpers.js";
 import { cancelledAt, cpythonOrder, MiniLoop } from "./core-fixtures.js";
@@ -242,6 +242,164 @@ bothCores("gather", (test) => {
     })(), { loop: mini });
     mini.runUntilDone(main);
     assert.equal(main.result(), [2, 3]);
+  });
+});
+
+// Children already done when gather() is called (eagerly finished tasks, resolved futures)
+// get no callback and are not counted: they are read once the outer future exists, and the
+// gather ends with its last pending child. The outcomes are asyncio's, which counts them
+// through callbacks run at once.
+bothCores("gather: children already done", (test) => {
+  /** An eager task's coroutine: a hit returns at once, a miss waits `ms`. */
+  function* lookup(log: string[], key: string, ms: number): Coroutine<string> {
+    log.push(`${key} start`);
+    if (ms > 0) yield* sleep(ms);
+    log.push(`${key} end`);
+    return key.toUpperCase();
+  }
+
+  test("done and pending children: results in argument order; the gather ends with the last pending one", ({ loop }) => {
+    const log: string[] = [];
+    runIn(loop, (function* () {
+      const a = createTask(lookup(log, "a", 0), { eagerStart: true });
+      const b = createTask(lookup(log, "b", 20), { eagerStart: true });
+      const c = createTask(lookup(log, "c", 0), { eagerStart: true });
+      const d = createTask(lookup(log, "d", 10), { eagerStart: true });
+      assert.equal([a.done(), b.done(), c.done(), d.done()], [true, false, true, false]);
+      const g = gather(a, b, c, d, c);
+      assert.not.ok(g.done());
+      d.addDoneCallback(() => log.push(`d's callback: gather done ${g.done()}`));
+      const r = yield* g;
+      log.push(`gathered ${r.join(",")} at ${loop.time()}`);
+    })());
+    assert.equal(log, [
+      "a start", "a end", "b start", "c start", "c end", "d start",
+      "d end", "d's callback: gather done false", "b end", "gathered A,B,C,D,C at 20",
+    ]);
+  });
+
+  test("every child done: the gather is done on return, with or without returnExceptions", ({ loop }) => {
+    runIn(loop, (function* () {
+      const hit = createTask(lookup([], "hit", 0), { eagerStart: true });
+      const failed = createTask((function* (): Coroutine<never> {
+        throw new RangeError("miss");
+      })(), { eagerStart: true });
+      const g = gather(hit, hit);
+      assert.ok(g.done());
+      assert.equal(g.result(), ["HIT", "HIT"]);
+      const settled = gather(hit, failed, { returnExceptions: true });
+      assert.ok(settled.done());
+      const r = settled.result();
+      assert.is(r[0], "HIT");
+      assert.instance(r[1], RangeError);
+      yield* sleep(0);
+    })());
+  });
+
+  test("a done child that failed fails the gather before it is returned; pending siblings run on and their failure is retrieved", ({ loop }) => {
+    const log: string[] = [];
+    runIn(loop, (function* () {
+      const slow = createTask((function* () {
+        yield* sleep(10);
+        log.push("slow fails");
+        throw new TypeError("later");
+      })());
+      const first = loop.createFuture<number>();
+      first.setException(new RangeError("first"));
+      const second = loop.createFuture<number>();
+      second.setException(new SyntaxError("second"));
+      const ok = loop.createFuture<number>();
+      ok.setResult(1);
+      const g = gather(slow, ok, first, second);
+      assert.ok(g.done(), "failed at the call");
+      assert.instance(g.exception(), RangeError);
+      assert.is((g.exception() as Error).message, "first");
+      assert.not.ok(slow.done());
+      try {
+        yield* slow;
+      } catch (e) {
+        log.push(`slow: ${(e as Error).message}`);
+      }
+      yield* sleep(0);
+    })());
+    // `second` was retrieved by the gather (close() would report it otherwise: the test
+    // fails on any report), and so was `slow`'s failure, once the gather was over.
+    assert.equal(log, ["slow fails", "slow: later"]);
+  });
+
+  test("several done children failed: the first in argument order fails the gather, the others' exceptions are retrieved", ({ loop, errors }) => {
+    const a = loop.createFuture<number>();
+    a.setException(new RangeError("a"));
+    const b = loop.createFuture<number>();
+    b.setException(new RangeError("b"));
+    const g = gather(a, b);
+    assert.is((g.exception() as Error).message, "a");
+    loop.close();
+    assert.equal(errors, [], "nothing reported as never retrieved");
+  });
+
+  test("a done child cancelled: the gather fails with its CancelledError; with returnExceptions, a CancelledError among the results", ({ loop }) => {
+    runIn(loop, (function* () {
+      const cancelled = loop.createFuture<number>();
+      cancelled.cancel("gone");
+      const pending = createTask(sleep(5, "late"));
+      const g = gather(pending, cancelled);
+      assert.ok(g.done());
+      assert.instance(g.exception(), CancelledError);
+      assert.is((g.exception() as Error).message, "gone");
+      assert.not.ok(pending.done(), "the pending child is not cancelled");
+      const r = yield* gather(pending, cancelled, { returnExceptions: true });
+      assert.is(r[0], "late");
+      assert.instance(r[1], CancelledError);
+      assert.is((r[1] as Error).message, "gone");
+    })());
+  });
+
+  test("cancel(): the pending children are cancelled, the done ones stay as they are", ({ loop }) => {
+    const log: string[] = [];
+    runIn(loop, (function* () {
+      const done = createTask(lookup(log, "done", 0), { eagerStart: true });
+      const pending = createTask(lookup(log, "pending", 10), { eagerStart: true });
+      const g = gather(done, pending, { returnExceptions: true });
+      yield* sleep(1);
+      assert.ok(g.cancel("stop"));
+      try {
+        yield* g;
+      } catch (e) {
+        log.push(`gather: ${e instanceof CancelledError ? "cancelled" : String(e)}`);
+      }
+      log.push(`done ${done.result()}, pending cancelled ${pending.cancelled()}`);
+      // Cancelling it again: nothing is left to cancel.
+      assert.not.ok(g.cancel());
+    })());
+    assert.equal(log, ["done start", "done end", "pending start", "gather: cancelled", "done DONE, pending cancelled true"]);
+  });
+
+  test("coroutine arguments with the eager task factory: a hit is a done child, the same coroutine twice runs once", ({ loop }) => {
+    const log: string[] = [];
+    loop.setTaskFactory(eagerTaskFactory);
+    const r = runIn<string[]>(loop, (function* () {
+      const hit = lookup(log, "hit", 0);
+      const g = gather(lookup(log, "miss", 5), hit, hit);
+      log.push(`gather returned, done ${g.done()}`);
+      return yield* g;
+    })());
+    assert.equal(r, ["MISS", "HIT", "HIT"]);
+    assert.equal(log, ["miss start", "hit start", "hit end", "gather returned, done false", "miss end"]);
+  });
+
+  test("a child pending when seen that a later eager argument finishes is counted once", ({ loop }) => {
+    loop.setTaskFactory(eagerTaskFactory);
+    const r = runIn<unknown[]>(loop, (function* () {
+      const fut = loop.createFuture<number>();
+      const g = gather(fut, (function* () {
+        fut.setResult(1); // inside gather(): fut was registered pending, and is done now
+        return 2;
+      })(), fut);
+      assert.not.ok(g.done(), "fut's callback has not run yet");
+      return yield* g;
+    })());
+    assert.equal(r, [1, 2, 1]);
   });
 });
 

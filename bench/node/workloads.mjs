@@ -5,10 +5,11 @@
 // instrument (`wasyncio-wasm+instrument`), a trace recorder (`+trace`), in debug mode (`+debug`),
 // or with task-local context (`+context`: a ContextVar exists, so each task runs every step
 // in a Context of its own, and each worker sets it once and reads it at every switch).
-// `wasyncio-wasm+eager` runs W2, W5, W5g and W5h with `eagerTaskFactory` installed (every task's
-// first step runs inside createTask); W5h (wasyncio only, both systems): TASKS tasks of which
-// 9 in 10 return at once (a cache hit) and 1 in 10 sleeps [0, 100) ms, all awaited with gather.
-// Prints one JSON line: {"ms", "count", "phases"? (w4), "rssMB"? (w5, w5g), "retained"?
+// `wasyncio-wasm+eager` runs W2, W5, W5g, W5h and W5s with `eagerTaskFactory` installed (every
+// task's first step runs inside createTask). W5h: TASKS tasks of which 9 in 10 return at once
+// (a cache hit) and 1 in 10 sleeps [0, 100) ms, all awaited with gather. W5s: TASKS tasks made
+// and awaited one after another, each returning at once.
+// Prints one JSON line: {"ms", "count", "phases"? (w4), "rssMB"? (w5, w5g, w5h), "retained"?
 // (--retained)}. Exit 3 when the system cannot run the workload, 2 on a usage error. Every
 // run asserts its correctness count.
 //
@@ -24,13 +25,13 @@ const { positionals, values } = parseArgs({
   options: { n: { type: "string" }, tasks: { type: "string" }, warmup: { type: "string" }, retained: { type: "boolean" } },
 });
 const [system, workload] = positionals;
-const manyTasks = workload === "w5" || workload === "w5g" || workload === "w5h";
+/** The workloads that report peak RSS, which a warm-up run would already have set. */
+const peakRss = workload === "w5" || workload === "w5g" || workload === "w5h";
 const N = Number(values.n ?? 1_000_000);
-const TASKS = Number(values.tasks ?? (manyTasks ? 100_000 : 1000));
-// W5 and W5g report peak RSS, which a warm-up run would already have set.
-const WARMUP = Number(values.warmup ?? (manyTasks ? 0 : 1));
+const TASKS = Number(values.tasks ?? (peakRss || workload === "w5s" ? 100_000 : 1000));
+const WARMUP = Number(values.warmup ?? (peakRss ? 0 : 1));
 const RETAINED = values.retained === true;
-if (RETAINED && !manyTasks) usage(`--retained is for w5 and w5g, not ${workload}`);
+if (RETAINED && workload !== "w5" && workload !== "w5g") usage(`--retained is for w5 and w5g, not ${workload}`);
 if (RETAINED && typeof globalThis.gc !== "function") usage("--retained needs node --expose-gc");
 
 function usage(message) {
@@ -123,6 +124,10 @@ async function wasyncio(core, variant = null) {
   }
   function* sleeper(delay, i) {
     return yield* sleep(delay, i);
+  }
+  /** W5s's unit: returns at once. */
+  function* immediate(i) {
+    return i;
   }
   /** TASKS tasks, each `coroutine(delay, index)`, all awaited with gather. */
   const manyTasksRun = (coroutine) => () => run(function* () {
@@ -245,6 +250,16 @@ async function wasyncio(core, variant = null) {
     w5: manyTasksRun((d, i) => sleep(d, i)),
     w5g: manyTasksRun((d, i) => sleeper(d, i)),
     w5h: manyTasksRun((d, i) => lookup(d, i)),
+    // W5s: each task made and awaited before the next; plain, each costs a trip through the
+    // ready queue and a wakeup of the awaiting task, eager neither.
+    w5s: () => run(function* () {
+      const loop = getRunningLoop();
+      setUp(loop);
+      let sum = 0;
+      const t0 = now();
+      for (let i = 0; i < TASKS; i++) if ((yield* loop.createTask(immediate(i))) === i) sum++;
+      return { ms: now() - t0, count: check(sum, TASKS) };
+    }, opts),
   };
 }
 
@@ -421,8 +436,8 @@ const systems = {
   "wasyncio-wasm+debug": w2i("debug"),
   "wasyncio-wasm+context": w2i("context"),
   "wasyncio-wasm+eager": async () => {
-    const { w2, w5, w5g, w5h } = await wasyncio("wasm", "eager");
-    return { w2, w5, w5g, w5h };
+    const { w2, w5, w5g, w5h, w5s } = await wasyncio("wasm", "eager");
+    return { w2, w5, w5g, w5h, w5s };
   },
   "wasyncio-js": () => wasyncio("js"),
   effection,

@@ -1,8 +1,11 @@
 """CPython asyncio / uvloop side of the wasyncio benchmark suite.
 
 Usage:
-    /usr/bin/python3 bench/python/workloads.py <asyncio|uvloop> <w1a|w1b|w2|w3|w4|w5|w5g>
-        [--n N] [--tasks T] [--warmup K]
+    /usr/bin/python3 bench/python/workloads.py <asyncio|asyncio+eager|uvloop>
+        <w1a|w1b|w2|w3|w4|w5|w5g|w5h|w5s> [--n N] [--tasks T] [--warmup K]
+
+asyncio+eager is asyncio with asyncio.eager_task_factory installed (Python 3.12+;
+exit 3 on an older one).
 
 Each invocation runs in a fresh process (the runner spawns one per measurement)
 and prints exactly one JSON line on stdout, e.g. {"ms": 1234.5, "count": 1000000}.
@@ -211,6 +214,52 @@ def w5(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
     return {"ms": ms, "count": len(results), "rssMB": round(rss_mb, 1)}
 
 
+def w5h(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
+    """T tasks of which 9 in 10 return at once (a cache hit) and 1 in 10 sleeps, gathered."""
+    delays = lcg_delays_seconds(5, tasks)
+
+    async def lookup(index: int, delay: float) -> int:
+        if index % 10:
+            return index
+        await asyncio.sleep(delay)
+        return index
+
+    async def main() -> list[int]:
+        return await asyncio.gather(
+            *[loop.create_task(lookup(i, delay)) for i, delay in enumerate(delays)]
+        )
+
+    coro = main()
+    start = time.perf_counter()
+    results = loop.run_until_complete(coro)
+    ms = ms_since(start)
+    check("w5h", results, list(range(tasks)))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"ms": ms, "count": len(results), "rssMB": round(rss_mb, 1)}
+
+
+def w5s(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
+    """T tasks made and awaited one after another, each returning at once."""
+
+    async def immediate(index: int) -> int:
+        return index
+
+    async def main() -> int:
+        count = 0
+        create_task = loop.create_task
+        for i in range(tasks):
+            if await create_task(immediate(i)) == i:
+                count += 1
+        return count
+
+    coro = main()
+    start = time.perf_counter()
+    count = loop.run_until_complete(coro)
+    ms = ms_since(start)
+    check("w5s", count, tasks)
+    return {"ms": ms, "count": count}
+
+
 WORKLOADS: dict[str, Callable[[asyncio.AbstractEventLoop, int, int], Result]] = {
     "w1a": w1a,
     "w1b": w1b,
@@ -221,11 +270,13 @@ WORKLOADS: dict[str, Callable[[asyncio.AbstractEventLoop, int, int], Result]] = 
     # W5g gives each wasyncio task a generator; here every task of W5 already is an
     # `async def` coroutine, so the workload is the same one.
     "w5g": w5,
+    "w5h": w5h,
+    "w5s": w5s,
 }
 
-DEFAULT_TASKS = {"w2": 1_000, "w5": 100_000, "w5g": 100_000}
-# w5 and w5g measure the process's peak RSS, which a warm-up run would already have set.
-DEFAULT_WARMUP = {"w5": 0, "w5g": 0}
+DEFAULT_TASKS = {"w2": 1_000, "w5": 100_000, "w5g": 100_000, "w5h": 100_000, "w5s": 100_000}
+# w5, w5g and w5h measure the process's peak RSS, which a warm-up run would already have set.
+DEFAULT_WARMUP = {"w5": 0, "w5g": 0, "w5h": 0}
 
 
 # --- loops -----------------------------------------------------------------
@@ -234,6 +285,19 @@ DEFAULT_WARMUP = {"w5": 0, "w5g": 0}
 def loop_factory(system: str) -> Callable[[], asyncio.AbstractEventLoop]:
     if system == "asyncio":
         return asyncio.new_event_loop
+    if system == "asyncio+eager":
+        factory = getattr(asyncio, "eager_task_factory", None)
+        if factory is None:
+            version = sys.version.split()[0]
+            print(f"asyncio.eager_task_factory is Python 3.12+; this is {version}", file=sys.stderr)
+            raise SystemExit(EXIT_SYSTEM_UNAVAILABLE)
+
+        def new_eager_loop() -> asyncio.AbstractEventLoop:
+            loop = asyncio.new_event_loop()
+            loop.set_task_factory(factory)
+            return loop
+
+        return new_eager_loop
     try:
         import uvloop
     except ImportError:
@@ -265,11 +329,11 @@ def round_ms(result: Result) -> Result:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("system", choices=["asyncio", "uvloop"])
+    parser.add_argument("system", choices=["asyncio", "asyncio+eager", "uvloop"])
     parser.add_argument("workload", choices=sorted(WORKLOADS))
     parser.add_argument("--n", type=int, default=1_000_000, help="callbacks / switches / timers")
-    parser.add_argument("--tasks", type=int, default=None, help="tasks (w2: 1,000; w5, w5g: 100,000)")
-    parser.add_argument("--warmup", type=int, default=None, help="unmeasured runs first (w5, w5g: 0, else 1)")
+    parser.add_argument("--tasks", type=int, default=None, help="tasks (w2: 1,000; w5, w5g, w5h, w5s: 100,000)")
+    parser.add_argument("--warmup", type=int, default=None, help="unmeasured runs first (w5, w5g, w5h: 0, else 1)")
     args = parser.parse_args(argv)
 
     tasks = args.tasks if args.tasks is not None else DEFAULT_TASKS.get(args.workload, 1_000)
