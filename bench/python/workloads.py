@@ -191,32 +191,37 @@ def w4(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
     }
 
 
-def w5(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
-    """T tasks each sleeping a pseudo-random [0, 100) ms: memory per pending task."""
+def gathered_tasks(loop: asyncio.AbstractEventLoop, name: str, tasks: int, unit) -> Result:
+    """T tasks of `unit(index, delay)` (delays pseudo-random [0, 100) ms), gathered: time and peak RSS."""
     delays = lcg_delays_seconds(5, tasks)
-
-    async def worker(index: int, delay: float) -> int:
-        await asyncio.sleep(delay)
-        return index
 
     async def main() -> list[int]:
         return await asyncio.gather(
-            *[loop.create_task(worker(i, delay)) for i, delay in enumerate(delays)]
+            *[loop.create_task(unit(i, delay)) for i, delay in enumerate(delays)]
         )
 
     coro = main()
     start = time.perf_counter()
     results = loop.run_until_complete(coro)
     ms = ms_since(start)
-    check("w5", results, list(range(tasks)))
+    check(name, results, list(range(tasks)))
     # ru_maxrss is in KiB on Linux.
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"ms": ms, "count": len(results), "rssMB": round(rss_mb, 1)}
 
 
+def w5(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
+    """T tasks each sleeping a pseudo-random [0, 100) ms: memory per pending task."""
+
+    async def worker(index: int, delay: float) -> int:
+        await asyncio.sleep(delay)
+        return index
+
+    return gathered_tasks(loop, "w5", tasks, worker)
+
+
 def w5h(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
     """T tasks of which 9 in 10 return at once (a cache hit) and 1 in 10 sleeps, gathered."""
-    delays = lcg_delays_seconds(5, tasks)
 
     async def lookup(index: int, delay: float) -> int:
         if index % 10:
@@ -224,18 +229,7 @@ def w5h(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
         await asyncio.sleep(delay)
         return index
 
-    async def main() -> list[int]:
-        return await asyncio.gather(
-            *[loop.create_task(lookup(i, delay)) for i, delay in enumerate(delays)]
-        )
-
-    coro = main()
-    start = time.perf_counter()
-    results = loop.run_until_complete(coro)
-    ms = ms_since(start)
-    check("w5h", results, list(range(tasks)))
-    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"ms": ms, "count": len(results), "rssMB": round(rss_mb, 1)}
+    return gathered_tasks(loop, "w5h", tasks, lookup)
 
 
 def w5s(loop: asyncio.AbstractEventLoop, n: int, tasks: int) -> Result:
