@@ -47,11 +47,12 @@ export let _loopScheduler: (loop: EventLoop) => Scheduler;
 
 /** A callback that calls `callback(...args)` with `context` current (asyncio's Handle._run). */
 function inContext(context: Context, callback: Callback, args: unknown[]): Callback {
-  const wrapped = () => context.run(callback, ...args);
-  // Named as the callback, for the Handle's repr and error reports; the Context is what
+  const wrapped: _InContext = () => context.run(callback, ...args);
+  // The Handle's repr and error reports name `_callback`; the Context is what
   // Handle.getContext() answers and what a report of its error runs the handler in.
-  (wrapped as _InContext)._context = context;
-  return Object.defineProperty(wrapped, "name", { value: callback.name });
+  wrapped._callback = callback;
+  wrapped._context = context;
+  return wrapped as Callback;
 }
 
 /**

@@ -9,6 +9,7 @@ import { Task, currentTask } from "./task.js";
 import { _runningLoopOrNull } from "./running.js";
 import { _captureTrace, _parseFrame, _userFrames, type StackFrame } from "./suspension.js";
 import { expected } from "./checks.js";
+import { _unwrapCallback } from "./context.js";
 
 export type { StackFrame } from "./suspension.js";
 
@@ -63,7 +64,7 @@ export function _awaitersOf(fut: Future<any>): Future<any>[] {
   if (cbs === null || cbs === undefined) return [];
   const out: Future<any>[] = [];
   for (const cb of Array.isArray(cbs) ? cbs : [cbs]) {
-    const awaiter = cb instanceof Future ? cb : typeof cb === "function" ? (cb as Tagged)._awaiter : undefined;
+    const awaiter = cb instanceof Future ? cb : typeof cb === "function" ? (_unwrapCallback(cb) as Tagged)._awaiter : undefined;
     if (awaiter !== undefined && !out.includes(awaiter)) out.push(awaiter);
   }
   return out;

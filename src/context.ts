@@ -194,10 +194,21 @@ export function _exitContext(ctx: Context): void {
   ctx._entered = false;
 }
 
-/** @internal A callback wrapped to run in a Context (base-loop.ts): Handle.getContext() reads `_context`. */
+/**
+ * @internal A callback wrapped to run in a Context (a scheduled callback, base-loop.ts; a
+ * done callback, future.ts): `_callback` is the user's (its name for reprs, its tag for
+ * call graphs, what removeDoneCallback looks for); `_context` what Handle.getContext()
+ * answers. Plain properties: the wrapper is made per callback while contexts are in use.
+ */
 export interface _InContext {
   (...args: any[]): unknown;
+  _callback?: Function;
   _context?: Context;
+}
+
+/** @internal What the user scheduled or added: the callback inside a `_InContext` wrapper, or `cb` itself. */
+export function _unwrapCallback(cb: Function): Function {
+  return (cb as _InContext)._callback ?? cb;
 }
 
 /**

@@ -6,7 +6,7 @@ import { getEventLoop } from "./running.js";
 import { repr } from "./util.js";
 import { checkFunction, checkLoop, expected } from "./checks.js";
 import { _debugLoops, _recordSuspension, type _Suspension } from "./suspension.js";
-import { Context, _contextVarsInUse, copyContext } from "./context.js";
+import { Context, _contextVarsInUse, _unwrapCallback, copyContext, type _InContext } from "./context.js";
 
 
 /**
@@ -18,26 +18,17 @@ import { Context, _contextVarsInUse, copyContext } from "./context.js";
  */
 export type DoneCallback<T = unknown> = (future: Future<T>) => unknown;
 
-/** A done callback wrapped to run in a Context: it still names the user's callback. */
-interface InContext {
-  (fut: Future<any>): unknown;
-  readonly _callback: DoneCallback<any>;
-}
-
-/** `callback` run in `context` (asyncio's Handle._run); removeDoneCallback still finds it, call graphs still see its tag. */
-function inContext(context: Context, callback: DoneCallback<any>): InContext {
-  const wrapped = (fut: Future<any>) => context.run(callback, fut);
-  return Object.defineProperties(wrapped, {
-    _callback: { value: callback },
-    // The awaiter a combinator tags its callback with (call-graph.ts), read when asked.
-    _awaiter: { get: () => (callback as { _awaiter?: unknown })._awaiter },
-    name: { value: callback.name },
-  }) as InContext;
+/** `callback` run in `context` (asyncio's Handle._run); removeDoneCallback and call graphs look through it (`_callback`). */
+function inContext(context: Context, callback: DoneCallback<any>): DoneCallback<any> {
+  const wrapped: _InContext = (fut: Future<any>) => context.run(callback, fut);
+  wrapped._callback = callback;
+  wrapped._context = context;
+  return wrapped as DoneCallback<any>;
 }
 
 /** Whether the registered `cb` is `callback`, itself or wrapped to run in a Context. */
 function isCallback(cb: unknown, callback: unknown): boolean {
-  return cb === callback || (typeof cb === "function" && (cb as Partial<InContext>)._callback === callback);
+  return cb === callback || (typeof cb === "function" && _unwrapCallback(cb) === callback);
 }
 
 /** @internal A task waiting on a future: woken without a callback closure of its own. */

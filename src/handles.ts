@@ -5,7 +5,7 @@
 // callback stays in the loop's slot table (the handle looks it up while the slot is its
 // own), and being cancelled is a generation of -1.
 
-import { Context, type _InContext } from "./context.js";
+import { Context, _unwrapCallback, type _InContext } from "./context.js";
 import { InvalidStateError } from "./errors.js";
 
 /** @internal The loop side of a handle: what `Handle.cancel()` and a handle's repr call. */
@@ -54,7 +54,7 @@ export class Handle {
   protected _describe(): string {
     if (this._gen === CANCELLED) return " cancelled";
     const cb = this._owner?._slotCallback(this._id, this._gen);
-    return cb === undefined ? "" : ` ${cb.name || "anonymous"}()`;
+    return cb === undefined ? "" : ` ${_unwrapCallback(cb).name || "anonymous"}()`;
   }
 
   /**

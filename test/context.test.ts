@@ -3,7 +3,7 @@
 // follow CPython's documented semantics (test_context.py, test_asyncio/test_context.py).
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { Context, ContextVar, LookupError, Task, Token, copyContext, createTask, sleep, taskGroup, type Coroutine } from "../src/index.js";
+import { Context, ContextVar, LookupError, Task, Token, copyContext, createTask, formatCallGraph, shield, sleep, taskGroup, type Coroutine } from "../src/index.js";
 import { bothCores, caught, runIn } from "./helpers.js";
 
 const vars = suite("contextvars: ContextVar, Token, Context");
@@ -203,6 +203,19 @@ bothCores("contextvars with asyncio: where a context is captured", (test) => {
     assert.is(String(loop.callSoon({ context: new Context() }, tick)), "<Handle tick()>");
     assert.match(String(loop.callLater(5, tick)), /^<TimerHandle when=5 tick\(\)>$/);
     runIn(loop, sleep(5));
+  });
+
+  test("a done callback wrapped to run in its context still shows who awaits through it in a call graph (shield)", ({ loop }) => {
+    new ContextVar("in use");   // contexts are captured from now on
+    let graph = "";
+    runIn(loop, (function* () {
+      const inner = createTask(sleep(10), { name: "inner" });
+      const outer = shield(inner);
+      yield* sleep(1);
+      graph = formatCallGraph(inner);
+      yield* outer;
+    })());
+    assert.match(graph, /Future\(id=/, `the shield's outer future awaits inner:\n${graph}`);
   });
 
   test("callSoon's options are checked", ({ loop }) => {
