@@ -36,8 +36,11 @@ function checkNotNested(call: string): void {
   if (_runningLoopOrNull() !== null) throw new Error(`${call} cannot be called from a running event loop`);
 }
 
-/** The leftover tasks, cancelled; a future that is done when they all are. */
-function cancelAll(loop: EventLoop): Future<void> | null {
+/**
+ * The tasks left on the loop, cancelled (asyncio's `_cancel_all_tasks`): a future done when
+ * they all are, and what reports those that failed instead once it is; null if none.
+ */
+function cancelLeftovers(loop: EventLoop): { all: Future<void>; report(): void } | null {
   const tasks = allTasks(loop);
   if (tasks.size === 0) return null;
   const all = loop.createFuture<void>();
@@ -49,17 +52,16 @@ function cancelAll(loop: EventLoop): Future<void> | null {
     task.cancel();
     task.addDoneCallback(done);
   }
-  return all;
-}
-
-function reportLeftovers(loop: EventLoop, tasks: Iterable<Task<any>>): void {
-  for (const task of tasks) {
-    if (!task.done() || task.cancelled()) continue;
-    const exception = task.exception();
-    if (exception !== null) {
-      loop.callExceptionHandler({ message: "unhandled exception during run() shutdown", exception, task });
+  const report = () => {
+    for (const task of tasks) {
+      if (!task.done() || task.cancelled()) continue;
+      const exception = task.exception();
+      if (exception !== null) {
+        loop.callExceptionHandler({ message: "unhandled exception during run() shutdown", exception, task });
+      }
     }
-  }
+  };
+  return { all, report };
 }
 
 /**
@@ -190,11 +192,10 @@ export class Runner {
     const loop = this.#closing();
     if (loop === null) return;
     try {
-      const leftovers = allTasks(loop);
-      const all = cancelAll(loop);
-      if (all !== null) {
-        await loop.runUntilComplete(all);
-        reportLeftovers(loop, leftovers);
+      const leftovers = cancelLeftovers(loop);
+      if (leftovers !== null) {
+        await loop.runUntilComplete(leftovers.all);
+        leftovers.report();
       }
     } finally {
       this.#closed(loop);
@@ -215,11 +216,10 @@ export class Runner {
     const loop = this.#closing();
     if (loop === null) return;
     try {
-      const leftovers = allTasks(loop);
-      const all = cancelAll(loop);
-      if (all !== null) {
-        loop._runUntilCompleteSync(all);
-        reportLeftovers(loop, leftovers);
+      const leftovers = cancelLeftovers(loop);
+      if (leftovers !== null) {
+        loop._runUntilCompleteSync(leftovers.all);
+        leftovers.report();
       }
     } finally {
       this.#closed(loop);
