@@ -204,6 +204,8 @@ export class SubprocessWritePipe extends BaseTransport<StreamProtocolLike> {
   readonly #stream: Writable;
   #error: Error | null = null;
   #resumeQueued = false;
+  /** @internal The child went away (exited) before this pipe was closed by us: writing is a broken pipe. */
+  _peerClosed = false;
 
   /** @internal Made by SubprocessTransport for `child.stdin`. */
   constructor(loop: EventLoop, stream: Writable, protocol: StreamProtocolLike) {
@@ -231,14 +233,17 @@ export class SubprocessWritePipe extends BaseTransport<StreamProtocolLike> {
   /**
    * @internal The child exited. asyncio's write pipe sees the hang-up of the pipe's read end
    * and closes (with BrokenPipeError if data was still buffered); Node does not watch a
-   * write pipe for that, so the process's exit stands for it.
+   * write pipe for that (and destroys a child's stdin when it exits), so the exit stands
+   * for it. Called from the ChildProcess 'exit' listener, before Node's 'close' of the pipe.
    */
   _peerGone(): void {
+    // Closed by us (writeEof, close): the child's exit breaks nothing.
+    if (this._lost || this._closing) return;
     const stream = this.#stream;
-    if (this._lost || stream.destroyed) return;
-    if (stream.writableLength > 0 && this.#error === null) this.#error = brokenPipe();
+    this._peerClosed = true;
     this._closing = true;
-    stream.destroy();
+    if (stream.writableLength > 0 && this.#error === null) this.#error = brokenPipe();
+    if (!stream.destroyed) stream.destroy();
   }
 
   /**

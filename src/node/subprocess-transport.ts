@@ -136,6 +136,8 @@ export class SubprocessTransport {
   #protocol: SubprocessProtocolLike;
   readonly #child: ChildProcess;
   readonly #pipes = new Map<number, PipeProto>();
+  /** The stdin pipe, told at once when the child exits (its PipeProto learns it a step later). */
+  #stdinPipe: SubprocessWritePipe | null = null;
   /** Protocol calls made before connectionMade (asyncio's `_pending_calls`), or null once made. */
   #pending: [(arg: unknown) => void, unknown][] | null = [];
   #returncode: number | null = null;
@@ -164,7 +166,7 @@ export class SubprocessTransport {
       const proto = new PipeProto(this, fd);
       this.#pipes.set(fd, proto);
       stream.on("error", _ignoreError);
-      if (fd === 0) new SubprocessWritePipe(loop, stream as Writable, proto as never);
+      if (fd === 0) this.#stdinPipe = new SubprocessWritePipe(loop, stream as Writable, proto as never);
       else new SubprocessReadPipe(loop, stream as Readable, proto as never);
     }
     if (this.#pipes.size === 0) this._tryConnected();
@@ -172,6 +174,8 @@ export class SubprocessTransport {
 
   #onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
     const returncode = code !== null ? code : -signalNumber(signal ?? "");
+    // The pipe to a child that is gone: asyncio's write pipe sees the hang-up (see _peerGone).
+    this.#stdinPipe?._peerGone();
     if (!this.#loop.isClosed()) this.#loop._schedule(this.#processExited, returncode);
   };
 
@@ -220,8 +224,6 @@ export class SubprocessTransport {
   #processExited = (returncode: number): void => {
     if (this.#returncode !== null) return;
     this.#returncode = returncode;
-    // The pipe to a child that is gone: asyncio's write pipe sees the hang-up (see _peerGone).
-    (this.#pipes.get(0)?.pipe as SubprocessWritePipe | null | undefined)?._peerGone();
     this.#call(() => this.#protocol.processExited?.(), undefined);
     this.#tryFinish();
   };

@@ -14,7 +14,7 @@ import { DEFAULT_LIMIT, StreamReader } from "../streams/stream-reader.js";
 import { FlowControlProtocol, StreamWriter } from "../streams/stream-writer.js";
 import type { Transport } from "./transports.js";
 import { toBytes } from "./bytes.js";
-import type { SubprocessReadPipe, SubprocessWritePipe } from "./subprocess-pipes.js";
+import { brokenPipe, type SubprocessReadPipe, type SubprocessWritePipe } from "./subprocess-pipes.js";
 import type { SubprocessOptions, SubprocessTransport } from "./subprocess-transport.js";
 import "./subprocess-transport.js";
 
@@ -42,6 +42,7 @@ class SubprocessStreamProtocol extends FlowControlProtocol {
   readonly #stdinClosed: Future<void>;
   /** Why the stdin pipe closed (EPIPE: the child is gone), for drain(). */
   #stdinExc: Error | null = null;
+  #stdinPipe: SubprocessWritePipe | null = null;
 
   constructor(limit: number, loop: EventLoop) {
     super(loop);
@@ -65,7 +66,10 @@ class SubprocessStreamProtocol extends FlowControlProtocol {
       this.#pipeFds.push(2);
     }
     const inp = transport.getPipeTransport(0) as SubprocessWritePipe | null;
-    if (inp !== null) this.stdin = new StreamWriter(inp as unknown as Transport, this, null, loop);
+    if (inp !== null) {
+      this.#stdinPipe = inp;
+      this.stdin = new StreamWriter(inp as unknown as Transport, this, null, loop);
+    }
   }
 
   pipeDataReceived(fd: number, data: Uint8Array): void {
@@ -108,9 +112,14 @@ class SubprocessStreamProtocol extends FlowControlProtocol {
     }
   }
 
-  /** drain() once stdin is lost: the pipe's own error (EPIPE), not a generic "Connection lost". */
+  /**
+   * drain() once stdin is lost: the pipe's own error (EPIPE), or, if the child went away
+   * with nothing of ours buffered, a fresh EPIPE too: writing to a child that is gone is a
+   * broken pipe, not asyncio's generic ConnectionResetError("Connection lost").
+   */
   override *_drainHelper(): Coroutine<void> {
     if (this._connectionLost && this.#stdinExc !== null) throw this.#stdinExc;
+    if (this._connectionLost && this.#stdinPipe?._peerClosed) throw brokenPipe();
     yield* super._drainHelper();
   }
 
