@@ -133,7 +133,8 @@ function signalNumber(name: string): number {
  */
 export class SubprocessTransport {
   readonly #loop: EventLoop;
-  #protocol: SubprocessProtocolLike;
+  /** The user's protocol: null until the child has spawned (see spawnChild). */
+  #protocol: SubprocessProtocolLike = null as unknown as SubprocessProtocolLike;
   readonly #child: ChildProcess;
   readonly #pipes = new Map<number, PipeProto>();
   /** The stdin pipe, told at once when the child exits (its PipeProto learns it a step later). */
@@ -147,15 +148,22 @@ export class SubprocessTransport {
   #closed = false;
   #exitWaiters: Future<number>[] = [];
   readonly #extra: Record<string, unknown>;
-  readonly #waiter: Future<void>;
+  #waiter: Future<void> | null = null;
+  /** The spawn failed: nothing more reaches a protocol. */
+  #abandoned = false;
+  readonly #pipeTransports: (SubprocessReadPipe | SubprocessWritePipe)[] = [];
   readonly #site: string | undefined;
 
   /** @internal Made by loop.subprocessExec once the child has spawned. */
-  constructor(loop: EventLoop, child: ChildProcess, protocol: SubprocessProtocolLike, stdio: (Readable | Writable | null)[], waiter: Future<void>, site: string | undefined) {
+  /**
+   * @internal Made by loop.subprocessExec right after spawn(), before Node says whether the
+   * child started: the child's exit and its pipes' data can come before that news is
+   * handled, and Node drains (drops) a pipe nobody listens to when the child exits.
+   * `_start` gives it the protocol once the child has spawned; `_abandon` drops it if not.
+   */
+  constructor(loop: EventLoop, child: ChildProcess, stdio: (Readable | Writable | null)[], site: string | undefined) {
     this.#loop = loop;
     this.#child = child;
-    this.#protocol = protocol;
-    this.#waiter = waiter;
     this.#site = site;
     this.#extra = { subprocess: child };
     loop._addResource(this);
@@ -166,10 +174,24 @@ export class SubprocessTransport {
       const proto = new PipeProto(this, fd);
       this.#pipes.set(fd, proto);
       stream.on("error", _ignoreError);
-      if (fd === 0) this.#stdinPipe = new SubprocessWritePipe(loop, stream as Writable, proto as never);
-      else new SubprocessReadPipe(loop, stream as Readable, proto as never);
+      if (fd === 0) this.#pipeTransports.push(this.#stdinPipe = new SubprocessWritePipe(loop, stream as Writable, proto as never));
+      else this.#pipeTransports.push(new SubprocessReadPipe(loop, stream as Readable, proto as never));
     }
-    if (this.#pipes.size === 0) this._tryConnected();
+  }
+
+  /** @internal The child spawned: `protocol` gets the events (held so far) once every pipe is connected. */
+  _start(protocol: SubprocessProtocolLike, waiter: Future<void>): void {
+    this.#protocol = protocol;
+    this.#waiter = waiter;
+    this._tryConnected();
+  }
+
+  /** @internal The child did not spawn (or the call was cancelled first): close the pipes, call no protocol. */
+  _abandon(): void {
+    this.#abandoned = true;
+    this.#pending = null;
+    this.#loop._removeResource(this);
+    for (const pipe of this.#pipeTransports) pipe.abort();
   }
 
   #onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
@@ -190,6 +212,7 @@ export class SubprocessTransport {
 
   /** asyncio's `_call`: through the loop, or held until connectionMade has been scheduled. */
   #call(fn: (arg: unknown) => void, arg: unknown): void {
+    if (this.#abandoned) return;
     const entry: [(arg: unknown) => void, unknown] = [fn, arg];
     if (this.#pending !== null) this.#pending.push(entry);
     else this.#loop._schedule(this.#run, entry);
@@ -198,7 +221,7 @@ export class SubprocessTransport {
   /** @internal asyncio's `_try_connected`: every pipe is connected, so connectionMade goes first. */
   _tryConnected(): void {
     const pending = this.#pending;
-    if (pending === null) return;
+    if (pending === null || this.#waiter === null) return;
     for (const p of this.#pipes.values()) if (!p.connected) return;
     this.#pending = null;
     this.#loop._schedule(this.#run, [() => this.#protocol.connectionMade?.(this), undefined]);
@@ -207,7 +230,8 @@ export class SubprocessTransport {
   }
 
   #resolveWaiter = (): void => {
-    if (!this.#waiter.done()) this.#waiter.setResult(undefined);
+    const waiter = this.#waiter!;
+    if (!waiter.done()) waiter.setResult(undefined);
   };
 
   /** @internal */
@@ -380,7 +404,7 @@ export class SubprocessTransport {
 
   /** @internal The loop closes with the child still running or its pipes open: ResourceWarning, then kill it. */
   _loopClosed(): void {
-    if (this.#gone) return;
+    if (this.#gone || this.#abandoned) return;
     _resourceWarning(`unclosed ${this}`, "A running child process and its open pipes keep the Node process alive: wait for it (yield* proc.wait()) or close the transport before the loop closes. It is killed now.", this.#site);
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGKILL");
   }
@@ -513,8 +537,15 @@ function* spawnChild(loop: EventLoop, a: SpawnArgs): Coroutine<[SubprocessTransp
     pair?.[1].destroy();
   }
   for (const s of child.stdio) s?.on("error", _ignoreError);
+  const streams: (Readable | Writable | null)[] = [
+    i === PIPE ? child.stdin : null,
+    pair !== null ? pair[0] : o === PIPE ? child.stdout : null,
+    e === PIPE ? child.stderr : null,
+  ];
+  // Listening from now on: see the constructor.
+  const transport = new SubprocessTransport(loop, child, streams, a.site);
   const release = _closeWithLoop(loop, () => {
-    pair?.[0].destroy();
+    transport._abandon();
     child.kill("SIGKILL");
   });
   let protocol: SubprocessProtocolLike;
@@ -522,19 +553,14 @@ function* spawnChild(loop: EventLoop, a: SpawnArgs): Coroutine<[SubprocessTransp
     yield* _once(loop, child, "spawn");
     protocol = makeSubprocessProtocol(a.call, a.factory);
   } catch (err) {
-    pair?.[0].destroy();
+    transport._abandon();
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) child.kill("SIGKILL");
     throw err;
   } finally {
     release();
   }
-  const streams: (Readable | Writable | null)[] = [
-    i === PIPE ? child.stdin : null,
-    pair !== null ? pair[0] : o === PIPE ? child.stdout : null,
-    e === PIPE ? child.stderr : null,
-  ];
   const waiter = loop.createFuture<void>();
-  const transport = new SubprocessTransport(loop, child, protocol, streams, waiter, a.site);
+  transport._start(protocol, waiter);
   try {
     yield* waiter;
   } catch (err) {
