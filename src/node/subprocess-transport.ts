@@ -306,6 +306,7 @@ export class SubprocessTransport {
    * (transport.getPipeTransport(0) as SubprocessWritePipe).write("input\n")
    */
   getPipeTransport(fd: number): SubprocessReadPipe | SubprocessWritePipe | null {
+    if (!Number.isInteger(fd)) throw expected("getPipeTransport()", "fd to be 0, 1 or 2", fd);
     return this.#pipes.get(fd)?.pipe ?? null;
   }
 
@@ -405,7 +406,8 @@ export class SubprocessTransport {
   /** @internal The loop closes with the child still running or its pipes open: ResourceWarning, then kill it. */
   _loopClosed(): void {
     if (this.#gone || this.#abandoned) return;
-    _resourceWarning(`unclosed ${this}`, "A running child process and its open pipes keep the Node process alive: wait for it (yield* proc.wait()) or close the transport before the loop closes. It is killed now.", this.#site);
+    // close() was called (it killed a running child): asyncio warns only of an unclosed transport.
+    if (!this.#closed) _resourceWarning(`unclosed ${this}`, "A running child process and its open pipes keep the Node process alive: wait for it (yield* proc.wait()) or close the transport before the loop closes. It is killed now.", this.#site);
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGKILL");
   }
 }
