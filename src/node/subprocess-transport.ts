@@ -55,12 +55,19 @@ export class SubprocessProtocol extends BaseProtocol {
  * const proto: SubprocessProtocolLike = { processExited() { console.log("done") } }
  */
 export interface SubprocessProtocolLike {
+  /** The child started and its pipes are connected; calls made before this one waited for it. */
   connectionMade?(transport: SubprocessTransport): void;
+  /** Last and once: the child exited and every pipe closed. */
   connectionLost?(exc: Error | null): void;
+  /** The child wrote `data` to stdout (`fd` 1) or stderr (`fd` 2). */
   pipeDataReceived?(fd: number, data: Uint8Array): void;
+  /** Pipe `fd` closed, with its error or null. */
   pipeConnectionLost?(fd: number, exc: Error | null): void;
+  /** The child exited. */
   processExited?(): void;
+  /** The stdin pipe's buffer went over its high-water mark. */
   pauseWriting?(): void;
+  /** The stdin pipe's buffer drained to its low-water mark. */
   resumeWriting?(): void;
 }
 
@@ -113,6 +120,13 @@ class PipeProto {
     this.proc._pipeDataReceived(this.fd, data);
   }
   eofReceived(): void {}
+  /** stdin's flow control goes straight to the user's protocol (asyncio: not through call_soon). */
+  pauseWriting(): void {
+    this.proc._flowControl("pauseWriting");
+  }
+  resumeWriting(): void {
+    this.proc._flowControl("resumeWriting");
+  }
 }
 
 /** The signal number of a Node signal name (`SIGKILL` → 9). */
@@ -233,6 +247,12 @@ export class SubprocessTransport {
     const waiter = this.#waiter!;
     if (!waiter.done()) waiter.setResult(undefined);
   };
+
+  /** @internal The stdin pipe crossed a water mark: the protocol's pauseWriting/resumeWriting, at once. */
+  _flowControl(name: "pauseWriting" | "resumeWriting"): void {
+    if (this.#abandoned || this.#protocol === null) return;
+    this.#run([() => this.#protocol[name]?.(), undefined]);
+  }
 
   /** @internal */
   _pipeDataReceived(fd: number, data: Uint8Array): void {

@@ -254,6 +254,24 @@ bothCores("createSubprocessExec / Process", (test) => {
     assert.is(rc, 0);
   });
 
+  test("stdin flow control: drain() waits while the child does not read, and resumes when it does", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const [waited, out] = await loop.runUntilComplete(function* () {
+      // The child reads nothing for 300 ms, then counts what it reads and prints the count.
+      const script = "setTimeout(()=>{let n=0;process.stdin.on('data',d=>n+=d.length);process.stdin.on('end',()=>console.log(String(n)))},300)";
+      const proc = yield* createSubprocessExec(node, ["-e", script], { stdin: PIPE, stdout: PIPE });
+      proc.stdin!.write(Buffer.alloc(8 << 20, 1));
+      const t0 = loop.time();
+      yield* proc.stdin!.drain();
+      const waited = loop.time() - t0;
+      proc.stdin!.close();
+      const [o] = yield* proc.communicate();
+      return [waited, text(o)] as const;
+    }());
+    assert.ok(waited > 0.1, `drain() returned after ${waited}s: it did not wait for the child to read`);
+    assert.is(out, `${8 << 20}\n`);
+  });
+
   test("cwd and env reach the child", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const out = await loop.runUntilComplete(function* () {
