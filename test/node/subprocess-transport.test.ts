@@ -7,6 +7,7 @@ import {
   DEVNULL, PIPE, SubprocessProtocol, SubprocessReadPipe, SubprocessWritePipe, type EventLoop, type Future, type SubprocessTransport,
 } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
+import { captureWarnings } from "./helpers.js";
 
 const node = process.execPath;
 
@@ -182,3 +183,39 @@ bothCores("loop.subprocessExec", (test) => {
     }
   });
 });
+
+bothCores("SubprocessTransport left running", (test) => {
+  test("the loop closes with a child running: one 'unclosed' ResourceWarning, the child is killed; a closed transport: none", async (ctx) => {
+    const captured = captureWarnings();
+    let pids: number[] = [];
+    try {
+      const loop = ctx.newLoop({ clock: "real" });
+      pids = await loop.runUntilComplete(function* () {
+        const [left] = yield* loop.subprocessExec(() => new SubprocessProtocol(), node, ["-e", "setInterval(()=>{},1000)"], { stdin: DEVNULL, stdout: DEVNULL, stderr: DEVNULL });
+        const [closed] = yield* loop.subprocessExec(() => new SubprocessProtocol(), node, ["-e", "setInterval(()=>{},1000)"], { stdin: DEVNULL, stdout: DEVNULL, stderr: DEVNULL });
+        closed.close();
+        return [left.getPid(), closed.getPid()];
+      }());
+      loop.close();
+      ctx.allowLive = true;
+      // process.emitWarning delivers on a later tick; the kill takes a moment too.
+      const deadline = Date.now() + 5000;
+      while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      captured.stop();
+    }
+    assert.is(captured.warnings.length, 1, captured.warnings.map((w) => w.message).join("\n"));
+    assert.match(captured.warnings[0].message, new RegExp(`^unclosed <SubprocessTransport pid=${pids[0]} running`));
+    assert.equal(pids.map(alive), [false, false]);
+  });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
