@@ -78,6 +78,33 @@ test("wasyncio/node exports every name of the Node sections, and the loop and cl
   assert.ok("transport" in node.StreamWriter.prototype, "StreamWriter.transport");
 });
 
+test("issue 15's subprocess names in wasyncio/node", () => {
+  const api = node as unknown as Record<string, unknown>;
+  for (const name of ["createSubprocessExec", "createSubprocessShell"]) assert.type(api[name], "function", name);
+  for (const name of ["PIPE", "STDOUT", "DEVNULL"]) assert.type(api[name], "number", name);
+  assert.equal([node.PIPE, node.STDOUT, node.DEVNULL], [-1, -2, -3], "Python's subprocess values");
+  const methods: [unknown, string[]][] = [
+    [node.EventLoop, ["subprocessExec", "subprocessShell"]],
+    [node.SubprocessProtocol, ["connectionMade", "connectionLost", "pipeDataReceived", "pipeConnectionLost", "processExited"]],
+    [node.SubprocessTransport, [
+      "getPid", "getReturncode", "getPipeTransport", "sendSignal", "terminate", "kill", "close", "isClosing", "getExtraInfo",
+      "getProtocol", "setProtocol",
+    ]],
+    [node.SubprocessReadPipe, ["pauseReading", "resumeReading", "isReading", "close", "abort", "isClosing", "getExtraInfo"]],
+    [node.SubprocessWritePipe, [
+      "write", "writelines", "writeEof", "canWriteEof", "close", "abort", "isClosing", "getWriteBufferSize",
+      "setWriteBufferLimits", "getWriteBufferLimits",
+    ]],
+    [node.Process, ["wait", "communicate", "sendSignal", "terminate", "kill"]],
+  ];
+  for (const [cls, names] of methods) {
+    assert.ok(/^class /.test(String(cls)), `${(cls as { name: string }).name} is a class`);
+    const proto = (cls as { name: string; prototype: Record<string, unknown> }).prototype;
+    for (const m of names) assert.type(proto[m], "function", `${(cls as { name: string }).name}.${m}`);
+  }
+  assert.ok("returncode" in node.Process.prototype, "Process.returncode");
+});
+
 test("issue 14's names: contextvars, Runner, cancel scopes, TaskGroup.cancel", () => {
   const api = wasyncio as unknown as Record<string, unknown>;
   for (const name of ["ContextVar", "Context", "Token", "LookupError", "Runner", "CancelScope"]) {

@@ -102,3 +102,24 @@ export const SHUT_WR = 1;
  * conn.shutdown(SHUT_RDWR)
  */
 export const SHUT_RDWR = 2;
+
+// Subprocess stdio choices, with Python's subprocess module values.
+
+/**
+ * Subprocess stdio: a new pipe to the child (the Process's `stdin`/`stdout`/`stderr`).
+ * @example
+ * const proc = yield* createSubprocessExec("ls", [], { stdout: PIPE })
+ */
+export const PIPE = -1;
+/**
+ * Subprocess stderr: into the same pipe or file as stdout (as `2>&1`).
+ * @example
+ * const proc = yield* createSubprocessShell("make", { stdout: PIPE, stderr: STDOUT })
+ */
+export const STDOUT = -2;
+/**
+ * Subprocess stdio: the null device (input at EOF, output discarded).
+ * @example
+ * const proc = yield* createSubprocessExec("make", [], { stdout: DEVNULL })
+ */
+export const DEVNULL = -3;

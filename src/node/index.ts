@@ -10,6 +10,7 @@ import "./sock-methods.js";
 import "./create-server.js";
 import "./create-connection.js";
 import "./datagram-endpoint.js";
+import "./subprocess-transport.js";
 
 // Sockets and the readiness bridge
 export * from "./constants.js";
@@ -34,6 +35,13 @@ export {
   StreamReader, StreamWriter, StreamReaderProtocol, FlowControlProtocol, openConnection, startServer, openUnixConnection, startUnixServer,
   DEFAULT_LIMIT, type StreamOptions, type StreamReaderOptions, type ClientConnectedCallback, type ReadingTransport,
 } from "./streams.js";
+
+// Subprocesses
+export {
+  SubprocessProtocol, SubprocessTransport, type SubprocessProtocolLike, type SubprocessOptions, type StdioChoice,
+} from "./subprocess-transport.js";
+export { SubprocessReadPipe, SubprocessWritePipe } from "./subprocess-pipes.js";
+export { Process, createSubprocessExec, createSubprocessShell, type CreateSubprocessOptions } from "./subprocess.js";
 
 // Introspection
 export { installTaskDump, type TaskDumpOptions } from "./task-dump.js";

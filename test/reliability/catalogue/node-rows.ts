@@ -3,9 +3,10 @@
 // 127.0.0.1 and close what they open.
 import {
   AF_INET, AF_UNIX, DatagramProtocol, Protocol, SOCK_STREAM, Socket, StreamReader, StreamReaderProtocol, StreamWriter,
-  installTaskDump, openConnection, openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Transport,
+  PIPE, STDOUT, createSubprocessExec, createSubprocessShell, installTaskDump, openConnection, openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Transport,
 } from "../../../src/node/index.js";
 import { table, type Env } from "./harness.js";
+import type { Process } from "../../../src/node/index.js";
 
 export const { rows, row } = table();
 
@@ -18,6 +19,9 @@ export const NOT_CALLED_BY_USERS = new Set([
   "connectionMade()", "connectionLost()", "pauseWriting()", "resumeWriting()", "dataReceived()", "eofReceived()",
   "getBuffer()", "bufferUpdated()", "datagramReceived()", "errorReceived()",
   "new BaseTransport()", "new Transport()", "new DatagramTransport()", "new Server()", "new StreamWriter()",
+  "new SubprocessProtocol()", "pipeDataReceived()", "pipeConnectionLost()", "processExited()",
+  "new SubprocessTransport()", "new SubprocessReadPipe()", "new SubprocessWritePipe()", "new Process()",
+  "getPid()", "getReturncode()", "terminate()", "kill()",
   // no argument a user can get wrong
   "accept()", "fileno()", "getsockname()", "getpeername()", "gettimeout()", "isServing()", "closeClients()",
   "abortClients()", "startServing()", "waitClosed()", "writeEof()", "canWriteEof()",
@@ -187,3 +191,35 @@ row("startUnixServer()", "a non-function callback", TypeError, "42", () => start
 row("startUnixServer()", "a path over the limit", Error, /too long/, () => startUnixServer(function* () {}, LONG_PATH), "real");
 row("installTaskDump()", "a number for options", TypeError, "options", () => installTaskDump(42 as never));
 row("installTaskDump()", "an unknown signal", TypeError, "options.signal", () => installTaskDump({ signal: "SIGNOPE" as never }));
+
+// ---- subprocesses -----------------------------------------------------------------
+/** A child (`node -e` reading stdin) on env.real, killed and waited for after the row. */
+function* child(env: Env): Coroutine<Process> {
+  const proc = yield* createSubprocessExec(process.execPath, ["-e", "process.stdin.resume()"], { stdin: PIPE });
+  env.cleanup.push(function* () {
+    if (proc.returncode === null) proc.kill();
+    yield* proc.wait();
+  });
+  return proc;
+}
+row("subprocessExec()", "a non-function factory", TypeError, "42", ({ real }) => real.subprocessExec(42 as never, "ls"), "real");
+row("subprocessExec()", "a number program", TypeError, "42", ({ real }) => real.subprocessExec(() => ({ processExited() {} }), 42 as never), "real");
+row("subprocessExec()", "STDOUT for stdin", RangeError, "STDOUT", ({ real }) => real.subprocessExec(() => ({ processExited() {} }), "ls", [], { stdin: STDOUT }), "real");
+row("subprocessShell()", "an array cmd", TypeError, "cmd", ({ real }) => real.subprocessShell(() => ({ processExited() {} }), ["ls"] as never), "real");
+row("createSubprocessExec()", "a string args", TypeError, '"-l"', () => createSubprocessExec("ls", "-l" as never), "real");
+row("createSubprocessExec()", "a zero limit", RangeError, "0", () => createSubprocessExec("ls", [], { limit: 0 }), "real");
+row("createSubprocessShell()", "a number cmd", TypeError, "42", () => createSubprocessShell(42 as never), "real");
+row("sendSignal()", "an unknown signal name", TypeError, '"SIGNOPE"', function* (env) {
+  (yield* child(env)).sendSignal("SIGNOPE" as never);
+}, "real");
+row("communicate()", "a number input", TypeError, "42", function* (env) {
+  (yield* child(env)).communicate(42 as never);
+}, "real");
+row("getPipeTransport()", "a string fd", TypeError, '"1"', function* ({ real }) {
+  const [transport] = yield* real.subprocessExec(() => ({ processExited() {} }), process.execPath, ["-e", ""]);
+  try {
+    transport.getPipeTransport("1" as never);
+  } finally {
+    transport.close();
+  }
+}, "real");
