@@ -101,4 +101,13 @@ test("issue 14's names: contextvars, Runner, cancel scopes, TaskGroup.cancel", (
   assert.is(wasyncio.LookupError.name, "LookupError");
 });
 
+test("issue 15's signal names: loop.addSignalHandler/removeSignalHandler, KeyboardInterrupt", () => {
+  const loop = new node.EventLoop();
+  for (const m of ["addSignalHandler", "removeSignalHandler"]) assert.type((loop as unknown as Record<string, unknown>)[m], "function", m);
+  loop.close();
+  assert.ok(/^class /.test(String(wasyncio.KeyboardInterrupt)), "KeyboardInterrupt is a class");
+  assert.ok(node.KeyboardInterrupt === wasyncio.KeyboardInterrupt);
+  assert.is(new wasyncio.KeyboardInterrupt().name, "KeyboardInterrupt");
+});
+
 test.run();

@@ -10,6 +10,7 @@ import "./sock-methods.js";
 import "./create-server.js";
 import "./create-connection.js";
 import "./datagram-endpoint.js";
+import "./signals.js";
 
 // Sockets and the readiness bridge
 export * from "./constants.js";
@@ -34,6 +35,9 @@ export {
   StreamReader, StreamWriter, StreamReaderProtocol, FlowControlProtocol, openConnection, startServer, openUnixConnection, startUnixServer,
   DEFAULT_LIMIT, type StreamOptions, type StreamReaderOptions, type ClientConnectedCallback, type ReadingTransport,
 } from "./streams.js";
+
+// Signals
+export { type SignalLike } from "./signals.js";
 
 // Introspection
 export { installTaskDump, type TaskDumpOptions } from "./task-dump.js";

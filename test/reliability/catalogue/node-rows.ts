@@ -111,6 +111,12 @@ row("sockConnect()", "a string address", TypeError, '"localhost"', (env) => env.
 row("sockSendfile()", "a file name", TypeError, '"data.bin"', (env) => env.real.sockSendfile(fresh(env), "data.bin" as never), "real");
 row("getaddrinfo()", "a number host", TypeError, "42", ({ real }) => real.getaddrinfo(42 as never, 80), "real");
 row("getnameinfo()", "a string sockaddr", TypeError, '"127.0.0.1"', ({ real }) => real.getnameinfo("127.0.0.1" as never), "real");
+row("addSignalHandler()", "an unknown signal name", RangeError, '"SIGNOPE"', ({ real }) => real.addSignalHandler("SIGNOPE" as never, noop));
+row("addSignalHandler()", "a boolean signal", TypeError, "true", ({ real }) => real.addSignalHandler(true as never, noop));
+row("addSignalHandler()", "SIGKILL", Error, /cannot be caught/, ({ real }) => real.addSignalHandler("SIGKILL", noop));
+row("addSignalHandler()", "a generator function", TypeError, /coroutines cannot be used/, ({ real }) => real.addSignalHandler("SIGWINCH", function* () {} as never));
+row("addSignalHandler()", "a closed loop", Error, /closed/, ({ closed }) => closed.addSignalHandler("SIGWINCH", noop));
+row("removeSignalHandler()", "a signal number not on this platform", RangeError, "99999", ({ real }) => real.removeSignalHandler(99999));
 
 // ---- transports, servers, protocols -----------------------------------------------
 row("createServer()", "a non-function factory", TypeError, "42", ({ real }) => real.createServer(42 as never, "127.0.0.1", 0), "real");
