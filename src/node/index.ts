@@ -11,6 +11,7 @@ import "./create-server.js";
 import "./create-connection.js";
 import "./datagram-endpoint.js";
 import "./signals.js";
+import "./pipes.js";
 
 // Sockets and the readiness bridge
 export * from "./constants.js";
@@ -36,8 +37,10 @@ export {
   DEFAULT_LIMIT, type StreamOptions, type StreamReaderOptions, type ClientConnectedCallback, type ReadingTransport,
 } from "./streams.js";
 
-// Signals
+// Signals, pipes and stdio
 export { type SignalLike } from "./signals.js";
+export { ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
+export { openStdio, type StdioOptions } from "./pipes.js";
 
 // Introspection
 export { installTaskDump, type TaskDumpOptions } from "./task-dump.js";
