@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { ReadPipeTransport, WritePipeTransport, openStdio, sleep, type Coroutine } from "../../src/node/index.js";
 import { bothCores, caught, type CoreKind } from "../helpers.js";
-import { plainEnv } from "../host.js";
-import { Recorder, compact, payload, until } from "./helpers.js";
+import { hostTick, plainEnv } from "../host.js";
+import { Recorder, captureWarnings, compact, payload, until } from "./helpers.js";
 
 /** A child Node running `code` (plain JavaScript), its stdio piped. */
 function node(code: string): ChildProcess {
@@ -263,6 +263,35 @@ bothCores("loop.connectWritePipe", (test) => {
       assert.ok(!existsSync(other) || readFileSync(other).length < 1 << 20, "abort() dropped what was buffered");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+bothCores("pipe transports left open", (test) => {
+  test("the loop closes with pipes open: one 'unclosed transport' ResourceWarning each; closed ones: none", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const captured = captureWarnings();
+    const streams = [new PassThrough(), new PassThrough(), new PassThrough(), new PassThrough()];
+    try {
+      await loop.runUntilComplete(function* (): Coroutine<void> {
+        yield* loop.connectReadPipe(() => new Recorder(loop), streams[0]);
+        yield* loop.connectWritePipe(() => new Recorder(loop), streams[1]);
+        const [r, rp] = yield* loop.connectReadPipe(() => new Recorder(loop), streams[2]);
+        const [w, wp] = yield* loop.connectWritePipe(() => new Recorder(loop), streams[3]);
+        r.close();
+        w.close();
+        yield* rp.lost;
+        yield* wp.lost;
+      }());
+      loop.close();
+      await hostTick(); // process.emitWarning emits on the next tick
+      assert.equal(captured.warnings.map((w) => w.message), [
+        "unclosed transport <ReadPipeTransport open protocol=<Recorder>>",
+        "unclosed transport <WritePipeTransport open protocol=<Recorder>>",
+      ]);
+    } finally {
+      captured.stop();
+      for (const s of streams) s.destroy();
     }
   });
 });
