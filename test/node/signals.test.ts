@@ -197,6 +197,22 @@ bothCores("loop.addSignalHandler", (test, core) => {
     assert.is(end.code, 130);
   });
 
+  test("child: run() - main catches the SIGINT's cancellation and returns: run() resolves with its value (no KeyboardInterrupt)", async () => {
+    const end = await child(`
+      import { run, sleep, CancelledError } from WASYNCIO;
+      const r = await run(function* () {
+        console.log("ready");
+        try { yield* sleep(1e9); } catch (e) { if (!(e instanceof CancelledError)) throw e; }
+        return "shut down gracefully";
+      }, { core: CORE });
+      console.log(r);
+    `, core, (line, send) => {
+      if (line === "ready") send("SIGINT");
+    });
+    assert.equal(end.lines, ["ready", "shut down gracefully"], end.stderr);
+    assert.is(end.code, 0);
+  });
+
   test("child: run() - main ignores the first SIGINT; the second one is a KeyboardInterrupt at once, then shutdown cancels main", async () => {
     const end = await child(`
       import { run, sleep, KeyboardInterrupt } from WASYNCIO;
