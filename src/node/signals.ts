@@ -7,7 +7,7 @@ import { EventLoop } from "../base-loop.js";
 import type { _Resource } from "../events.js";
 import { copyContext, type Context } from "../context.js";
 import { checkNotClosed, expected } from "../checks.js";
-import { isGenerator, repr } from "../util.js";
+import { repr } from "../util.js";
 import { installLoopMethods } from "./install.js";
 
 /**
@@ -88,7 +88,9 @@ function addSignalHandler(this: EventLoop, sig: SignalLike, callback: (...args: 
   const call = "addSignalHandler()";
   const name = signalName(call, sig);
   if (typeof callback !== "function") throw expected(call, "callback to be a function", callback);
-  if (callback.constructor?.name === "GeneratorFunction" || callback.constructor?.name === "AsyncFunction" || isGenerator(callback)) {
+  // asyncio refuses coroutine functions: what they return would never be awaited.
+  const kind = callback.constructor?.name;
+  if (kind === "GeneratorFunction" || kind === "AsyncFunction" || kind === "AsyncGeneratorFunction") {
     throw new TypeError(`${call}: coroutines cannot be used as signal handlers, got ${repr(callback)}: start a task from a plain function instead`);
   }
   checkNotClosed(call, this);
