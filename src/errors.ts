@@ -40,6 +40,16 @@ export function _classifyThrown(value: unknown, what: string): [exception: unkno
 export class CancelledError extends Error {}
 
 /**
+ * The user interrupted the program (Python's KeyboardInterrupt): `run()` and `Runner.run()`
+ * reject with it when a SIGINT (Ctrl-C) cancelled the main task, or at once on a second
+ * SIGINT. Unlike Python's, it is an Error like any other: a `catch` catches it.
+ * @example
+ * try { await run(main) }
+ * catch (e) { if (e instanceof KeyboardInterrupt) process.exitCode = 130; else throw e }
+ */
+export class KeyboardInterrupt extends Error {}
+
+/**
  * A Future or Task is in the wrong state for the call (asyncio's InvalidStateError).
  * @example
  * const fut = loop.createFuture(); fut.result() // throws InvalidStateError: Result is not ready.
@@ -160,7 +170,7 @@ export class ExceptionGroup extends AggregateError {
 // the prototype rather than a shared base class, which would show in the public types.
 for (const cls of [
   CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown, IncompleteReadError,
-  LimitOverrunError, BrokenBarrierError, BlockingIOError, SendfileNotAvailableError, ExceptionGroup, LookupError,
+  LimitOverrunError, BrokenBarrierError, BlockingIOError, SendfileNotAvailableError, ExceptionGroup, LookupError, KeyboardInterrupt,
 ]) {
   Object.defineProperty(cls.prototype, "name", {
     get(this: Error): string {

@@ -51,7 +51,7 @@ export { PriorityQueue } from "./sync/priority-queue.js";
 export {
   CancelledError, InvalidStateError, TimeoutError, QueueEmpty, QueueFull, QueueShutDown,
   IncompleteReadError, LimitOverrunError, BrokenBarrierError, BlockingIOError,
-  SendfileNotAvailableError, ExceptionGroup, LookupError,
+  SendfileNotAvailableError, ExceptionGroup, LookupError, KeyboardInterrupt,
 } from "./errors.js";
 
 // Types

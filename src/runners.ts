@@ -7,6 +7,7 @@ import { Task, allTasks } from "./task.js";
 import { isGenerator, isThenable, repr } from "./util.js";
 import { checkLoopOptions, checkOptionKeys, checkOptions, expected } from "./checks.js";
 import { Context, copyContext } from "./context.js";
+import { CancelledError, KeyboardInterrupt } from "./errors.js";
 
 /**
  * What `run` and `runSync` accept: a coroutine, or a function returning one (or a Promise).
@@ -102,6 +103,57 @@ declare global {
   }
 }
 
+/** The host's process, where there is one (Node, and runtimes that imitate it). */
+interface SignalHost {
+  on(event: "SIGINT", listener: () => void): unknown;
+  removeListener(event: "SIGINT", listener: () => void): unknown;
+  listenerCount(event: "SIGINT"): number;
+}
+const signalHost = (globalThis as { process?: Partial<SignalHost> }).process;
+const hasSignals = typeof signalHost?.on === "function" && typeof signalHost.removeListener === "function" && typeof signalHost.listenerCount === "function";
+
+/**
+ * Runner.run's SIGINT (Ctrl-C) handling, asyncio's Runner._on_sigint (3.11): the first
+ * SIGINT cancels the main task, the next one stops the loop at once and run() rejects with
+ * KeyboardInterrupt. Installed only if nothing listens for SIGINT yet (asyncio: only over
+ * the default handler), and it stands aside while anything else listens too (a handler
+ * added later, say by loop.addSignalHandler, replaces it, as signal.signal would). Its
+ * listener is the process's own, not a loop handler: it must not keep Node running.
+ */
+class Sigint {
+  count = 0;
+  readonly #listener = (): void => this.#onSigint();
+
+  private constructor(
+    readonly loop: EventLoop,
+    readonly task: Task<unknown>,
+  ) {}
+
+  static install(loop: EventLoop, task: Task<any>): Sigint | null {
+    if (!hasSignals || signalHost!.listenerCount!("SIGINT") !== 0) return null;
+    const sigint = new Sigint(loop, task);
+    signalHost!.on!("SIGINT", sigint.#listener);
+    return sigint;
+  }
+
+  uninstall(): void {
+    signalHost!.removeListener!("SIGINT", this.#listener);
+  }
+
+  #onSigint(): void {
+    if (signalHost!.listenerCount!("SIGINT") > 1) return;
+    this.count++;
+    if (this.count === 1 && !this.task.done()) {
+      this.task.cancel();
+      return;
+    }
+    // Python raises KeyboardInterrupt in whatever runs; a Node listener can only stop the
+    // loop after its current iteration, and run() turns that into the KeyboardInterrupt.
+    this.count = Math.max(this.count, 2);
+    this.loop.stop();
+  }
+}
+
 const enum State {
   Created,
   Initialized,
@@ -165,7 +217,20 @@ export class Runner {
    */
   async run<T>(main: Main<T>, options?: RunnerRunOptions): Promise<T> {
     const task = this.#mainTask("Runner.run()", main, options);
-    return await this.#loop!.runUntilComplete(task);
+    const loop = this.#loop!;
+    const sigint = Sigint.install(loop, task);
+    try {
+      return await loop.runUntilComplete(task);
+    } catch (e) {
+      // As asyncio: the main task cancelled by our SIGINT (and by nothing else) is a
+      // KeyboardInterrupt; so is the loop stopped by a second SIGINT.
+      if (sigint !== null && (sigint.count > 1 || (sigint.count === 1 && e instanceof CancelledError && task.uncancel() === 0))) {
+        throw new KeyboardInterrupt();
+      }
+      throw e;
+    } finally {
+      sigint?.uninstall();
+    }
   }
 
   /**

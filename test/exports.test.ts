@@ -128,4 +128,33 @@ test("issue 14's names: contextvars, Runner, cancel scopes, TaskGroup.cancel", (
   assert.is(wasyncio.LookupError.name, "LookupError");
 });
 
+test("issue 15's signal names: loop.addSignalHandler/removeSignalHandler, KeyboardInterrupt", () => {
+  const loop = new node.EventLoop();
+  for (const m of ["addSignalHandler", "removeSignalHandler"]) assert.type((loop as unknown as Record<string, unknown>)[m], "function", m);
+  loop.close();
+  assert.ok(/^class /.test(String(wasyncio.KeyboardInterrupt)), "KeyboardInterrupt is a class");
+  assert.ok(node.KeyboardInterrupt === wasyncio.KeyboardInterrupt);
+  assert.is(new wasyncio.KeyboardInterrupt().name, "KeyboardInterrupt");
+});
+
+test("issue 15's pipe names: connectReadPipe/connectWritePipe, the pipe transports, openStdio", () => {
+  const loop = new node.EventLoop();
+  for (const m of ["connectReadPipe", "connectWritePipe"]) assert.type((loop as unknown as Record<string, unknown>)[m], "function", m);
+  loop.close();
+  assert.type(node.openStdio, "function");
+  const methods: [unknown, string[]][] = [
+    [node.ReadPipeTransport, ["pauseReading", "resumeReading", "isReading", "close", "abort", "isClosing", "getExtraInfo", "getProtocol", "setProtocol"]],
+    [node.WritePipeTransport, [
+      "write", "writelines", "writeEof", "canWriteEof", "close", "abort", "isClosing", "getExtraInfo", "getWriteBufferSize",
+      "getWriteBufferLimits", "setWriteBufferLimits",
+    ]],
+  ];
+  for (const [cls, names] of methods) {
+    assert.ok(/^class /.test(String(cls)), `${(cls as { name: string }).name} is a class`);
+    assert.ok((cls as { prototype: object }).prototype instanceof node.BaseTransport, "a BaseTransport");
+    const proto = (cls as { prototype: Record<string, unknown> }).prototype;
+    for (const m of names) assert.type(proto[m], "function", `${(cls as { name: string }).name}.${m}`);
+  }
+});
+
 test.run();

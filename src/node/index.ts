@@ -11,6 +11,8 @@ import "./create-server.js";
 import "./create-connection.js";
 import "./datagram-endpoint.js";
 import "./subprocess-transport.js";
+import "./signals.js";
+import "./pipes.js";
 
 // Sockets and the readiness bridge
 export * from "./constants.js";
@@ -42,6 +44,10 @@ export {
 } from "./subprocess-transport.js";
 export { SubprocessReadPipe, SubprocessWritePipe } from "./subprocess-pipes.js";
 export { Process, createSubprocessExec, createSubprocessShell, type CreateSubprocessOptions } from "./subprocess.js";
+// Signals, pipes and stdio
+export { type SignalLike } from "./signals.js";
+export { ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
+export { openStdio, type StdioOptions } from "./pipes.js";
 
 // Introspection
 export { installTaskDump, type TaskDumpOptions } from "./task-dump.js";

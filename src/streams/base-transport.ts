@@ -121,9 +121,9 @@ export abstract class BaseTransport<P extends StreamProtocolLike | DatagramProto
     this._forceClose(exc as Error);
   }
 
-  /** @internal A write after the connection was lost: dropped, and asyncio's warning after a few. */
-  _droppedWrite(): void {
-    if (++this.#droppedWrites >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) console.warn("socket.send() raised exception.");
+  /** @internal A write after the connection was lost: dropped, and asyncio's warning after a few (a pipe's has its own words). */
+  _droppedWrite(warning = "socket.send() raised exception."): void {
+    if (++this.#droppedWrites >= LOG_THRESHOLD_FOR_CONNLOST_WRITES) console.warn(warning);
   }
 
   /** @internal asyncio's _set_write_buffer_limits: high 64 KiB (or 4 × low), low high / 4. */

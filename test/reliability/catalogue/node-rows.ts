@@ -3,10 +3,11 @@
 // 127.0.0.1 and close what they open.
 import {
   AF_INET, AF_UNIX, DatagramProtocol, Protocol, SOCK_STREAM, Socket, StreamReader, StreamReaderProtocol, StreamWriter,
-  PIPE, STDOUT, createSubprocessExec, createSubprocessShell, installTaskDump, openConnection, openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Transport,
+  PIPE, STDOUT, createSubprocessExec, createSubprocessShell, installTaskDump, openConnection, openStdio,
+  openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Process, type Transport,
 } from "../../../src/node/index.js";
 import { table, type Env } from "./harness.js";
-import type { Process } from "../../../src/node/index.js";
+import { PassThrough } from "node:stream";
 
 export const { rows, row } = table();
 
@@ -22,6 +23,7 @@ export const NOT_CALLED_BY_USERS = new Set([
   "new SubprocessProtocol()", "pipeDataReceived()", "pipeConnectionLost()", "processExited()",
   "new SubprocessTransport()", "new SubprocessReadPipe()", "new SubprocessWritePipe()", "new Process()",
   "getPid()", "getReturncode()", "terminate()", "kill()",
+  "new ReadPipeTransport()", "new WritePipeTransport()",
   // no argument a user can get wrong
   "accept()", "fileno()", "getsockname()", "getpeername()", "gettimeout()", "isServing()", "closeClients()",
   "abortClients()", "startServing()", "waitClosed()", "writeEof()", "canWriteEof()",
@@ -115,6 +117,24 @@ row("sockConnect()", "a string address", TypeError, '"localhost"', (env) => env.
 row("sockSendfile()", "a file name", TypeError, '"data.bin"', (env) => env.real.sockSendfile(fresh(env), "data.bin" as never), "real");
 row("getaddrinfo()", "a number host", TypeError, "42", ({ real }) => real.getaddrinfo(42 as never, 80), "real");
 row("getnameinfo()", "a string sockaddr", TypeError, '"127.0.0.1"', ({ real }) => real.getnameinfo("127.0.0.1" as never), "real");
+row("addSignalHandler()", "an unknown signal name", RangeError, '"SIGNOPE"', ({ real }) => real.addSignalHandler("SIGNOPE" as never, noop));
+row("addSignalHandler()", "a boolean signal", TypeError, "true", ({ real }) => real.addSignalHandler(true as never, noop));
+row("addSignalHandler()", "SIGKILL", Error, /cannot be caught/, ({ real }) => real.addSignalHandler("SIGKILL", noop));
+row("addSignalHandler()", "a generator function", TypeError, /coroutines cannot be used/, ({ real }) => real.addSignalHandler("SIGWINCH", function* () {} as never));
+row("addSignalHandler()", "a closed loop", Error, /closed/, ({ closed }) => closed.addSignalHandler("SIGWINCH", noop));
+row("removeSignalHandler()", "a signal number not on this platform", RangeError, "99999", ({ real }) => real.removeSignalHandler(99999));
+row("connectReadPipe()", "a number pipe", TypeError, "42", ({ real }) => real.connectReadPipe(factory, 42 as never), "real");
+row("connectReadPipe()", "a non-function factory", TypeError, "42", ({ real }) => real.connectReadPipe(42 as never, new PassThrough()), "real");
+row("connectReadPipe()", "a stream with an encoding", TypeError, "stream of bytes", ({ real }) => real.connectReadPipe(factory, new PassThrough({ encoding: "utf8" })), "real");
+row("connectReadPipe()", "a closed loop", Error, /closed/, ({ closed }) => closed.connectReadPipe(factory, new PassThrough()));
+row("connectWritePipe()", "a string pipe", TypeError, '"out"', ({ real }) => real.connectWritePipe(factory, "out" as never), "real");
+row("connectWritePipe()", "an object-mode stream", TypeError, "stream of bytes", ({ real }) => real.connectWritePipe(factory, new PassThrough({ objectMode: true })), "real");
+row("openStdio()", "an unknown option", TypeError, '"limt"', function* () {
+  yield* openStdio({ limt: 10 } as never);
+}, "real");
+row("openStdio()", "a number stdout", TypeError, "42", function* () {
+  yield* openStdio({ stdin: new PassThrough(), stdout: 42 as never });
+}, "real");
 
 // ---- transports, servers, protocols -----------------------------------------------
 row("createServer()", "a non-function factory", TypeError, "42", ({ real }) => real.createServer(42 as never, "127.0.0.1", 0), "real");
