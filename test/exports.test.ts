@@ -50,12 +50,13 @@ test("wasyncio/node exports every name of the Node sections, and the loop and cl
   const methods: Record<string, string[]> = {
     EventLoop: [
       "addReader", "removeReader", "addWriter", "removeWriter", "sockAccept", "sockRecv", "sockRecvInto", "sockSendall",
+      "sockRecvfrom", "sockRecvfromInto", "sockSendto",
       "sockConnect", "sockSendfile", "getaddrinfo", "getnameinfo", "createServer", "createConnection", "createUnixServer",
       "createUnixConnection", "createDatagramEndpoint",
     ],
     Socket: [
       "bind", "listen", "accept", "connect", "recv", "recvInto", "send", "close", "shutdown", "fileno", "getsockname",
-      "getpeername", "setblocking", "setsockopt",
+      "getpeername", "setblocking", "setsockopt", "sendto", "recvfrom", "recvfromInto",
     ],
     Protocol: ["connectionMade", "dataReceived", "eofReceived", "connectionLost", "pauseWriting", "resumeWriting"],
     BufferedProtocol: ["getBuffer", "bufferUpdated"],

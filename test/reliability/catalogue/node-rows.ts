@@ -2,7 +2,7 @@
 // servers and streams. Rows that need a connection run on a real-clock loop over
 // 127.0.0.1 and close what they open.
 import {
-  AF_INET, AF_UNIX, DatagramProtocol, Protocol, SOCK_STREAM, Socket, StreamReader, StreamReaderProtocol, StreamWriter,
+  AF_INET, AF_UNIX, DatagramProtocol, Protocol, SOCK_DGRAM, SOCK_STREAM, Socket, StreamReader, StreamReaderProtocol, StreamWriter,
   installTaskDump, openConnection, openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Transport,
 } from "../../../src/node/index.js";
 import { table, type Env } from "./harness.js";
@@ -78,6 +78,7 @@ const LONG_PATH = `/tmp/${"x".repeat(120)}.sock`;
 // ---- sockets ----------------------------------------------------------------------
 row("socket()", "a string family", TypeError, '"inet"', () => socket("inet" as never));
 row("socket()", "an unknown family", RangeError, "12345", () => socket(12345));
+row("socket()", "a Unix datagram socket", RangeError, "AF_UNIX, SOCK_DGRAM", () => socket(AF_UNIX, SOCK_DGRAM));
 row("new Socket()", "an unknown type", RangeError, "999", () => new Socket(AF_INET, 999));
 row("bind()", "a string address", TypeError, '"127.0.0.1"', (env) => fresh(env).bind("127.0.0.1" as never));
 row("bind()", "a port out of range", RangeError, "70000", (env) => fresh(env).bind(["127.0.0.1", 70000]));
@@ -105,6 +106,9 @@ row("addReader()", "a closed loop", Error, /closed/, (env) => env.closed.addRead
 row("sockRecv()", "a non-socket", TypeError, "42", ({ real }) => real.sockRecv(42 as never, 10), "real");
 row("sockRecv()", "a negative size", RangeError, "-1", (env) => env.real.sockRecv(fresh(env), -1), "real");
 row("sockRecvInto()", "a non-buffer", TypeError, "42", (env) => env.real.sockRecvInto(fresh(env), 42 as never), "real");
+row("sockRecvfrom()", "a non-socket", TypeError, "42", ({ real }) => real.sockRecvfrom(42 as never, 10), "real");
+row("sockRecvfromInto()", "a non-buffer", TypeError, "42", (env) => env.real.sockRecvfromInto(fresh(env), 42 as never), "real");
+row("sockSendto()", "a number", TypeError, "42", (env) => env.real.sockSendto(fresh(env), 42 as never, ["127.0.0.1", 9]), "real");
 row("sockAccept()", "a non-socket", TypeError, "42", ({ real }) => real.sockAccept(42 as never), "real");
 row("sockSendall()", "a number", TypeError, "42", (env) => env.real.sockSendall(fresh(env), 42 as never), "real");
 row("sockConnect()", "a string address", TypeError, '"localhost"', (env) => env.real.sockConnect(fresh(env), "localhost" as never), "real");
