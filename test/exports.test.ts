@@ -52,7 +52,7 @@ test("wasyncio/node exports every name of the Node sections, and the loop and cl
       "addReader", "removeReader", "addWriter", "removeWriter", "sockAccept", "sockRecv", "sockRecvInto", "sockSendall",
       "sockRecvfrom", "sockRecvfromInto", "sockSendto",
       "sockConnect", "sockSendfile", "getaddrinfo", "getnameinfo", "createServer", "createConnection", "createUnixServer",
-      "createUnixConnection", "createDatagramEndpoint",
+      "createUnixConnection", "createDatagramEndpoint", "connectAcceptedSocket", "startTls",
     ],
     Socket: [
       "bind", "listen", "accept", "connect", "recv", "recvInto", "send", "close", "shutdown", "fileno", "getsockname",

@@ -78,7 +78,7 @@ const LONG_PATH = `/tmp/${"x".repeat(120)}.sock`;
 // ---- sockets ----------------------------------------------------------------------
 row("socket()", "a string family", TypeError, '"inet"', () => socket("inet" as never));
 row("socket()", "an unknown family", RangeError, "12345", () => socket(12345));
-row("socket()", "a Unix datagram socket", RangeError, "AF_UNIX, SOCK_DGRAM", () => socket(AF_UNIX, SOCK_DGRAM));
+row("socket()", "a Unix datagram socket", RangeError, "AF_UNIX SOCK_DGRAM", () => socket(AF_UNIX, SOCK_DGRAM));
 row("new Socket()", "an unknown type", RangeError, "999", () => new Socket(AF_INET, 999));
 row("bind()", "a string address", TypeError, '"127.0.0.1"', (env) => fresh(env).bind("127.0.0.1" as never));
 row("bind()", "a port out of range", RangeError, "70000", (env) => fresh(env).bind(["127.0.0.1", 70000]));
@@ -92,6 +92,8 @@ row("connect()", "a number address", TypeError, "42", (env) => fresh(env).connec
 row("recv()", "a negative size", RangeError, "-1", (env) => fresh(env).recv(-1));
 row("recv()", "a string size", TypeError, '"8"', (env) => fresh(env).recv("8" as never));
 row("send()", "a number", TypeError, "42", (env) => fresh(env).send(42 as never));
+row("recvfrom()", "a negative size", RangeError, "-1", (env) => fresh(env).recvfrom(-1));
+row("recvfromInto()", "a string buffer", TypeError, '"buf"', (env) => fresh(env).recvfromInto("buf" as never));
 row("shutdown()", "an unknown how", RangeError, "7", (env) => fresh(env).shutdown(7));
 row("setblocking()", "blocking mode", Error, "never block", (env) => fresh(env).setblocking(true));
 row("setsockopt()", "a string level", TypeError, '"SOL"', (env) => fresh(env).setsockopt("SOL" as never, 1, 1));
@@ -121,6 +123,8 @@ row("createServer()", "a non-function factory", TypeError, "42", ({ real }) => r
 row("createServer()", "a string port", TypeError, '"80"', ({ real }) => real.createServer(factory, "127.0.0.1", "80" as never), "real");
 row("createServer()", "a NaN backlog", RangeError, "NaN", ({ real }) => real.createServer(factory, "127.0.0.1", 0, { backlog: NaN }), "real");
 row("createServer()", "a closed loop", Error, /closed/, ({ closed }) => closed.createServer(factory, "127.0.0.1", 0));
+row("startTls()", "a non-transport", TypeError, "42", ({ real }) => real.startTls(42 as never, new Protocol(), {}), "real");
+row("connectAcceptedSocket()", "a non-socket", TypeError, "42", ({ real }) => real.connectAcceptedSocket(factory, 42 as never), "real");
 row("createConnection()", "a non-function factory", TypeError, "42", ({ real }) => real.createConnection(42 as never, "127.0.0.1", 1), "real");
 row("createConnection()", "a port out of range", RangeError, "70000", ({ real }) => real.createConnection(factory, "127.0.0.1", 70000), "real");
 for (const [bad, f, names] of badFactories) {
