@@ -68,7 +68,7 @@ test("wasyncio/node exports every name of the Node sections, and the loop and cl
     DatagramTransport: ["sendto", "close", "abort", "isClosing", "getExtraInfo"],
     Server: ["close", "waitClosed", "serveForever", "startServing", "isServing", "getLoop", "closeClients", "abortClients"],
     StreamReader: ["read", "readline", "readexactly", "readuntil", "atEof"],
-    StreamWriter: ["write", "writelines", "drain", "writeEof", "canWriteEof", "close", "isClosing", "waitClosed", "getExtraInfo"],
+    StreamWriter: ["write", "writelines", "drain", "writeEof", "canWriteEof", "close", "isClosing", "waitClosed", "getExtraInfo", "startTls"],
   };
   for (const [cls, names] of Object.entries(methods)) {
     const proto = (api[cls] as { prototype: Record<string, unknown> }).prototype;

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import * as assert from "uvu/assert";
+import { openConnection, startServer } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
 import { Recorder, nodeClient, portOf, recorders, tempDir, wait, withServer } from "./helpers.js";
 import { code } from "./socket-helpers.js";
@@ -41,6 +42,7 @@ bothCores("startTls", (test) => {
       const serverTls = loop.startTls(srv.transport, srv, { key, cert }, { serverSide: true });
       const clientTls = yield* loop.startTls(plainClient, client, { ca: cert }, { serverHostname: "localhost" });
       const srvTls = yield* serverTls;
+      assert.throws(() => loop.startTls(clientTls, client, { ca: cert }), (e: unknown) => /startTls\(\): the transport is already TLS/.test(String(e)));
       clientTls.write("secret from the client");
       srvTls.write("secret from the server");
       yield* srv.waitBytes(10 + 22);
@@ -124,6 +126,42 @@ bothCores("startTls", (test) => {
       }
     });
     assert.equal(events, ["ECONNABORTED true", "after the timeout", "peer closed"]);
+  });
+
+  test("StreamWriter.startTls: a line-based STARTTLS exchange, server and client both on streams", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      const log: string[] = [];
+      const done = loop.createFuture<void>();
+      const server = yield* startServer(function* (reader, writer) {
+        log.push(`server: ${(yield* reader.readline()).toString().trim()}`);
+        writer.write("GO\n");
+        yield* writer.startTls({ key, cert });
+        log.push(`server over tls: ${(yield* reader.readline()).toString().trim()}`);
+        writer.write("encrypted reply\n");
+        yield* writer.drain();
+        yield* done;
+        writer.close();
+      }, "127.0.0.1", 0);
+      const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+      const [reader, writer] = yield* openConnection("127.0.0.1", port);
+      writer.write("STARTTLS\n");
+      log.push(`client: ${(yield* reader.readline()).toString().trim()}`);
+      yield* writer.startTls({ ca: cert }, { serverHostname: "localhost" });
+      const cipher = writer.getExtraInfo("cipher") !== undefined && writer.transport.getExtraInfo("sslObject") !== undefined;
+      writer.write("encrypted hello\n");
+      log.push(`client over tls: ${(yield* reader.readline()).toString().trim()}`);
+      done.setResult(undefined);
+      const rest = yield* reader.read();
+      writer.close();
+      yield* writer.waitClosed();
+      server.close();
+      yield* server.waitClosed();
+      return { log, cipher, eof: rest.length };
+    }());
+    assert.equal(out.log, ["server: STARTTLS", "client: GO", "server over tls: encrypted hello", "client over tls: encrypted reply"]);
+    assert.equal({ cipher: out.cipher, eof: out.eof }, { cipher: true, eof: 0 });
+    assert.equal(ctx.errors, []);
   });
 
   test("a closing transport, an already-TLS transport and bad arguments are refused at the call", async (ctx) => {
