@@ -142,7 +142,7 @@ function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<
       const peer = a.sock.getpeername();
       if (typeof peer === "string") unixPath = peer;
     }
-    const taken = a.sock._takeConnection();
+    const taken = a.serverSide ? a.sock._takeConnection(a.call, "sock") : a.sock._takeConnection();
     conn = taken.conn;
     conn.on("error", _ignoreError);
     if (t !== null || a.serverTls !== null) {

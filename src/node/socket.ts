@@ -499,8 +499,8 @@ export class Socket {
    * @internal `createConnection({ sock })`: hands the connection over (socket-connection.ts).
    * The facade stays the transport's socket (getsockname, getpeername, fileno) until it closes.
    */
-  _takeConnection(): { conn: net.Socket; buffered: Buffer[]; eof: boolean } {
-    if (this.#state !== CONNECTED || this.#connection === null) throw expected("createConnection()", "options.sock to be a connected socket", this, RangeError);
+  _takeConnection(call = "createConnection()", what = "options.sock"): { conn: net.Socket; buffered: Buffer[]; eof: boolean } {
+    if (this.#state !== CONNECTED || this.#connection === null) throw expected(call, `${what} to be a connected socket`, this, RangeError);
     const handed = this.#connection.handOver();
     this.#own();
     return handed;

@@ -127,7 +127,7 @@ bothCores("connectAcceptedSocket", (test) => {
       } catch (e) {
         listening = e;
       }
-      assert.ok(listening instanceof RangeError && /connected socket/.test(String(listening)), String(listening));
+      assert.ok(listening instanceof RangeError && /connectAcceptedSocket\(\) expected sock to be a connected socket/.test(String(listening)), String(listening));
       const [t] = yield* loop.connectAcceptedSocket(() => new Echo(), conn);
       (t as Transport).close();
       cli.close();
