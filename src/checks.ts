@@ -392,8 +392,8 @@ export function checkKind(call: string, family: unknown, type: unknown, proto: u
   if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
     throw expected(call, "family AF_INET, AF_INET6 or AF_UNIX", family, RangeError);
   }
-  if (type === SOCK_DGRAM) throw new RangeError(`${call}: SOCK_DGRAM sockets are not offered; use loop.createDatagramEndpoint() for UDP`);
-  if (type !== SOCK_STREAM) throw expected(call, "type SOCK_STREAM", type, RangeError);
+  if (type === SOCK_DGRAM && family === AF_UNIX) throw new RangeError(`${call}: AF_UNIX SOCK_DGRAM sockets are not offered (node:dgram has no Unix datagrams)`);
+  if (type !== SOCK_STREAM && type !== SOCK_DGRAM) throw expected(call, "type SOCK_STREAM or SOCK_DGRAM", type, RangeError);
   if (!Number.isInteger(proto)) throw expected(call, "proto to be an integer", proto, RangeError);
 }
 

@@ -50,12 +50,13 @@ test("wasyncio/node exports every name of the Node sections, and the loop and cl
   const methods: Record<string, string[]> = {
     EventLoop: [
       "addReader", "removeReader", "addWriter", "removeWriter", "sockAccept", "sockRecv", "sockRecvInto", "sockSendall",
+      "sockRecvfrom", "sockRecvfromInto", "sockSendto",
       "sockConnect", "sockSendfile", "getaddrinfo", "getnameinfo", "createServer", "createConnection", "createUnixServer",
-      "createUnixConnection", "createDatagramEndpoint",
+      "createUnixConnection", "createDatagramEndpoint", "connectAcceptedSocket", "startTls",
     ],
     Socket: [
       "bind", "listen", "accept", "connect", "recv", "recvInto", "send", "close", "shutdown", "fileno", "getsockname",
-      "getpeername", "setblocking", "setsockopt",
+      "getpeername", "setblocking", "setsockopt", "sendto", "recvfrom", "recvfromInto",
     ],
     Protocol: ["connectionMade", "dataReceived", "eofReceived", "connectionLost", "pauseWriting", "resumeWriting"],
     BufferedProtocol: ["getBuffer", "bufferUpdated"],
@@ -67,7 +68,7 @@ test("wasyncio/node exports every name of the Node sections, and the loop and cl
     DatagramTransport: ["sendto", "close", "abort", "isClosing", "getExtraInfo"],
     Server: ["close", "waitClosed", "serveForever", "startServing", "isServing", "getLoop", "closeClients", "abortClients"],
     StreamReader: ["read", "readline", "readexactly", "readuntil", "atEof"],
-    StreamWriter: ["write", "writelines", "drain", "writeEof", "canWriteEof", "close", "isClosing", "waitClosed", "getExtraInfo"],
+    StreamWriter: ["write", "writelines", "drain", "writeEof", "canWriteEof", "close", "isClosing", "waitClosed", "getExtraInfo", "startTls"],
   };
   for (const [cls, names] of Object.entries(methods)) {
     const proto = (api[cls] as { prototype: Record<string, unknown> }).prototype;

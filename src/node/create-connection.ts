@@ -18,7 +18,8 @@ import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _once } from "./node-events.js";
 import { makeProtocol, type ProtocolFactory, type StreamProtocolLike } from "../streams/protocols.js";
 import { Socket } from "./socket.js";
-import { _clientTls, type _ClientTls } from "./tls-options.js";
+import { _wrapTls } from "./start-tls.js";
+import { _clientTls, _serverTls, type _ClientTls, type _ServerTls } from "./tls-options.js";
 import { Transport } from "./transports.js";
 
 /**
@@ -46,8 +47,36 @@ export interface CreateConnectionOptions {
   interleave?: number | null;
 }
 
+/**
+ * Options of `loop.connectAcceptedSocket`.
+ * @example
+ * yield* loop.connectAcceptedSocket(() => new Echo(), conn, { ssl: { key, cert } })
+ */
+export interface ConnectAcceptedSocketOptions {
+  /** TLS, as the server side: `tls.createServer` options (`{ key, cert, ... }`) or a SecureContext. */
+  ssl?: tls.TlsOptions | tls.SecureContext | null;
+  /** Milliseconds the TLS handshake may take (default 60 000, asyncio's 60 s), as createServer's. Only with ssl. */
+  sslHandshakeTimeout?: number | null;
+}
+
 declare module "../base-loop.js" {
   interface EventLoop {
+    /**
+     * Makes a transport/protocol pair of a connection accepted outside the loop's servers:
+     * a wasyncio socket from `accept()`/`sockAccept()`, or a connected `net.Socket`
+     * (asyncio's `connect_accepted_socket`). With `options.ssl` the loop runs the TLS
+     * handshake as the server side first. Returns a Future of `[transport, protocol]`,
+     * done after `connectionMade`; bytes the socket had received and not read go to the protocol.
+     * @example
+     * const [conn] = yield* loop.sockAccept(listening)
+     * const [transport, proto] = yield* loop.connectAcceptedSocket(() => new Echo(), conn)
+     */
+    connectAcceptedSocket<P extends StreamProtocolLike>(
+      protocolFactory: ProtocolFactory<P>,
+      sock: Socket | net.Socket,
+      options?: ConnectAcceptedSocketOptions,
+    ): Future<[Transport, P]>;
+
     /**
      * Connects to `host` and `port` (or `options.path`, or takes `options.sock`), over TLS
      * if `options.ssl`, and returns a Future of `[transport, protocol]`, done after the
@@ -83,8 +112,11 @@ interface ConnectArgs<P> {
   host: string | null;
   port: number | null;
   path: string | null;
-  sock: Socket | null;
+  sock: Socket | net.Socket | null;
   tls: _ClientTls | null;
+  /** connectAcceptedSocket: the connection is the server side, with this TLS if any. */
+  serverSide: boolean;
+  serverTls: _ServerTls | null;
   serverHostname: string | null;
   localAddr: [string, number] | null;
   /** Where the connection was asked for (debug mode), for its ResourceWarning. */
@@ -99,19 +131,30 @@ function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<
   const t = a.tls;
   const servername = a.serverHostname ?? (a.host !== null && net.isIP(a.host) === 0 ? a.host : undefined);
   let unixPath = a.path ?? undefined;
-  if (a.sock !== null) {
+  if (a.sock instanceof net.Socket) {
+    conn = a.sock;
+    if (a.serverTls !== null) {
+      const s = a.serverTls;
+      [conn, ready] = _wrapTls(loop, conn, { serverSide: true, context: s.context, options: s.options, servername: undefined, timeout: s.handshakeTimeout, call: a.call });
+    }
+  } else if (a.sock !== null) {
     if (a.sock.family === AF_UNIX && typeof a.sock.getpeername === "function") {
       const peer = a.sock.getpeername();
       if (typeof peer === "string") unixPath = peer;
     }
-    const taken = a.sock._takeConnection();
+    const taken = a.serverSide ? a.sock._takeConnection(a.call, "sock") : a.sock._takeConnection();
     conn = taken.conn;
     conn.on("error", _ignoreError);
-    if (t !== null) {
+    if (t !== null || a.serverTls !== null) {
       // The bytes already read belong to the TLS stream: give them back to the socket.
       for (let i = taken.buffered.length - 1; i >= 0; i--) conn.unshift(Buffer.from(taken.buffered[i]));
-      conn = tls.connect({ ...t.options, socket: conn, servername });
-      ready = _once(loop, conn, "secureConnect");
+      if (t !== null) {
+        conn = tls.connect({ ...t.options, socket: conn, servername });
+        ready = _once(loop, conn, "secureConnect");
+      } else {
+        const s = a.serverTls!;
+        [conn, ready] = _wrapTls(loop, conn, { serverSide: true, context: s.context, options: s.options, servername: undefined, timeout: s.handshakeTimeout, call: a.call });
+      }
     } else {
       buffered = taken.buffered;
       eof = taken.eof;
@@ -141,7 +184,8 @@ function* connect<P extends StreamProtocolLike>(loop: EventLoop, a: ConnectArgs<
   }
   const waiter = loop.createFuture<void>();
   const transport = new Transport(loop, conn, protocol, {
-    waiter, tls: t === null ? null : t.context, unixPath, buffered, eof, site: a.site,
+    waiter, tls: t !== null ? t.context : a.serverTls !== null ? a.serverTls.context : null, unixPath, buffered, eof, site: a.site,
+    serverSide: a.serverSide,
   });
   return yield* _whenMade(waiter, transport, protocol);
 }
@@ -179,7 +223,7 @@ function openConnection(
   const localAddr = _addrArg(call, "options.localAddr", o.localAddr);
   const args: ConnectArgs<StreamProtocolLike> = {
     call, factory: protocolFactory as ProtocolFactory<StreamProtocolLike>,
-    host: h, port: p, path, sock, tls: t, serverHostname, localAddr,
+    host: h, port: p, path, sock, tls: t, serverHostname, localAddr, serverSide: false, serverTls: null,
     site: loop.getDebug() ? creationSite() : undefined,
   };
   return new _Operation(loop, connect(loop, args));
@@ -193,7 +237,25 @@ function createUnixConnection(this: EventLoop, protocolFactory: unknown, path?: 
   return openConnection(this, call, protocolFactory, undefined, undefined, { ...o, path: p });
 }
 
-installLoopMethods({ createConnection, createUnixConnection });
+function connectAcceptedSocket(this: EventLoop, protocolFactory: unknown, sock: unknown, options?: unknown): Future<[Transport, StreamProtocolLike]> {
+  const call = "connectAcceptedSocket()";
+  checkNotClosed(call, this);
+  checkFactory(call, protocolFactory);
+  const o = checkOptions<ConnectAcceptedSocketOptions>(call, options);
+  if (!(sock instanceof Socket) && !(sock instanceof net.Socket)) throw expected(call, "sock to be a connected wasyncio socket or a net.Socket", sock);
+  if (sock instanceof net.Socket && (sock.destroyed || sock.connecting)) throw expected(call, "sock to be a connected net.Socket", sock, RangeError);
+  const serverTls = _serverTls(call, o.ssl, o.sslHandshakeTimeout);
+  let unixPath: string | null = null;
+  if (sock instanceof net.Socket && sock.remoteFamily === undefined && sock.remoteAddress === undefined) unixPath = "";
+  const args: ConnectArgs<StreamProtocolLike> = {
+    call, factory: protocolFactory as ProtocolFactory<StreamProtocolLike>,
+    host: null, port: null, path: unixPath, sock, tls: null, serverHostname: null, localAddr: null, serverSide: true, serverTls,
+    site: this.getDebug() ? creationSite() : undefined,
+  };
+  return new _Operation(this, connect(this, args));
+}
+
+installLoopMethods({ createConnection, createUnixConnection, connectAcceptedSocket });
 
 /**
  * The end of a connection method: waits until connectionMade has run (the waiter), and

@@ -13,6 +13,7 @@ import "./datagram-endpoint.js";
 import "./subprocess-transport.js";
 import "./signals.js";
 import "./pipes.js";
+import "./start-tls.js";
 
 // Sockets and the readiness bridge
 export * from "./constants.js";
@@ -29,8 +30,9 @@ export { Transport } from "./transports.js";
 export { DatagramTransport } from "./datagram.js";
 export { Server } from "./server.js";
 export { type CreateServerOptions } from "./create-server.js";
-export { type CreateConnectionOptions } from "./create-connection.js";
+export { type CreateConnectionOptions, type ConnectAcceptedSocketOptions } from "./create-connection.js";
 export { type DatagramEndpointOptions } from "./datagram-endpoint.js";
+export { type StartTlsOptions } from "./start-tls.js";
 
 // Streams
 export {

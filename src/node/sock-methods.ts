@@ -117,6 +117,48 @@ function retryRead<T>(fut: Future<T>, attempt: () => T | null): void {
   }
 }
 
+// ---- sockRecvfrom / sockRecvfromInto / sockSendto (SOCK_DGRAM) -----------------------
+
+function sockRecvfrom(this: EventLoop, sock: Socket, bufsize: number): Future<[Uint8Array, Address]> {
+  checkSocket("sockRecvfrom()", sock);
+  checkNonNegative("sockRecvfrom()", "bufsize", bufsize);
+  return readOp(this, sock, () => sock._tryRecvfrom(bufsize, "sockRecvfrom()"));
+}
+
+function sockRecvfromInto(this: EventLoop, sock: Socket, buf: Uint8Array, nbytes = 0): Future<[number, Address]> {
+  checkSocket("sockRecvfromInto()", sock);
+  if (!(buf instanceof Uint8Array)) throw expected("sockRecvfromInto()", "buf to be a Uint8Array", buf);
+  checkNonNegative("sockRecvfromInto()", "nbytes", nbytes);
+  if (nbytes > buf.length) throw new RangeError(`sockRecvfromInto(): nbytes is greater than the buffer (${nbytes} > ${buf.length})`);
+  const want = nbytes === 0 ? buf.length : nbytes;
+  return readOp(this, sock, () => sock._tryRecvfromInto(buf, want, "sockRecvfromInto()"));
+}
+
+function sockSendto(this: EventLoop, sock: Socket, data: Uint8Array | string, address: Address): Future<number> {
+  checkSocket("sockSendto()", sock);
+  const bytes = toBytes("sockSendto()", data);
+  const fut = this.createFuture<number>();
+  const attempt = (): number | null => {
+    const n = sock._trySendto(bytes, address);
+    return n < 0 ? null : n;
+  };
+  let sent: number | null;
+  try {
+    sent = attempt();
+  } catch (e) {
+    fut.setException(e);
+    return fut;
+  }
+  if (sent !== null) {
+    fut.setResult(sent);
+    return fut;
+  }
+  // The send buffer is full: retry each time the socket is writable (asyncio's _sock_sendto).
+  const reg = _watch(this, sock, true, retryRead, [fut, attempt]);
+  fut.addDoneCallback(() => _unwatch(reg));
+  return fut;
+}
+
 // ---- sockSendall / sockConnect --------------------------------------------------------
 
 function sockSendall(this: EventLoop, sock: Socket, data: Uint8Array | string): Future<void> {
@@ -278,7 +320,7 @@ function getnameinfo(this: EventLoop, sockaddr: [string, number], flags = 0): Fu
  * Settles `fut` from a Node callback, unless it was cancelled meanwhile or its loop closed
  * (the answer then has nowhere to go: nothing may throw out of Node's callback).
  */
-installLoopMethods({ sockRecv, sockRecvInto, sockAccept, sockSendall, sockConnect, sockSendfile, getaddrinfo, getnameinfo });
+installLoopMethods({ sockRecv, sockRecvInto, sockAccept, sockRecvfrom, sockRecvfromInto, sockSendto, sockSendall, sockConnect, sockSendfile, getaddrinfo, getnameinfo });
 
 declare module "../base-loop.js" {
   interface EventLoop {
@@ -300,6 +342,27 @@ declare module "../base-loop.js" {
      * const [conn, addr] = yield* loop.sockAccept(server)
      */
     sockAccept(sock: Socket): Future<[Socket, Address]>;
+    /**
+     * Receives one datagram on a `SOCK_DGRAM` socket: `[data, address]`, the data cut to
+     * `bufsize` bytes (asyncio's `sock_recvfrom`). Node only.
+     * @example
+     * const [data, addr] = yield* loop.sockRecvfrom(udp, 2048)
+     */
+    sockRecvfrom(sock: Socket, bufsize: number): Future<[Uint8Array, Address]>;
+    /**
+     * Receives one datagram into `buf` (up to `nbytes`, default its length): `[count, address]`
+     * (asyncio's `sock_recvfrom_into`, 3.11).
+     * @example
+     * const buf = new Uint8Array(2048); const [n, addr] = yield* loop.sockRecvfromInto(udp, buf)
+     */
+    sockRecvfromInto(sock: Socket, buf: Uint8Array, nbytes?: number): Future<[number, Address]>;
+    /**
+     * Sends one datagram to `address` on a `SOCK_DGRAM` socket, waiting while the send
+     * buffer is full; gives the bytes sent (asyncio's `sock_sendto`, 3.11).
+     * @example
+     * yield* loop.sockSendto(udp, "ping", ["127.0.0.1", 9999])
+     */
+    sockSendto(sock: Socket, data: Uint8Array | string, address: Address): Future<number>;
     /**
      * Sends all of `data` (a string as UTF-8), waiting for room as needed.
      * @example

@@ -14,7 +14,7 @@ import * as net from "node:net";
 import { checkBufsize, checkListenBacklog, checkKind, checkNonNegative, checkShutdownHow, checkSockopt, expected } from "../checks.js";
 import { BlockingIOError } from "../errors.js";
 import { toBytes } from "./bytes.js";
-import { AF_INET, SOCK_STREAM, SOL_SOCKET, SO_ERROR } from "./constants.js";
+import { AF_INET, SOCK_DGRAM, SOCK_STREAM, SOL_SOCKET, SO_ERROR } from "./constants.js";
 import { _isEofCheckError } from "./eof-check.js";
 import { errnoOf, osError } from "./errno.js";
 import { _closeFd, _openFd } from "./fd-table.js";
@@ -22,13 +22,15 @@ import type { Address } from "../streams/protocols.js";
 import { _notify, type Registration } from "./selector.js";
 import { bindOptions, connectOptions, familyName, unboundAddress } from "./socket-address.js";
 import { _Connection } from "./socket-connection.js";
+import { _DatagramSide } from "./socket-datagram.js";
 import { _SocketOptions } from "./socket-options.js";
 import { DEFAULT_BACKLOG, _Listener } from "./socket-listener.js";
 import { BOUND, CLOSED, CONNECTED, CONNECTING, LISTENING, NEW, OWNED, STATE_NAMES, checkOpen, checkReadable, notConnected } from "./socket-state.js";
 
 /**
  * A non-blocking socket with Python's interface, over `node:net` (TCP and Unix stream
- * sockets). An operation that would block throws `BlockingIOError`; the loop's
+ * sockets) and `node:dgram` (UDP: `SOCK_DGRAM` with `bind`, `sendto`, `recvfrom`,
+ * `recvfromInto`). An operation that would block throws `BlockingIOError`; the loop's
  * `addReader`/`addWriter` say when to try again, and the `loop.sock*` methods do that for
  * you. Addresses are `[host, port]` (IP) or a path (Unix). Make one with `socket()`.
  * @example
@@ -41,7 +43,7 @@ import { BOUND, CLOSED, CONNECTED, CONNECTING, LISTENING, NEW, OWNED, STATE_NAME
 export class Socket {
   /** `AF_INET`, `AF_INET6` or `AF_UNIX`. */
   readonly family: number;
-  /** `SOCK_STREAM`. */
+  /** `SOCK_STREAM` or `SOCK_DGRAM`. */
   readonly type: number;
   /** The protocol number (0: the default). */
   readonly proto: number;
@@ -51,6 +53,8 @@ export class Socket {
   #listener: _Listener | null = null;
   /** The connection and its receive buffer (socket-connection.ts), from connect() or accept. */
   #connection: _Connection | null = null;
+  /** A SOCK_DGRAM socket's datagrams (socket-datagram.ts); null for a stream socket. */
+  #datagram: _DatagramSide | null = null;
   /** An error Node reported that the next operation raises (ECONNRESET, a failed connect). */
   #error: Error | null = null;
   readonly #options = new _SocketOptions();
@@ -66,6 +70,7 @@ export class Socket {
     this.type = type;
     this.proto = proto;
     this.#fd = _openFd(this);
+    if (type === SOCK_DGRAM) this.#datagram = new _DatagramSide(this, family, this.#onError);
   }
 
   /** @internal A facade over a Server's listening socket (`server.sockets`). */
@@ -92,6 +97,11 @@ export class Socket {
   bind(address: Address): void {
     checkOpen("bind()", this.#state, this.#connection !== null);
     if (this.#state !== NEW) throw osError("bind()", "EINVAL", "the socket is already bound");
+    if (this.#datagram !== null) {
+      this.#datagram.bind(bindOptions("bind()", this.family, address) as { host: string; port: number; ipv6Only: boolean });
+      this.#state = BOUND;
+      return;
+    }
     // On Node 24+ an address in use throws here, and the socket stays unbound.
     this.#listener = new _Listener(this, this.#onError, bindOptions("bind()", this.family, address));
     this.#state = BOUND;
@@ -110,6 +120,7 @@ export class Socket {
    */
   listen(backlog = DEFAULT_BACKLOG): void {
     checkOpen("listen()", this.#state, this.#connection !== null);
+    this.#checkStream("listen()");
     checkListenBacklog("listen()", backlog);
     if (this.#state !== LISTENING) {
       if (this.#state !== BOUND) throw osError("listen()", "EINVAL", "bind() the socket first (wasyncio sockets listen on the address bind() took)");
@@ -134,6 +145,7 @@ export class Socket {
   /** @internal accept() that answers null instead of throwing BlockingIOError (no exception on the hot path). */
   _tryAccept(): [Socket, Address] | null {
     checkOpen("accept()", this.#state, this.#connection !== null);
+    this.#checkStream("accept()");
     if (this.#state !== LISTENING) throw osError("accept()", "EINVAL", "the socket is not listening");
     this.#raiseError();
     const conn = this.#listener!.accept();
@@ -152,6 +164,7 @@ export class Socket {
    */
   connect(address: Address): void {
     checkOpen("connect()", this.#state, this.#connection !== null);
+    this.#checkStream("connect()");
     if (this.#state === CONNECTED) throw osError("connect()", "EISCONN", "the socket is already connected");
     if (this.#state === CONNECTING) throw new BlockingIOError("connect() would block: the connection is in progress");
     this.#raiseError();
@@ -185,6 +198,7 @@ export class Socket {
   /** @internal recv() that answers null instead of throwing BlockingIOError. */
   _tryRecv(bufsize: number): Uint8Array | null {
     checkBufsize("recv()", bufsize);
+    if (this.#datagram !== null) return this._tryRecvfrom(bufsize, "recv()")?.[0] ?? null;
     checkReadable("recv()", this.#state, this.#connection !== null);
     // Python answers recv(0) at once with b''.
     if (bufsize === 0) return new Uint8Array(0);
@@ -208,6 +222,7 @@ export class Socket {
     if (!(buffer instanceof Uint8Array)) throw expected("recvInto()", "a Uint8Array", buffer);
     checkNonNegative("recvInto()", "nbytes", nbytes);
     const want = nbytes === 0 ? buffer.length : Math.min(nbytes, buffer.length);
+    if (this.#datagram !== null) return this._tryRecvfromInto(buffer, want, "recvInto()")?.[0] ?? -1;
     checkReadable("recvInto()", this.#state, this.#connection !== null);
     if (want === 0) return 0;
     const conn = this.#connection!;
@@ -230,10 +245,87 @@ export class Socket {
   /** @internal send() that answers -1 instead of throwing BlockingIOError. */
   _trySend(bytes: Uint8Array): number {
     checkOpen("send()", this.#state, this.#connection !== null);
+    this.#checkStream("send()");
     this.#raiseError();
     if (this.#state === CONNECTING) return -1;
     if (this.#state !== CONNECTED) throw notConnected("send()");
     return this.#connection!.send(bytes);
+  }
+
+  /**
+   * Sends one datagram to `address` (`[host, port]`; a string as UTF-8) and returns its
+   * length. An unbound socket is bound to the any address and a free port first, as by the
+   * kernel. Throws `BlockingIOError` while Node holds a full send buffer of earlier
+   * datagrams. The bytes are copied: `data` may be reused at once.
+   * @example
+   * sock.sendto("ping", ["127.0.0.1", 9999])
+   */
+  sendto(data: Uint8Array | string, address: Address): number {
+    const n = this._trySendto(toBytes("sendto()", data), address);
+    if (n < 0) throw new BlockingIOError("sendto() would block: the send buffer is full");
+    return n;
+  }
+
+  /** @internal sendto() that answers -1 instead of throwing BlockingIOError. */
+  _trySendto(bytes: Uint8Array, address: Address): number {
+    checkOpen("sendto()", this.#state, false);
+    const side = this.#datagram;
+    if (side === null) throw osError("sendto()", "EOPNOTSUPP", "sendto() with an address needs a SOCK_DGRAM socket; use send() on a stream socket");
+    const { host, port } = bindOptions("sendto()", this.family, address) as { host: string; port: number };
+    this.#raiseError();
+    if (!side.sendto(bytes, host, port)) return -1;
+    this.#state = BOUND;
+    return bytes.length;
+  }
+
+  /**
+   * Takes the oldest waiting datagram: `[data, address]`, the data cut to `bufsize` bytes
+   * (the rest of a longer datagram is dropped, as in Python). Throws `BlockingIOError` if
+   * none waits, or the socket's pending error (a failed bind or send).
+   * @example
+   * const [data, [host, port]] = sock.recvfrom(2048) as [Uint8Array, [string, number]]
+   */
+  recvfrom(bufsize: number): [Uint8Array, Address] {
+    const got = this._tryRecvfrom(bufsize, "recvfrom()");
+    if (got === null) throw new BlockingIOError("recvfrom() would block: no datagram has arrived");
+    return got;
+  }
+
+  /** @internal recvfrom() that answers null instead of throwing BlockingIOError. */
+  _tryRecvfrom(bufsize: number, call = "recvfrom()"): [Uint8Array, Address] | null {
+    checkBufsize(call, bufsize);
+    const side = this.#checkDatagram(call);
+    const item = side.take();
+    if (item === undefined) return null;
+    const [msg, from] = item;
+    return [new Uint8Array(msg.buffer, msg.byteOffset, Math.min(bufsize, msg.length)), from];
+  }
+
+  /**
+   * Takes the oldest waiting datagram into `buffer` (up to `nbytes`, default its length;
+   * the rest of a longer datagram is dropped): `[count, address]`. Throws
+   * `BlockingIOError` if none waits.
+   * @example
+   * const buf = new Uint8Array(2048); const [n, addr] = sock.recvfromInto(buf)
+   */
+  recvfromInto(buffer: Uint8Array, nbytes = 0): [number, Address] {
+    if (!(buffer instanceof Uint8Array)) throw expected("recvfromInto()", "a Uint8Array", buffer);
+    checkNonNegative("recvfromInto()", "nbytes", nbytes);
+    if (nbytes > buffer.length) throw new RangeError(`recvfromInto(): nbytes is greater than the buffer (${nbytes} > ${buffer.length})`);
+    const got = this._tryRecvfromInto(buffer, nbytes === 0 ? buffer.length : nbytes, "recvfromInto()");
+    if (got === null) throw new BlockingIOError("recvfromInto() would block: no datagram has arrived");
+    return got;
+  }
+
+  /** @internal recvfromInto() (arguments checked, `want` bytes at most) that answers null instead of throwing. */
+  _tryRecvfromInto(buffer: Uint8Array, want: number, call: string): [number, Address] | null {
+    const side = this.#checkDatagram(call);
+    const item = side.take();
+    if (item === undefined) return null;
+    const [msg, from] = item;
+    const n = Math.min(want, msg.length);
+    buffer.set(n === msg.length ? msg : msg.subarray(0, n));
+    return [n, from];
   }
 
   /**
@@ -245,6 +337,7 @@ export class Socket {
   shutdown(how: number): void {
     checkShutdownHow("shutdown()", how);
     checkOpen("shutdown()", this.#state, this.#connection !== null);
+    this.#checkStream("shutdown()");
     if (this.#state !== CONNECTED) throw notConnected("shutdown()");
     this.#connection!.shutdown(how);
     _notify(this);
@@ -266,6 +359,7 @@ export class Socket {
     this._reader = this._writer = null;
     const conn = this.#connection, listener = this.#listener;
     this.#connection = this.#listener = null;
+    this.#datagram?.close();
     listener?.close(owned);
     if (!owned) conn?.close();
   }
@@ -288,6 +382,11 @@ export class Socket {
   getsockname(): Address {
     checkOpen("getsockname()", this.#state, this.#connection !== null);
     if (this.#listener !== null) return this.#listener.name(this.#error);
+    if (this.#datagram !== null) {
+      // node:dgram reports a failed bind (EADDRINUSE) as an error event: raised here, as by Python's bind().
+      this.#raiseError();
+      return this.#datagram.name() ?? unboundAddress(this.family);
+    }
     return this.#connection?.localName() ?? unboundAddress(this.family);
   }
 
@@ -298,6 +397,7 @@ export class Socket {
    */
   getpeername(): Address {
     checkOpen("getpeername()", this.#state, this.#connection !== null);
+    this.#checkStream("getpeername()");
     const conn = this.#connection;
     if ((this.#state !== CONNECTED && this.#state !== OWNED) || conn === null) throw notConnected("getpeername()");
     return conn.peerName();
@@ -357,6 +457,7 @@ export class Socket {
   /** @internal Whether a read would not block: data, a connection, EOF or an error is waiting. */
   _readable(): boolean {
     const state = this.#state;
+    if (this.#datagram !== null) return state !== CLOSED && (this.#datagram.readable() || this.#error !== null);
     if (state === LISTENING) return this.#listener!.waiting() || this.#error !== null;
     if (state === CONNECTED) return this.#connection!.readable() || this.#error !== null;
     return state === CONNECTING && this.#error !== null;
@@ -364,6 +465,7 @@ export class Socket {
 
   /** @internal Whether a send would take bytes (or a connect has finished, either way). */
   _writable(): boolean {
+    if (this.#datagram !== null) return this.#state !== CLOSED && (this.#datagram.writable() || this.#error !== null);
     if (this.#error !== null) return this.#state === CONNECTING || this.#state === CONNECTED;
     return this.#state === CONNECTED && this.#connection!.writable();
   }
@@ -397,8 +499,8 @@ export class Socket {
    * @internal `createConnection({ sock })`: hands the connection over (socket-connection.ts).
    * The facade stays the transport's socket (getsockname, getpeername, fileno) until it closes.
    */
-  _takeConnection(): { conn: net.Socket; buffered: Buffer[]; eof: boolean } {
-    if (this.#state !== CONNECTED || this.#connection === null) throw expected("createConnection()", "options.sock to be a connected socket", this, RangeError);
+  _takeConnection(call = "createConnection()", what = "options.sock"): { conn: net.Socket; buffered: Buffer[]; eof: boolean } {
+    if (this.#state !== CONNECTED || this.#connection === null) throw expected(call, `${what} to be a connected socket`, this, RangeError);
     const handed = this.#connection.handOver();
     this.#own();
     return handed;
@@ -423,6 +525,20 @@ export class Socket {
     _notify(this);
   };
 
+  /** A stream-only call on a SOCK_DGRAM socket: the datagram facade offers bind/sendto/recvfrom. */
+  #checkStream(call: string): void {
+    if (this.#datagram !== null) throw osError(call, "EOPNOTSUPP", "not offered on a SOCK_DGRAM socket (the datagram facade has bind, sendto, recvfrom, recvfromInto)");
+  }
+
+  /** The datagram side, after the checks every receive makes: open, SOCK_DGRAM, no pending error. */
+  #checkDatagram(call: string): _DatagramSide {
+    checkOpen(call, this.#state, false);
+    const side = this.#datagram;
+    if (side === null) throw osError(call, "EOPNOTSUPP", "needs a SOCK_DGRAM socket; use recv() on a stream socket");
+    this.#raiseError();
+    return side;
+  }
+
   /** The next operation raises the pending error. */
   #raiseError(): void {
     if (this.#error !== null) throw this.#takeError();
@@ -437,8 +553,11 @@ export class Socket {
 
 /**
  * A new non-blocking socket (Python's `socket.socket(family, type)`): `AF_INET` (default),
- * `AF_INET6` or `AF_UNIX`, and `SOCK_STREAM`. For UDP use `loop.createDatagramEndpoint`.
+ * `AF_INET6` or `AF_UNIX`, and `SOCK_STREAM` (default) or, for `AF_INET` and `AF_INET6`,
+ * `SOCK_DGRAM` (UDP over node:dgram).
  * @example
+ * const udp = socket(AF_INET, SOCK_DGRAM)
+ * udp.bind(["127.0.0.1", 0])
  * const sock = socket(AF_INET, SOCK_STREAM)
  * sock.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)
  * sock.bind(["127.0.0.1", 9527]); sock.listen(10)

@@ -8,6 +8,11 @@ import { checkHandshakeTimeout, expected } from "../checks.js";
 /** asyncio's SSL_HANDSHAKE_TIMEOUT, in ms. */
 const SSL_HANDSHAKE_TIMEOUT = 60_000;
 
+/** An `sslHandshakeTimeout` option in ms (checked), or asyncio's default. @internal */
+export function _handshakeTimeout(call: string, timeout: unknown): number {
+  return timeout !== undefined && timeout !== null ? checkHandshakeTimeout(call, timeout) : SSL_HANDSHAKE_TIMEOUT;
+}
+
 /** TLS settings of a server: the context, and the per-connection options. @internal */
 export interface _ServerTls {
   context: tls.SecureContext;

@@ -287,6 +287,32 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     else this.#conn.destroy();
   }
 
+  /**
+   * @internal loop.startTls (start-tls.ts): the connection goes on under a TLS socket. The
+   * chunks held while reading was paused go back to the socket (they are the peer's first
+   * TLS bytes); this transport lets go of the socket without closing it, and is done
+   * (closing, lost, no connectionLost: its protocol lives on with the new transport).
+   */
+  _handOver(): net.Socket {
+    const conn = this.#conn;
+    const held = this.#held;
+    this.#held = null;
+    if (held !== null) for (let i = held.length - 1; i >= 0; i--) if (held[i] !== EOF) conn.unshift(held[i] as Buffer);
+    conn.removeListener("data", this.#onData);
+    conn.removeListener("end", this.#onEnd);
+    conn.removeListener("error", this.#onError);
+    conn.removeListener("close", this.#onClose);
+    this._closing = this._lost = true;
+    this._loop._removeResource(this);
+    // Debug mode: the socket lives on under the new transport, which reports it if dropped.
+    if (this.#unclosed !== null) this.#unclosed.reported = true;
+    if (this.#link !== null) this.#hold();
+    const owner = this._owner;
+    this._owner = null;
+    owner?._detach(this);
+    return conn;
+  }
+
   // ---- writing -------------------------------------------------------------------------
 
   /**

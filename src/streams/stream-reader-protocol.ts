@@ -63,6 +63,19 @@ export class StreamReaderProtocol extends FlowControlProtocol {
     this.#closed = this._loop.createFuture<void>();
   }
 
+  /** @internal StreamWriter.startTls (asyncio's _replace_transport): the same connection, now over TLS. */
+  _replaceTransport(transport: Transport): void {
+    this.#transport = transport;
+    this.#reader?._replaceTransport(transport);
+    const ssl = transport.getExtraInfo("sslcontext");
+    this.#overSsl = ssl !== undefined && ssl !== null;
+  }
+
+  /** @internal Whether this is a server's protocol (it calls clientConnected): StreamWriter.startTls's side. */
+  _serverSide(): boolean {
+    return this.#clientConnected !== null;
+  }
+
   override connectionMade(transport: Transport): void {
     this.#transport = transport;
     const reader = this.#reader;

@@ -134,6 +134,11 @@ export class StreamReader {
    */
   setTransport(transport: ReadingTransport): void {
     if (this.#transport !== null) throw new Error("setTransport(): transport already set");
+    this._replaceTransport(transport);
+  }
+
+  /** @internal StreamWriter.startTls: the connection goes on under a TLS transport (asyncio's start_tls keeps the reader). */
+  _replaceTransport(transport: ReadingTransport): void {
     if (typeof transport !== "object" || transport === null || typeof transport.pauseReading !== "function") {
       throw expected("setTransport()", "a transport", transport);
     }

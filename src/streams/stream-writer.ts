@@ -232,6 +232,36 @@ export class StreamWriter {
   }
 
   /**
+   * STARTTLS on the stream (asyncio 3.11's `StreamWriter.start_tls`): waits for the
+   * buffered data to drain, then upgrades the connection with `loop.startTls` (a server's
+   * writer, from `startServer`, is the TLS server side; `openConnection`'s the client). The
+   * writer and its reader go on over TLS. Needs `wasyncio/node`. `sslContext` and the
+   * options are `loop.startTls`'s.
+   * @example
+   * writer.write("STARTTLS\r\n"); yield* reader.readline()
+   * yield* writer.startTls({ ca: cert }, { serverHostname: "mail.example" })
+   */
+  startTls(sslContext: unknown, options?: { serverHostname?: string | null; sslHandshakeTimeout?: number | null }): Future<void> {
+    const loop = this.#loop as EventLoop & { startTls?: (...args: unknown[]) => Future<Transport> };
+    if (typeof loop.startTls !== "function") throw new Error("startTls(): loop.startTls is installed by wasyncio/node; import the streams from there");
+    const protocol = this.#protocol as FlowControlProtocol & { _serverSide?(): boolean; _replaceTransport?(t: Transport): void };
+    if (typeof protocol._replaceTransport !== "function") throw expected("startTls()", "the writer's protocol to be a StreamReaderProtocol", protocol);
+    return new _Operation(loop, this.#upgrade(loop as EventLoop & { startTls(...args: unknown[]): Future<Transport> }, protocol, sslContext, options));
+  }
+
+  *#upgrade(
+    loop: EventLoop & { startTls(...args: unknown[]): Future<Transport> }, protocol: FlowControlProtocol & { _serverSide?(): boolean; _replaceTransport?(t: Transport): void },
+    sslContext: unknown, options: { serverHostname?: string | null; sslHandshakeTimeout?: number | null } | undefined,
+  ): Coroutine<void> {
+    yield* this.drain();
+    const serverSide = protocol._serverSide?.() ?? false;
+    const transport = yield* loop.startTls(this.#transport, protocol, sslContext, { ...options, serverSide });
+    this.#transport = transport;
+    protocol._replaceTransport!(transport);
+    (transport as { _setWriter?(writer: object): void })._setWriter?.(this);
+  }
+
+  /**
    * Waits until it is appropriate to write more: a Future, done at once unless the
    * transport's buffer is over its high-water mark (then done once it drains to the low
    * one). Throws the reader's exception if the connection failed, and an `Error` with

@@ -2,7 +2,7 @@
 // servers and streams. Rows that need a connection run on a real-clock loop over
 // 127.0.0.1 and close what they open.
 import {
-  AF_INET, AF_UNIX, DatagramProtocol, Protocol, SOCK_STREAM, Socket, StreamReader, StreamReaderProtocol, StreamWriter,
+  AF_INET, AF_UNIX, DatagramProtocol, Protocol, SOCK_DGRAM, SOCK_STREAM, Socket, StreamReader, StreamReaderProtocol, StreamWriter,
   PIPE, STDOUT, createSubprocessExec, createSubprocessShell, installTaskDump, openConnection, openStdio,
   openUnixConnection, socket, startServer, startUnixServer, type Coroutine, type EventLoop, type Process, type Transport,
 } from "../../../src/node/index.js";
@@ -84,6 +84,7 @@ const LONG_PATH = `/tmp/${"x".repeat(120)}.sock`;
 // ---- sockets ----------------------------------------------------------------------
 row("socket()", "a string family", TypeError, '"inet"', () => socket("inet" as never));
 row("socket()", "an unknown family", RangeError, "12345", () => socket(12345));
+row("socket()", "a Unix datagram socket", RangeError, "AF_UNIX SOCK_DGRAM", () => socket(AF_UNIX, SOCK_DGRAM));
 row("new Socket()", "an unknown type", RangeError, "999", () => new Socket(AF_INET, 999));
 row("bind()", "a string address", TypeError, '"127.0.0.1"', (env) => fresh(env).bind("127.0.0.1" as never));
 row("bind()", "a port out of range", RangeError, "70000", (env) => fresh(env).bind(["127.0.0.1", 70000]));
@@ -97,6 +98,8 @@ row("connect()", "a number address", TypeError, "42", (env) => fresh(env).connec
 row("recv()", "a negative size", RangeError, "-1", (env) => fresh(env).recv(-1));
 row("recv()", "a string size", TypeError, '"8"', (env) => fresh(env).recv("8" as never));
 row("send()", "a number", TypeError, "42", (env) => fresh(env).send(42 as never));
+row("recvfrom()", "a negative size", RangeError, "-1", (env) => fresh(env).recvfrom(-1));
+row("recvfromInto()", "a string buffer", TypeError, '"buf"', (env) => fresh(env).recvfromInto("buf" as never));
 row("shutdown()", "an unknown how", RangeError, "7", (env) => fresh(env).shutdown(7));
 row("setblocking()", "blocking mode", Error, "never block", (env) => fresh(env).setblocking(true));
 row("setsockopt()", "a string level", TypeError, '"SOL"', (env) => fresh(env).setsockopt("SOL" as never, 1, 1));
@@ -111,6 +114,9 @@ row("addReader()", "a closed loop", Error, /closed/, (env) => env.closed.addRead
 row("sockRecv()", "a non-socket", TypeError, "42", ({ real }) => real.sockRecv(42 as never, 10), "real");
 row("sockRecv()", "a negative size", RangeError, "-1", (env) => env.real.sockRecv(fresh(env), -1), "real");
 row("sockRecvInto()", "a non-buffer", TypeError, "42", (env) => env.real.sockRecvInto(fresh(env), 42 as never), "real");
+row("sockRecvfrom()", "a non-socket", TypeError, "42", ({ real }) => real.sockRecvfrom(42 as never, 10), "real");
+row("sockRecvfromInto()", "a non-buffer", TypeError, "42", (env) => env.real.sockRecvfromInto(fresh(env), 42 as never), "real");
+row("sockSendto()", "a number", TypeError, "42", (env) => env.real.sockSendto(fresh(env), 42 as never, ["127.0.0.1", 9]), "real");
 row("sockAccept()", "a non-socket", TypeError, "42", ({ real }) => real.sockAccept(42 as never), "real");
 row("sockSendall()", "a number", TypeError, "42", (env) => env.real.sockSendall(fresh(env), 42 as never), "real");
 row("sockConnect()", "a string address", TypeError, '"localhost"', (env) => env.real.sockConnect(fresh(env), "localhost" as never), "real");
@@ -141,6 +147,8 @@ row("createServer()", "a non-function factory", TypeError, "42", ({ real }) => r
 row("createServer()", "a string port", TypeError, '"80"', ({ real }) => real.createServer(factory, "127.0.0.1", "80" as never), "real");
 row("createServer()", "a NaN backlog", RangeError, "NaN", ({ real }) => real.createServer(factory, "127.0.0.1", 0, { backlog: NaN }), "real");
 row("createServer()", "a closed loop", Error, /closed/, ({ closed }) => closed.createServer(factory, "127.0.0.1", 0));
+row("startTls()", "a non-transport", TypeError, "42", ({ real }) => real.startTls(42 as never, new Protocol(), {}), "real");
+row("connectAcceptedSocket()", "a non-socket", TypeError, "42", ({ real }) => real.connectAcceptedSocket(factory, 42 as never), "real");
 row("createConnection()", "a non-function factory", TypeError, "42", ({ real }) => real.createConnection(42 as never, "127.0.0.1", 1), "real");
 row("createConnection()", "a port out of range", RangeError, "70000", ({ real }) => real.createConnection(factory, "127.0.0.1", 70000), "real");
 for (const [bad, f, names] of badFactories) {
