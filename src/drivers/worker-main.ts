@@ -1,0 +1,48 @@
+// The code a pool's worker runs, as source text: a worker starts from a script, and text
+// keeps it out of the bundler's hands (a bundled function's toString() may name helpers
+// the worker does not have). One body for both hosts; each host adds how to receive,
+// reply, and read a module specifier.
+
+/**
+ * The reply to one job: its result, or its error reduced to strings (a thrown object's
+ * own class cannot cross threads; its class name can). @internal
+ */
+export type WorkerReply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { name: string; message: string; stack?: string; code?: string } };
+
+const BODY = `
+const encode = (e) => {
+  if (e === null || (typeof e !== "object" && typeof e !== "function")) return { name: "Error", message: String(e) };
+  const name = (e.constructor && typeof e.constructor.name === "string" && e.constructor.name) || String(e.name || "Error");
+  return { name, message: String(e.message), stack: typeof e.stack === "string" ? e.stack : undefined, code: typeof e.code === "string" ? e.code : undefined };
+};
+const handle = async (job) => {
+  try {
+    const fn = (await import(specifier(job.module)))[job.name];
+    if (typeof fn !== "function") throw new TypeError(job.module + " exports no function " + job.name);
+    post({ id: job.id, ok: true, value: await fn(...job.args) });
+  } catch (e) {
+    post({ id: job.id, ok: false, error: encode(e) });
+  }
+};
+`;
+
+/** The worker_threads worker: an eval'd CommonJS script (import() loads ES modules from it). @internal */
+export const NODE_WORKER_SOURCE = `
+const { parentPort } = require("node:worker_threads");
+const { pathToFileURL } = require("node:url");
+const { isAbsolute } = require("node:path");
+const post = (m) => parentPort.postMessage(m);
+const specifier = (m) => (isAbsolute(m) ? pathToFileURL(m).href : m);
+${BODY}
+parentPort.on("message", handle);
+`;
+
+/** The Web Worker: a module worker from a Blob URL, so specifiers must be absolute URLs. @internal */
+export const WEB_WORKER_SOURCE = `
+const post = (m) => self.postMessage(m);
+const specifier = (m) => m;
+${BODY}
+self.onmessage = (event) => handle(event.data);
+`;
