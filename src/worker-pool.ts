@@ -40,6 +40,12 @@ const BUILTIN_ERRORS: Record<string, new (message: string) => Error> = {
 
 /** A worker's encoded error as an Error of this thread: class name, message and stack kept. */
 function decodeError(e: Extract<WorkerReply, { ok: false }>["error"]): Error {
+  // A DOMException (DataCloneError, AbortError...) is one class whose `name` says which.
+  if (e.name === "DOMException" && typeof DOMException === "function") {
+    const error = new DOMException(e.message, e.domName);
+    if (e.stack !== undefined) Object.defineProperty(error, "stack", { value: e.stack, writable: true, configurable: true });
+    return error as Error;
+  }
   const Class = Object.prototype.hasOwnProperty.call(BUILTIN_ERRORS, e.name) ? BUILTIN_ERRORS[e.name] : Error;
   const error = new Class(e.message);
   if (Class === Error && e.name !== "Error") Object.defineProperty(error, "name", { value: e.name, writable: true, configurable: true });

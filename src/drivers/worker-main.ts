@@ -9,13 +9,14 @@
  */
 export type WorkerReply =
   | { id: number; ok: true; value: unknown }
-  | { id: number; ok: false; error: { name: string; message: string; stack?: string; code?: string } };
+  | { id: number; ok: false; error: { name: string; message: string; stack?: string; code?: string; domName?: string } };
 
 const BODY = `
 const encode = (e) => {
   if (e === null || (typeof e !== "object" && typeof e !== "function")) return { name: "Error", message: String(e) };
   const name = (e.constructor && typeof e.constructor.name === "string" && e.constructor.name) || String(e.name || "Error");
-  return { name, message: String(e.message), stack: typeof e.stack === "string" ? e.stack : undefined, code: typeof e.code === "string" ? e.code : undefined };
+  const domName = name === "DOMException" ? String(e.name) : undefined;
+  return { name, message: String(e.message), stack: typeof e.stack === "string" ? e.stack : undefined, code: typeof e.code === "string" ? e.code : undefined, domName };
 };
 const handle = async (job) => {
   try {
