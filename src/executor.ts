@@ -17,9 +17,12 @@ import { expected } from "./checks.js";
  * const digest = yield* toThread(hash, bytes)
  */
 export interface WorkerFunction {
+  /** The module: an absolute URL, an absolute path or a package name. */
   module: string | URL;
+  /** The exported function's name. */
   name: string;
-  transfer?: readonly Transferable[];
+  /** Buffers (or ports) among the arguments to move to the worker rather than copy. */
+  transfer?: readonly object[];
 }
 
 /**
@@ -29,8 +32,26 @@ export interface WorkerFunction {
  * const job: ExecutorJob = { module: "file:///app/jobs.js", name: "fib", args: [30] }
  */
 export type ExecutorJob =
-  | { readonly module: string; readonly name: string; readonly args: readonly unknown[]; readonly fn?: undefined }
-  | { readonly fn: (...args: any[]) => unknown; readonly args: readonly unknown[]; readonly module?: undefined; readonly name?: undefined };
+  | {
+      /** The module's absolute URL, path or package name. */
+      readonly module: string;
+      /** The export to call. */
+      readonly name: string;
+      /** The arguments. */
+      readonly args: readonly unknown[];
+      /** Absent from a module job. */
+      readonly fn?: undefined;
+    }
+  | {
+      /** The function to call (only an executor on the loop's own thread can). */
+      readonly fn: (...args: any[]) => unknown;
+      /** The arguments. */
+      readonly args: readonly unknown[];
+      /** Absent from a function job. */
+      readonly module?: undefined;
+      /** Absent from a function job. */
+      readonly name?: undefined;
+    };
 
 /**
  * The options `runInExecutor()` passes to `executor.run()`. `signal` aborts when the
@@ -41,9 +62,13 @@ export type ExecutorJob =
  * const options: ExecutorRunOptions = { signal: new AbortController().signal }
  */
 export interface ExecutorRunOptions {
+  /** Aborted (reason: a CancelledError) when the Future of the job is cancelled. */
   signal: AbortSignal;
-  transferList?: readonly Transferable[];
+  /** What to move to the worker rather than copy: the WorkerFunction's `transfer`. */
+  transferList?: readonly object[];
+  /** The job's module (a module job only). */
   filename?: string;
+  /** The job's export (a module job only). */
   name?: string;
 }
 
@@ -56,7 +81,9 @@ export interface ExecutorRunOptions {
  * loop.setDefaultExecutor(pool)
  */
 export interface Executor {
+  /** Starts `job`; the promise settles with its outcome. An aborted `signal` should stop it. */
   run(job: ExecutorJob, options: ExecutorRunOptions): PromiseLike<unknown>;
+  /** Stops the executor (may return a promise): called by shutdownDefaultExecutor() and loop.close(). */
   close?(): unknown;
 }
 
@@ -83,7 +110,7 @@ export function _makeJob(call: string, fn: unknown, args: unknown[]): ExecutorJo
  * waiting on it) aborts the job's signal, which stops it and frees its worker.
  * @internal
  */
-export function _submit<T>(loop: EventLoop, executor: Executor, job: ExecutorJob, transfer: readonly Transferable[] | undefined): Future<T> {
+export function _submit<T>(loop: EventLoop, executor: Executor, job: ExecutorJob, transfer: readonly object[] | undefined): Future<T> {
   const abort = new AbortController();
   const options: ExecutorRunOptions = { signal: abort.signal };
   if (job.module !== undefined) {

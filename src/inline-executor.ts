@@ -15,6 +15,11 @@ import type { Executor, ExecutorJob, ExecutorRunOptions } from "./executor.js";
 export class InlineExecutor implements Executor {
   #closed = false;
 
+  /**
+   * Calls the job in a microtask; the promise settles with its outcome.
+   * @example
+   * const sum = await new InlineExecutor().run({ fn: (a: number, b: number) => a + b, args: [1, 2] })   // 3
+   */
   run(job: ExecutorJob, options?: Partial<ExecutorRunOptions>): Promise<unknown> {
     if (this.#closed) return Promise.reject(new Error("InlineExecutor.run(): the executor is closed"));
     const signal = options?.signal;
@@ -26,7 +31,11 @@ export class InlineExecutor implements Executor {
     });
   }
 
-  /** Refuses later jobs; jobs already started finish. */
+  /**
+   * Refuses later jobs; jobs already started finish.
+   * @example
+   * inline.close()
+   */
   close(): void {
     this.#closed = true;
   }

@@ -19,7 +19,7 @@ export interface WorkerPoolOptions {
 interface Job {
   readonly id: number;
   readonly job: ExecutorJob;
-  readonly transfer: readonly Transferable[];
+  readonly transfer: readonly object[];
   readonly signal: AbortSignal | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
@@ -77,6 +77,12 @@ export class WorkerPool implements Executor {
   #nextId = 1;
   #closed = false;
 
+  /**
+   * A pool of at most `maxWorkers` workers (default: the host's cores), started on demand.
+   * Throws where the host has no worker threads.
+   * @example
+   * const pool = new WorkerPool({ maxWorkers: 2 })
+   */
   constructor(options?: WorkerPoolOptions) {
     const host = threadHost();
     if (host === null) throw new Error("new WorkerPool(): this host has no worker threads (Node >= 20.16, or a browser with Web Workers)");

@@ -5,7 +5,7 @@ import { NODE_WORKER_SOURCE, WEB_WORKER_SOURCE, type WorkerReply } from "./worke
 
 /** One worker thread, as the pool sees it. @internal */
 export interface Thread {
-  post(message: unknown, transfer: readonly Transferable[]): void;
+  post(message: unknown, transfer: readonly object[]): void;
   terminate(): void;
   /** Whether a busy worker keeps the host alive (Node); idle ones must not. */
   ref(): void;
@@ -69,7 +69,7 @@ function webHost(): ThreadHost {
       };
       worker.onmessageerror = () => die(new Error("the Web Worker sent a reply that could not be deserialised"));
       return {
-        post: (message, transfer) => worker.postMessage(message, transfer as Transferable[]),
+        post: (message, transfer) => worker.postMessage(message, transfer as object[]),
         terminate: () => {
           dead = true;
           worker.terminate();

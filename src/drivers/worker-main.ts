@@ -29,11 +29,15 @@ const handle = async (job) => {
 };
 `;
 
-/** The worker_threads worker: an eval'd CommonJS script (import() loads ES modules from it). @internal */
+/**
+ * The worker_threads worker: an eval'd script (import() loads ES modules from it). Its
+ * built-ins come from process.getBuiltinModule, as the pool's own do (no require(), which
+ * the browser bundle must not contain even as text). @internal
+ */
 export const NODE_WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
-const { pathToFileURL } = require("node:url");
-const { isAbsolute } = require("node:path");
+const { parentPort } = process.getBuiltinModule("node:worker_threads");
+const { pathToFileURL } = process.getBuiltinModule("node:url");
+const { isAbsolute } = process.getBuiltinModule("node:path");
 const post = (m) => parentPort.postMessage(m);
 const specifier = (m) => (isAbsolute(m) ? pathToFileURL(m).href : m);
 ${BODY}
