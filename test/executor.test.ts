@@ -169,7 +169,8 @@ bothCores("executors: runInExecutor, toThread", (test) => {
 
   test("InlineExecutor: a module job imports its module; an aborted job never starts", async ({ loop }) => {
     const inline = new InlineExecutor();
-    const mod = new URL("./fixtures/executor-jobs.mjs", import.meta.url);
+    // A data: URL module: importable under Node and in a browser alike.
+    const mod = new URL(`data:text/javascript,${encodeURIComponent("export const add = (a, b) => a + b;")}`);
     assert.is(await loop.runUntilComplete(loop.runInExecutor(inline, { module: mod, name: "add" }, 2, 40)), 42);
     const ac = new AbortController();
     const ran: number[] = [];
