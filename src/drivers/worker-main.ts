@@ -18,9 +18,13 @@ const encode = (e) => {
   const domName = name === "DOMException" ? String(e.name) : undefined;
   return { name, message: String(e.message), stack: typeof e.stack === "string" ? e.stack : undefined, code: typeof e.code === "string" ? e.code : undefined, domName };
 };
+// Modules by specifier: import() of a loaded module still costs a trip through the loader.
+const modules = new Map();
 const handle = async (job) => {
   try {
-    const fn = (await import(specifier(job.module)))[job.name];
+    let mod = modules.get(job.module);
+    if (mod === undefined) modules.set(job.module, (mod = await import(specifier(job.module))));
+    const fn = mod[job.name];
     if (typeof fn !== "function") throw new TypeError(job.module + " exports no function " + job.name);
     post({ id: job.id, ok: true, value: await fn(...job.args) });
   } catch (e) {
