@@ -18,8 +18,13 @@ import { getRunningLoop } from "./running.js";
  *   return yield* toThread(fib, 30)
  * }
  */
-export function* toThread<T = unknown>(fn: WorkerFunction | ((...args: any[]) => T | PromiseLike<T>), ...args: unknown[]): Coroutine<T> {
+export function toThread<T = unknown>(fn: WorkerFunction | ((...args: any[]) => T | PromiseLike<T>), ...args: unknown[]): Coroutine<T> {
+  // Checked at the call, as sleep()'s delay: a generator's body would wait for its first step.
   _makeJob("toThread()", fn, args);
+  return submit(fn, args);
+}
+
+function* submit<T>(fn: WorkerFunction | ((...args: any[]) => T | PromiseLike<T>), args: unknown[]): Coroutine<T> {
   const loop = getRunningLoop();
   let work = fn;
   if (typeof fn === "function") {

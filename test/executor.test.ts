@@ -150,7 +150,7 @@ bothCores("executors: runInExecutor, toThread", (test) => {
       caught(() => loop.runInExecutor(new InlineExecutor(), "fib" as never)),
       caught(() => loop.runInExecutor(new InlineExecutor(), { module: 3, name: "x" } as never)),
       caught(() => loop.setDefaultExecutor(5 as never)),
-      caught(() => toThread({ name: "x" } as never).next()),
+      caught(() => toThread({ name: "x" } as never)),
     ].map((e) => (assert.instance(e, TypeError), (e as Error).message));
     assert.equal(messages, [
       "runInExecutor() expected an executor (an object with run()) or null, got Object",

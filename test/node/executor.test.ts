@@ -54,6 +54,9 @@ for (const core of ["wasm", "js"] as const) {
     const pool = new WorkerPool({ maxWorkers: 2 });
     const SPIN = 300;
     const [a, b] = await runOn(core, function* (loop) {
+      // Both workers started first: a worker's start-up (slow on a loaded machine) must not
+      // delay one span past the other.
+      yield* gather(loop.runInExecutor(pool, fn("add"), 0, 0), loop.runInExecutor(pool, fn("add"), 0, 0));
       return yield* gather(loop.runInExecutor<{ thread: number; start: number; end: number }>(pool, fn("spanOf"), SPIN),
         loop.runInExecutor<{ thread: number; start: number; end: number }>(pool, fn("spanOf"), SPIN));
     });
