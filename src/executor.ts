@@ -2,6 +2,7 @@
 // offer, and the glue that turns an executor's promise into a cancellable Future.
 import type { EventLoop } from "./base-loop.js";
 import type { Future } from "./future.js";
+import type { AbortSignalLike } from "./events.js";
 import { CancelledError } from "./errors.js";
 import { wrapPromise } from "./promises.js";
 import { expected } from "./checks.js";
@@ -17,8 +18,8 @@ import { expected } from "./checks.js";
  * const digest = yield* toThread(hash, bytes)
  */
 export interface WorkerFunction {
-  /** The module: an absolute URL, an absolute path or a package name. */
-  module: string | URL;
+  /** The module: an absolute URL (a `URL`, or anything with its `href`), an absolute path or a package name. */
+  module: string | { readonly href: string };
   /** The exported function's name. */
   name: string;
   /** Buffers (or ports) among the arguments to move to the worker rather than copy. */
@@ -63,7 +64,7 @@ export type ExecutorJob =
  */
 export interface ExecutorRunOptions {
   /** Aborted (reason: a CancelledError) when the Future of the job is cancelled. */
-  signal: AbortSignal;
+  signal: AbortSignalLike;
   /** What to move to the worker rather than copy: the WorkerFunction's `transfer`. */
   transferList?: readonly object[];
   /** The job's module (a module job only). */
@@ -98,11 +99,11 @@ export function _makeJob(call: string, fn: unknown, args: unknown[]): ExecutorJo
   const ref = fn as Partial<WorkerFunction> | null;
   const ok =
     typeof ref === "object" && ref !== null &&
-    (typeof ref.module === "string" || ref.module instanceof URL) &&
+    (typeof ref.module === "string" || (typeof ref.module === "object" && ref.module !== null && typeof ref.module.href === "string")) &&
     typeof ref.name === "string" &&
     (ref.transfer === undefined || Array.isArray(ref.transfer));
   if (!ok) throw expected(call, "a function or { module: URL | string, name: string, transfer?: array }", fn);
-  return { module: String(ref.module), name: ref.name!, args };
+  return { module: typeof ref.module === "string" ? ref.module : ref.module!.href, name: ref.name!, args };
 }
 
 /**
@@ -112,7 +113,7 @@ export function _makeJob(call: string, fn: unknown, args: unknown[]): ExecutorJo
  */
 export function _submit<T>(loop: EventLoop, executor: Executor, job: ExecutorJob, transfer: readonly object[] | undefined): Future<T> {
   const abort = new AbortController();
-  const options: ExecutorRunOptions = { signal: abort.signal };
+  const options: ExecutorRunOptions = { signal: abort.signal as AbortSignalLike };
   if (job.module !== undefined) {
     options.filename = job.module;
     options.name = job.name;

@@ -24,7 +24,7 @@ export class InlineExecutor implements Executor {
     if (this.#closed) return Promise.reject(new Error("InlineExecutor.run(): the executor is closed"));
     const signal = options?.signal;
     return Promise.resolve().then(async () => {
-      signal?.throwIfAborted();
+      if (signal?.aborted) throw signal.reason;
       const fn = job.fn ?? (await import(job.module))[job.name];
       if (typeof fn !== "function") throw new TypeError(`InlineExecutor.run(): ${job.module} exports no function ${job.name}`);
       return fn(...job.args);

@@ -5,6 +5,7 @@ import type { Executor, ExecutorJob, ExecutorRunOptions } from "./executor.js";
 import { threadHost, type Thread, type ThreadHost } from "./drivers/thread-host.js";
 import type { WorkerReply } from "./drivers/worker-main.js";
 import { expected } from "./checks.js";
+import type { AbortSignalLike } from "./events.js";
 
 /**
  * Options of `new WorkerPool()`.
@@ -20,7 +21,7 @@ interface Job {
   readonly id: number;
   readonly job: ExecutorJob;
   readonly transfer: readonly object[];
-  readonly signal: AbortSignal | undefined;
+  readonly signal: AbortSignalLike | undefined;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: unknown) => void;
   onAbort: (() => void) | null;

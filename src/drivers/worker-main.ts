@@ -53,5 +53,5 @@ export const WEB_WORKER_SOURCE = `
 const post = (m) => self.postMessage(m);
 const specifier = (m) => m;
 ${BODY}
-self.onmessage = (event) => handle(event.data);
+self.addEventListener("message", (event) => handle(event.data));
 `;
