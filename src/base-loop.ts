@@ -25,6 +25,9 @@ import { _countDebugLoop } from "./suspension.js";
 import { dumpTasks } from "./dump-tasks.js";
 import { Instruments, type Instrument } from "./loop/instruments.js";
 import { MetricsCounters, type LoopMetrics } from "./loop/metrics.js";
+import { _isExecutor, _makeJob, _submit, type Executor, type WorkerFunction } from "./executor.js";
+import { WorkerPool } from "./worker-pool.js";
+import { wrapPromise } from "./promises.js";
 import { checkContext, checkInstrument, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptionalBoolean, checkOptions, checkSignal, expected, checkOptionKeys, loopClosed } from "./checks.js";
 
 /** asyncio's slow_callback_duration, in ms. */
@@ -109,6 +112,10 @@ export class EventLoop {
   /** `{ shuffle: seed }`: each batch's task steps run in a seeded random order; null (the default): FIFO. */
   readonly #shuffle: BatchShuffle | null;
   readonly #metrics = new MetricsCounters();
+  /** runInExecutor(null, ...)'s executor: made on first use (asyncio's `_default_executor`). */
+  #defaultExecutor: Executor | null = null;
+  /** Set by shutdownDefaultExecutor(): the default executor is refused from then on. */
+  #executorShutdown = false;
   /**
    * @internal The installed instruments, or null while there are none: the hook sites
    * (here, in the runner) test this one field, so no instrument costs nothing.
@@ -337,6 +344,12 @@ export class EventLoop {
     _reportUnretrieved(this);
     // As asyncio, close() leaves servers and transports open, but says so (ResourceWarning).
     this.#resources.closeAll();
+    // As asyncio's close(): the default executor is shut down without waiting for it.
+    const executor = this.#defaultExecutor;
+    if (executor !== null) {
+      this.#defaultExecutor = null;
+      void Promise.resolve(executor.close?.()).catch(() => {});
+    }
     // A closed loop keeps nothing large: finished futures keep their loop (getLoop()),
     // and thousands of them may outlive it. Its core goes back to the pool (or to the
     // collector), its slot tables to the next loop if they are the best spare.
@@ -613,6 +626,57 @@ export class EventLoop {
    */
   dumpTasks(): string {
     return dumpTasks(this);
+  }
+
+  // ---- executors -------------------------------------------------------------------
+
+  /**
+   * Runs `fn(...args)` on `executor` (null: the default executor, a `WorkerPool` sized to
+   * the cores, made on first use) and returns a Future of its result. On a worker thread
+   * `fn` must be `{ module, name }`, a function exported from a module (threads share no
+   * closures); an executor on the loop's own thread (`InlineExecutor`) takes the function
+   * itself. Cancelling the Future, or the task awaiting it, aborts the job: a running job's
+   * worker is terminated and replaced. Errors keep their class name, message and stack.
+   * @example
+   * const fib = { module: new URL("./jobs.js", import.meta.url), name: "fib" }
+   * const n = yield* loop.runInExecutor(null, fib, 30)
+   */
+  runInExecutor<T = unknown>(executor: Executor | null, fn: WorkerFunction | ((...args: any[]) => T | PromiseLike<T>), ...args: unknown[]): Future<T> {
+    const call = "runInExecutor()";
+    this.#checkClosed(call);
+    if (executor !== null && !_isExecutor(executor)) throw expected(call, "an executor (an object with run()) or null", executor);
+    const job = _makeJob(call, fn, args);
+    if (executor === null) {
+      if (this.#executorShutdown) throw new Error("runInExecutor(): Executor shutdown has been called");
+      executor = this.#defaultExecutor ??= new WorkerPool();
+    }
+    return _submit<T>(this, executor, job, typeof fn === "function" ? undefined : fn.transfer);
+  }
+
+  /**
+   * Makes `executor` the one `runInExecutor(null, ...)` and `toThread()` use. The previous
+   * default is not closed (as asyncio: the caller owns both).
+   * @example
+   * loop.setDefaultExecutor(new WorkerPool({ maxWorkers: 2 }))
+   */
+  setDefaultExecutor(executor: Executor | null): void {
+    if (executor !== null && !_isExecutor(executor)) throw expected("setDefaultExecutor()", "an executor (an object with run()) or null", executor);
+    this.#defaultExecutor = executor;
+  }
+
+  /**
+   * Closes the default executor (its `close()`; a `WorkerPool` terminates its workers) and
+   * refuses it from then on: `runInExecutor(null, ...)` throws "Executor shutdown has been
+   * called". Jobs on it that have not finished are rejected. The Future is done when the
+   * executor's `close()` has settled.
+   * @example
+   * yield* loop.shutdownDefaultExecutor()
+   */
+  shutdownDefaultExecutor(): Future<void> {
+    this.#executorShutdown = true;
+    const executor = this.#defaultExecutor;
+    this.#defaultExecutor = null;
+    return wrapPromise(Promise.resolve(executor?.close?.()).then(() => undefined), this);
   }
 
   // ---- internals for Future, Task, Handle and sleep ---------------------------------

@@ -35,6 +35,12 @@ export { TaskGroup, taskGroup } from "./taskgroup.js";
 export { Context, ContextVar, Token, copyContext, type ContextVarOptions } from "./context.js";
 export { toAbortSignal } from "./promises.js";
 
+// Executors: CPU work off the loop's thread
+export { toThread } from "./to-thread.js";
+export { WorkerPool, type WorkerPoolOptions } from "./worker-pool.js";
+export { InlineExecutor } from "./inline-executor.js";
+export type { Executor, ExecutorJob, ExecutorRunOptions, WorkerFunction } from "./executor.js";
+
 // Synchronisation (src/sync/)
 export { Lock } from "./sync/lock.js";
 export { Event } from "./sync/event.js";

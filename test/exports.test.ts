@@ -8,7 +8,7 @@ const FUNCTIONS = [
   "run", "runSync", "getRunningLoop", "getEventLoop", "setEventLoop", "newEventLoop",
   "sleep", "gather", "wait", "waitFor", "timeout", "timeoutAt", "shield", "asCompleted",
   "ensureFuture", "createTask", "createEagerTaskFactory", "eagerTaskFactory", "currentTask", "allTasks", "wrapPromise", "toAbortSignal", "taskGroup",
-  "withLock", "withSemaphore",
+  "withLock", "withSemaphore", "toThread",
 ];
 const CLASSES = [
   "EventLoop", "Handle", "TimerHandle", "Future", "Task", "TaskGroup", "Timeout",
@@ -16,7 +16,7 @@ const CLASSES = [
   "Queue", "PriorityQueue", "LifoQueue",
   "CancelledError", "InvalidStateError", "TimeoutError", "QueueEmpty", "QueueFull", "QueueShutDown",
   "IncompleteReadError", "LimitOverrunError", "BrokenBarrierError", "BlockingIOError",
-  "SendfileNotAvailableError", "ExceptionGroup",
+  "SendfileNotAvailableError", "ExceptionGroup", "WorkerPool", "InlineExecutor",
 ];
 
 test("the main entry exports every function and class of the contract", () => {
@@ -34,6 +34,7 @@ test("the loop has every method of the contract (Node networking aside)", () => 
     "runUntilComplete", "runForever", "stop", "close", "isRunning", "isClosed", "callSoon", "callLater",
     "callAt", "time", "createFuture", "createTask", "setTaskFactory", "getTaskFactory", "setExceptionHandler",
     "getExceptionHandler", "callExceptionHandler", "defaultExceptionHandler", "getDebug", "setDebug",
+    "runInExecutor", "setDefaultExecutor", "shutdownDefaultExecutor",
   ];
   for (const m of methods) assert.type((loop as unknown as Record<string, unknown>)[m], "function", m);
   loop.close();

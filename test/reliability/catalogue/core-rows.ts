@@ -7,7 +7,7 @@ import {
   ensureFuture, gather, newEventLoop, run, runSync, setEventLoop, shield, sleep, taskGroup, timeout, timeoutAt,
   toAbortSignal, wait, waitFor, withLock, withSemaphore, wrapPromise, type Coroutine,
   captureCallGraph, dumpTasks, formatCallGraph, printCallGraph, startTrace,
-  CancelScope, Context, ContextVar, LookupError, Runner, cancelScope,
+  CancelScope, Context, ContextVar, LookupError, Runner, cancelScope, InlineExecutor, WorkerPool, toThread,
 } from "../../../src/index.js";
 import * as testing from "../../../src/testing/index.js";
 import { table, type ErrorClass } from "./harness.js";
@@ -249,3 +249,13 @@ row("halfClose()", "a non-connection", TypeError, "42", () => testing.createMemo
 row("memoryStreamPair()", "a number for options", TypeError, "options", () => testing.memoryStreamPair(42 as never));
 row("memoryTransportPair()", "a non-protocol", TypeError, "protocolA", () => testing.memoryTransportPair(42 as never, {}));
 row("checkTwoWayStream()", "a non-function", TypeError, "42", () => testing.checkTwoWayStream(42 as never));
+
+// ---- executors ------------------------------------------------------------------------
+row("runInExecutor()", "a non-executor", TypeError, "42", ({ loop }) => loop.runInExecutor(42 as never, noop));
+row("runInExecutor()", "a function name for fn", TypeError, '"fib"', ({ loop }) => loop.runInExecutor(new InlineExecutor(), "fib" as never));
+row("runInExecutor()", "a closed loop", Error, /closed/, ({ closed }) => closed.runInExecutor(new InlineExecutor(), noop));
+row("setDefaultExecutor()", "a non-executor", TypeError, "42", ({ loop }) => loop.setDefaultExecutor(42 as never));
+row("toThread()", "a function name for fn", TypeError, '"fib"', () => toThread("fib" as never));
+row("new WorkerPool()", "no workers", TypeError, "maxWorkers", () => new WorkerPool({ maxWorkers: 0 }));
+row("new WorkerPool()", "a string count", TypeError, "maxWorkers", () => new WorkerPool({ maxWorkers: "2" as never }));
+row("run()", "a function as a WorkerPool job", TypeError, "export it from a module", () => new WorkerPool({ maxWorkers: 1 }).run({ fn: noop, args: [] }));
