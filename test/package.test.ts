@@ -38,9 +38,11 @@ const npx = process.platform === "win32" ? "npx.cmd" : "npx";
  * packed, 1.35 MB unpacked: the memory network alone is ~35 kB of bundled JS each twice.
  * Raised for issue 14 (contextvars with their persistent map, Runner, CancelScope,
  * TaskGroup.cancel, eager tasks), which took it to about 400 kB packed, 1.5 MB unpacked.
+ * Raised for issue 15 (subprocesses, pipes and stdio, signals, startTls, UDP sockets,
+ * executors with their worker pool), which took it to about 480 kB packed, 1.82 MB unpacked.
  */
-const PACKED_BUDGET = 430_000;
-const UNPACKED_BUDGET = 1_620_000;
+const PACKED_BUDGET = 510_000;
+const UNPACKED_BUDGET = 1_920_000;
 
 interface Run {
   stdout: string;

@@ -44,11 +44,10 @@ export {
 export {
   SubprocessProtocol, SubprocessTransport, type SubprocessProtocolLike, type SubprocessOptions, type StdioChoice,
 } from "./subprocess-transport.js";
-export { SubprocessReadPipe, SubprocessWritePipe } from "./subprocess-pipes.js";
 export { Process, createSubprocessExec, createSubprocessShell, type CreateSubprocessOptions } from "./subprocess.js";
 // Signals, pipes and stdio
 export { type SignalLike } from "./signals.js";
-export { ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
+export { PipeTransport, ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
 export { openStdio, type StdioOptions } from "./pipes.js";
 
 // Introspection

@@ -9,6 +9,7 @@
 //
 // A read pipe closes at its EOF (asyncio: there is no half-close on a pipe); a write pipe's
 // writeEof() and close() are the same thing: flush, end the stream, connectionLost(null).
+// A child process's pipes (SubprocessTransport.getPipeTransport) are these transports too.
 import type { Readable, Writable } from "node:stream";
 import type { EventLoop } from "../base-loop.js";
 import type { Future } from "../future.js";
@@ -30,8 +31,15 @@ function adopt(protocol: StreamProtocolLike): void {
   if (missing !== null) throw new TypeError(`setProtocol() expected a protocol, got ${describe(protocol)}${missing}`);
 }
 
-/** The part both pipe transports share: the Node stream, its error, and the one connectionLost. */
-abstract class PipeTransport<S extends Readable | Writable> extends BaseTransport<StreamProtocolLike> {
+/**
+ * What both pipe transports share (not made directly): the Node stream, `getExtraInfo("pipe")`,
+ * `close()`, `abort()`, `isClosing()`, and the one `connectionLost` at the end.
+ * @example
+ * function closeAll(pipes: PipeTransport<Readable | Writable>[]) {
+ *   for (const pipe of pipes) if (!pipe.isClosing()) pipe.close()
+ * }
+ */
+export abstract class PipeTransport<S extends Readable | Writable> extends BaseTransport<StreamProtocolLike> {
   /** @internal */
   readonly _pipe: S;
   /** @internal The first error Node reported. */
@@ -40,6 +48,7 @@ abstract class PipeTransport<S extends Readable | Writable> extends BaseTranspor
   _nodeClosed = false;
   #lostQueued = false;
 
+  /** @internal Made by the subclasses. */
   constructor(loop: EventLoop, pipe: S, protocol: StreamProtocolLike, waiter: Future<void> | null, site: string | undefined) {
     super(loop, protocol, { pipe }, site, waiter);
     this._pipe = pipe;
@@ -63,6 +72,14 @@ abstract class PipeTransport<S extends Readable | Writable> extends BaseTranspor
 
   /** @internal Node closed the stream (the loop's view of 'close'). */
   abstract _closed(): void;
+
+  /**
+   * Stops reading (a read pipe) or sends what is buffered first (a write pipe), then
+   * closes the stream; the protocol gets `connectionLost`. Idempotent.
+   * @example
+   * transport.close()
+   */
+  abstract close(): void;
 
   /** @internal Closing now: connectionLost(exc) is scheduled once; the stream is destroyed then. */
   _lostSoon(exc: Error | null): void {
@@ -300,6 +317,8 @@ export class ReadPipeTransport extends PipeTransport<Readable> {
 export class WritePipeTransport extends PipeTransport<Writable> {
   #resumeQueued = false;
   #ending = false;
+  /** @internal The reader went away (a child exited) before we closed: writing is a broken pipe. */
+  _peerClosed = false;
 
   /** @internal Made by `loop.connectWritePipe`. */
   constructor(loop: EventLoop, pipe: Writable, protocol: StreamProtocolLike, waiter: Future<void> | null, site?: string) {
@@ -395,12 +414,29 @@ export class WritePipeTransport extends PipeTransport<Writable> {
     if (this._nodeError === null) this._lostSoon(null);
   };
 
+  /**
+   * @internal The reader is known to be gone (SubprocessTransport: the child exited).
+   * asyncio's write pipe sees the hang-up of the pipe's read end and closes, with
+   * BrokenPipeError if data was still buffered; Node does not watch a write pipe for that
+   * (it destroys a child's stdin when the child exits), so the exit stands for it. Called
+   * from the ChildProcess 'exit' listener, before the buffer is dropped and 'close' comes.
+   */
+  _peerGone(): void {
+    // Closed by us (writeEof, close): the reader's going breaks nothing.
+    if (this._lost || this._closing) return;
+    this._peerClosed = true;
+    this._closing = true;
+    const pipe = this._pipe;
+    if (pipe.writableLength > 0) this._nodeError ??= brokenPipe("write()");
+    if (!pipe.destroyed) pipe.destroy();
+  }
+
   /** @internal */
   override _closed(): void {
     if (this._lost) return;
     // 'close' without 'finish': the reader went away (asyncio: BrokenPipeError if data waited).
     const broken = this._pipe.writableLength > 0 && !this._pipe.writableFinished;
-    const exc = this._nodeError ?? (broken ? osError("write()", "EPIPE", "the pipe's reader is gone") : null);
+    const exc = this._nodeError ?? (broken ? brokenPipe("write()") : null);
     if (exc === null && this.#ending && !this._pipe.writableFinished) return;
     this._forceClose(exc);
   }
@@ -455,4 +491,9 @@ export class WritePipeTransport extends PipeTransport<Writable> {
     if (!this._protocolPaused || this._lost || this._pipe.writableLength > this._low) return;
     this._resumeProtocol();
   };
+}
+
+/** asyncio's BrokenPipeError as Node reports EPIPE: the pipe's reader (a child's stdin) is gone. @internal */
+export function brokenPipe(call: string): Error {
+  return osError(call, "EPIPE", "broken pipe: its reader (the child process) is gone");
 }

@@ -27,7 +27,7 @@ import { DEVNULL, PIPE, STDOUT } from "./constants.js";
 import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _once } from "./node-events.js";
 import { _resourceWarning } from "./resource-warning.js";
-import { SubprocessReadPipe, SubprocessWritePipe } from "./subprocess-pipes.js";
+import { ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
 
 /**
  * A subprocess protocol (asyncio.SubprocessProtocol): extend it and override what you need.
@@ -105,9 +105,9 @@ const STDIO_NAMES = ["stdin", "stdout", "stderr"] as const;
 class PipeProto {
   connected = false;
   disconnected = false;
-  pipe: SubprocessReadPipe | SubprocessWritePipe | null = null;
+  pipe: ReadPipeTransport | WritePipeTransport | null = null;
   constructor(readonly proc: SubprocessTransport, readonly fd: number) {}
-  connectionMade(transport: SubprocessReadPipe | SubprocessWritePipe): void {
+  connectionMade(transport: ReadPipeTransport | WritePipeTransport): void {
     this.connected = true;
     this.pipe = transport;
     this.proc._tryConnected();
@@ -137,8 +137,8 @@ function signalNumber(name: string): number {
 /**
  * A child process as asyncio's SubprocessTransport: what `loop.subprocessExec` and
  * `loop.subprocessShell` hand to the protocol's `connectionMade`. `getPipeTransport(fd)`
- * gives the pipe transports (stdin: a `SubprocessWritePipe`, stdout/stderr:
- * `SubprocessReadPipe`s), `getReturncode()` the exit code (or minus the signal number
+ * gives the pipe transports (stdin: a `WritePipeTransport`, stdout/stderr:
+ * `ReadPipeTransport`s), `getReturncode()` the exit code (or minus the signal number
  * that ended the child), `getExtraInfo("subprocess")` the Node ChildProcess.
  * @example
  * const [transport, proto] = yield* loop.subprocessExec(() => new Collect(), process.execPath, ["-e", "1"])
@@ -152,7 +152,7 @@ export class SubprocessTransport {
   readonly #child: ChildProcess;
   readonly #pipes = new Map<number, PipeProto>();
   /** The stdin pipe, told at once when the child exits (its PipeProto learns it a step later). */
-  #stdinPipe: SubprocessWritePipe | null = null;
+  #stdinPipe: WritePipeTransport | null = null;
   /** Protocol calls made before connectionMade (asyncio's `_pending_calls`), or null once made. */
   #pending: [(arg: unknown) => void, unknown][] | null = [];
   #returncode: number | null = null;
@@ -165,10 +165,9 @@ export class SubprocessTransport {
   #waiter: Future<void> | null = null;
   /** The spawn failed: nothing more reaches a protocol. */
   #abandoned = false;
-  readonly #pipeTransports: (SubprocessReadPipe | SubprocessWritePipe)[] = [];
+  readonly #pipeTransports: (ReadPipeTransport | WritePipeTransport)[] = [];
   readonly #site: string | undefined;
 
-  /** @internal Made by loop.subprocessExec once the child has spawned. */
   /**
    * @internal Made by loop.subprocessExec right after spawn(), before Node says whether the
    * child started: the child's exit and its pipes' data can come before that news is
@@ -188,8 +187,10 @@ export class SubprocessTransport {
       const proto = new PipeProto(this, fd);
       this.#pipes.set(fd, proto);
       stream.on("error", _ignoreError);
-      if (fd === 0) this.#pipeTransports.push(this.#stdinPipe = new SubprocessWritePipe(loop, stream as Writable, proto as never));
-      else this.#pipeTransports.push(new SubprocessReadPipe(loop, stream as Readable, proto as never));
+      const pipe = fd === 0 ? (this.#stdinPipe = new WritePipeTransport(loop, stream as Writable, proto as never, null)) : new ReadPipeTransport(loop, stream as Readable, proto as never, null);
+      // This transport reports an unclosed child and its pipes at loop close, once.
+      loop._removeResource(pipe);
+      this.#pipeTransports.push(pipe);
     }
   }
 
@@ -320,12 +321,12 @@ export class SubprocessTransport {
   }
 
   /**
-   * The transport of pipe `fd` (0: stdin, a SubprocessWritePipe; 1, 2: stdout, stderr,
-   * SubprocessReadPipes), or null if that stream is not a PIPE.
+   * The transport of pipe `fd` (0: stdin, a WritePipeTransport; 1, 2: stdout, stderr,
+   * ReadPipeTransports), or null if that stream is not a PIPE.
    * @example
-   * (transport.getPipeTransport(0) as SubprocessWritePipe).write("input\n")
+   * (transport.getPipeTransport(0) as WritePipeTransport).write("input\n")
    */
-  getPipeTransport(fd: number): SubprocessReadPipe | SubprocessWritePipe | null {
+  getPipeTransport(fd: number): ReadPipeTransport | WritePipeTransport | null {
     if (!Number.isInteger(fd)) throw expected("getPipeTransport()", "fd to be 0, 1 or 2", fd);
     return this.#pipes.get(fd)?.pipe ?? null;
   }
@@ -425,6 +426,7 @@ export class SubprocessTransport {
 
   /** @internal The loop closes with the child still running or its pipes open: ResourceWarning, then kill it. */
   _loopClosed(): void {
+    for (const pipe of this.#pipeTransports) if (!pipe._pipe.destroyed) pipe._pipe.destroy();
     if (this.#gone || this.#abandoned) return;
     // close() was called (it killed a running child): asyncio warns only of an unclosed transport.
     if (!this.#closed) _resourceWarning(`unclosed ${this}`, "A running child process and its open pipes keep the Node process alive: wait for it (yield* proc.wait()) or close the transport before the loop closes. It is killed now.", this.#site);

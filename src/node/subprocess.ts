@@ -14,7 +14,7 @@ import { DEFAULT_LIMIT, StreamReader } from "../streams/stream-reader.js";
 import { FlowControlProtocol, StreamWriter } from "../streams/stream-writer.js";
 import type { Transport } from "./transports.js";
 import { toBytes } from "./bytes.js";
-import { brokenPipe, type SubprocessReadPipe, type SubprocessWritePipe } from "./subprocess-pipes.js";
+import { brokenPipe, type ReadPipeTransport, type WritePipeTransport } from "./pipe-transports.js";
 import type { SubprocessOptions, SubprocessTransport } from "./subprocess-transport.js";
 import "./subprocess-transport.js";
 
@@ -42,7 +42,7 @@ class SubprocessStreamProtocol extends FlowControlProtocol {
   readonly #stdinClosed: Future<void>;
   /** Why the stdin pipe closed (EPIPE: the child is gone), for drain(). */
   #stdinExc: Error | null = null;
-  #stdinPipe: SubprocessWritePipe | null = null;
+  #stdinPipe: WritePipeTransport | null = null;
 
   constructor(limit: number, loop: EventLoop) {
     super(loop);
@@ -53,19 +53,19 @@ class SubprocessStreamProtocol extends FlowControlProtocol {
   override connectionMade(transport: SubprocessTransport): void {
     this.#transport = transport;
     const loop = this._loop;
-    const out = transport.getPipeTransport(1) as SubprocessReadPipe | null;
+    const out = transport.getPipeTransport(1) as ReadPipeTransport | null;
     if (out !== null) {
       this.stdout = new StreamReader({ limit: this.#limit, loop });
       this.stdout.setTransport(out);
       this.#pipeFds.push(1);
     }
-    const err = transport.getPipeTransport(2) as SubprocessReadPipe | null;
+    const err = transport.getPipeTransport(2) as ReadPipeTransport | null;
     if (err !== null) {
       this.stderr = new StreamReader({ limit: this.#limit, loop });
       this.stderr.setTransport(err);
       this.#pipeFds.push(2);
     }
-    const inp = transport.getPipeTransport(0) as SubprocessWritePipe | null;
+    const inp = transport.getPipeTransport(0) as WritePipeTransport | null;
     if (inp !== null) {
       this.#stdinPipe = inp;
       this.stdin = new StreamWriter(inp as unknown as Transport, this, null, loop);
@@ -119,7 +119,7 @@ class SubprocessStreamProtocol extends FlowControlProtocol {
    */
   override *_drainHelper(): Coroutine<void> {
     if (this._connectionLost && this.#stdinExc !== null) throw this.#stdinExc;
-    if (this._connectionLost && this.#stdinPipe?._peerClosed) throw brokenPipe();
+    if (this._connectionLost && this.#stdinPipe?._peerClosed) throw brokenPipe("drain()");
     yield* super._drainHelper();
   }
 

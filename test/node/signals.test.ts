@@ -188,7 +188,7 @@ bothCores("loop.addSignalHandler", (test, core) => {
         }, { core: CORE });
       } catch (e) {
         console.log("run rejected with " + e.constructor.name + " " + (e instanceof KeyboardInterrupt));
-        process.exitCode = 130;
+        process.stdout.write("", () => process.exit(130));
       }
     `, core, (line, send) => {
       if (line === "ready") send("SIGINT");

@@ -4,7 +4,7 @@
 // after every pipe closed), the pipe transports, signals, close(), bad input.
 import * as assert from "uvu/assert";
 import {
-  DEVNULL, PIPE, SubprocessProtocol, SubprocessReadPipe, SubprocessWritePipe, type EventLoop, type Future, type SubprocessTransport,
+  DEVNULL, PIPE, SubprocessProtocol, ReadPipeTransport, WritePipeTransport, type EventLoop, type Future, type SubprocessTransport,
 } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
 import { captureWarnings } from "./helpers.js";
@@ -49,10 +49,10 @@ bothCores("loop.subprocessExec", (test) => {
       const script = "process.stdout.write('out');process.stderr.write('err');process.stdin.on('end',()=>process.exit(3));process.stdin.resume()";
       const [t, p] = yield* loop.subprocessExec(() => new Recorder(loop), node, ["-e", script]);
       assert.is(p.events[0], "made", "connectionMade ran before the Future was done");
-      assert.ok(t.getPipeTransport(0) instanceof SubprocessWritePipe);
-      assert.ok(t.getPipeTransport(1) instanceof SubprocessReadPipe);
-      assert.ok(t.getPipeTransport(2) instanceof SubprocessReadPipe);
-      (t.getPipeTransport(0) as SubprocessWritePipe).close();
+      assert.ok(t.getPipeTransport(0) instanceof WritePipeTransport);
+      assert.ok(t.getPipeTransport(1) instanceof ReadPipeTransport);
+      assert.ok(t.getPipeTransport(2) instanceof ReadPipeTransport);
+      (t.getPipeTransport(0) as WritePipeTransport).close();
       yield* p.done;
       t.close();
       return [p.events, Buffer.concat(p.out).toString(), Buffer.concat(p.err).toString(), t.getReturncode()] as const;
@@ -123,7 +123,7 @@ bothCores("loop.subprocessExec", (test) => {
     const [pausedCount, total, ordered] = await loop.runUntilComplete(function* () {
       const script = "const fs=require('fs');for(let i=0;i<4096;i++)fs.writeSync(1,String(i).padStart(8)+'\\n')";
       const [t, p] = yield* loop.subprocessExec(() => new Recorder(loop), node, ["-e", script], { stdin: DEVNULL, stderr: DEVNULL });
-      const pipe = t.getPipeTransport(1) as SubprocessReadPipe;
+      const pipe = t.getPipeTransport(1) as ReadPipeTransport;
       pipe.pauseReading();
       assert.not.ok(pipe.isReading());
       const at = p.out.length;

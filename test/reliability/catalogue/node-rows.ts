@@ -21,9 +21,9 @@ export const NOT_CALLED_BY_USERS = new Set([
   "getBuffer()", "bufferUpdated()", "datagramReceived()", "errorReceived()",
   "new BaseTransport()", "new Transport()", "new DatagramTransport()", "new Server()", "new StreamWriter()",
   "new SubprocessProtocol()", "pipeDataReceived()", "pipeConnectionLost()", "processExited()",
-  "new SubprocessTransport()", "new SubprocessReadPipe()", "new SubprocessWritePipe()", "new Process()",
+  "new SubprocessTransport()", "new Process()",
   "getPid()", "getReturncode()", "terminate()", "kill()",
-  "new ReadPipeTransport()", "new WritePipeTransport()",
+  "new PipeTransport()", "new ReadPipeTransport()", "new WritePipeTransport()",
   // no argument a user can get wrong
   "accept()", "fileno()", "getsockname()", "getpeername()", "gettimeout()", "isServing()", "closeClients()",
   "abortClients()", "startServing()", "waitClosed()", "writeEof()", "canWriteEof()",
