@@ -28,6 +28,7 @@ import { MetricsCounters, type LoopMetrics } from "./loop/metrics.js";
 import { _isExecutor, _makeJob, _submit, type Executor, type WorkerFunction } from "./executor.js";
 import { WorkerPool } from "./worker-pool.js";
 import { wrapPromise } from "./promises.js";
+import { _warning } from "./node/resource-warning.js";
 import { checkContext, checkInstrument, checkCoroutine, checkFunction, checkFunctionOrNull, checkLoopOptions, checkMs, checkOptionalBoolean, checkOptions, checkSignal, expected, checkOptionKeys, loopClosed } from "./checks.js";
 
 /** asyncio's slow_callback_duration, in ms. */
@@ -665,18 +666,41 @@ export class EventLoop {
   }
 
   /**
-   * Closes the default executor (its `close()`; a `WorkerPool` terminates its workers) and
-   * refuses it from then on: `runInExecutor(null, ...)` throws "Executor shutdown has been
-   * called". Jobs on it that have not finished are rejected. The Future is done when the
-   * executor's `close()` has settled.
+   * Closes the default executor and refuses it from then on: `runInExecutor(null, ...)`
+   * throws "Executor shutdown has been called". As asyncio, the Future is done once the
+   * executor's `close()` has settled (a `WorkerPool` first finishes the jobs it accepted),
+   * or after `timeout` ms (null: no limit) with a RuntimeWarning that the executor did not
+   * finish in time. `run()` and `Runner.close()` call it before closing the loop.
    * @example
-   * yield* loop.shutdownDefaultExecutor()
+   * yield* loop.shutdownDefaultExecutor(5_000)
    */
-  shutdownDefaultExecutor(): Future<void> {
+  shutdownDefaultExecutor(timeout: number | null = null): Future<void> {
+    const call = "shutdownDefaultExecutor()";
+    if (timeout !== null) checkMs(call, "timeout", timeout);
     this.#executorShutdown = true;
     const executor = this.#defaultExecutor;
     this.#defaultExecutor = null;
-    return wrapPromise(Promise.resolve(executor?.close?.()).then(() => undefined), this);
+    if (executor === null) {
+      const none = this.createFuture<void>();
+      none.setResult(undefined);
+      return none;
+    }
+    const closed = wrapPromise(Promise.resolve(executor.close?.()).then(() => undefined), this);
+    if (timeout === null) return closed;
+    const done = this.createFuture<void>();
+    const timer = this.callLater(timeout, () => {
+      if (done.done()) return;
+      _warning("RuntimeWarning", `The executor did not finish its jobs within ${timeout} ms.`);
+      done.setResult(undefined);
+    });
+    closed.addDoneCallback((f) => {
+      timer.cancel();
+      if (done.done()) return;
+      const error = f.exception();
+      if (error === null) done.setResult(undefined);
+      else done.setException(error);
+    });
+    return done;
   }
 
   // ---- internals for Future, Task, Handle and sleep ---------------------------------

@@ -65,8 +65,12 @@ export type ExecutorJob =
 export interface ExecutorRunOptions {
   /** Aborted (reason: a CancelledError) when the Future of the job is cancelled. */
   signal: AbortSignalLike;
-  /** What to move to the worker rather than copy: the WorkerFunction's `transfer`. */
-  transferList?: readonly object[];
+  /**
+   * What to move to the worker rather than copy: the WorkerFunction's `transfer`. Typed
+   * `any[]` so that executors typed against a host's own `Transferable` (the DOM's, Node's,
+   * Piscina's) accept these options.
+   */
+  transferList?: readonly any[];
   /** The job's module (a module job only). */
   filename?: string;
   /** The job's export (a module job only). */

@@ -37,6 +37,9 @@ function checkNotNested(call: string): void {
   if (_runningLoopOrNull() !== null) throw new Error(`${call} cannot be called from a running event loop`);
 }
 
+/** How long close() waits for the default executor's jobs, in ms (asyncio's THREAD_JOIN_TIMEOUT, 300 s). */
+const THREAD_JOIN_TIMEOUT = 300_000;
+
 /**
  * The tasks left on the loop, cancelled (asyncio's `_cancel_all_tasks`): a future done when
  * they all are, and what reports those that failed instead once it is; null if none.
@@ -248,7 +251,9 @@ export class Runner {
 
   /**
    * Cancels the tasks still on the loop, waits until they end, reports those that failed
-   * instead, and closes the loop. Idempotent; a runner whose loop was never made just closes.
+   * instead, shuts the default executor down (its accepted jobs finish first; at most 5
+   * minutes, asyncio's THREAD_JOIN_TIMEOUT) and closes the loop. Idempotent; a runner
+   * whose loop was never made just closes.
    * @example
    * const runner = new Runner()
    * try { await runner.run(main()) } finally { await runner.close() }
@@ -262,13 +267,15 @@ export class Runner {
         await loop.runUntilComplete(leftovers.all);
         leftovers.report();
       }
+      await loop.runUntilComplete(loop.shutdownDefaultExecutor(THREAD_JOIN_TIMEOUT));
     } finally {
       this.#closed(loop);
     }
   }
 
   /**
-   * `close()` synchronously, on a loop on the virtual clock.
+   * `close()` synchronously, on a loop on the virtual clock; the default executor, if one
+   * was used, is closed without waiting for its jobs (as `loop.close()` does).
    * @example
    * const runner = new Runner({ clock: "virtual" })
    * try { runner.runSync(main()) } finally { runner.closeSync() }

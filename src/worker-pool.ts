@@ -4,7 +4,7 @@
 import type { Executor, ExecutorJob, ExecutorRunOptions } from "./executor.js";
 import { threadHost, type Thread, type ThreadHost } from "./drivers/thread-host.js";
 import type { WorkerReply } from "./drivers/worker-main.js";
-import { expected } from "./checks.js";
+import { checkOptionalBoolean, checkOptions, expected } from "./checks.js";
 import type { AbortSignalLike } from "./events.js";
 
 /**
@@ -15,6 +15,20 @@ import type { AbortSignalLike } from "./events.js";
 export interface WorkerPoolOptions {
   /** How many workers may run at once; default: the host's cores. */
   maxWorkers?: number;
+}
+
+/**
+ * Options of `WorkerPool.close()`.
+ * @example
+ * await pool.close({ cancelJobs: true })
+ */
+export interface WorkerPoolCloseOptions {
+  /**
+   * Reject the jobs not yet finished and terminate the workers running them (Python's
+   * `shutdown(cancel_futures=True)`, which cannot stop a running thread; a worker can be).
+   * Default false: every job already accepted runs to its end first.
+   */
+  cancelJobs?: boolean;
 }
 
 interface Job {
@@ -57,7 +71,9 @@ function decodeError(e: Extract<WorkerReply, { ok: false }>["error"]): Error {
 
 /**
  * A pool of worker threads (Node `worker_threads`, or module Web Workers in a browser)
- * that runs functions exported from modules: an `Executor`. A job that is aborted while
+ * that runs functions exported from modules: an `Executor` (written here rather than
+ * taken from Piscina: it runs in browsers too, and adds no runtime dependency; a Piscina
+ * pool is an executor as it is). A job that is aborted while
  * queued never starts; one aborted while running has its worker terminated (the only way
  * to stop a thread busy with CPU work) and a fresh worker takes the next job. A worker that
  * dies mid-job rejects that job and is replaced. Arguments and results are copied by
@@ -77,6 +93,9 @@ export class WorkerPool implements Executor {
   #head = 0;
   #nextId = 1;
   #closed = false;
+  /** What close() returns, and its resolve, called once the last worker is gone. */
+  #closing: Promise<void> | null = null;
+  #drained: (() => void) | null = null;
 
   /**
    * A pool of at most `maxWorkers` workers (default: the host's cores), started on demand.
@@ -130,18 +149,43 @@ export class WorkerPool implements Executor {
     });
   }
 
-  /** Rejects queued jobs, terminates every worker (running jobs are rejected) and refuses new ones. */
-  close(): Promise<void> {
+  /**
+   * Refuses new jobs; the promise resolves once every worker has exited. As Python's
+   * `executor.shutdown(wait=True)`, the jobs already accepted (running or queued) run to
+   * their end first; with `{ cancelJobs: true }` they are rejected at once and their
+   * workers terminated.
+   * @example
+   * await pool.close()                       // after the accepted jobs
+   * await pool.close({ cancelJobs: true })   // now
+   */
+  close(options?: WorkerPoolCloseOptions): Promise<void> {
+    const call = "WorkerPool.close()";
+    const o = checkOptions<WorkerPoolCloseOptions>(call, options);
+    checkOptionalBoolean(call, "options.cancelJobs", o.cancelJobs);
     this.#closed = true;
-    const error = new Error("WorkerPool.close(): the pool was closed before the job finished");
-    for (let i = this.#head; i < this.#queue.length; i++) this.#settle(this.#queue[i], error, false);
-    this.#queue = [];
-    this.#head = 0;
-    for (const worker of [...this.#workers]) {
-      if (worker.job !== null) this.#settle(worker.job, error, false);
-      this.#drop(worker);
+    if (o.cancelJobs === true) {
+      const error = new Error("WorkerPool.close(): the pool was closed before the job finished");
+      for (let i = this.#head; i < this.#queue.length; i++) this.#settle(this.#queue[i], error, false);
+      this.#queue = [];
+      this.#head = 0;
+      for (const worker of [...this.#workers]) {
+        if (worker.job !== null) this.#settle(worker.job, error, false);
+        this.#drop(worker);
+      }
     }
-    return Promise.resolve();
+    this.#closing ??= new Promise<void>((resolve) => (this.#drained = resolve));
+    this.#retire();
+    return this.#closing;
+  }
+
+  /** Once closed with nothing left to run: idle workers exit, and close() resolves when none is left. */
+  #retire(): void {
+    if (!this.#closed || this.queueSize > 0) return;
+    for (const worker of [...this.#idle]) this.#drop(worker);
+    if (this.#workers.size > 0 || this.#drained === null) return;
+    const resolve = this.#drained;
+    this.#drained = null;
+    resolve();
   }
 
   #dispatch(): void {
@@ -188,6 +232,7 @@ export class WorkerPool implements Executor {
     if (reply.ok) this.#settle(entry, reply.value, true);
     else this.#settle(entry, decodeError(reply.error), false);
     this.#dispatch();
+    this.#retire();
   }
 
   #died(worker: Worker, error: Error): void {
@@ -199,6 +244,7 @@ export class WorkerPool implements Executor {
       this.#settle(entry, new Error(`WorkerPool: ${entry.job.name}() crashed its worker: ${error.message}`, { cause: error.cause ?? error }), false);
     }
     this.#dispatch();
+    this.#retire();
   }
 
   #abort(entry: Job): void {
@@ -212,6 +258,7 @@ export class WorkerPool implements Executor {
       this.#dispatch();
     }
     this.#settle(entry, entry.signal!.reason, false);
+    this.#retire();
   }
 
   #drop(worker: Worker): void {

@@ -14,10 +14,14 @@ export function _resourceWarning(message: string, advice: string, site: string |
   const where = site === undefined
     ? "Run the loop in debug mode (debug: true) to see where it was created."
     : `${siteLabel}:\n${site}`;
-  const detail = `${advice}\n${where}`;
+  _warning("ResourceWarning", message, `${advice}\n${where}`);
+}
+
+/** Python's `warnings.warn(message, type)`: Node's process warning, or the console elsewhere. @internal */
+export function _warning(type: string, message: string, detail?: string): void {
   if (typeof process === "object" && typeof process.emitWarning === "function") {
-    process.emitWarning(message, { type: "ResourceWarning", detail });
+    process.emitWarning(message, detail === undefined ? { type } : { type, detail });
   } else {
-    console.warn(`ResourceWarning: ${message}\n${detail}`);
+    console.warn(`${type}: ${message}${detail === undefined ? "" : `\n${detail}`}`);
   }
 }

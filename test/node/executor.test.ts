@@ -6,8 +6,11 @@ import * as assert from "uvu/assert";
 import { threadId } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import {
-  CancelledError, EventLoop, WorkerPool, gather, sleep, toThread, type Coroutine, type Future, type WorkerFunction,
+  CancelledError, EventLoop, WorkerPool, gather, getRunningLoop, run, sleep, toThread, wrapPromise, type Coroutine, type Future, type WorkerFunction,
 } from "../../src/index.js";
+import { captureWarnings } from "./helpers.js";
+import { Piscina } from "piscina";
+import { hostTick } from "../host.js";
 
 const JOBS = new URL("../fixtures/executor-jobs.mjs", import.meta.url);
 const fn = (name: string, transfer?: Transferable[]): WorkerFunction => ({ module: JOBS, name, transfer });
@@ -151,6 +154,79 @@ for (const core of ["wasm", "js"] as const) {
     } finally {
       loop.close();
     }
+  });
+
+  test("WorkerPool.close() lets the jobs it accepted finish (asyncio's shutdown(wait=True)); { cancelJobs: true } rejects them", async () => {
+    const pool = new WorkerPool({ maxWorkers: 1 });
+    const results = await runOn(core, function* (loop) {
+      const running = loop.runInExecutor<number>(pool, fn("later"), 1);
+      const queued = loop.runInExecutor<number>(pool, fn("add"), 2, 3);
+      const closed = wrapPromise(pool.close());
+      const refused = (yield* outcome(loop.runInExecutor(pool, fn("add"), 0, 0))) as Error;
+      const values = yield* gather(running, queued);
+      yield* closed;
+      return [...values, refused.message, pool.threads];
+    });
+    assert.equal(results, [1, 5, "WorkerPool.run(): the pool is closed", 0]);
+    const other = new WorkerPool({ maxWorkers: 1 });
+    const cancelled = await runOn(core, function* (loop) {
+      const running = loop.runInExecutor(other, fn("spin"), 60_000);
+      const queued = loop.runInExecutor(other, fn("add"), 2, 3);
+      yield* sleep(50);
+      yield* wrapPromise(other.close({ cancelJobs: true }));
+      return [((yield* outcome(running)) as Error).message, ((yield* outcome(queued)) as Error).message, other.threads];
+    });
+    assert.equal(cancelled, [
+      "WorkerPool.close(): the pool was closed before the job finished",
+      "WorkerPool.close(): the pool was closed before the job finished",
+      0,
+    ]);
+  });
+
+  test("run() waits for a job left on the default executor before it closes the loop (asyncio.run's shutdown_default_executor)", async () => {
+    const shared = new SharedArrayBuffer(4);
+    await run(function* () {
+      // Submitted, never awaited: asyncio.run() still lets it finish (a Future, not a task,
+      // so the leftover tasks' cancellation does not reach it).
+      getRunningLoop().runInExecutor(null, fn("markAfter"), shared, 200);
+    }, { core });
+    assert.is(Atomics.load(new Int32Array(shared), 0), 1, "the job ran to its end before run() resolved");
+  });
+
+  test("shutdownDefaultExecutor(timeout): a job that outlasts it gets a RuntimeWarning, and the Future is done at the timeout", async () => {
+    const captured = captureWarnings("RuntimeWarning");
+    const loop = new EventLoop({ core });
+    try {
+      const waited = await loop.runUntilComplete(loop.createTask((function* () {
+        loop.runInExecutor(null, fn("spin"), 1_000);
+        const t0 = loop.time();
+        yield* loop.shutdownDefaultExecutor(50);
+        return loop.time() - t0;
+      })()));
+      await hostTick();
+      assert.ok(waited >= 45 && waited < 900, `done at the timeout, not the job's end: ${waited} ms`);
+      assert.equal(captured.warnings.map((w) => w.message), ["The executor did not finish its jobs within 50 ms."]);
+      assert.throws(() => loop.shutdownDefaultExecutor("5" as never), /shutdownDefaultExecutor\(\) expected timeout to be a number of milliseconds, got "5"/);
+    } finally {
+      captured.stop();
+      loop.close();
+    }
+  });
+
+  test("a Piscina pool is an executor as it is: its export gets the job, cancellation aborts it, shutdown closes it", async () => {
+    const piscina = new Piscina({ minThreads: 1, maxThreads: 1 });
+    const out = await runOn(core, function* (loop) {
+      const sum = yield* loop.runInExecutor<number>(piscina, fn("addJob"), 20, 22);
+      const long = loop.createTask(outcome(loop.runInExecutor(piscina, fn("spinJob"), 60_000)));
+      yield* sleep(50);
+      long.cancel();
+      const cancelled = yield* outcome(long);
+      loop.setDefaultExecutor(piscina);
+      const after = yield* toThread<number>(fn("addJob"), 1, 2);
+      yield* loop.shutdownDefaultExecutor();
+      return { sum, cancelled: (cancelled as Error).name, after, threads: piscina.threads.length };
+    });
+    assert.equal(out, { sum: 42, cancelled: "CancelledError", after: 3, threads: 0 }, "shutdownDefaultExecutor() closed the pool");
   });
 
   test("WorkerPool.run() refuses a function and a closed pool", async () => {
