@@ -256,8 +256,17 @@ export class Server {
   }
 
   /** @internal A transport of this server is gone (asyncio's Server._detach). */
-  _detach(transport: Transport): void {
+  _detach(transport: _ServerClient): void {
     this.#forget(transport);
+  }
+
+  /**
+   * @internal startTls moved a connection of this server under TLS: `next` (the handshake
+   * in progress, then the TLS transport) is counted in its place, so closeClients() and
+   * waitClosed() still see it, as asyncio's server keeps the transport beneath the TLS one.
+   */
+  _swap(old: _ServerClient, next: _ServerClient): void {
+    this.#state.swap(old, next);
   }
 
   /** @internal Starts serving: held connections first, in the order Node accepted them. */

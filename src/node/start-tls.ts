@@ -18,6 +18,8 @@ import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _once } from "./node-events.js";
 import { _clientTls, _handshakeTimeout, _serverTls } from "./tls-options.js";
 import { Transport } from "./transports.js";
+import type { _ClientOwner } from "./transport-options.js";
+import type { _ServerClient } from "../streams/serving.js";
 
 /** How to wrap a connection: which side, its context and options, the handshake's limit. @internal */
 export interface _TlsUpgrade {
@@ -155,13 +157,19 @@ function* upgradeTransport(loop: EventLoop, a: StartTlsArgs): Coroutine<Transpor
   loop.callSoon(() => turn.done() || turn.setResult(undefined));
   yield* turn;
   if (a.transport.isClosing()) throw new Error(`${a.upgrade.call}: the transport was closed before the upgrade`);
+  // The server that accepted the connection goes on counting it: the handshake, then the new transport.
+  const owner = a.transport._owner as _ClientOwner | null;
+  a.transport._owner = null;
   const conn = a.transport._handOver();
   const [socket, ready] = _wrapTls(loop, conn, a.upgrade);
+  const handshake: _ServerClient = { close: () => socket.destroy(), abort: () => socket.destroy() };
+  owner?._swap(a.transport, handshake);
   const release = _closeWithLoop(loop, () => socket.destroy());
   try {
     yield* ready;
   } catch (e) {
     socket.destroy();
+    owner?._detach(handshake);
     throw e;
   } finally {
     release();
@@ -177,7 +185,8 @@ function* upgradeTransport(loop: EventLoop, a: StartTlsArgs): Coroutine<Transpor
     dataReceived(): void {},
   };
   const waiter = loop.createFuture<void>();
-  const transport = new Transport(loop, socket, standIn, { waiter, tls: a.upgrade.context, serverSide: a.upgrade.serverSide });
+  const transport = new Transport(loop, socket, standIn, { waiter, tls: a.upgrade.context, serverSide: a.upgrade.serverSide, owner });
+  owner?._swap(handshake, transport);
   const [made] = yield* _whenMade(waiter, transport, protocol);
   return made;
 }

@@ -6,10 +6,13 @@ import type * as tls from "node:tls";
 import type { Future } from "../future.js";
 import type { Address } from "../streams/protocols.js";
 import type { Transport } from "./transports.js";
+import type { _ServerClient } from "../streams/serving.js";
 
 /** What a transport tells the server it belongs to (asyncio's Server._detach). @internal */
 export interface _ClientOwner {
-  _detach(transport: Transport): void;
+  _detach(transport: _ServerClient): void;
+  /** startTls: `next` stands for the connection `old` was. */
+  _swap(old: _ServerClient, next: _ServerClient): void;
 }
 
 /** How a transport was made (what its creator knows about the socket). @internal */

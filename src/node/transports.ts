@@ -307,9 +307,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     // Debug mode: the socket lives on under the new transport, which reports it if dropped.
     if (this.#unclosed !== null) this.#unclosed.reported = true;
     if (this.#link !== null) this.#hold();
-    const owner = this._owner;
-    this._owner = null;
-    owner?._detach(this);
+    // The server that counts this connection is told by startTls, which hands it over too.
     return conn;
   }
 

@@ -60,6 +60,11 @@ export class _Serving<C extends _ServerClient> {
     if (this.clients.size === 0) this.#wakeup();
   }
 
+  /** `next` stands for the connection `old` was (startTls moved it under TLS); nothing if `old` is gone. */
+  swap(old: C, next: C): void {
+    if (this.clients.delete(old)) this.clients.add(next);
+  }
+
   /** A connection of the server is gone (asyncio's Server._detach). */
   forget(client: C): void {
     if (this.clients.delete(client) && this.clients.size === 0 && !this.#listening) this.#wakeup();

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as tls from "node:tls";
 import * as assert from "uvu/assert";
-import { openConnection, startServer } from "../../src/node/index.js";
+import { openConnection, sleep, startServer } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
 import { Recorder, nodeClient, portOf, recorders, tempDir, wait, withServer } from "./helpers.js";
 import { code } from "./socket-helpers.js";
@@ -67,6 +67,36 @@ bothCores("startTls", (test) => {
     // connectionMade once (not again after the upgrade), connectionLost once.
     assert.is(out.clientEvents.filter((e) => e === "made").length, 1);
     assert.is(out.clientEvents.filter((e) => e.startsWith("lost")).length, 1);
+    assert.equal(ctx.errors, []);
+  });
+
+  test("an upgraded server-side connection is still the server's: closeClients() closes it, waitClosed() waits for it", async (ctx) => {
+    const loop = ctx.newLoop({ clock: "real" });
+    const out = await loop.runUntilComplete(function* () {
+      const serverSide: Recorder[] = [];
+      const server = yield* loop.createServer(() => {
+        const r = new Recorder(loop);
+        serverSide.push(r);
+        return r;
+      }, "127.0.0.1", 0);
+      const port = (server.sockets[0]!.getsockname() as [string, number])[1];
+      const client = new Recorder(loop);
+      const [plainClient] = yield* loop.createConnection(() => client, "127.0.0.1", port);
+      const srv = yield* waitFor(() => serverSide[0]);
+      const serverTls = loop.startTls(srv.transport, srv, { key, cert }, { serverSide: true });
+      const clientTls = yield* loop.startTls(plainClient, client, { ca: cert }, { serverHostname: "localhost" });
+      const srvTls = yield* serverTls;
+      server.close();
+      const closed = server.waitClosed();
+      yield* sleep(20);
+      const waitedForTheClient = !closed.done();
+      server.closeClients();
+      yield* srv.lost;
+      yield* closed;
+      yield* client.lost;
+      return { waitedForTheClient, srvClosing: srvTls.isClosing(), clientClosing: clientTls.isClosing() };
+    }());
+    assert.equal(out, { waitedForTheClient: true, srvClosing: true, clientClosing: true });
     assert.equal(ctx.errors, []);
   });
 
