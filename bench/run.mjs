@@ -10,7 +10,7 @@
 // bench/results/quick/ (git-ignored), never over the full results.
 //   npm run bench                        the full suite (< 20 min on 2 cores)
 //   npm run bench -- --quick             a cut-down run (~1.5 min): smaller N, fewer runs
-//   npm run bench -- --only w2,w5g       some workloads (w1a w1b w2 w2i w3 w4 w5 w5g w5h w5s w6)
+//   npm run bench -- --only w2,w5g       some workloads (w1a w1b w2 w2i w3 w4 w5 w5g w5h w5s w6 w7)
 //   npm run bench -- --node 26 --also 20,24   the release lines (the defaults; --also none)
 // A release line is served by this machine's node when it is of that line (this process's,
 // or the first `node` on PATH), else by the newest release of the line in the npm registry,
@@ -47,6 +47,8 @@ const RETAINED_RUNS = 1;
 const N = quick ? 100_000 : 1_000_000;
 const W5_TASKS = quick ? 10_000 : 100_000;
 const W6 = quick ? { seconds: 1, warmupSeconds: 1, runs: 1 } : { seconds: 5, warmupSeconds: 1, runs: 3 };
+/** W7: jobs of `ms` of busy CPU each, submitted at once; RUNS runs per system. */
+const W7 = quick ? { jobs: 200, ms: 5 } : { jobs: 1000, ms: 5 };
 const PYTHON = "/usr/bin/python3";
 const REFERENCE = "wasyncio";
 
@@ -101,7 +103,9 @@ const ALL = Object.keys(WORKLOADS);
 /** The workloads every system runs. */
 const COMPARED = ALL.filter((w) => !MAIN_ONLY.includes(w));
 const onlyList = only?.split(",");
-for (const w of onlyList ?? []) if (!ALL.includes(w) && w !== "w6") usage(`--only: no workload ${w}; one of ${[...ALL, "w6"].join(", ")}`);
+/** The workloads with a section of their own (their own scripts, on the main release only). */
+const SEPARATE = ["w6", "w7"];
+for (const w of onlyList ?? []) if (!ALL.includes(w) && !SEPARATE.includes(w)) usage(`--only: no workload ${w}; one of ${[...ALL, ...SEPARATE].join(", ")}`);
 
 // ---- Node releases ---------------------------------------------------------------------------
 const majorOf = (version) => Number(version.replace(/^v/, "").split(".")[0]);
@@ -205,6 +209,17 @@ const W6_TARGETS = [
   { name: "wasyncio streams", within: 1.25 },
 ];
 
+// W7's systems, on the main release; each script takes [jobs] [ms] and prints one JSON line
+// (wallMs, idealMs, cores, count). Its reference: the ratios are each one's wall ÷ toThread's.
+const W7_SYSTEMS = [
+  { name: "wasyncio toThread", cmd: MAIN.path, script: "bench/w7/w7.mjs", mode: ["toThread"] },
+  { name: "wasyncio runInExecutor(Piscina pool)", cmd: MAIN.path, script: "bench/w7/w7.mjs", mode: ["piscina"] },
+  { name: "Piscina used directly", cmd: MAIN.path, script: "bench/w7/piscina.mjs", mode: [] },
+  { name: "CPython run_in_executor(ProcessPoolExecutor)", cmd: PYTHON, script: "bench/w7/w7.py", mode: ["process"], needs: "python" },
+  { name: "CPython asyncio.to_thread", cmd: PYTHON, script: "bench/w7/w7.py", mode: ["thread"], needs: "python" },
+];
+const W7_REFERENCE = "wasyncio toThread";
+
 // ---- what is installed ----------------------------------------------------------------------
 function probe(args) {
   return spawnSync(PYTHON, args, { encoding: "utf8" });
@@ -218,6 +233,7 @@ const versions = {
   python: have.python ? probe(["-c", "import sys; print(sys.version.split()[0])"]).stdout.trim() : null,
   uvloop: have.uvloop ? probe(["-c", "import uvloop; print(uvloop.__version__)"]).stdout.trim() : null,
   effection: JSON.parse(readFileSync("node_modules/effection/package.json", "utf8")).version,
+  piscina: JSON.parse(readFileSync("node_modules/piscina/package.json", "utf8")).version,
   wasyncio: JSON.parse(readFileSync("package.json", "utf8")).version,
 };
 /** Why system `s` cannot run here, or null. */
@@ -360,6 +376,41 @@ if (!onlyList || onlyList.includes("w6")) {
   process.stdout.write("\n");
 }
 
+// W7: CPU jobs off the loop's thread. Systems alternate (rotated each run, as above); each
+// one's ratio to toThread is taken run by run.
+/** One W7 run of `system` in a fresh process, its count checked; or { error }. */
+function w7Once(system) {
+  try {
+    const out = execFileSync(system.cmd, [system.script, String(W7.jobs), String(W7.ms), ...system.mode], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 300_000, maxBuffer: 1 << 20 });
+    const m = JSON.parse(out.trim().split("\n").pop());
+    return m.count === W7.jobs ? m : { error: `counted ${m.count}, expected ${W7.jobs}` };
+  } catch (e) {
+    return { error: String(e.stderr || e.message).trim().split("\n").pop() };
+  }
+}
+let w7 = null;
+if (!onlyList || onlyList.includes("w7")) {
+  // A system this machine cannot run keeps its row, saying why.
+  w7 = Object.fromEntries(W7_SYSTEMS.map((s) => [s.name, { runs: [], ratio: [], notRun: missing(s) }]));
+  const systems = W7_SYSTEMS.filter((s) => available(s));
+  process.stdout.write("W7 CPU jobs off the loop's thread: ");
+  for (let r = 0; r < RUNS; r++) {
+    const order = systems.map((_, i) => systems[(i + r) % systems.length]);
+    const got = {};
+    for (const s of order) {
+      got[s.name] = w7Once(s);
+      process.stdout.write(".");
+    }
+    const ref = got[W7_REFERENCE];
+    for (const s of systems) {
+      const m = got[s.name], row = w7[s.name];
+      row.runs.push(m);
+      if (!m.error && ref && !ref.error) row.ratio.push(m.wallMs / ref.wallMs);
+    }
+  }
+  process.stdout.write("\n");
+}
+
 // ---- report ----------------------------------------------------------------------------------
 const f1 = (x) => (Number.isFinite(x) ? (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2)) : "–");
 const ratioText = (x) => (Number.isFinite(x) ? `${x >= 10 ? x.toFixed(0) : x.toFixed(2)}×` : "–");
@@ -401,7 +452,7 @@ lines.push(
     ` · the harness and W6's load client: Node ${process.version}`,
   "",
 );
-lines.push(`wasyncio ${versions.wasyncio} · Python ${versions.python ?? "not installed"} · uvloop ${versions.uvloop ?? "not installed"} · Effection ${versions.effection}`, "");
+lines.push(`wasyncio ${versions.wasyncio} · Python ${versions.python ?? "not installed"} · uvloop ${versions.uvloop ?? "not installed"} · Effection ${versions.effection} · Piscina ${versions.piscina}`, "");
 lines.push(`Wasm core: ${fmtN(wasmBytes)} bytes · ESM bundle (index.js and its chunks): ${fmtN(bundleBytes)} bytes`, "");
 lines.push(
   `${quick ? "**Quick run** (`--quick`): smaller N, fewer runs; for a trend only. " : ""}` +
@@ -507,6 +558,43 @@ if (w6) {
   lines.push("");
   lines.push("Where a wasyncio server's CPU per round trip goes (profiles under this load, and with one connection, where nothing amortises the loop's wake-up): `bench/w6/README.md`.", "");
   lines.push("CPython asyncio runs as shipped. On this VM its `recv(262144)` per read makes glibc `mmap`/`munmap` a 256 KiB buffer every time (~130 µs of CPU per read); any glibc malloc tunable (e.g. `MALLOC_TOP_PAD_=1048576`) removes that and brings it to about uvloop's figure.", "");
+}
+
+if (w7) {
+  const cores = os.availableParallelism();
+  const ideal = (W7.jobs * W7.ms) / cores;
+  lines.push("## W7 CPU jobs off the loop's thread", "");
+  lines.push(
+    `${fmtN(W7.jobs)} jobs of ~${W7.ms} ms of busy-waiting on the clock each (\`bench/w7/jobs.mjs\`, \`burn\` in \`bench/w7/w7.py\`: the same wall time in every runtime, so only the dispatch differs), submitted at once and gathered; each pool is first warmed with one job per core (worker start-up is not measured). ` +
+      `The ideal is jobs × ms ÷ cores (${fmtN(ideal)} ms on ${cores} cores). ${RUNS} run(s) per system, each in a fresh process, systems alternating; wall time in ms, median (min–max). ` +
+      "**Ratio** = the system's wall time ÷ wasyncio toThread's in the same run, median over runs: above 1× toThread is faster. **Overhead per job** = (wall − ideal) × cores ÷ jobs, in ms. " +
+      "wasyncio's rows run the built package: `toThread()` on the default executor (a `WorkerPool` of one worker thread per core) and `loop.runInExecutor()` with a Piscina pool as the executor; " +
+      `Piscina ${versions.piscina} used directly is \`pool.run(ms, { name: "burn" })\` gathered with \`Promise.all\`; both Piscina pools have one thread per core (minThreads = maxThreads), other options Piscina's defaults. ` +
+      "CPython's parallel comparison is `run_in_executor` with a `ProcessPoolExecutor` (one process per core); `asyncio.to_thread` runs the jobs in threads of which the GIL lets one run at a time: shown for that reason (a job descheduled mid-wait still ends on the clock, so its time can come in under jobs × ms without any parallel work). " +
+      `The Node scripts run on Node ${MAIN.version}.`,
+    "",
+  );
+  lines.push("| system | wall (ms) | ratio | overhead per job (ms) |", "|---|---|---|---|");
+  for (const [name, row] of Object.entries(w7)) {
+    if (row.notRun) {
+      lines.push(`| ${name} | not run: ${row.notRun} | | |`);
+      continue;
+    }
+    const ok = row.runs.filter((r) => !r.error);
+    if (ok.length === 0) {
+      lines.push(`| ${name} | failed: ${(row.runs.find((r) => r.error)?.error ?? "no result").replaceAll("|", "\\|")} | | |`);
+      continue;
+    }
+    const wall = ok.map((r) => r.wallMs);
+    const wallText = ok.length > 1 ? `${f1(median(wall))} (${f1(Math.min(...wall))}–${f1(Math.max(...wall))})` : f1(wall[0]);
+    // Each run's overhead from its own ideal (its runtime's count of cores).
+    const overhead = median(ok.map((r) => ((r.wallMs - r.idealMs) * r.cores) / r.jobs));
+    const failed = row.runs.length - ok.length;
+    const shown = name === W7_REFERENCE ? `**${name}**` : name;
+    lines.push(`| ${shown} | ${wallText}${failed ? ` (${failed} of ${row.runs.length} runs failed)` : ""} | ${ratioText(median(row.ratio))} | ${f1(overhead)} |`);
+  }
+  lines.push("");
+  lines.push("How the systems are run, and by hand: `bench/w7/README.md`.", "");
 }
 
 // Targets: each marked met or missed with its figure; a miss is a finding, not a reason to change

@@ -234,10 +234,33 @@ test("a --quick --only w5h,w5s run: wasyncio and CPython asyncio, each plain and
   assert.match(md, /\| W5s: a task that returns at once costs at most half as much made and awaited eagerly \(`eagerTaskFactory`\) \| eager\/plain \d+\.\d+× \| (met|\*\*missed\*\*) \|/);
 });
 
+// W7: each script (on the built package) runs its jobs and prints its line with the count.
+// 8 jobs of 1 ms; timing is not asserted.
+const W7_SCRIPTS: [string, string[]][] = [
+  [process.execPath, ["bench/w7/w7.mjs", "8", "1", "toThread"]],
+  [process.execPath, ["bench/w7/w7.mjs", "8", "1", "piscina"]],
+  [process.execPath, ["bench/w7/piscina.mjs", "8", "1"]],
+  ...(existsSync(python) ? [[python, ["bench/w7/w7.py", "8", "1", "process"]], [python, ["bench/w7/w7.py", "8", "1", "thread"]]] as [string, string[]][] : []),
+];
+for (const [cmd, args] of W7_SCRIPTS) {
+  test(`${args.join(" ")}: every job returns, one JSON line with the count and the ideal`, () => {
+    const out = execFileSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
+    const r = JSON.parse(out.trim().split("\n").pop()!);
+    assert.type(r.runtime, "string");
+    assert.is(r.jobs, 8);
+    assert.is(r.ms, 1);
+    assert.is(r.count, 8);
+    assert.ok(Number.isInteger(r.cores) && r.cores > 0);
+    assert.is(r.idealMs, 8 / r.cores);
+    assert.ok(r.wallMs > 0);
+    assert.ok(Number.isFinite(r.overheadPerJobMs));
+  });
+}
+
 test("bench/run.mjs: an unknown --only workload is a usage error", () => {
-  const r = spawnSync(process.execPath, ["bench/run.mjs", "--only", "w7"], { encoding: "utf8" });
+  const r = spawnSync(process.execPath, ["bench/run.mjs", "--only", "w9"], { encoding: "utf8" });
   assert.is(r.status, 2);
-  assert.match(r.stderr, /no workload w7/);
+  assert.match(r.stderr, /no workload w9; one of .*w6, w7$/m);
 });
 
 test.run();
