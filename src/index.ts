@@ -37,7 +37,7 @@ export { toAbortSignal } from "./promises.js";
 
 // Executors: CPU work off the loop's thread
 export { toThread } from "./to-thread.js";
-export { WorkerPool, type WorkerPoolOptions } from "./worker-pool.js";
+export { WorkerPool, type WorkerPoolOptions, type WorkerPoolCloseOptions } from "./worker-pool.js";
 export { InlineExecutor } from "./inline-executor.js";
 export type { Executor, ExecutorJob, ExecutorRunOptions, WorkerFunction } from "./executor.js";
 
