@@ -16,6 +16,7 @@ import type { Future } from "../future.js";
 import { className } from "../util.js";
 import { expected } from "../checks.js";
 import { BaseTransport } from "../streams/base-transport.js";
+import { _ReadGate } from "../streams/read-gate.js";
 import { _dataReceived, _isBufferedProtocol, describe, notAProtocol, type StreamProtocolLike, type _ReceivingTransport } from "../streams/protocols.js";
 import { _resourceWarning } from "./resource-warning.js";
 import { toBytes } from "./bytes.js";
@@ -148,10 +149,8 @@ export abstract class PipeTransport<S extends Readable | Writable> extends BaseT
  */
 export class ReadPipeTransport extends PipeTransport<Readable> {
   #intoBuffer: boolean;
-  #paused = false;
-  /** Chunks (and EOF) that arrived while paused, or behind earlier held ones. */
-  #held: (Buffer | typeof EOF)[] | null = null;
-  #flushQueued = false;
+  /** Reading paused (pauseReading), and the chunks (and EOF) held meanwhile. */
+  readonly #reads: _ReadGate<Buffer | typeof EOF>;
   /**
    * This transport as _dataReceived sees it: that helper never reaches canWriteEof (only
    * the EOF helper does, which a read pipe replaces with asyncio's own EOF handling).
@@ -162,6 +161,7 @@ export class ReadPipeTransport extends PipeTransport<Readable> {
   constructor(loop: EventLoop, pipe: Readable, protocol: StreamProtocolLike, waiter: Future<void> | null, site?: string) {
     super(loop, pipe, protocol, waiter, site);
     this.#intoBuffer = _isBufferedProtocol(protocol);
+    this.#reads = new _ReadGate(loop, this.#receive, this.#stopped, this.#drained);
     if (pipe.destroyed) {
       // Gone before we took it: 'close' may have been emitted already.
       this._nodeError = (pipe.errored as Error | null) ?? null;
@@ -184,22 +184,25 @@ export class ReadPipeTransport extends PipeTransport<Readable> {
   };
 
   #deliver = (chunk: Buffer): void => {
-    if (this._closing) return;
-    if (this.#paused || this.#held !== null) {
-      (this.#held ??= []).push(chunk);
-      return;
-    }
-    const rest = _dataReceived(this.#receiving, chunk, this.#intoBuffer);
-    if (rest !== null) this.#held = [rest];
+    this.#reads.offer(chunk);
   };
 
   #eofEvent = (): void => {
-    if (this._closing) return;
-    if (this.#paused || this.#held !== null) {
-      (this.#held ??= []).push(EOF);
-      return;
-    }
+    this.#reads.offer(EOF);
+  };
+
+  /** One chunk (or the EOF) to the protocol; what a BufferedProtocol did not take comes back. */
+  #receive = (item: Buffer | typeof EOF): Buffer | typeof EOF | null => {
+    if (item !== EOF) return _dataReceived(this.#receiving, item, this.#intoBuffer);
     this.#eof();
+    return null;
+  };
+
+  #stopped = (): boolean => this._closing;
+
+  /** The chunks held while paused are delivered: a stream that closed meanwhile is handled now. */
+  #drained = (): void => {
+    if (this._nodeClosed) this._closed();
   };
 
   /** asyncio's _read_ready at EOF: closing, eof_received(), then connection_lost(None). */
@@ -217,39 +220,14 @@ export class ReadPipeTransport extends PipeTransport<Readable> {
   /** @internal */
   override _closed(): void {
     // A clean end with data still held (reading paused): the held data and EOF go first.
-    if (this._nodeError === null && this.#held !== null && !this._closing) return;
+    if (this._nodeError === null && this.#reads.holding && !this._closing) return;
     if (!this._closing || this._nodeError !== null) this._forceClose(this._nodeError);
   }
 
   /** @internal */
   override _dropBuffered(): void {
-    this.#held = null;
+    this.#reads.drop();
   }
-
-  /** Delivers the held chunks (and EOF) after resumeReading, while reading stays on. */
-  #flush = (): void => {
-    this.#flushQueued = false;
-    const held = this.#held;
-    if (held === null) return;
-    let i = 0;
-    while (i < held.length && !this.#paused && !this._closing) {
-      const item = held[i++];
-      if (item === EOF) {
-        this.#held = null;
-        this.#eof();
-        return;
-      }
-      const rest = _dataReceived(this.#receiving, item, this.#intoBuffer);
-      if (rest !== null) held[--i] = rest;
-    }
-    if (this._closing) return;
-    if (i < held.length) {
-      held.splice(0, i);
-      return;
-    }
-    this.#held = null;
-    if (this._nodeClosed) this._closed();
-  };
 
   /**
    * Stops delivering data: no `dataReceived` runs after this returns, and the stream is
@@ -258,8 +236,8 @@ export class ReadPipeTransport extends PipeTransport<Readable> {
    * if (lines.length > 1000) transport.pauseReading()
    */
   pauseReading(): void {
-    if (this._closing || this.#paused) return;
-    this.#paused = true;
+    if (this._closing || this.#reads.paused) return;
+    this.#reads.paused = true;
     this._pipe.pause();
   }
 
@@ -269,13 +247,9 @@ export class ReadPipeTransport extends PipeTransport<Readable> {
    * if (lines.length < 100) transport.resumeReading()
    */
   resumeReading(): void {
-    if (this._closing || !this.#paused) return;
-    this.#paused = false;
+    if (this._closing || !this.#reads.paused) return;
+    this.#reads.resume();
     this._pipe.resume();
-    if (this.#held !== null && !this.#flushQueued) {
-      this.#flushQueued = true;
-      this._loop._schedule(this.#flush, undefined);
-    }
   }
 
   /**
@@ -284,7 +258,7 @@ export class ReadPipeTransport extends PipeTransport<Readable> {
    * if (!transport.isReading()) transport.resumeReading()
    */
   isReading(): boolean {
-    return !this.#paused && !this._closing;
+    return !this.#reads.paused && !this._closing;
   }
 
   /**
@@ -295,7 +269,7 @@ export class ReadPipeTransport extends PipeTransport<Readable> {
    */
   close(): void {
     if (this._closing) return;
-    this.#held = null;
+    this.#reads.drop();
     this._lostSoon(null);
   }
 }

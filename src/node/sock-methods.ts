@@ -67,13 +67,13 @@ function checkSocket(call: string, sock: unknown): Socket {
 function sockRecv(this: EventLoop, sock: Socket, n: number): Future<Uint8Array> {
   checkSocket("sockRecv()", sock);
   checkNonNegative("sockRecv()", "n", n);
-  return readOp(this, sock, () => sock._tryRecv(n));
+  return ioOp(this, sock, () => sock._tryRecv(n));
 }
 
 function sockRecvInto(this: EventLoop, sock: Socket, buf: Uint8Array): Future<number> {
   checkSocket("sockRecvInto()", sock);
   if (!(buf instanceof Uint8Array)) throw expected("sockRecvInto()", "buf to be a Uint8Array", buf);
-  return readOp(this, sock, () => {
+  return ioOp(this, sock, () => {
     const got = sock._tryRecvInto(buf);
     return got < 0 ? null : got;
   });
@@ -81,15 +81,15 @@ function sockRecvInto(this: EventLoop, sock: Socket, buf: Uint8Array): Future<nu
 
 function sockAccept(this: EventLoop, sock: Socket): Future<[Socket, Address]> {
   checkSocket("sockAccept()", sock);
-  return readOp(this, sock, () => sock._tryAccept());
+  return ioOp(this, sock, () => sock._tryAccept());
 }
 
 /**
- * asyncio's pattern for a read: try now; if it would block (`attempt` answers null), retry
- * each time the socket is readable until it answers; the reader goes when the future is
- * done (or cancelled).
+ * asyncio's pattern for a read (or a datagram's send): try now; if it would block
+ * (`attempt` answers null), retry each time the socket is readable (`writable`: writable)
+ * until it answers; the watch goes when the future is done (or cancelled).
  */
-function readOp<T>(loop: EventLoop, sock: Socket, attempt: () => T | null): Future<T> {
+function ioOp<T>(loop: EventLoop, sock: Socket, attempt: () => T | null, writable = false): Future<T> {
   const fut = loop.createFuture<T>();
   let value: T | null;
   try {
@@ -102,12 +102,12 @@ function readOp<T>(loop: EventLoop, sock: Socket, attempt: () => T | null): Futu
     fut.setResult(value);
     return fut;
   }
-  const reg = _watch(loop, sock, false, retryRead, [fut, attempt]);
+  const reg = _watch(loop, sock, writable, retry, [fut, attempt]);
   fut.addDoneCallback(() => _unwatch(reg));
   return fut;
 }
 
-function retryRead<T>(fut: Future<T>, attempt: () => T | null): void {
+function retry<T>(fut: Future<T>, attempt: () => T | null): void {
   if (fut.done()) return;
   try {
     const value = attempt();
@@ -122,7 +122,7 @@ function retryRead<T>(fut: Future<T>, attempt: () => T | null): void {
 function sockRecvfrom(this: EventLoop, sock: Socket, bufsize: number): Future<[Uint8Array, Address]> {
   checkSocket("sockRecvfrom()", sock);
   checkNonNegative("sockRecvfrom()", "bufsize", bufsize);
-  return readOp(this, sock, () => sock._tryRecvfrom(bufsize, "sockRecvfrom()"));
+  return ioOp(this, sock, () => sock._tryRecvfrom(bufsize, "sockRecvfrom()"));
 }
 
 function sockRecvfromInto(this: EventLoop, sock: Socket, buf: Uint8Array, nbytes = 0): Future<[number, Address]> {
@@ -131,32 +131,17 @@ function sockRecvfromInto(this: EventLoop, sock: Socket, buf: Uint8Array, nbytes
   checkNonNegative("sockRecvfromInto()", "nbytes", nbytes);
   if (nbytes > buf.length) throw new RangeError(`sockRecvfromInto(): nbytes is greater than the buffer (${nbytes} > ${buf.length})`);
   const want = nbytes === 0 ? buf.length : nbytes;
-  return readOp(this, sock, () => sock._tryRecvfromInto(buf, want, "sockRecvfromInto()"));
+  return ioOp(this, sock, () => sock._tryRecvfromInto(buf, want, "sockRecvfromInto()"));
 }
 
 function sockSendto(this: EventLoop, sock: Socket, data: Uint8Array | string, address: Address): Future<number> {
   checkSocket("sockSendto()", sock);
   const bytes = toBytes("sockSendto()", data);
-  const fut = this.createFuture<number>();
-  const attempt = (): number | null => {
+  // The send buffer is full: retry each time the socket is writable (asyncio's _sock_sendto).
+  return ioOp(this, sock, () => {
     const n = sock._trySendto(bytes, address);
     return n < 0 ? null : n;
-  };
-  let sent: number | null;
-  try {
-    sent = attempt();
-  } catch (e) {
-    fut.setException(e);
-    return fut;
-  }
-  if (sent !== null) {
-    fut.setResult(sent);
-    return fut;
-  }
-  // The send buffer is full: retry each time the socket is writable (asyncio's _sock_sendto).
-  const reg = _watch(this, sock, true, retryRead, [fut, attempt]);
-  fut.addDoneCallback(() => _unwatch(reg));
-  return fut;
+  }, true);
 }
 
 // ---- sockSendall / sockConnect --------------------------------------------------------

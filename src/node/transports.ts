@@ -21,6 +21,7 @@ import { _resourceWarning } from "./resource-warning.js";
 import { toBytes } from "./bytes.js";
 import { _isEofCheckError, checkEof } from "./eof-check.js";
 import { _extraInfo, type _ClientOwner, type _TransportOptions } from "./transport-options.js";
+import { _ReadGate } from "../streams/read-gate.js";
 
 /** Marks the peer's EOF in the queue of received events held while reading is paused. */
 const EOF = Symbol("EOF");
@@ -56,11 +57,8 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
   #flushing = false;
   /** writeEof() was called. */
   #eof = false;
-  /** Reading is paused (pauseReading). */
-  #paused = false;
-  /** Chunks (and EOF) that arrived while paused or before earlier held ones were delivered. */
-  #held: (Buffer | typeof EOF)[] | null = null;
-  #flushQueued = false;
+  /** Reading paused (pauseReading), and the chunks (and EOF) held meanwhile. */
+  readonly #reads: _ReadGate<Buffer | typeof EOF>;
   /** Node's 'close' was processed: the socket is gone. */
   #nodeClosed = false;
   /** The first error Node reported. */
@@ -93,6 +91,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     this.#tls = options.tls ?? null;
     this.#serverSide = Boolean(options.serverSide);
     this.#tcp = options.unixPath === undefined && !options.tls;
+    this.#reads = new _ReadGate(loop, this.#receive, this.#stopped, this.#drained);
     if (options.buffered) for (const chunk of options.buffered) loop._schedule(this.#deliver, chunk);
     if (options.eof) loop._schedule(this.#eofEvent, undefined);
 
@@ -180,7 +179,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
 
   /** Debug mode: held strongly while the host can still call the protocol (see #trackUnclosed). */
   #hold(): void {
-    this.#link?.hold(!this._lost && (this._closing || (!this.#paused && !this.#eofSeen)));
+    this.#link?.hold(!this._lost && (this._closing || (!this.#reads.paused && !this.#eofSeen)));
   }
 
   // ---- Node events (outside the loop): each one is scheduled into the loop -----------
@@ -212,55 +211,34 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
   // ---- the same events, in the loop ------------------------------------------------------
 
   #deliver = (chunk: Buffer): void => {
-    // After close()/abort() nothing more is delivered (asyncio removed the reader).
-    if (this._closing) return;
-    if (this.#paused || this.#held !== null) {
-      (this.#held ??= []).push(chunk);
-      return;
-    }
-    const rest = _dataReceived(this, chunk, this.#intoBuffer);
-    if (rest !== null) this.#held = [rest];
+    this.#reads.offer(chunk);
   };
 
   #eofEvent = (): void => {
-    if (this._closing) return;
-    if (this.#paused || this.#held !== null) {
-      (this.#held ??= []).push(EOF);
-      return;
-    }
+    this.#reads.offer(EOF);
+  };
+
+  /** One chunk (or the EOF) to the protocol; what a BufferedProtocol did not take comes back. */
+  #receive = (item: Buffer | typeof EOF): Buffer | typeof EOF | null => {
+    if (item !== EOF) return _dataReceived(this, item, this.#intoBuffer);
     _eofReceived(this);
+    return null;
+  };
+
+  /** After close()/abort() nothing more is delivered (asyncio removed the reader). */
+  #stopped = (): boolean => this._closing;
+
+  /** The chunks held while paused are delivered: a socket that closed meanwhile is lost now. */
+  #drained = (): void => {
+    if (this.#nodeClosed) this.#connectionLost(null);
   };
 
   #closedEvent = (): void => {
     this.#nodeClosed = true;
     const exc = this.#lostExc !== undefined ? this.#lostExc : this.#nodeError;
     // A clean end with received data still held (reading paused): it goes first.
-    if (exc === null && this.#held !== null && !this._closing) return;
+    if (exc === null && this.#reads.holding && !this._closing) return;
     this.#connectionLost(exc);
-  };
-
-  /** Delivers the held chunks (and EOF) after resumeReading, while reading stays on. */
-  #flush = (): void => {
-    this.#flushQueued = false;
-    const held = this.#held;
-    if (held === null) return;
-    let i = 0;
-    while (i < held.length && !this.#paused && !this._closing) {
-      const item = held[i++];
-      if (item === EOF) {
-        _eofReceived(this);
-      } else {
-        const rest = _dataReceived(this, item, this.#intoBuffer);
-        if (rest !== null) held[--i] = rest;
-      }
-    }
-    if (this._closing) return;
-    if (i < held.length) {
-      held.splice(0, i);
-      return;
-    }
-    this.#held = null;
-    if (this.#nodeClosed) this.#connectionLost(null);
   };
 
   #connectionLost = (exc: Error | null): void => {
@@ -270,7 +248,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     this._loop._removeResource(this);
     if (this.#link !== null) this.#hold();
     this.#flushing = false;
-    this.#held = null;
+    this.#reads.drop();
     this._lose(exc);
   };
 
@@ -282,7 +260,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     this._loop._removeResource(this);
     if (this.#link !== null) this.#hold();
     this.#flushing = false;
-    this.#held = null;
+    this.#reads.drop();
     if (this.#nodeClosed) this._loop._schedule(this.#connectionLost, exc);
     else this.#conn.destroy();
   }
@@ -295,9 +273,8 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
    */
   _handOver(): net.Socket {
     const conn = this.#conn;
-    const held = this.#held;
-    this.#held = null;
-    if (held !== null) for (let i = held.length - 1; i >= 0; i--) if (held[i] !== EOF) conn.unshift(held[i] as Buffer);
+    const held = this.#reads.take();
+    for (let i = held.length - 1; i >= 0; i--) if (held[i] !== EOF) conn.unshift(held[i] as Buffer);
     conn.removeListener("data", this.#onData);
     conn.removeListener("end", this.#onEnd);
     conn.removeListener("error", this.#onError);
@@ -440,8 +417,8 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
    * if (backlog.length > 100) transport.pauseReading()
    */
   pauseReading(): void {
-    if (this._closing || this.#paused) return;
-    this.#paused = true;
+    if (this._closing || this.#reads.paused) return;
+    this.#reads.paused = true;
     this.#conn.pause();
     if (this.#link !== null) this.#hold();
   }
@@ -452,14 +429,10 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
    * if (backlog.length < 10) transport.resumeReading()
    */
   resumeReading(): void {
-    if (this._closing || !this.#paused) return;
-    this.#paused = false;
+    if (this._closing || !this.#reads.paused) return;
+    this.#reads.resume();
     this.#conn.resume();
     if (this.#link !== null) this.#hold();
-    if (this.#held !== null && !this.#flushQueued) {
-      this.#flushQueued = true;
-      this._loop._schedule(this.#flush, undefined);
-    }
   }
 
   /**
@@ -468,7 +441,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
    * if (!transport.isReading()) transport.resumeReading()
    */
   isReading(): boolean {
-    return !this.#paused && !this._closing;
+    return !this.#reads.paused && !this._closing;
   }
 
   // ---- closing -------------------------------------------------------------------------
@@ -482,7 +455,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
   close(): void {
     if (this._closing) return;
     this._closing = true;
-    this.#held = null;
+    this.#reads.drop();
     this._loop._removeResource(this);
     if (this.#link !== null) this.#hold();
     if (this.#nodeClosed) {
@@ -491,7 +464,7 @@ export class Transport extends BaseTransport<StreamProtocolLike> {
     }
     const conn = this.#conn;
     // Keep draining what the peer sends (and drop it): unread data would make close a reset.
-    if (this.#paused) conn.resume();
+    if (this.#reads.paused) conn.resume();
     this.#flushing = conn.writableLength > 0 && !conn.writableEnded;
     if (this.#flushing) conn.write(EMPTY, this.#endWhenFlushed);
     else this.#end();

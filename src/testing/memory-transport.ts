@@ -17,6 +17,7 @@ import { expected } from "../checks.js";
 import { className } from "../util.js";
 import { Deque } from "../util/deque.js";
 import { BaseTransport } from "../streams/base-transport.js";
+import { _ReadGate } from "../streams/read-gate.js";
 import {
   _dataReceived, _eofReceived, _isBufferedProtocol, describe, formatAddress, notAProtocol, type Address, type StreamProtocolLike,
 } from "../streams/protocols.js";
@@ -88,11 +89,9 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
   // ---- receiving
   /** What the peer sent, in order, with when it arrives. */
   #arrivals = new Deque<[at: number, item: Uint8Array | typeof EOF]>();
-  /** Arrived while reading was paused (or behind such): delivered on resumeReading. */
-  #held: (Uint8Array | typeof EOF)[] = [];
-  #paused = false;
+  /** Reading paused (pauseReading), and what arrived meanwhile (or behind such): delivered on resumeReading. */
+  readonly #reads: _ReadGate<Uint8Array | typeof EOF>;
   #eofReceived = false;
-  #flushQueued = false;
 
   /** @internal Made by the memory network and the memory pairs, in twos (`_MemoryTransport.connect`). */
   constructor(loop: EventLoop, protocol: StreamProtocolLike, link: _LinkConditions, end: _MemoryEnd) {
@@ -100,6 +99,7 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
     this.#link = link;
     this.#intoBuffer = _isBufferedProtocol(protocol);
     this._owner = end.owner ?? null;
+    this.#reads = new _ReadGate<Uint8Array | typeof EOF>(loop, this.#receive, this.#stopped);
   }
 
   /** @internal Two ends joined: each one's sending is the other's receiving. */
@@ -237,15 +237,15 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
       if (this._closing) {
         // Closed: nothing more is delivered; what arrives is dropped (its room freed).
         if (item !== EOF) this._peer!.#taken(item.length);
-      } else if (this.#paused || this.#held.length > 0) {
-        this.#held.push(item);
       } else {
-        this.#receive(item);
+        this.#reads.offer(item);
       }
     }
   };
 
-  #receive(item: Uint8Array | typeof EOF): Uint8Array | null {
+  #stopped = (): boolean => this._closing;
+
+  #receive = (item: Uint8Array | typeof EOF): Uint8Array | null => {
     if (item === EOF) {
       this.#eofReceived = true;
       _eofReceived(this);
@@ -255,7 +255,7 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
     const rest = _dataReceived(this, item, this.#intoBuffer);
     this._peer!.#taken(rest === null ? item.length : item.length - rest.length);
     return rest;
-  }
+  };
 
   /**
    * Stops delivering data: no `dataReceived` runs after this returns, and what arrives is
@@ -264,8 +264,8 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
    * transport.pauseReading()
    */
   pauseReading(): void {
-    if (this._closing || this.#paused) return;
-    this.#paused = true;
+    if (this._closing || this.#reads.paused) return;
+    this.#reads.paused = true;
   }
 
   /**
@@ -274,12 +274,8 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
    * transport.resumeReading()
    */
   resumeReading(): void {
-    if (this._closing || !this.#paused) return;
-    this.#paused = false;
-    if (this.#held.length > 0 && !this.#flushQueued) {
-      this.#flushQueued = true;
-      this._loop._schedule(this.#flushHeld, undefined);
-    }
+    if (this._closing || !this.#reads.paused) return;
+    this.#reads.resume();
   }
 
   /**
@@ -288,18 +284,8 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
    * if (transport.isReading()) transport.pauseReading()
    */
   isReading(): boolean {
-    return !this.#paused && !this._closing;
+    return !this.#reads.paused && !this._closing;
   }
-
-  #flushHeld = (): void => {
-    this.#flushQueued = false;
-    const held = this.#held;
-    while (held.length > 0 && !this.#paused && !this._closing) {
-      const rest = this.#receive(held[0]);
-      if (rest !== null) held[0] = rest;
-      else held.shift();
-    }
-  };
 
   // ---- write buffer ------------------------------------------------------------------------
 
@@ -345,7 +331,7 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
   close(): void {
     if (this._closing) return;
     this._closing = true;
-    this.#held = [];
+    this.#reads.drop();
     this._loop._removeResource(this);
     this.#flushing = true;
     this.#pump();
@@ -391,7 +377,7 @@ export class MemoryTransport extends BaseTransport<StreamProtocolLike> {
     this.#buffer.clear();
     this.#buffered = 0;
     this.#headOff = 0;
-    this.#held = [];
+    this.#reads.drop();
   }
 
   #connectionLost = (exc: Error | null): void => {

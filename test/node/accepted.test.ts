@@ -2,24 +2,15 @@
 // socket from sockAccept, or a net.Socket from a plain node:net server) becomes a
 // transport/protocol pair, plain or as the TLS server side. Real sockets on 127.0.0.1,
 // a self-signed certificate made for the run, real-clock loops, both cores.
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import * as net from "node:net";
-import { join } from "node:path";
 import * as tls from "node:tls";
 import * as assert from "uvu/assert";
 import { type Transport } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
-import { Echo, Recorder, nodeClient, nodePeer, tempDir, wait } from "./helpers.js";
+import { Echo, nodeClient, nodePeer, Recorder, selfSignedCert, wait } from "./helpers.js";
 import { code, listener, pair } from "./socket-helpers.js";
 
-const dir = tempDir();
-execFileSync("openssl", [
-  "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-  "-keyout", join(dir, "k"), "-out", join(dir, "c"),
-], { stdio: "ignore" });
-const key = readFileSync(join(dir, "k"));
-const cert = readFileSync(join(dir, "c"));
+const { key, cert } = selfSignedCert();
 
 /** A plain node:net server whose first connection is handed over (paused, unread). */
 function nodeServer(): Promise<[net.Server, number, Promise<net.Socket>]> {

@@ -2,7 +2,7 @@
 // peers whose events are futures, payloads whose every byte is checkable.
 import * as net from "node:net";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { plainEnv, runChild } from "../host.js";
 import * as assert from "uvu/assert";
 import type { CoreKind } from "../helpers.js";
@@ -21,6 +21,26 @@ export function portOf(server: Server): number {
 /** A fresh temp directory for Unix socket paths. */
 export function tempDir(): string {
   return mkdtempSync(join(tmpdir(), "wasyncio-"));
+}
+
+/** A self-signed certificate for CN=localhost, made for this run by openssl (valid one day). */
+export function selfSignedCert(): { key: Buffer; cert: Buffer } {
+  const dir = tempDir();
+  execFileSync("openssl", [
+    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
+    "-keyout", join(dir, "k"), "-out", join(dir, "c"),
+  ], { stdio: "ignore" });
+  return { key: readFileSync(join(dir, "k")), cert: readFileSync(join(dir, "c")) };
+}
+
+/** Whether a process with this pid is alive (signal 0 tests without signalling). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `n` bytes of a pattern that shifts with `seed` (so misordered or lost bytes show). */

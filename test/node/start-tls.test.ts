@@ -2,39 +2,21 @@
 // self-signed certificate made for the run, real-clock loops, both cores: a plaintext
 // exchange, the upgrade, then encrypted data both ways; the handshake timeout; a closing
 // transport; bad arguments.
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as tls from "node:tls";
 import * as assert from "uvu/assert";
-import { openConnection, sleep, startServer } from "../../src/node/index.js";
+import { openConnection, sleep, startServer, type EventLoop } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
-import { Recorder, nodeClient, portOf, recorders, tempDir, wait, withServer } from "./helpers.js";
+import { nodeClient, portOf, Recorder, recorders, selfSignedCert, wait, withServer } from "./helpers.js";
 import { code } from "./socket-helpers.js";
 
-const dir = tempDir();
-execFileSync("openssl", [
-  "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-  "-keyout", join(dir, "k"), "-out", join(dir, "c"),
-], { stdio: "ignore" });
-const key = readFileSync(join(dir, "k"));
-const cert = readFileSync(join(dir, "c"));
+const { key, cert } = selfSignedCert();
 
 bothCores("startTls", (test) => {
   test("both sides wasyncio: plaintext, the upgrade, then encrypted data both ways to the same protocols", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const out = await loop.runUntilComplete(function* () {
-      const serverSide: Recorder[] = [];
-      const server = yield* loop.createServer(() => {
-        const r = new Recorder(loop);
-        serverSide.push(r);
-        return r;
-      }, "127.0.0.1", 0);
-      const port = (server.sockets[0]!.getsockname() as [string, number])[1];
-      const client = new Recorder(loop);
-      const [plainClient] = yield* loop.createConnection(() => client, "127.0.0.1", port);
+      const { server, srv, client, plainClient } = yield* plainPair(loop);
       plainClient.write("STARTTLS\r\n");
-      const srv = yield* waitFor(() => serverSide[0]);
       yield* srv.waitBytes(10);
       srv.transport.write("GO\r\n");
       yield* client.waitBytes(4);
@@ -73,16 +55,7 @@ bothCores("startTls", (test) => {
   test("an upgraded server-side connection is still the server's: closeClients() closes it, waitClosed() waits for it", async (ctx) => {
     const loop = ctx.newLoop({ clock: "real" });
     const out = await loop.runUntilComplete(function* () {
-      const serverSide: Recorder[] = [];
-      const server = yield* loop.createServer(() => {
-        const r = new Recorder(loop);
-        serverSide.push(r);
-        return r;
-      }, "127.0.0.1", 0);
-      const port = (server.sockets[0]!.getsockname() as [string, number])[1];
-      const client = new Recorder(loop);
-      const [plainClient] = yield* loop.createConnection(() => client, "127.0.0.1", port);
-      const srv = yield* waitFor(() => serverSide[0]);
+      const { server, srv, client, plainClient } = yield* plainPair(loop);
       const serverTls = loop.startTls(srv.transport, srv, { key, cert }, { serverSide: true });
       const clientTls = yield* loop.startTls(plainClient, client, { ca: cert }, { serverHostname: "localhost" });
       const srvTls = yield* serverTls;
@@ -215,6 +188,20 @@ bothCores("startTls", (test) => {
 });
 
 /** Waits (loop iterations, then host ticks) until `get()` gives a value. */
+/** A wasyncio server on 127.0.0.1 and a plaintext connection to it: the server's Recorder, the client's, and its transport. */
+function* plainPair(loop: EventLoop) {
+  const serverSide: Recorder[] = [];
+  const server = yield* loop.createServer(() => {
+    const r = new Recorder(loop);
+    serverSide.push(r);
+    return r;
+  }, "127.0.0.1", 0);
+  const client = new Recorder(loop);
+  const [plainClient] = yield* loop.createConnection(() => client, "127.0.0.1", portOf(server));
+  const srv = yield* waitFor(() => serverSide[0]);
+  return { server, srv, client, plainClient };
+}
+
 function* waitFor<T>(get: () => T | undefined): Generator<any, T, any> {
   for (let i = 0; i < 1000; i++) {
     const v = get();

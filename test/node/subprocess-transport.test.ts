@@ -7,7 +7,7 @@ import {
   DEVNULL, PIPE, SubprocessProtocol, ReadPipeTransport, WritePipeTransport, type EventLoop, type Future, type SubprocessTransport,
 } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
-import { captureWarnings } from "./helpers.js";
+import { alive, captureWarnings } from "./helpers.js";
 
 const node = process.execPath;
 
@@ -210,12 +210,3 @@ bothCores("SubprocessTransport left running", (test) => {
     assert.equal(pids.map(alive), [false, false]);
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

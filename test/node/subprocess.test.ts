@@ -6,19 +6,10 @@ import {
   CancelledError, DEVNULL, PIPE, STDOUT, createSubprocessExec, createSubprocessShell, gather, sleep, type Coroutine, type Process,
 } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
+import { alive } from "./helpers.js";
 
 const node = process.execPath;
 const text = (b: Uint8Array | null): string => (b === null ? "<null>" : Buffer.from(b).toString());
-
-/** Whether a process with this pid is alive (signal 0 tests without signalling). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Block `k` of the large-output pattern: 1 MiB whose bytes depend on position and k. */
 function block(k: number): Buffer {

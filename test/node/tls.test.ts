@@ -2,21 +2,12 @@
 // real-clock loops, both cores: asyncio's SSL transport behaviour (no half-close, the
 // handshake before connectionMade, peercert) over node:tls.
 import * as assert from "uvu/assert";
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as tls from "node:tls";
 import { Protocol, socket, type Transport } from "../../src/node/index.js";
 import { bothCores } from "../helpers.js";
-import { Echo, Recorder, compact, nodeClient, nodePeer, payload, portOf, tempDir, until, wait, withServer } from "./helpers.js";
+import { compact, Echo, nodeClient, nodePeer, payload, portOf, Recorder, selfSignedCert, until, wait, withServer } from "./helpers.js";
 
-const dir = tempDir();
-execFileSync("openssl", [
-  "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-  "-keyout", join(dir, "k"), "-out", join(dir, "c"),
-], { stdio: "ignore" });
-const key = readFileSync(join(dir, "k"));
-const cert = readFileSync(join(dir, "c"));
+const { key, cert } = selfSignedCert();
 
 /** Sends `data`, then closes (TLS has no half-close); collects what comes back. */
 class Sender extends Recorder {
