@@ -12,6 +12,7 @@
 //   npm run bench -- --quick             a cut-down run (~1.5 min): smaller N, fewer runs
 //   npm run bench -- --only w2,w5g       some workloads (w1a w1b w2 w2i w3 w4 w5 w5g w5h w5s w6 w7)
 //   npm run bench -- --node 26 --also 20,24   the release lines (the defaults; --also none)
+//   npm run bench -- --quick --n 5000 --tasks 500   smaller still (the harness's tests)
 // A release line is served by this machine's node when it is of that line (this process's,
 // or the first `node` on PATH), else by the newest release of the line in the npm registry,
 // fetched and cached as CI does (scripts/node-versions.mjs).
@@ -44,8 +45,14 @@ const RUNS = quick ? 2 : 5;
 const ALSO_RUNS = quick ? 1 : 3;
 /** Retained bytes after a full GC repeat to within a few bytes from run to run: one run each. */
 const RETAINED_RUNS = 1;
-const N = quick ? 100_000 : 1_000_000;
-const W5_TASKS = quick ? 10_000 : 100_000;
+/** `--n` and `--tasks` shrink a run further: for the harness's own tests (test/bench.test.ts), whose figures mean nothing. */
+const positive = (name, fallback) => {
+  const value = Number(option(name) ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) usage(`--${name} takes a positive integer`);
+  return value;
+};
+const N = positive("n", quick ? 100_000 : 1_000_000);
+const W5_TASKS = positive("tasks", quick ? 10_000 : 100_000);
 const W6 = quick ? { seconds: 1, warmupSeconds: 1, runs: 1 } : { seconds: 5, warmupSeconds: 1, runs: 3 };
 /** W7: jobs of `ms` of busy CPU each, submitted at once; RUNS runs per system. */
 const W7 = quick ? { jobs: 200, ms: 5 } : { jobs: 1000, ms: 5 };

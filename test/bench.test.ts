@@ -178,7 +178,7 @@ test("a --quick (or --only) run writes bench/results/quick/, git-ignored, leaves
   const committed = ["bench/results/latest.md", "bench/results/latest.svg"];
   const before = committed.map((f) => readFileSync(f, "utf8"));
   const started = Date.now();
-  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w4,w5,w5g", "--node", major, "--also", major], { encoding: "utf8", timeout: 240_000 });
+  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w4,w5,w5g", "--n", "20000", "--tasks", "2000", "--node", major, "--also", major], { encoding: "utf8", timeout: 240_000 });
   assert.equal(committed.map((f) => readFileSync(f, "utf8")), before, "the full run's files are untouched");
   for (const f of ["bench/results/quick/latest.md", "bench/results/quick/latest.svg"]) {
     assert.ok(statSync(f).mtimeMs >= started - 1000, `${f} was written`);
@@ -204,7 +204,7 @@ test("a --quick (or --only) run writes bench/results/quick/, git-ignored, leaves
 });
 
 test("a --quick --only w2i run: W2 as is, with a no-op instrument, a trace recorder and in debug mode, each with its cost per switch", () => {
-  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w2i", "--node", major, "--also", "none"], { encoding: "utf8", timeout: 240_000 });
+  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w2i", "--n", "20000", "--tasks", "2000", "--node", major, "--also", "none"], { encoding: "utf8", timeout: 240_000 });
   const md = readFileSync("bench/results/quick/latest.md", "utf8");
   const section = md.slice(md.indexOf("## W2i instruments and debug mode"), md.indexOf("\n## ", md.indexOf("## W2i") + 1));
   assert.match(section, /\| system \| time \(ms\) \| ratio \| cost per switch \(ns\) \|/);
@@ -216,7 +216,7 @@ test("a --quick --only w2i run: W2 as is, with a no-op instrument, a trace recor
 });
 
 test("a --quick --only w5h,w5s run: wasyncio and CPython asyncio, each plain and eager, side by side; the W5s target", () => {
-  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w5h,w5s", "--node", major, "--also", major], { encoding: "utf8", timeout: 240_000 });
+  execFileSync(process.execPath, ["bench/run.mjs", "--quick", "--only", "w5h,w5s", "--n", "20000", "--tasks", "2000", "--node", major, "--also", major], { encoding: "utf8", timeout: 240_000 });
   const md = readFileSync("bench/results/quick/latest.md", "utf8");
   for (const title of ["W5h eager tasks", "W5s eager tasks, one after another"]) {
     const at = md.indexOf(`## ${title}\n`);
