@@ -24,6 +24,7 @@ import { _Operation } from "../operation.js";
 import { className, creationSite } from "../util.js";
 import { BaseProtocol, describe, type ProtocolFactory } from "../streams/protocols.js";
 import { DEVNULL, PIPE, STDOUT } from "./constants.js";
+import { _whenMade } from "./create-connection.js";
 import { installLoopMethods } from "./install.js";
 import { _closeWithLoop, _ignoreError, _once } from "./node-events.js";
 import { _resourceWarning } from "./resource-warning.js";
@@ -585,13 +586,7 @@ function* spawnChild(loop: EventLoop, a: SpawnArgs): Coroutine<[SubprocessTransp
   }
   const waiter = loop.createFuture<void>();
   transport._start(protocol, waiter);
-  try {
-    yield* waiter;
-  } catch (err) {
-    transport.close();
-    throw err;
-  }
-  return [transport, protocol];
+  return yield* _whenMade(waiter, transport, protocol);
 }
 
 function start(loop: EventLoop, call: string, factory: unknown, program: string, args: string[], shell: boolean, options: unknown): Future<[SubprocessTransport, SubprocessProtocolLike]> {
